@@ -1,0 +1,118 @@
+//! Settings from an optional `healthblog.toml`, overridden by `HEALTHBLOG_*`
+//! environment variables, with defaults that run the sample blog as it is.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: String,
+    /// Address and port the server listens on.
+    pub bind: String,
+    /// The public address of the site, used in feeds, the sitemap and canonical links.
+    pub base_url: String,
+    pub content_dir: PathBuf,
+    pub templates_dir: PathBuf,
+    pub static_dir: PathBuf,
+    /// Where the generated development key is kept when no secret key is configured.
+    pub data_dir: PathBuf,
+    /// At least 64 characters; signs and encrypts cookies and keys the IP hashes.
+    pub secret_key: Option<String>,
+    /// Database connections per instance.
+    pub pool_size: u32,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    pub site: SiteSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteSettings {
+    pub title: String,
+    pub tagline: String,
+    pub description: String,
+    pub language: String,
+    pub author_name: String,
+    pub author_credentials: String,
+    pub author_bio: String,
+    /// Shown under every article.
+    pub disclaimer: String,
+    pub posts_per_page: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/healthblog.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            content_dir: "content".into(),
+            templates_dir: "templates".into(),
+            static_dir: "static".into(),
+            data_dir: "data".into(),
+            secret_key: None,
+            pool_size: 8,
+            workers: 0,
+            site: SiteSettings::default(),
+        }
+    }
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            title: "Headache & Neurology Notes".into(),
+            tagline: "Evidence-based notes on headache, migraine and concussion".into(),
+            description: "A neurologist writes about migraine, cluster headache, concussion and \
+                          magnesium, and answers readers' questions."
+                .into(),
+            language: "en".into(),
+            author_name: "Dr. Alexander Mauskop".into(),
+            author_credentials: "MD, neurologist and headache specialist".into(),
+            author_bio: "A neurologist who has treated headache, migraine and post-concussion \
+                         symptoms for decades."
+                .into(),
+            disclaimer: "This article is general information, not medical advice for you. \
+                         Talk to your own doctor before you start or change any treatment. \
+                         In an emergency, call your local emergency number."
+                .into(),
+            posts_per_page: 10,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `path` (or `healthblog.toml` when it exists) and the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match path {
+            Some(path) => {
+                if !path.exists() {
+                    anyhow::bail!("the configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("healthblog.toml")),
+        }
+        figment
+            .merge(Env::prefixed("HEALTHBLOG_").split("__").ignore(&["config"]))
+            .extract()
+            .context("reading the configuration (healthblog.toml and HEALTHBLOG_* variables)")
+    }
+
+    /// Cookies are marked `Secure` when the public address is https.
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// The public address without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}

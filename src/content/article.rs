@@ -1,0 +1,235 @@
+//! An article as readers see it, built once from a post file.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Serialize;
+use toml::value::Datetime;
+
+use super::front_matter::{self, FrontMatter, LineError};
+use crate::markdown::{self, Heading, SafeHtml};
+
+/// Words a reader reads per minute, for the reading-time estimate.
+const WORDS_PER_MINUTE: usize = 220;
+/// Length of a summary made from the body when the front matter gives none.
+const SUMMARY_WORDS: usize = 40;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub published: When,
+    pub updated: Option<When>,
+    pub summary: String,
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub draft: bool,
+    pub comments_open: bool,
+    pub reviewed: Option<When>,
+    pub reviewed_by: Option<String>,
+    pub references: Vec<SafeHtml>,
+    pub body: SafeHtml,
+    pub toc: Vec<Heading>,
+    pub word_count: usize,
+    pub reading_minutes: usize,
+    #[serde(skip)]
+    pub plain_text: String,
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// A moment with the forms the pages need, formatted once.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct When {
+    #[serde(skip)]
+    pub at: NaiveDateTime,
+    /// `2016-06-20`, for `<time datetime>`.
+    pub iso_date: String,
+    /// `2016-06-20T00:00:00Z`, for feeds and JSON-LD.
+    pub rfc3339: String,
+    /// `June 20, 2016`, for people.
+    pub display: String,
+}
+
+impl When {
+    pub fn new(at: NaiveDateTime) -> Self {
+        Self {
+            at,
+            iso_date: at.format("%Y-%m-%d").to_string(),
+            rfc3339: at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            display: at.format("%B %-d, %Y").to_string(),
+        }
+    }
+}
+
+impl Article {
+    /// Builds an article from a post file's text, or every problem found in it.
+    pub fn parse(path: &Path, source: &str) -> Result<Self, Vec<LineError>> {
+        let split = front_matter::split(source).map_err(|e| vec![e])?;
+        let front = front_matter::parse(split.front).map_err(|e| vec![e])?;
+        let mut errors = Vec::new();
+        let at = |key: &str| front_matter::line_of_key(split.front, key);
+
+        let FrontMatter {
+            title,
+            date,
+            updated,
+            slug,
+            summary,
+            tags,
+            draft,
+            comments,
+            reviewed,
+            reviewed_by,
+            references,
+        } = front;
+
+        let title = title.trim().to_owned();
+        if title.is_empty() {
+            errors.push(LineError::new(at("title"), "`title` is empty"));
+        }
+        let published = to_datetime(&date).map_err(|m| LineError::new(at("date"), format!("`date` {m}")));
+        let updated = updated
+            .map(|d| to_datetime(&d).map_err(|m| LineError::new(at("updated"), format!("`updated` {m}"))))
+            .transpose();
+        let reviewed = reviewed
+            .map(|d| to_datetime(&d).map_err(|m| LineError::new(at("reviewed"), format!("`reviewed` {m}"))))
+            .transpose();
+        let (published, updated, reviewed) = match (published, updated, reviewed) {
+            (Ok(p), Ok(u), Ok(r)) => (p, u, r),
+            (p, u, r) => {
+                errors.extend(p.err());
+                errors.extend(u.err());
+                errors.extend(r.err());
+                (NaiveDateTime::default(), None, None)
+            }
+        };
+        if updated.is_some_and(|u| u < published) {
+            errors.push(LineError::new(at("updated"), "`updated` is earlier than `date`"));
+        }
+        let reviewed_by = reviewed_by.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+        if reviewed.is_some() != reviewed_by.is_some() {
+            let key = if reviewed.is_some() { "reviewed" } else { "reviewed_by" };
+            errors.push(LineError::new(at(key), "`reviewed` and `reviewed_by` go together: give both or neither"));
+        }
+
+        let slug = match slug {
+            Some(slug) => slug,
+            None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        };
+        if !is_slug(&slug) {
+            errors.push(LineError::new(
+                at("slug"),
+                format!("the slug `{slug}` must be lower-case letters, digits and hyphens (set `slug` or rename the file)"),
+            ));
+        }
+        for tag in &tags {
+            if !is_slug(tag) {
+                errors.push(LineError::new(
+                    at("tags"),
+                    format!("the tag `{tag}` must be lower-case letters, digits and hyphens"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let rendered = markdown::render_article(split.body);
+        let word_count = rendered.plain_text.split_whitespace().count();
+        let summary = summary
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| first_words(&rendered.plain_text, SUMMARY_WORDS));
+        let mut tags = tags;
+        tags.dedup();
+
+        Ok(Self {
+            slug,
+            title,
+            published: When::new(published),
+            updated: updated.map(When::new),
+            summary,
+            tags,
+            draft,
+            comments_open: comments,
+            reviewed: reviewed.map(When::new),
+            reviewed_by,
+            references: references.iter().map(|r| markdown::render_inline(r)).collect(),
+            body: rendered.html,
+            toc: rendered.toc,
+            word_count,
+            reading_minutes: word_count.div_ceil(WORDS_PER_MINUTE).max(1),
+            plain_text: rendered.plain_text,
+            source: path.to_owned(),
+        })
+    }
+
+    /// When the article last changed: `updated`, or `date`.
+    pub fn modified(&self) -> &When {
+        self.updated.as_ref().unwrap_or(&self.published)
+    }
+}
+
+fn to_datetime(value: &Datetime) -> Result<NaiveDateTime, String> {
+    let date = value.date.as_ref().ok_or("must be a date such as 2024-05-31")?;
+    let date = NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
+        .ok_or("is not a real calendar date")?;
+    let time = match &value.time {
+        Some(t) => NaiveTime::from_hms_opt(t.hour.into(), t.minute.into(), t.second.into())
+            .ok_or("has an impossible time of day")?,
+        None => NaiveTime::MIN,
+    };
+    Ok(date.and_time(time))
+}
+
+fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn first_words(text: &str, count: usize) -> String {
+    let mut words = text.split_whitespace();
+    let mut summary = words.by_ref().take(count).collect::<Vec<_>>().join(" ");
+    if words.next().is_some() {
+        summary.push('…');
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(source: &str) -> Result<Article, Vec<LineError>> {
+        Article::parse(Path::new("posts/sample-post.md"), source)
+    }
+
+    #[test]
+    fn a_minimal_post_takes_its_slug_from_the_file_name() {
+        let article = parse("+++\ntitle = \"Hi\"\ndate = 2020-02-03\n+++\nSome *words* here.\n").unwrap();
+        assert_eq!(article.slug, "sample-post");
+        assert_eq!(article.published.display, "February 3, 2020");
+        assert_eq!(article.summary, "Some words here.");
+        assert!(article.comments_open);
+        assert_eq!(article.reading_minutes, 1);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let errors = parse(
+            "+++\ntitle = \" \"\ndate = 2020-02-03\nupdated = 2019-01-01\ntags = [\"Bad Tag\"]\nreviewed_by = \"Dr. X\"\n+++\n",
+        )
+        .unwrap_err();
+        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 4, 6, 5], "{errors:?}");
+    }
+
+    #[test]
+    fn a_date_without_a_day_is_refused() {
+        let errors = parse("+++\ntitle = \"Hi\"\ndate = 10:00:00\n+++\n").unwrap_err();
+        assert_eq!(errors[0].line, 3);
+    }
+}

@@ -1,0 +1,247 @@
+//! The articles, read from `content/posts/*.md` once at start-up (and on
+//! reload) into an in-memory library.
+
+mod article;
+mod front_matter;
+mod search;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Datelike;
+use serde::Serialize;
+
+pub use article::{Article, When};
+pub use search::Query;
+use search::{Indexable, SearchIndex};
+
+/// A problem in a post file, printed as `file:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// Every problem found in `content/`, one per line.
+#[derive(Debug)]
+pub struct ContentErrors(pub Vec<ContentError>);
+
+impl fmt::Display for ContentErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ContentErrors {}
+
+/// The published articles, newest first, with their tags and search index.
+#[derive(Debug, Default)]
+pub struct Library {
+    articles: Vec<Arc<Article>>,
+    by_slug: HashMap<String, usize>,
+    tags: BTreeMap<String, Vec<usize>>,
+    index: SearchIndex,
+    drafts: usize,
+}
+
+/// One year of the archive.
+#[derive(Debug, Serialize)]
+pub struct ArchiveYear<'a> {
+    pub year: i32,
+    pub months: Vec<ArchiveMonth<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArchiveMonth<'a> {
+    pub name: String,
+    /// `2016-06`.
+    pub id: String,
+    pub articles: Vec<&'a Article>,
+}
+
+/// A search result with the matching words marked.
+#[derive(Debug, Serialize)]
+pub struct SearchResult<'a> {
+    pub article: &'a Article,
+    pub title: crate::markdown::SafeHtml,
+    pub snippet: crate::markdown::SafeHtml,
+}
+
+impl Library {
+    /// Reads and checks every `posts/*.md` file under `dir`.
+    pub fn load(dir: &Path) -> Result<Self, ContentErrors> {
+        let posts = dir.join("posts");
+        let entries = std::fs::read_dir(&posts).map_err(|e| {
+            ContentErrors(vec![ContentError {
+                file: posts.clone(),
+                line: 0,
+                message: format!("cannot read the posts folder: {e}"),
+            }])
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+            .collect();
+        paths.sort();
+
+        let mut articles = Vec::new();
+        let mut errors = Vec::new();
+        for path in paths {
+            let parsed = std::fs::read_to_string(&path)
+                .map_err(|e| vec![front_matter::LineError::new(0, format!("cannot read the file: {e}"))])
+                .and_then(|source| Article::parse(&path, &source));
+            match parsed {
+                Ok(article) => articles.push(article),
+                Err(problems) => errors.extend(problems.into_iter().map(|p| ContentError {
+                    file: path.clone(),
+                    line: p.line,
+                    message: p.message,
+                })),
+            }
+        }
+        match Self::from_articles(articles) {
+            Ok(library) if errors.is_empty() => Ok(library),
+            Ok(_) => Err(ContentErrors(errors)),
+            Err(ContentErrors(more)) => {
+                errors.extend(more);
+                Err(ContentErrors(errors))
+            }
+        }
+    }
+
+    /// Builds the library from parsed articles; drafts are counted, not kept.
+    pub fn from_articles(articles: Vec<Article>) -> Result<Self, ContentErrors> {
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut errors = Vec::new();
+        for article in &articles {
+            if let Some(first) = seen.insert(article.slug.clone(), article.source.clone()) {
+                errors.push(ContentError {
+                    file: article.source.clone(),
+                    line: 1,
+                    message: format!("the slug `{}` is already used by {}", article.slug, first.display()),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ContentErrors(errors));
+        }
+
+        let drafts = articles.iter().filter(|a| a.draft).count();
+        let mut articles: Vec<Arc<Article>> = articles.into_iter().filter(|a| !a.draft).map(Arc::new).collect();
+        articles.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.slug.cmp(&b.slug)));
+
+        let by_slug = articles.iter().enumerate().map(|(i, a)| (a.slug.clone(), i)).collect();
+        let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, article) in articles.iter().enumerate() {
+            for tag in &article.tags {
+                tags.entry(tag.clone()).or_default().push(i);
+            }
+        }
+        let index = SearchIndex::build(articles.iter().map(|a| Indexable {
+            title: &a.title,
+            tags: &a.tags,
+            summary: &a.summary,
+            body: &a.plain_text,
+        }));
+        Ok(Self { articles, by_slug, tags, index, drafts })
+    }
+
+    /// Published articles, newest first.
+    pub fn articles(&self) -> &[Arc<Article>] {
+        &self.articles
+    }
+
+    pub fn drafts(&self) -> usize {
+        self.drafts
+    }
+
+    pub fn get(&self, slug: &str) -> Option<&Arc<Article>> {
+        self.by_slug.get(slug).map(|&i| &self.articles[i])
+    }
+
+    /// The article published before and the one published after `slug`.
+    pub fn neighbours(&self, slug: &str) -> (Option<&Article>, Option<&Article>) {
+        let Some(&i) = self.by_slug.get(slug) else { return (None, None) };
+        let older = self.articles.get(i + 1).map(|a| a.as_ref());
+        let newer = i.checked_sub(1).map(|j| self.articles[j].as_ref());
+        (older, newer)
+    }
+
+    /// Page `number` (from 1) of `per_page` articles, or `None` past the end.
+    pub fn page(&self, number: usize, per_page: usize) -> Option<&[Arc<Article>]> {
+        let per_page = per_page.max(1);
+        let start = number.checked_sub(1)?.checked_mul(per_page)?;
+        if start >= self.articles.len() && !(number == 1 && self.articles.is_empty()) {
+            return None;
+        }
+        Some(&self.articles[start..(start + per_page).min(self.articles.len())])
+    }
+
+    pub fn page_count(&self, per_page: usize) -> usize {
+        self.articles.len().div_ceil(per_page.max(1)).max(1)
+    }
+
+    /// Articles with `tag`, newest first.
+    pub fn tagged(&self, tag: &str) -> Option<Vec<&Arc<Article>>> {
+        self.tags.get(tag).map(|indices| indices.iter().map(|&i| &self.articles[i]).collect())
+    }
+
+    /// Every tag with how many articles carry it, alphabetically.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.tags.iter().map(|(tag, indices)| (tag.as_str(), indices.len()))
+    }
+
+    /// The articles grouped by year and month, newest first.
+    pub fn archive(&self) -> Vec<ArchiveYear<'_>> {
+        let month_of = |a: &Arc<Article>| a.published.at.format("%Y-%m").to_string();
+        self.articles
+            .chunk_by(|a, b| a.published.at.year() == b.published.at.year())
+            .map(|year| ArchiveYear {
+                year: year[0].published.at.year(),
+                months: year
+                    .chunk_by(|a, b| month_of(a) == month_of(b))
+                    .map(|month| ArchiveMonth {
+                        name: month[0].published.at.format("%B").to_string(),
+                        id: month_of(&month[0]),
+                        articles: month.iter().map(|a| a.as_ref()).collect(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Articles matching `query`, best first.
+    pub fn search(&self, query: &Query) -> Vec<SearchResult<'_>> {
+        self.index
+            .search(query)
+            .into_iter()
+            .map(|hit| {
+                let article = &self.articles[hit.index];
+                SearchResult {
+                    article,
+                    title: query.highlight(&article.title),
+                    snippet: query.snippet(if query.matches_any(&article.summary) {
+                        &article.summary
+                    } else {
+                        &article.plain_text
+                    }),
+                }
+            })
+            .collect()
+    }
+}

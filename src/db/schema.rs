@@ -1,0 +1,79 @@
+//! Table definitions shared by both backends. Kept by hand in step with
+//! `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Integer,
+        post_slug -> Text,
+        parent_id -> Nullable<Integer>,
+        depth -> Integer,
+        author_name -> Text,
+        author_email -> Text,
+        author_url -> Nullable<Text>,
+        user_id -> Nullable<Integer>,
+        body_markdown -> Text,
+        body_html -> Text,
+        status -> Text,
+        notify -> Bool,
+        no_answer_needed -> Bool,
+        ip_hash -> Text,
+        user_agent -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> Integer,
+        user_id -> Nullable<Integer>,
+        actor -> Text,
+        action -> Text,
+        comment_id -> Nullable<Integer>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Integer,
+        username -> Text,
+        ip_hash -> Text,
+        succeeded -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(comments -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, comments, settings, moderation_log, login_attempts, sessions);

@@ -1,0 +1,13 @@
+//! healthblog: a doctor's Markdown articles and readers' moderated questions.
+
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod markdown;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod templates;

@@ -1,0 +1,279 @@
+//! The one boundary between Markdown and HTML. Everything that becomes
+//! `SafeHtml` has been through ammonia here, so templates may print it raw.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+/// HTML that has been cleaned by one of this module's ammonia policies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Rebuilds HTML that was cleaned by `render_comment` before it was stored.
+    pub fn from_stored(html: String) -> Self {
+        Self(html)
+    }
+
+    /// Escapes `text` and marks every word that matches `is_match` with `<mark>`.
+    pub fn highlight(text: &str, is_match: impl Fn(&str) -> bool) -> Self {
+        let mut out = String::with_capacity(text.len() + 32);
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            if is_match(word) {
+                out.push_str("<mark>");
+                out.push_str(&html_escape(word));
+                out.push_str("</mark>");
+            } else {
+                out.push_str(&html_escape(word));
+            }
+        }
+        Self(MARK_CLEANER.clean(&out).to_string())
+    }
+}
+
+/// An entry of an article's table of contents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// An article rendered once at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct RenderedArticle {
+    pub html: SafeHtml,
+    pub toc: Vec<Heading>,
+    /// The words a reader reads, for search, summaries and reading time.
+    pub plain_text: String,
+}
+
+static ARTICLE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_generic_attributes(["id", "class"])
+        .add_tags(["figure", "figcaption", "section"])
+        .add_tag_attributes("img", ["loading"])
+        .url_schemes(["http", "https", "mailto"].into())
+        .link_rel(Some("noopener noreferrer"));
+    builder
+});
+
+static COMMENT_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    builder
+        .tags(
+            ["p", "br", "em", "strong", "del", "a", "ul", "ol", "li", "blockquote", "code", "pre"]
+                .into(),
+        )
+        .add_tag_attributes("a", ["href"])
+        .url_schemes(["http", "https"].into())
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("nofollow ugc noopener noreferrer"));
+    builder
+});
+
+static INLINE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    builder
+        .tags(["em", "strong", "del", "a", "code"].into())
+        .add_tag_attributes("a", ["href"])
+        .url_schemes(["http", "https"].into())
+        .link_rel(Some("noopener noreferrer"));
+    builder
+});
+
+static MARK_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::empty();
+    builder.tags(["mark"].into());
+    builder
+});
+
+fn article_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders the author's Markdown: tables, footnotes, strikethrough, smart
+/// punctuation and an id on every heading. Scripts, event handlers and
+/// `javascript:` links are removed even here.
+pub fn render_article(markdown: &str) -> RenderedArticle {
+    let mut events: Vec<Event> = Parser::new_ext(markdown, article_options()).collect();
+    let toc = assign_heading_ids(&mut events);
+    let plain_text = plain_text(&events);
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, events.into_iter());
+    RenderedArticle {
+        html: SafeHtml(ARTICLE_CLEANER.clean(&raw).to_string()),
+        toc,
+        plain_text,
+    }
+}
+
+/// Renders one line of the author's Markdown (a reference, say) without
+/// wrapping it in a paragraph.
+pub fn render_inline(markdown: &str) -> SafeHtml {
+    let events = Parser::new_ext(markdown, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH)
+        .filter(|event| !matches!(event, Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)));
+    let mut raw = String::new();
+    html::push_html(&mut raw, events);
+    SafeHtml(INLINE_CLEANER.clean(raw.trim()).to_string())
+}
+
+/// Renders a reader's Markdown. Raw HTML is shown as text, never interpreted,
+/// and only plain formatting and http(s) links survive.
+pub fn render_comment(markdown: &str) -> SafeHtml {
+    let events = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, events);
+    SafeHtml(COMMENT_CLEANER.clean(&raw).to_string())
+}
+
+/// Gives every heading without an explicit `{#id}` one made from its text,
+/// unique within the article, and returns the table of contents.
+fn assign_heading_ids(events: &mut [Event]) -> Vec<Heading> {
+    let mut used = HashSet::new();
+    let mut toc = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i] {
+            let level = *level;
+            let explicit = id.as_ref().map(|id| id.to_string());
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(t);
+                }
+                j += 1;
+            }
+            let base = explicit.unwrap_or_else(|| slugify(&text));
+            let base = if base.is_empty() { "section".to_owned() } else { base };
+            let mut unique = base.clone();
+            let mut n = 1;
+            while !used.insert(unique.clone()) {
+                n += 1;
+                unique = format!("{base}-{n}");
+            }
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                *id = Some(CowStr::from(unique.clone()));
+            }
+            if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+                toc.push(Heading { level: level as u8, id: unique, text });
+            }
+            i = j;
+        }
+        i += 1;
+    }
+    toc
+}
+
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
+                text.push(' ')
+            }
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Lower-case ASCII letters, digits and single hyphens.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_get_unique_ids_and_a_table_of_contents() {
+        let rendered = render_article("## Dose\n\ntext\n\n## Dose\n\n### Side effects {#side}\n");
+        assert!(rendered.html.as_str().contains(r#"<h2 id="dose">Dose</h2>"#));
+        assert!(rendered.html.as_str().contains(r#"<h2 id="dose-2">Dose</h2>"#));
+        assert!(rendered.html.as_str().contains(r#"<h3 id="side">"#));
+        let ids: Vec<_> = rendered.toc.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["dose", "dose-2", "side"]);
+    }
+
+    #[test]
+    fn articles_lose_scripts_handlers_and_javascript_links() {
+        let html = render_article(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))",
+        )
+        .html;
+        assert!(!html.as_str().contains("<script"), "{}", html.as_str());
+        assert!(!html.as_str().contains("onerror"), "{}", html.as_str());
+        assert!(!html.as_str().contains("javascript:"), "{}", html.as_str());
+    }
+
+    #[test]
+    fn comments_show_raw_html_as_text() {
+        let html = render_comment("Hi <b onclick=x>there</b> [a](javascript:alert(1)) [b](https://example.org)");
+        assert_eq!(
+            html.as_str(),
+            "<p>Hi &lt;b onclick=x&gt;there&lt;/b&gt; <a rel=\"nofollow ugc noopener noreferrer\">a</a> \
+             <a href=\"https://example.org\" rel=\"nofollow ugc noopener noreferrer\">b</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn highlight_escapes_and_marks() {
+        let html = SafeHtml::highlight("take <magnesium> daily", |w| w.contains("magnesium"));
+        assert_eq!(html.as_str(), "take <mark>&lt;magnesium&gt;</mark> daily");
+    }
+
+    #[test]
+    fn slugs_are_ascii_and_hyphenated() {
+        assert_eq!(slugify("Magnesium: forms & doses!"), "magnesium-forms-doses");
+    }
+}

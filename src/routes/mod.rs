@@ -1,0 +1,4 @@
+//! Request handlers. `startup.rs` is the one place they are mounted.
+
+pub mod health;
+pub mod public;

@@ -1,0 +1,40 @@
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use tera::Context;
+
+use crate::error::AppError;
+use crate::state::{AppState, PageMeta};
+
+#[derive(Serialize)]
+struct SitemapEntry {
+    loc: String,
+    lastmod: Option<String>,
+}
+
+/// `GET /sitemap.xml`: the home page, the archive, every tag and every article.
+pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let library = state.library();
+    let base = state.base_url();
+    let newest = library.articles().iter().map(|a| a.modified()).max().map(|w| w.iso_date.clone());
+    let mut entries = vec![
+        SitemapEntry { loc: format!("{base}/"), lastmod: newest.clone() },
+        SitemapEntry { loc: format!("{base}/archive"), lastmod: newest },
+    ];
+    entries.extend(library.tags().map(|(tag, _)| SitemapEntry { loc: format!("{base}/tags/{tag}"), lastmod: None }));
+    entries.extend(library.articles().iter().map(|article| SitemapEntry {
+        loc: format!("{base}/posts/{}", article.slug),
+        lastmod: Some(article.modified().iso_date.clone()),
+    }));
+    let mut context = Context::new();
+    context.insert("entries", &entries);
+    let body = state.render("sitemap.xml", &PageMeta::default(), context)?;
+    Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(body))
+}
+
+/// `GET /robots.txt`.
+pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(format!(
+        "User-agent: *\nDisallow: /admin\nDisallow: /search\n\nSitemap: {}/sitemap.xml\n",
+        state.base_url()
+    ))
+}

@@ -1,0 +1,64 @@
+use actix_web::{web, HttpResponse};
+use atom_syndication::{Category, Content, Entry, FixedDateTime, Link, Person, Text};
+
+use crate::content::When;
+use crate::state::AppState;
+
+/// `GET /feed.xml`: every published article as Atom 1.0.
+pub async fn articles(state: web::Data<AppState>) -> HttpResponse {
+    let library = state.library();
+    let base = state.base_url();
+    let site = &state.settings.site;
+    let author = Person { name: site.author_name.clone(), uri: Some(format!("{base}/")), ..Person::default() };
+
+    let entries: Vec<Entry> = library
+        .articles()
+        .iter()
+        .map(|article| {
+            let url = format!("{base}/posts/{}", article.slug);
+            let mut entry = Entry::default();
+            entry.set_id(url.clone());
+            entry.set_title(article.title.clone());
+            entry.set_links(vec![Link { href: url, ..Link::default() }]);
+            entry.set_published(Some(timestamp(&article.published)));
+            entry.set_updated(timestamp(article.modified()));
+            entry.set_authors(vec![author.clone()]);
+            entry.set_summary(Some(Text::plain(article.summary.clone())));
+            entry.set_content(Some(Content {
+                value: Some(article.body.as_str().to_owned()),
+                content_type: Some("html".into()),
+                ..Content::default()
+            }));
+            entry.set_categories(
+                article.tags.iter().map(|tag| Category { term: tag.clone(), ..Category::default() }).collect::<Vec<_>>(),
+            );
+            entry
+        })
+        .collect();
+
+    let updated = library.articles().iter().map(|a| a.modified()).max().map_or_else(
+        || FixedDateTime::from(chrono::DateTime::UNIX_EPOCH),
+        timestamp,
+    );
+    let mut feed = atom_syndication::Feed::default();
+    feed.set_id(format!("{base}/"));
+    feed.set_title(site.title.clone());
+    feed.set_subtitle(Some(Text::plain(site.tagline.clone())));
+    feed.set_updated(updated);
+    feed.set_lang(Some(site.language.clone()));
+    feed.set_authors(vec![author]);
+    feed.set_links(vec![
+        Link { href: format!("{base}/feed.xml"), rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Link::default() },
+        Link { href: format!("{base}/"), mime_type: Some("text/html".into()), ..Link::default() },
+    ]);
+    feed.set_entries(entries);
+    atom_response(feed.to_string())
+}
+
+pub fn timestamp(when: &When) -> FixedDateTime {
+    FixedDateTime::from(when.at.and_utc())
+}
+
+pub fn atom_response(body: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(body)
+}

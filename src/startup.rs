@@ -1,0 +1,185 @@
+//! Builds the application: loads content and templates, opens and migrates
+//! the database, and mounts every route.
+
+use std::net::TcpListener;
+use std::path::Path;
+
+use actix_files::Files;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use anyhow::{anyhow, Context};
+use sha2::{Digest, Sha256};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::content::Library;
+use crate::db::{self, DatabaseUrl};
+use crate::error::{render_error_page, AppError};
+use crate::keys::{self, Keys};
+use crate::routes::{health, public};
+use crate::state::AppState;
+use crate::templates;
+
+/// Pages may load scripts, styles and fonts from this site only, and never
+/// inline; images may come from https sources; no site may frame them.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Form bodies larger than this are refused with 413.
+pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let library = load_library(&settings.content_dir)?;
+        let templates = templates::load(&settings.templates_dir)?;
+        let keys = Keys::load(&settings)?;
+        let pool = connect_and_migrate(&settings).await?;
+        let static_version = static_version(&settings.static_dir)?;
+
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_version));
+        let server = run(listener, state.clone(), workers)?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is asked to stop. SIGHUP reloads the articles.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        reload_on_hangup(self.state.clone());
+        self.server.await
+    }
+}
+
+/// Reads and checks `content/`, refusing to go on when anything is wrong.
+pub fn load_library(content_dir: &Path) -> anyhow::Result<Library> {
+    let library = Library::load(content_dir).map_err(|errors| anyhow!("{errors}"))
+        .with_context(|| format!("the articles in {} have problems", content_dir.display()))?;
+    tracing::info!(
+        articles = library.articles().len(),
+        drafts = library.drafts(),
+        "loaded the articles from {}",
+        content_dir.display()
+    );
+    Ok(library)
+}
+
+/// Opens the database pool and brings the schema up to date.
+pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    let pool = db::connect(&url, settings.pool_size.max(1))?;
+    db::run(&pool, db::run_migrations).await?;
+    tracing::info!(backend = url.backend_name(), "database ready");
+    Ok(pool)
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> anyhow::Result<Server> {
+    let static_dir = state.settings.static_dir.clone();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
+            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
+            .wrap(ErrorHandlers::new().default_handler(render_error_page))
+            .wrap(security_headers())
+            .wrap(Compress::default())
+            .wrap(TracingLogger::default())
+            .route("/", web::get().to(public::home::home))
+            .route("/posts/{slug}", web::get().to(public::post::show))
+            .route("/tags", web::get().to(public::tags::index))
+            .route("/tags/{tag}", web::get().to(public::tags::show))
+            .route("/archive", web::get().to(public::archive::show))
+            .route("/search", web::get().to(public::search::search))
+            .route("/feed.xml", web::get().to(public::feed::articles))
+            .route("/sitemap.xml", web::get().to(public::discovery::sitemap))
+            .route("/robots.txt", web::get().to(public::discovery::robots))
+            .route("/healthz", web::get().to(health::healthz))
+            .service(
+                web::scope("/static")
+                    .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")))
+                    .service(Files::new("", &static_dir).use_etag(true).use_last_modified(true)),
+            )
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// A short hash of everything in `static/`, so that its URLs change whenever
+/// a file does and browsers can cache them for a year.
+fn static_version(dir: &Path) -> anyhow::Result<String> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files).with_context(|| format!("reading the static files in {}", dir.display()))?;
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file)?);
+    }
+    Ok(keys::hex(&hasher.finalize()[..6]))
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn reload_on_hangup(state: web::Data<AppState>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    actix_web::rt::spawn(async move {
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; restart to reload the articles");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let dir = state.settings.content_dir.clone();
+            match web::block(move || load_library(&dir)).await {
+                Ok(Ok(library)) => state.replace_library(library),
+                Ok(Err(error)) => tracing::error!("kept the current articles: {error:#}"),
+                Err(error) => tracing::error!("reloading the articles failed: {error}"),
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn reload_on_hangup(_state: web::Data<AppState>) {}

@@ -1,0 +1,126 @@
+//! What every request handler shares: settings, the article library, the
+//! compiled templates, the database pool and the keys.
+
+use std::sync::{Arc, RwLock};
+
+use actix_web::http::header::ContentType;
+use actix_web::HttpResponse;
+use anyhow::anyhow;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::config::{Settings, SiteSettings};
+use crate::content::Library;
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::keys::Keys;
+
+pub struct AppState {
+    pub settings: Settings,
+    library: RwLock<Arc<Library>>,
+    templates: Tera,
+    pub pool: DbPool,
+    pub keys: Keys,
+    site: SiteView,
+}
+
+/// Site-wide values every template can use as `site.*`.
+#[derive(Debug, Serialize)]
+struct SiteView {
+    #[serde(flatten)]
+    settings: SiteSettings,
+    base_url: String,
+    /// Appended to static URLs so that browsers may cache them for a year.
+    static_version: String,
+}
+
+/// What a page says about itself in `<head>`.
+#[derive(Debug, Default, Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    /// The site-relative path of the page's canonical URL.
+    pub path: String,
+    /// `website` or `article`, for OpenGraph.
+    pub og_type: &'static str,
+    /// Structured data, already serialised for a `<script type="application/ld+json">`.
+    pub json_ld: Option<String>,
+    /// Keeps search engines off pages such as search results.
+    pub noindex: bool,
+}
+
+impl PageMeta {
+    pub fn new(title: impl Into<String>, description: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            description: description.into(),
+            path: path.into(),
+            og_type: "website",
+            ..Self::default()
+        }
+    }
+
+    pub fn with_json_ld(mut self, value: &serde_json::Value) -> Self {
+        // `<` is escaped so that no string can close the script element.
+        self.json_ld = Some(value.to_string().replace('<', "\\u003c"));
+        self
+    }
+}
+
+impl AppState {
+    pub fn new(settings: Settings, library: Library, templates: Tera, pool: DbPool, keys: Keys, static_version: String) -> Self {
+        let site = SiteView {
+            settings: settings.site.clone(),
+            base_url: settings.base_url().to_owned(),
+            static_version,
+        };
+        Self { settings, library: RwLock::new(Arc::new(library)), templates, pool, keys, site }
+    }
+
+    /// The current article library.
+    pub fn library(&self) -> Arc<Library> {
+        match self.library.read() {
+            Ok(library) => Arc::clone(&library),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Swaps in a freshly loaded library.
+    pub fn replace_library(&self, library: Library) {
+        let library = Arc::new(library);
+        match self.library.write() {
+            Ok(mut current) => *current = library,
+            Err(poisoned) => *poisoned.into_inner() = library,
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.settings.base_url()
+    }
+
+    /// Renders a template with `site` and `meta` filled in.
+    pub fn render(&self, template: &str, meta: &PageMeta, mut context: Context) -> Result<String, AppError> {
+        context.insert("site", &self.site);
+        context.insert("meta", meta);
+        self.templates
+            .render(template, &context)
+            .map_err(|e| AppError::Unexpected(anyhow!(tera_error_chain(&e)).context(format!("rendering {template}"))))
+    }
+
+    /// A 200 HTML page.
+    pub fn page(&self, template: &str, meta: &PageMeta, context: Context) -> Result<HttpResponse, AppError> {
+        let body = self.render(template, meta, context)?;
+        Ok(HttpResponse::Ok().content_type(ContentType::html()).body(body))
+    }
+}
+
+fn tera_error_chain(error: &tera::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
