@@ -26,20 +26,25 @@ impl SafeHtml {
         Self(html)
     }
 
-    /// Escapes `text` and marks every word that matches `is_match` with `<mark>`.
+    /// Escapes `text` and marks every word that matches `is_match` with
+    /// `<mark>`, leaving the punctuation around the word outside the mark.
     pub fn highlight(text: &str, is_match: impl Fn(&str) -> bool) -> Self {
         let mut out = String::with_capacity(text.len() + 32);
         for (i, word) in text.split(' ').enumerate() {
             if i > 0 {
                 out.push(' ');
             }
-            if is_match(word) {
-                out.push_str("<mark>");
-                out.push_str(&html_escape(word));
-                out.push_str("</mark>");
-            } else {
-                out.push_str(&html_escape(word));
+            let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if core.is_empty() || !is_match(core) {
+                out.push_str(&escape_html(word));
+                continue;
             }
+            let start = word.len() - word.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+            out.push_str(&escape_html(&word[..start]));
+            out.push_str("<mark>");
+            out.push_str(&escape_html(core));
+            out.push_str("</mark>");
+            out.push_str(&escape_html(&word[start + core.len()..]));
         }
         Self(MARK_CLEANER.clean(&out).to_string())
     }
@@ -216,7 +221,8 @@ pub fn slugify(text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
-fn html_escape(text: &str) -> String {
+/// Escapes the five characters that matter in HTML text and attributes.
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -268,8 +274,8 @@ mod tests {
 
     #[test]
     fn highlight_escapes_and_marks() {
-        let html = SafeHtml::highlight("take <magnesium> daily", |w| w.contains("magnesium"));
-        assert_eq!(html.as_str(), "take <mark>&lt;magnesium&gt;</mark> daily");
+        let html = SafeHtml::highlight("take <magnesium>, daily", |w| w == "magnesium");
+        assert_eq!(html.as_str(), "take &lt;<mark>magnesium</mark>&gt;, daily");
     }
 
     #[test]

@@ -165,7 +165,7 @@ fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Re
 #[cfg(unix)]
 fn reload_on_hangup(state: web::Data<AppState>) {
     use tokio::signal::unix::{signal, SignalKind};
-    actix_web::rt::spawn(async move {
+    tokio::spawn(async move {
         let Ok(mut hangups) = signal(SignalKind::hangup()) else {
             tracing::warn!("cannot listen for SIGHUP; restart to reload the articles");
             return;

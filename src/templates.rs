@@ -14,5 +14,8 @@ pub fn load(dir: &Path) -> anyhow::Result<Tera> {
         anyhow::bail!("no templates found in {}", dir.display());
     }
     tera.autoescape_on(vec![".html", ".xml"]);
+    // Tera's default also escapes `/`, which makes every URL unreadable in
+    // the page source; these five characters are the ones that matter.
+    tera.set_escape_fn(crate::markdown::escape_html);
     Ok(tera)
 }

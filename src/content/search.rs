@@ -212,6 +212,6 @@ mod tests {
     #[test]
     fn snippets_mark_the_matching_words() {
         let query = Query::parse("magnesium");
-        assert_eq!(query.snippet("Take Magnesium, daily.").as_str(), "Take <mark>Magnesium,</mark> daily.");
+        assert_eq!(query.snippet("Take Magnesium, daily.").as_str(), "Take <mark>Magnesium</mark>, daily.");
     }
 }

@@ -1,1 +1,10 @@
-fn main() {}
+//! API and browser tests: one binary, one fresh database per test.
+
+mod articles;
+mod browse;
+mod browser;
+mod content_check;
+mod errors;
+mod feeds;
+mod helpers;
+mod security;

@@ -1,0 +1,143 @@
+use crate::helpers::{spawn_app, spawn_app_with, Content};
+
+const NEWEST_FIRST: [&str; 6] = [
+    "Recovering from a concussion: what actually helps",
+    "Giving intravenous magnesium in the office",
+    "Cluster headache: stopping attacks and preventing them",
+    "Why a normal magnesium test can be misleading",
+    "Intravenous magnesium eases post-concussion symptoms",
+    "Oral magnesium for migraine prevention",
+];
+
+fn position(body: &str, needle: &str) -> usize {
+    body.find(needle).unwrap_or_else(|| panic!("{needle:?} is not on the page"))
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_articles_newest_first_with_their_details() {
+    let app = spawn_app().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").starts_with("text/html"));
+    let positions: Vec<usize> = NEWEST_FIRST.iter().map(|title| position(&page.body, title)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "articles out of order: {positions:?}");
+    page.assert_contains(&[
+        r#"<time datetime="2021-08-30">August 30, 2021</time>"#,
+        "min read",
+        "0 comments",
+        r#"href="/tags/magnesium""#,
+        r#"href="/posts/iv-magnesium-post-concussion-syndrome""#,
+    ]);
+}
+
+#[tokio::test]
+async fn the_home_page_shows_each_articles_approved_comment_count() {
+    let app = spawn_app().await;
+    let slug = "iv-magnesium-post-concussion-syndrome";
+    app.insert_comment(slug, "approved", "Ann");
+    app.insert_comment(slug, "approved", "Bob");
+    app.insert_comment(slug, "pending", "Cy");
+    app.insert_comment(slug, "spam", "Dee");
+    let page = app.get("/").await;
+    page.assert_contains(&[&format!(r#"<a href="/posts/{slug}#comments" class="comment-count">2 comments</a>"#)]);
+    let article = app.get(&format!("/posts/{slug}")).await;
+    article.assert_contains(&[">2 comments</a>"]);
+}
+
+fn numbered_posts(count: usize) -> Content {
+    (1..=count).fold(Content::new(), |content, n| {
+        content.post(
+            &format!("post-{n:02}"),
+            &format!("title = \"Article number {n:02}\"\ndate = 2020-01-{n:02}"),
+            "Some text.",
+        )
+    })
+}
+
+#[tokio::test]
+async fn the_home_page_shows_ten_articles_a_page() {
+    let content = numbered_posts(23);
+    let app = spawn_app_with(|s| s.content_dir = content.path()).await;
+
+    let first = app.get("/").await;
+    assert_eq!(first.body.matches("<article class=\"card\">").count(), 10);
+    first.assert_contains(&["Article number 23", "Article number 14", "Page 1 of 3", r#"<a rel="next" href="/?page=2">"#]);
+    first.assert_lacks(&["Article number 13", "rel=\"prev\""]);
+
+    let second = app.get("/?page=2").await;
+    assert_eq!(second.status, 200);
+    second.assert_contains(&["Article number 13", "Article number 04", r#"<a rel="prev" href="/">"#]);
+    second.assert_lacks(&["Article number 14", "Article number 03"]);
+
+    let last = app.get("/?page=3").await;
+    assert_eq!(last.body.matches("<article class=\"card\">").count(), 3);
+    last.assert_lacks(&["rel=\"next\""]);
+
+    for missing in ["/?page=4", "/?page=0", "/?page=two"] {
+        assert_eq!(app.get(missing).await.status, 404, "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn drafts_are_never_served() {
+    let app = spawn_app().await;
+    let slug = "vitamin-b2-and-coq10-for-migraine";
+    assert_eq!(app.get(&format!("/posts/{slug}")).await.status, 404);
+    for path in ["/", "/archive", "/feed.xml", "/sitemap.xml", "/tags/supplements", "/search?q=coenzyme"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        page.assert_lacks(&[slug, "Vitamin B2 and coenzyme Q10"]);
+    }
+}
+
+#[tokio::test]
+async fn an_article_page_shows_the_article_its_review_and_its_neighbours() {
+    let app = spawn_app().await;
+    let page = app.get("/posts/iv-magnesium-post-concussion-syndrome").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(&[
+        "<h1>Intravenous magnesium eases post-concussion symptoms</h1>",
+        r#"By <span class="author">Dr. Alexander Mauskop</span>, MD, neurologist and headache specialist"#,
+        r#"Published <time datetime="2016-06-20">June 20, 2016</time>"#,
+        r#"Updated <time datetime="2024-03-12">March 12, 2024</time>"#,
+        r#"Medically reviewed by <span class="reviewer">Dr. Jane Roe, MD</span> on <time datetime="2024-03-12">"#,
+        "min read",
+        r#"<a href="/tags/concussion">concussion</a>"#,
+        "UCLA",
+        "<h2 id=\"references\">References</h2>",
+        "This article is general information, not medical advice for you.",
+        // Neighbours by date: the RBC test (2017) is newer, oral magnesium (2015) older.
+        r#"<a rel="prev" href="/posts/oral-magnesium-for-migraine-prevention">"#,
+        r#"<a rel="next" href="/posts/rbc-magnesium-blood-test">"#,
+    ]);
+}
+
+#[tokio::test]
+async fn an_article_page_describes_itself_to_search_engines_and_social_sites() {
+    let app = spawn_app().await;
+    let page = app.get("/posts/iv-magnesium-post-concussion-syndrome").await;
+    page.assert_contains(&[
+        r#"<link rel="canonical" href="http://blog.test/posts/iv-magnesium-post-concussion-syndrome">"#,
+        r#"<meta property="og:type" content="article">"#,
+        r#"<meta property="og:title" content="Intravenous magnesium eases post-concussion symptoms">"#,
+        r#"<meta name="description" content=""#,
+    ]);
+    let start = position(&page.body, r#"<script type="application/ld+json">"#) + r#"<script type="application/ld+json">"#.len();
+    let end = start + page.body[start..].find("</script>").expect("the JSON-LD ends");
+    let data: serde_json::Value = serde_json::from_str(&page.body[start..end]).expect("JSON-LD parses");
+    assert_eq!(data["@type"], serde_json::json!(["BlogPosting", "MedicalWebPage"]));
+    assert_eq!(data["headline"], "Intravenous magnesium eases post-concussion symptoms");
+    assert_eq!(data["author"]["name"], "Dr. Alexander Mauskop");
+    assert_eq!(data["datePublished"], "2016-06-20T00:00:00Z");
+    assert_eq!(data["dateModified"], "2024-03-12T00:00:00Z");
+    assert_eq!(data["lastReviewed"], "2024-03-12");
+    assert_eq!(data["reviewedBy"]["name"], "Dr. Jane Roe, MD");
+}
+
+#[tokio::test]
+async fn an_article_renders_tables_footnotes_and_heading_anchors() {
+    let app = spawn_app().await;
+    let page = app.get("/posts/oral-magnesium-for-migraine-prevention").await;
+    page.assert_contains(&["<table>", "<th>", r#"class="footnote-reference""#, r#"class="footnote-definition""#, "<h2 id=\""]);
+    page.assert_contains(&[r#"<nav class="toc" aria-label="Contents">"#]);
+}

@@ -1,0 +1,48 @@
+use std::str::FromStr;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_atom_feed_carries_every_published_article() {
+    let app = spawn_app().await;
+    let page = app.get("/feed.xml").await;
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").starts_with("application/atom+xml"));
+    let feed = atom_syndication::Feed::from_str(&page.body).expect("the feed is valid Atom");
+    assert_eq!(feed.title().as_str(), "Headache & Neurology Notes");
+    assert_eq!(feed.entries().len(), 6);
+    assert!(feed.links().iter().any(|l| l.rel() == "self" && l.href() == "http://blog.test/feed.xml"));
+    let entry = feed
+        .entries()
+        .iter()
+        .find(|e| e.id() == "http://blog.test/posts/iv-magnesium-post-concussion-syndrome")
+        .expect("the post-concussion article is in the feed");
+    assert_eq!(entry.title().as_str(), "Intravenous magnesium eases post-concussion symptoms");
+    assert_eq!(entry.published().map(|d| d.to_rfc3339()), Some("2016-06-20T00:00:00+00:00".into()));
+    assert_eq!(entry.updated().to_rfc3339(), "2024-03-12T00:00:00+00:00");
+    assert!(entry.content().and_then(|c| c.value()).is_some_and(|html| html.contains("UCLA")));
+    assert!(entry.categories().iter().any(|c| c.term() == "concussion"));
+}
+
+#[tokio::test]
+async fn the_sitemap_lists_every_article_and_tag() {
+    let app = spawn_app().await;
+    let page = app.get("/sitemap.xml").await;
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").starts_with("application/xml"));
+    assert_eq!(page.body.matches("<loc>http://blog.test/posts/").count(), 6);
+    page.assert_contains(&[
+        "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">",
+        "<loc>http://blog.test/posts/cluster-headache-treatment</loc>",
+        "<lastmod>2023-05-22</lastmod>",
+        "<loc>http://blog.test/tags/for-clinicians</loc>",
+    ]);
+}
+
+#[tokio::test]
+async fn robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_desk() {
+    let app = spawn_app().await;
+    let page = app.get("/robots.txt").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(&["Sitemap: http://blog.test/sitemap.xml", "Disallow: /admin"]);
+}

@@ -1,0 +1,220 @@
+//! `spawn_app()`: the whole application on a fresh database, on SQLite or on
+//! the PostgreSQL server named by `TEST_POSTGRES_URL` when
+//! `TEST_DATABASE=postgres` (as `scripts/test` runs it).
+
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+use diesel::RunQueryDsl;
+use healthblog::config::Settings;
+use healthblog::db::{self, DbPool};
+use healthblog::startup::Application;
+use rand::Rng;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A pool on the app's database, for arranging and checking what is stored.
+    pub pool: DbPool,
+    _dir: TempDir,
+}
+
+/// A response read to the end.
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// Asserts the body contains every one of `needles`.
+    #[track_caller]
+    pub fn assert_contains(&self, needles: &[&str]) {
+        for needle in needles {
+            assert!(self.body.contains(needle), "expected {needle:?} in the page:\n{}", self.body);
+        }
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, needles: &[&str]) {
+        for needle in needles {
+            assert!(!self.body.contains(needle), "did not expect {needle:?} in the page:\n{}", self.body);
+        }
+    }
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn test_settings(dir: &Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.bind = "127.0.0.1:0".into();
+    settings.base_url = "http://blog.test".into();
+    settings.database_url = fresh_database_url(dir);
+    settings.data_dir = dir.join("data");
+    settings.secret_key = Some("a test secret that is long enough to derive every key".into());
+    settings.content_dir = repo_path("content");
+    settings.templates_dir = repo_path("templates");
+    settings.static_dir = repo_path("static");
+    settings.pool_size = 3;
+    settings.workers = 1;
+    settings
+}
+
+/// The app on the sample content.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with settings changed by `customize` first.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut settings = test_settings(dir.path());
+    customize(&mut settings);
+    let application = Application::build(settings.clone()).await.expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+
+    let url = db::DatabaseUrl::parse(&settings.database_url).expect("a database URL");
+    let pool = db::connect(&url, 2).expect("a pool on the test database");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("an HTTP client");
+    TestApp { address, client, pool, _dir: dir }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("GET succeeds");
+        read(response).await
+    }
+
+    /// Runs `work` on the app's database.
+    pub fn with_db<T>(&self, work: impl FnOnce(&mut db::AnyConnection) -> T) -> T {
+        let mut conn = self.pool.get().expect("a test database connection");
+        work(&mut conn)
+    }
+
+    /// Stores a comment straight in the database and returns its id.
+    pub fn insert_comment(&self, slug: &str, status: &str, name: &str) -> i32 {
+        use healthblog::db::schema::comments::dsl as c;
+        let now = db::now();
+        self.with_db(|conn| {
+            diesel::insert_into(c::comments)
+                .values((
+                    c::post_slug.eq(slug),
+                    c::author_name.eq(name),
+                    c::author_email.eq(format!("{}@example.org", name.to_lowercase())),
+                    c::body_markdown.eq("A question"),
+                    c::body_html.eq("<p>A question</p>"),
+                    c::status.eq(status),
+                    c::created_at.eq(now),
+                    c::updated_at.eq(now),
+                ))
+                .returning(c::id)
+                .get_result(conn)
+                .expect("the comment is stored")
+        })
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> Page {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.expect("a readable body");
+    Page { status, headers, body }
+}
+
+/// Writes a content folder of posts for one test.
+pub struct Content {
+    dir: TempDir,
+}
+
+impl Content {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::create_dir(dir.path().join("posts")).expect("a posts folder");
+        Self { dir }
+    }
+
+    /// Adds `posts/{file}.md` with the given front matter lines and body.
+    pub fn post(self, file: &str, front: &str, body: &str) -> Self {
+        let text = format!("+++\n{}\n+++\n{body}\n", front.trim());
+        std::fs::write(self.dir.path().join("posts").join(format!("{file}.md")), text).expect("the post is written");
+        self
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().to_owned()
+    }
+}
+
+/// A fresh, empty database for one test.
+fn fresh_database_url(dir: &Path) -> String {
+    match std::env::var("TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let server = std::env::var("TEST_POSTGRES_URL")
+                .expect("TEST_DATABASE=postgres needs TEST_POSTGRES_URL (scripts/test starts a server and sets it)");
+            let name = format!("healthblog_test_{:016x}", rand::thread_rng().gen::<u64>());
+            let mut conn = PgConnection::establish(&server).expect("the test PostgreSQL server answers");
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("a test database");
+            let (base, _) = server.rsplit_once('/').expect("a database name in TEST_POSTGRES_URL");
+            format!("{base}/{name}")
+        }
+        Ok("sqlite") | Err(_) => format!("sqlite://{}", dir.join("test.db").display()),
+        Ok(other) => panic!("TEST_DATABASE must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// A headless Chromium session, through the chromedriver that `scripts/test`
+/// starts (`TEST_WEBDRIVER_URL`). Chromium may only resolve loopback names.
+pub struct Browser {
+    pub client: fantoccini::Client,
+    _profile: TempDir,
+}
+
+impl Browser {
+    pub async fn open() -> Self {
+        let webdriver = std::env::var("TEST_WEBDRIVER_URL")
+            .expect("browser tests need TEST_WEBDRIVER_URL: run them through scripts/test, which starts chromedriver");
+        let chromium = std::env::var("TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = tempfile::tempdir().expect("a browser profile folder");
+        let capabilities = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1200,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+                ],
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
+        let client = fantoccini::ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&webdriver)
+            .await
+            .expect("chromedriver starts a Chromium session");
+        Self { client, _profile: profile }
+    }
+
+    /// Runs `script` in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.expect("the script runs")
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

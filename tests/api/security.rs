@@ -1,0 +1,66 @@
+use crate::helpers::{spawn_app, spawn_app_with, Content};
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/posts/cluster-headache-treatment", "/no-such-page", "/static/style.css", "/feed.xml"] {
+        let page = app.get(path).await;
+        let csp = page.header("content-security-policy");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(page.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_have_no_inline_script() {
+    let app = spawn_app().await;
+    let page = app.get("/posts/oral-magnesium-for-migraine-prevention").await;
+    // The only script elements are the external file and the JSON-LD data block.
+    let scripts: Vec<&str> = page.body.match_indices("<script").map(|(i, _)| &page.body[i..i + 40]).collect();
+    assert_eq!(scripts.len(), 2, "{scripts:?}");
+    assert!(scripts.iter().all(|s| s.starts_with("<script src=\"/static/") || s.contains("application/ld+json")));
+    assert!(!page.body.contains(" onclick=") && !page.body.contains(" onload="));
+}
+
+#[tokio::test]
+async fn static_files_are_cached_for_a_year_and_versioned() {
+    let app = spawn_app().await;
+    let home = app.get("/").await;
+    let start = home.body.find("/static/style.css?v=").expect("a versioned stylesheet link");
+    let link = &home.body[start..start + home.body[start..].find('"').expect("the link ends")];
+    let css = app.get(link).await;
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").starts_with("text/css"));
+    assert_eq!(css.header("cache-control"), "public, max-age=31536000, immutable");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_browser_accepts_it() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("GET succeeds");
+    assert_eq!(response.headers().get("content-encoding").map(|v| v.to_str().unwrap_or("")), Some("gzip"));
+}
+
+#[tokio::test]
+async fn script_planted_in_an_article_never_reaches_the_page() {
+    let content = Content::new().post(
+        "planted",
+        "title = \"Planted\"\ndate = 2024-01-01\nreferences = [\"<img src=x onerror=alert(4)> [r](javascript:alert(5))\"]",
+        "Text.\n\n<script>alert(1)</script>\n\n<p onclick=\"alert(2)\">hi</p>\n\n[click me](javascript:alert(3))\n\n\
+         <a href=\"JaVaScRiPt:alert(6)\">x</a> <iframe src=\"https://evil.example\"></iframe>",
+    );
+    let app = spawn_app_with(|s| s.content_dir = content.path()).await;
+    let page = app.get("/posts/planted").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(&["click me", "hi"]);
+    page.assert_lacks(&["alert(", "onclick", "onerror", "javascript:", "JaVaScRiPt", "<iframe"]);
+}
