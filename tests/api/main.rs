@@ -7,4 +7,5 @@ mod content_check;
 mod errors;
 mod feeds;
 mod helpers;
+mod rendering;
 mod security;
