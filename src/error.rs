@@ -97,9 +97,9 @@ pub fn render_error_page<B: MessageBody + 'static>(
     context.insert("heading", &title);
     context.insert("message", &message);
     let meta = PageMeta { noindex: true, ..PageMeta::new(title, "", response.request().path()) };
-    let body = state.render("error.html", &meta, context).unwrap_or_else(|_| {
-        format!("<!doctype html><title>{}</title><h1>{}</h1>", status.as_u16(), status.as_u16())
-    });
+    let body = state
+        .render("error.html", &meta, context)
+        .unwrap_or_else(|_| format!("<!doctype html><title>{}</title><h1>{}</h1>", status.as_u16(), status.as_u16()));
 
     let (request, old) = response.into_parts();
     let mut new = HttpResponse::build(status).content_type(ContentType::html()).body(body);
@@ -113,12 +113,21 @@ pub fn render_error_page<B: MessageBody + 'static>(
 
 fn describe(status: StatusCode, public: Option<String>) -> (String, String) {
     let (title, default) = match status {
-        StatusCode::NOT_FOUND => ("Page not found", "We could not find that page. It may have moved, or the address may be mistyped."),
+        StatusCode::NOT_FOUND => {
+            ("Page not found", "We could not find that page. It may have moved, or the address may be mistyped.")
+        }
         StatusCode::FORBIDDEN => ("Not allowed", "You are not allowed to do that."),
-        StatusCode::PAYLOAD_TOO_LARGE => ("Too much text", "What you sent is larger than this site accepts. Please shorten it and try again."),
-        StatusCode::TOO_MANY_REQUESTS => ("Slow down", "You are sending requests too quickly. Please wait a minute and try again."),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("Too much text", "What you sent is larger than this site accepts. Please shorten it and try again.")
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            ("Slow down", "You are sending requests too quickly. Please wait a minute and try again.")
+        }
         StatusCode::METHOD_NOT_ALLOWED => ("Not allowed", "That address does not accept this kind of request."),
-        s if s.is_server_error() => ("Something went wrong", "Something went wrong on our side. The problem has been logged; please try again in a little while."),
+        s if s.is_server_error() => (
+            "Something went wrong",
+            "Something went wrong on our side. The problem has been logged; please try again in a little while.",
+        ),
         _ => ("Bad request", "The request could not be understood."),
     };
     let message = match public {

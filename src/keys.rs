@@ -36,11 +36,7 @@ impl Keys {
         let mut cookie = [0u8; 64];
         cookie[..32].copy_from_slice(&derive("cookie-signing"));
         cookie[32..].copy_from_slice(&derive("cookie-encryption"));
-        Ok(Self {
-            cookie: actix_web::cookie::Key::from(&cookie),
-            csrf: derive("csrf"),
-            ip: derive("ip-hash"),
-        })
+        Ok(Self { cookie: actix_web::cookie::Key::from(&cookie), csrf: derive("csrf"), ip: derive("ip-hash") })
     }
 
     /// The configured secret, or a development key generated once and kept in

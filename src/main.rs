@@ -31,11 +31,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init("info");
-    let result = Settings::load(cli.config.as_deref()).and_then(|settings| match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
-        Command::Migrate => migrate(settings),
-        Command::Check => check(&settings),
-    });
+    let result =
+        Settings::load(cli.config.as_deref()).and_then(|settings| match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings),
+            Command::Migrate => migrate(settings),
+            Command::Check => check(&settings),
+        });
     match result {
         Ok(code) => code,
         Err(error) => {

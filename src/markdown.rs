@@ -81,10 +81,7 @@ static ARTICLE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 static COMMENT_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
     builder
-        .tags(
-            ["p", "br", "em", "strong", "del", "a", "ul", "ol", "li", "blockquote", "code", "pre"]
-                .into(),
-        )
+        .tags(["p", "br", "em", "strong", "del", "a", "ul", "ol", "li", "blockquote", "code", "pre"].into())
         .add_tag_attributes("a", ["href"])
         .url_schemes(["http", "https"].into())
         .url_relative(ammonia::UrlRelative::Deny)
@@ -125,11 +122,7 @@ pub fn render_article(markdown: &str) -> RenderedArticle {
     let plain_text = plain_text(&events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
-    RenderedArticle {
-        html: SafeHtml(ARTICLE_CLEANER.clean(&raw).to_string()),
-        toc,
-        plain_text,
-    }
+    RenderedArticle { html: SafeHtml(ARTICLE_CLEANER.clean(&raw).to_string()), toc, plain_text }
 }
 
 /// Renders one line of the author's Markdown (a reference, say) without
@@ -199,9 +192,7 @@ fn plain_text(events: &[Event]) -> String {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
-                text.push(' ')
-            }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => text.push(' '),
             _ => {}
         }
     }
@@ -253,10 +244,9 @@ mod tests {
 
     #[test]
     fn articles_lose_scripts_handlers_and_javascript_links() {
-        let html = render_article(
-            "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))",
-        )
-        .html;
+        let html =
+            render_article("<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))")
+                .html;
         assert!(!html.as_str().contains("<script"), "{}", html.as_str());
         assert!(!html.as_str().contains("onerror"), "{}", html.as_str());
         assert!(!html.as_str().contains("javascript:"), "{}", html.as_str());

@@ -45,8 +45,7 @@ impl Application {
         let pool = connect_and_migrate(&settings).await?;
         let static_version = static_version(&settings.static_dir)?;
 
-        let listener =
-            TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
         let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_version));
@@ -67,7 +66,8 @@ impl Application {
 
 /// Reads and checks `content/`, refusing to go on when anything is wrong.
 pub fn load_library(content_dir: &Path) -> anyhow::Result<Library> {
-    let library = Library::load(content_dir).map_err(|errors| anyhow!("{errors}"))
+    let library = Library::load(content_dir)
+        .map_err(|errors| anyhow!("{errors}"))
         .with_context(|| format!("the articles in {} have problems", content_dir.display()))?;
     tracing::info!(
         articles = library.articles().len(),

@@ -68,12 +68,16 @@ impl PageMeta {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, library: Library, templates: Tera, pool: DbPool, keys: Keys, static_version: String) -> Self {
-        let site = SiteView {
-            settings: settings.site.clone(),
-            base_url: settings.base_url().to_owned(),
-            static_version,
-        };
+    pub fn new(
+        settings: Settings,
+        library: Library,
+        templates: Tera,
+        pool: DbPool,
+        keys: Keys,
+        static_version: String,
+    ) -> Self {
+        let site =
+            SiteView { settings: settings.site.clone(), base_url: settings.base_url().to_owned(), static_version };
         Self { settings, library: RwLock::new(Arc::new(library)), templates, pool, keys, site }
     }
 

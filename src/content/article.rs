@@ -120,7 +120,9 @@ impl Article {
         if !is_slug(&slug) {
             errors.push(LineError::new(
                 at("slug"),
-                format!("the slug `{slug}` must be lower-case letters, digits and hyphens (set `slug` or rename the file)"),
+                format!(
+                    "the slug `{slug}` must be lower-case letters, digits and hyphens (set `slug` or rename the file)"
+                ),
             ));
         }
         for tag in &tags {

@@ -125,11 +125,8 @@ impl SearchIndex {
             return Vec::new();
         }
         let total = self.documents.len() as f64;
-        let per_term: Vec<Vec<f64>> = query
-            .terms
-            .iter()
-            .map(|term| self.documents.iter().map(|doc| doc.weight_of(term)).collect())
-            .collect();
+        let per_term: Vec<Vec<f64>> =
+            query.terms.iter().map(|term| self.documents.iter().map(|doc| doc.weight_of(term)).collect()).collect();
         let mut hits: Vec<Hit> = (0..self.documents.len())
             .filter(|&i| per_term.iter().all(|weights| weights[i] > 0.0))
             .map(|i| {
@@ -169,15 +166,13 @@ fn term_matches(term: &str, word: &str) -> f64 {
 /// Lower-cased words, with a plural "s" dropped so that "headaches" finds
 /// "headache".
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut w = w.to_lowercase();
-            if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") {
-                w.pop();
-            }
-            w
-        })
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| {
+        let mut w = w.to_lowercase();
+        if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") {
+            w.pop();
+        }
+        w
+    })
 }
 
 #[cfg(test)]

@@ -61,7 +61,12 @@ async fn the_home_page_shows_ten_articles_a_page() {
 
     let first = app.get("/").await;
     assert_eq!(first.body.matches("<article class=\"card\">").count(), 10);
-    first.assert_contains(&["Article number 23", "Article number 14", "Page 1 of 3", r#"<a rel="next" href="/?page=2">"#]);
+    first.assert_contains(&[
+        "Article number 23",
+        "Article number 14",
+        "Page 1 of 3",
+        r#"<a rel="next" href="/?page=2">"#,
+    ]);
     first.assert_lacks(&["Article number 13", "rel=\"prev\""]);
 
     let second = app.get("/?page=2").await;
@@ -122,7 +127,8 @@ async fn an_article_page_describes_itself_to_search_engines_and_social_sites() {
         r#"<meta property="og:title" content="Intravenous magnesium eases post-concussion symptoms">"#,
         r#"<meta name="description" content=""#,
     ]);
-    let start = position(&page.body, r#"<script type="application/ld+json">"#) + r#"<script type="application/ld+json">"#.len();
+    let start =
+        position(&page.body, r#"<script type="application/ld+json">"#) + r#"<script type="application/ld+json">"#.len();
     let end = start + page.body[start..].find("</script>").expect("the JSON-LD ends");
     let data: serde_json::Value = serde_json::from_str(&page.body[start..end]).expect("JSON-LD parses");
     assert_eq!(data["@type"], serde_json::json!(["BlogPosting", "MedicalWebPage"]));
@@ -138,6 +144,12 @@ async fn an_article_page_describes_itself_to_search_engines_and_social_sites() {
 async fn an_article_renders_tables_footnotes_and_heading_anchors() {
     let app = spawn_app().await;
     let page = app.get("/posts/oral-magnesium-for-migraine-prevention").await;
-    page.assert_contains(&["<table>", "<th>", r#"class="footnote-reference""#, r#"class="footnote-definition""#, "<h2 id=\""]);
+    page.assert_contains(&[
+        "<table>",
+        "<th>",
+        r#"class="footnote-reference""#,
+        r#"class="footnote-definition""#,
+        "<h2 id=\"",
+    ]);
     page.assert_contains(&[r#"<nav class="toc" aria-label="Contents">"#]);
 }

@@ -27,7 +27,11 @@ async fn the_archive_groups_articles_by_year_and_month() {
     let app = spawn_app().await;
     let page = app.get("/archive").await;
     assert_eq!(page.status, 200);
-    page.assert_contains(&["6 articles", r#"<h2 id="year-2021">2021</h2>"#, r#"<h3 id="month-2016-06">June 2016</h3>"#]);
+    page.assert_contains(&[
+        "6 articles",
+        r#"<h2 id="year-2021">2021</h2>"#,
+        r#"<h3 id="month-2016-06">June 2016</h3>"#,
+    ]);
     let years: Vec<usize> = ["year-2021", "year-2019", "year-2018", "year-2017", "year-2016", "year-2015"]
         .iter()
         .map(|id| page.body.find(id).unwrap_or_else(|| panic!("{id} missing")))

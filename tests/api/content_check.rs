@@ -35,7 +35,10 @@ fn check_reports_every_problem_as_file_line_message() {
         format!("{}:1: the slug `Bad Name` must be lower-case", posts.join("Bad Name.md").display()),
     ];
     for line in &expect {
-        assert!(stdout.lines().any(|l| l.starts_with(line.as_str())), "expected a line starting {line:?} in:\n{stdout}");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(line.as_str())),
+            "expected a line starting {line:?} in:\n{stdout}"
+        );
     }
     assert!(!stdout.contains("fine.md"), "{stdout}");
 }

@@ -53,18 +53,19 @@ pub fn repo_path(relative: &str) -> PathBuf {
 }
 
 pub fn test_settings(dir: &Path) -> Settings {
-    let mut settings = Settings::default();
-    settings.bind = "127.0.0.1:0".into();
-    settings.base_url = "http://blog.test".into();
-    settings.database_url = fresh_database_url(dir);
-    settings.data_dir = dir.join("data");
-    settings.secret_key = Some("a test secret that is long enough to derive every key".into());
-    settings.content_dir = repo_path("content");
-    settings.templates_dir = repo_path("templates");
-    settings.static_dir = repo_path("static");
-    settings.pool_size = 3;
-    settings.workers = 1;
-    settings
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        base_url: "http://blog.test".into(),
+        database_url: fresh_database_url(dir),
+        data_dir: dir.join("data"),
+        secret_key: Some("a test secret that is long enough to derive every key".into()),
+        content_dir: repo_path("content"),
+        templates_dir: repo_path("templates"),
+        static_dir: repo_path("static"),
+        pool_size: 3,
+        workers: 1,
+        ..Settings::default()
+    }
 }
 
 /// The app on the sample content.

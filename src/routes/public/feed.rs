@@ -30,16 +30,22 @@ pub async fn articles(state: web::Data<AppState>) -> HttpResponse {
                 ..Content::default()
             }));
             entry.set_categories(
-                article.tags.iter().map(|tag| Category { term: tag.clone(), ..Category::default() }).collect::<Vec<_>>(),
+                article
+                    .tags
+                    .iter()
+                    .map(|tag| Category { term: tag.clone(), ..Category::default() })
+                    .collect::<Vec<_>>(),
             );
             entry
         })
         .collect();
 
-    let updated = library.articles().iter().map(|a| a.modified()).max().map_or_else(
-        || FixedDateTime::from(chrono::DateTime::UNIX_EPOCH),
-        timestamp,
-    );
+    let updated = library
+        .articles()
+        .iter()
+        .map(|a| a.modified())
+        .max()
+        .map_or_else(|| FixedDateTime::from(chrono::DateTime::UNIX_EPOCH), timestamp);
     let mut feed = atom_syndication::Feed::default();
     feed.set_id(format!("{base}/"));
     feed.set_title(site.title.clone());
@@ -48,7 +54,12 @@ pub async fn articles(state: web::Data<AppState>) -> HttpResponse {
     feed.set_lang(Some(site.language.clone()));
     feed.set_authors(vec![author]);
     feed.set_links(vec![
-        Link { href: format!("{base}/feed.xml"), rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Link::default() },
+        Link {
+            href: format!("{base}/feed.xml"),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Link::default()
+        },
         Link { href: format!("{base}/"), mime_type: Some("text/html".into()), ..Link::default() },
     ]);
     feed.set_entries(entries);

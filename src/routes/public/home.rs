@@ -21,7 +21,11 @@ pub async fn home(state: web::Data<AppState>, query: web::Query<PageQuery>) -> R
     let per_page = state.settings.site.posts_per_page;
     let articles: Vec<_> = library.page(number, per_page).ok_or(AppError::NotFound)?.iter().collect();
     let pagination = Pagination::new(number, library.page_count(per_page), |n| {
-        if n == 1 { "/".to_owned() } else { format!("/?page={n}") }
+        if n == 1 {
+            "/".to_owned()
+        } else {
+            format!("/?page={n}")
+        }
     });
 
     let site = &state.settings.site;
