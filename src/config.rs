@@ -28,6 +28,9 @@ pub struct Settings {
     pub pool_size: u32,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
+    /// Take the client's address from `X-Forwarded-For`/`Forwarded`: only
+    /// behind a proxy that sets them, or anyone could pick their own address.
+    pub behind_proxy: bool,
     pub site: SiteSettings,
 }
 
@@ -59,6 +62,7 @@ impl Default for Settings {
             secret_key: None,
             pool_size: 8,
             workers: 0,
+            behind_proxy: false,
             site: SiteSettings::default(),
         }
     }

@@ -1,8 +1,10 @@
 //! healthblog: a doctor's Markdown articles and readers' moderated questions.
 
+pub mod comments;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod keys;
 pub mod markdown;

@@ -100,6 +100,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .wrap(TracingLogger::default())
             .route("/", web::get().to(public::home::home))
             .route("/posts/{slug}", web::get().to(public::post::show))
+            .route("/posts/{slug}/comments", web::post().to(public::comments::create))
+            .route("/posts/{slug}/comments.xml", web::get().to(public::comments::feed))
             .route("/tags", web::get().to(public::tags::index))
             .route("/tags/{tag}", web::get().to(public::tags::show))
             .route("/archive", web::get().to(public::archive::show))

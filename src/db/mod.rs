@@ -1,6 +1,7 @@
 //! One connection type for both backends, the pool, and the embedded migrations.
 
 pub mod comments;
+pub mod settings;
 pub mod schema;
 
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The pages readers see.
 
 pub mod archive;
+pub mod comments;
 pub mod discovery;
 pub mod feed;
 pub mod home;

@@ -1,30 +1,160 @@
-use actix_web::{web, HttpResponse};
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
 
-use crate::content::Article;
+use crate::comments::rules::Rules;
+use crate::comments::thread::{self, ShownComment};
+use crate::comments::visitor::Visitor;
+use crate::content::{Article, Library};
+use crate::db::{self, comments::Comment};
+use crate::domain::{CommentStatus, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
 
-/// `GET /posts/{slug}`: one article.
-pub async fn show(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    replyto: Option<String>,
+}
+
+/// `GET /posts/{slug}`: one article with its comments and the comment form.
+pub async fn show(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
-    let (older, newer) = library.neighbours(&slug);
-    let cards = super::cards(&state, &[article]).await?;
+    let visitor = Visitor::from_request(&request, &state.keys);
+    let discussion = Discussion::load(&state, article.slug.clone(), &visitor).await?;
+    let mut form = CommentForm::default();
+    if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<i32>().ok()) {
+        form.values.parent_id = parent.to_string();
+    }
+    render(&state, &library, article, &discussion, visitor, form, StatusCode::OK)
+}
+
+/// What the article page shows below the article: the thread and the rules
+/// that govern the form.
+pub struct Discussion {
+    pub comments: Vec<Comment>,
+    pub rules: Rules,
+}
+
+impl Discussion {
+    /// The rules and the visible comments, in two queries.
+    pub async fn load(state: &AppState, slug: String, visitor: &Visitor) -> Result<Self, AppError> {
+        let own = visitor.pending().to_vec();
+        let (comments, stored) = db::run(&state.pool, move |conn| {
+            Ok((db::comments::for_article(conn, &slug, &own)?, db::settings::load_all(conn)?))
+        })
+        .await?;
+        Ok(Self { comments, rules: Rules::from_stored(&stored) })
+    }
+
+    /// An approved comment of this article that a reply may answer.
+    pub fn answerable(&self, id: i32) -> Option<&Comment> {
+        self.comments.iter().find(|c| c.id == id && c.status() == CommentStatus::Approved)
+    }
+
+    fn approved_count(&self) -> usize {
+        self.comments.iter().filter(|c| c.status() == CommentStatus::Approved).count()
+    }
+}
+
+/// Whether readers may comment on `article` under `rules`.
+pub fn comments_open(article: &Article, rules: &Rules) -> bool {
+    let too_old = rules.close_after_days > 0
+        && (chrono::Utc::now().naive_utc() - article.published.at).num_days() > i64::from(rules.close_after_days);
+    article.comments_open && !too_old
+}
+
+/// The comment form's values, as typed, with what is wrong with them.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CommentValues {
+    #[serde(default)]
+    pub author_name: String,
+    #[serde(default)]
+    pub author_email: String,
+    #[serde(default)]
+    pub author_url: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub parent_id: String,
+    #[serde(default)]
+    pub notify: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CommentForm {
+    pub values: CommentValues,
+    /// Field name → what is wrong with it.
+    pub errors: HashMap<&'static str, String>,
+    /// A message about the whole form.
+    pub message: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ReplyTarget<'a> {
+    id: i32,
+    name: &'a str,
+}
+
+/// Renders the article page, with `form` in the comment form.
+pub fn render(
+    state: &AppState,
+    library: &Library,
+    article: &Article,
+    discussion: &Discussion,
+    visitor: Visitor,
+    form: CommentForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (older, newer) = library.neighbours(&article.slug);
+    let rules = &discussion.rules;
+    let reply_to = form
+        .values
+        .parent_id
+        .parse::<i32>()
+        .ok()
+        .and_then(|id| discussion.answerable(id))
+        .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
+    let thread: Vec<ShownComment> = thread::build(&discussion.comments, rules.thread_depth);
 
     let meta = PageMeta {
         og_type: "article",
         ..PageMeta::new(article.title.clone(), article.summary.clone(), format!("/posts/{}", article.slug))
     }
-    .with_json_ld(&structured_data(&state, article));
+    .with_json_ld(&structured_data(state, article));
 
+    let now = chrono::Utc::now().timestamp();
     let mut context = Context::new();
-    context.insert("article", article.as_ref());
-    context.insert("comment_count", &cards.first().map_or(0, |c| c.comment_count));
+    context.insert("article", article);
+    context.insert("comment_count", &discussion.approved_count());
     context.insert("older", &older);
     context.insert("newer", &newer);
-    state.page("post.html", &meta, context)
+    context.insert("comments", &thread);
+    context.insert("comments_open", &comments_open(article, rules));
+    context.insert("form", &form);
+    context.insert("reply_to", &reply_to);
+    context.insert("csrf_token", &visitor.form_token(&state.keys, now));
+    context.insert("max_body_chars", &MAX_BODY_CHARS);
+    if !rules.disclaimer.is_empty() {
+        context.insert("disclaimer", &rules.disclaimer);
+    }
+    let body = state.render("post.html", &meta, context)?;
+
+    let mut response = HttpResponse::build(status);
+    response.content_type(actix_web::http::header::ContentType::html());
+    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
+        response.cookie(cookie);
+    }
+    Ok(response.body(body))
 }
 
 /// schema.org data for search engines: a blog post that is also a medical

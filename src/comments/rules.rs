@@ -1,0 +1,154 @@
+//! The moderation rules the author sets from the desk, stored in the
+//! `settings` table. Missing or unreadable values fall back to the defaults.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// Which comments go live without the author looking first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationPolicy {
+    /// Every comment waits for the author.
+    #[default]
+    HoldAll,
+    /// Commenters with an approved comment (same email) go live at once.
+    TrustReturning,
+    /// Every comment goes live at once (links and hold words still hold).
+    ApproveAll,
+}
+
+impl ModerationPolicy {
+    pub const ALL: [ModerationPolicy; 3] = [Self::HoldAll, Self::TrustReturning, Self::ApproveAll];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HoldAll => "hold_all",
+            Self::TrustReturning => "trust_returning",
+            Self::ApproveAll => "approve_all",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::HoldAll => "Hold every comment for approval",
+            Self::TrustReturning => "Approve commenters who already have an approved comment",
+            Self::ApproveAll => "Approve every comment at once",
+        }
+    }
+}
+
+impl fmt::Display for ModerationPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ModerationPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| format!("unknown moderation policy `{s}`"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    pub policy: ModerationPolicy,
+    /// A comment with more links than this is held whatever the policy.
+    pub max_links: usize,
+    /// Words that hold a comment for approval whatever the policy.
+    pub hold_words: Vec<String>,
+    /// Words, emails and IP hashes whose comments go straight to spam.
+    pub block_list: Vec<String>,
+    /// Comments close on articles older than this many days; 0 never closes.
+    pub close_after_days: u32,
+    /// Comments accepted from one IP address per minute.
+    pub rate_limit_per_minute: u32,
+    /// Replies nest this many levels deep; deeper ones show at the last level.
+    pub thread_depth: usize,
+    /// A form sent sooner than this after it was shown is refused (bots are quick).
+    pub min_seconds_to_submit: u32,
+    /// Replaces the configured disclaimer under every article when set.
+    pub disclaimer: String,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            policy: ModerationPolicy::HoldAll,
+            max_links: 2,
+            hold_words: Vec::new(),
+            block_list: Vec::new(),
+            close_after_days: 0,
+            rate_limit_per_minute: 5,
+            thread_depth: 5,
+            min_seconds_to_submit: 3,
+            disclaimer: String::new(),
+        }
+    }
+}
+
+/// The names under which each rule is stored.
+pub mod keys {
+    pub const POLICY: &str = "moderation_policy";
+    pub const MAX_LINKS: &str = "max_links";
+    pub const HOLD_WORDS: &str = "hold_words";
+    pub const BLOCK_LIST: &str = "block_list";
+    pub const CLOSE_AFTER_DAYS: &str = "close_after_days";
+    pub const RATE_LIMIT: &str = "rate_limit_per_minute";
+    pub const THREAD_DEPTH: &str = "thread_depth";
+    pub const MIN_SECONDS: &str = "min_seconds_to_submit";
+    pub const DISCLAIMER: &str = "disclaimer";
+}
+
+impl Rules {
+    pub fn from_stored(values: &HashMap<String, String>) -> Self {
+        let defaults = Self::default();
+        let get = |key: &str| values.get(key).map(|v| v.trim());
+        fn parse_or<T: FromStr>(value: Option<&str>, default: T) -> T {
+            value.and_then(|v| v.parse().ok()).unwrap_or(default)
+        }
+        Self {
+            policy: parse_or(get(keys::POLICY), defaults.policy),
+            max_links: parse_or(get(keys::MAX_LINKS), defaults.max_links),
+            hold_words: get(keys::HOLD_WORDS).map(lines).unwrap_or_default(),
+            block_list: get(keys::BLOCK_LIST).map(lines).unwrap_or_default(),
+            close_after_days: parse_or(get(keys::CLOSE_AFTER_DAYS), defaults.close_after_days),
+            rate_limit_per_minute: parse_or(get(keys::RATE_LIMIT), defaults.rate_limit_per_minute).max(1),
+            thread_depth: parse_or(get(keys::THREAD_DEPTH), defaults.thread_depth).clamp(1, 10),
+            min_seconds_to_submit: parse_or(get(keys::MIN_SECONDS), defaults.min_seconds_to_submit),
+            disclaimer: get(keys::DISCLAIMER).unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// One entry per non-empty line, trimmed.
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_override_the_defaults_and_bad_ones_are_ignored() {
+        let stored: HashMap<String, String> = [
+            (keys::POLICY, "approve_all"),
+            (keys::MAX_LINKS, "not a number"),
+            (keys::HOLD_WORDS, " viagra \n\n casino"),
+            (keys::THREAD_DEPTH, "99"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let rules = Rules::from_stored(&stored);
+        assert_eq!(rules.policy, ModerationPolicy::ApproveAll);
+        assert_eq!(rules.max_links, 2);
+        assert_eq!(rules.hold_words, ["viagra", "casino"]);
+        assert_eq!(rules.thread_depth, 10);
+    }
+}

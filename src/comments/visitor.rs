@@ -1,0 +1,149 @@
+//! The visitor cookie: an encrypted, signed cookie that ties a comment
+//! form's CSRF token to one browser and remembers which of that browser's
+//! comments still await moderation, so that it alone sees them.
+
+use actix_web::cookie::{Cookie, CookieJar, SameSite};
+use actix_web::HttpRequest;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::keys::{hex, Keys};
+
+pub const COOKIE_NAME: &str = "hb_visitor";
+/// Pending comments remembered per browser; older ones drop off.
+const MAX_REMEMBERED: usize = 20;
+/// A comment form older than this is refused (and shown again with a fresh token).
+const FORM_LIFETIME_SECS: i64 = 7 * 24 * 3600;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Visitor {
+    id: String,
+    #[serde(default)]
+    pending: Vec<i32>,
+    /// Whether the cookie must be (re)sent with the response.
+    #[serde(skip)]
+    changed: bool,
+}
+
+/// Why a comment form's token was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Missing, forged, or from another browser.
+    Invalid,
+    /// Too old to trust.
+    Expired,
+}
+
+impl Visitor {
+    /// The visitor of this request, or a new one (whose cookie is then sent).
+    pub fn from_request(request: &HttpRequest, keys: &Keys) -> Self {
+        Self::existing(request, keys).unwrap_or_else(|| {
+            let mut id = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut id);
+            Self { id: hex(&id), pending: Vec::new(), changed: true }
+        })
+    }
+
+    /// The visitor whose cookie came with this request, if any and genuine.
+    pub fn existing(request: &HttpRequest, keys: &Keys) -> Option<Self> {
+        let cookie = request.cookie(COOKIE_NAME)?;
+        let mut jar = CookieJar::new();
+        jar.add_original(cookie);
+        let decrypted = jar.private(keys.cookie()).get(COOKIE_NAME)?;
+        serde_json::from_str(decrypted.value()).ok()
+    }
+
+    /// Comments of this browser that await moderation.
+    pub fn pending(&self) -> &[i32] {
+        &self.pending
+    }
+
+    pub fn remember_pending(&mut self, comment_id: i32) {
+        self.pending.push(comment_id);
+        if self.pending.len() > MAX_REMEMBERED {
+            self.pending.remove(0);
+        }
+        self.changed = true;
+    }
+
+    /// The cookie to send, when it changed.
+    pub fn cookie(&self, keys: &Keys, secure: bool) -> Option<Cookie<'static>> {
+        if !self.changed {
+            return None;
+        }
+        let value = serde_json::to_string(self).ok()?;
+        let cookie = Cookie::build(COOKIE_NAME, value)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let mut jar = CookieJar::new();
+        jar.private_mut(keys.cookie()).add(cookie);
+        jar.get(COOKIE_NAME).cloned()
+    }
+
+    /// A CSRF token for a comment form shown now; it also records when the
+    /// form was shown.
+    pub fn form_token(&self, keys: &Keys, now: i64) -> String {
+        format!("{now}.{}", hex(&self.mac(keys, now)))
+    }
+
+    /// Checks a token from a submitted form and returns when the form was shown.
+    pub fn verify_form_token(&self, keys: &Keys, token: &str, now: i64) -> Result<i64, TokenProblem> {
+        let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
+        let issued: i64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
+        let expected = hex(&self.mac(keys, issued));
+        if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
+            return Err(TokenProblem::Invalid);
+        }
+        if now - issued > FORM_LIFETIME_SECS || issued > now + 60 {
+            return Err(TokenProblem::Expired);
+        }
+        Ok(issued)
+    }
+
+    fn mac(&self, keys: &Keys, issued: i64) -> [u8; 32] {
+        keys.csrf_mac(format!("comment-form|{}|{issued}", self.id).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn keys() -> Keys {
+        Keys::from_secret(&"k".repeat(40)).unwrap()
+    }
+
+    #[test]
+    fn a_token_is_valid_only_for_its_visitor_and_records_when_it_was_issued() {
+        let keys = keys();
+        let request = TestRequest::default().to_http_request();
+        let ann = Visitor::from_request(&request, &keys);
+        let bob = Visitor::from_request(&request, &keys);
+        let token = ann.form_token(&keys, 1_000);
+        assert_eq!(ann.verify_form_token(&keys, &token, 1_005), Ok(1_000));
+        assert_eq!(bob.verify_form_token(&keys, &token, 1_005), Err(TokenProblem::Invalid));
+        assert_eq!(ann.verify_form_token(&keys, "1000.00", 1_005), Err(TokenProblem::Invalid));
+        assert_eq!(ann.verify_form_token(&keys, &token, 1_000 + FORM_LIFETIME_SECS + 1), Err(TokenProblem::Expired));
+    }
+
+    #[test]
+    fn the_cookie_round_trips_and_cannot_be_forged() {
+        let keys = keys();
+        let mut visitor = Visitor::from_request(&TestRequest::default().to_http_request(), &keys);
+        visitor.remember_pending(42);
+        let cookie = visitor.cookie(&keys, false).unwrap();
+        let request = TestRequest::default().cookie(cookie.clone()).to_http_request();
+        let back = Visitor::existing(&request, &keys).unwrap();
+        assert_eq!(back.pending(), [42]);
+
+        let forged = Cookie::new(COOKIE_NAME, r#"{"id":"x","pending":[1,2,3]}"#);
+        let request = TestRequest::default().cookie(forged).to_http_request();
+        assert!(Visitor::existing(&request, &keys).is_none());
+    }
+}

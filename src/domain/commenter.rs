@@ -1,0 +1,173 @@
+//! What a commenter types: each value parsed once, with a message fit to
+//! show beside the field when it is wrong.
+
+/// The longest comment accepted, in characters.
+pub const MAX_BODY_CHARS: usize = 10_000;
+const MAX_NAME_CHARS: usize = 80;
+const MAX_EMAIL_CHARS: usize = 254;
+const MAX_URL_CHARS: usize = 500;
+
+/// A commenter's name as shown above their comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorName(String);
+
+impl AuthorName {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err("Please enter your name (it is shown with your comment).".into());
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(format!("Please shorten your name to {MAX_NAME_CHARS} characters or fewer."));
+        }
+        if name.chars().any(char::is_control) {
+            return Err("Your name contains characters that cannot be shown.".into());
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A commenter's email address: stored for the author, never shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        const MESSAGE: &str = "Please enter a valid email address, such as name@example.com. It is never shown.";
+        let email = input.trim();
+        if email.is_empty() {
+            return Err("Please enter your email address. It is never shown.".into());
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else { return Err(MESSAGE.into()) };
+        let valid = email.chars().count() <= MAX_EMAIL_CHARS
+            && !local.is_empty()
+            && !local.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
+        if valid {
+            // The domain is case-insensitive; the local part is left as typed.
+            Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+        } else {
+            Err(MESSAGE.into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A commenter's website: http or https only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebsiteUrl(String);
+
+impl WebsiteUrl {
+    /// `None` when the field was left empty. A bare domain gets `https://`.
+    pub fn parse(input: &str) -> Result<Option<Self>, String> {
+        const MESSAGE: &str = "Please enter a web address starting with http:// or https://, or leave this empty.";
+        let text = input.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > MAX_URL_CHARS {
+            return Err(format!("Please shorten the web address to {MAX_URL_CHARS} characters or fewer."));
+        }
+        let has_scheme = text.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }) && !text.split_once(':').is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_digit()));
+        let candidate = if has_scheme { text.to_owned() } else { format!("https://{text}") };
+        let url = url::Url::parse(&candidate).map_err(|_| MESSAGE.to_owned())?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(|h| !h.contains('.')) {
+            return Err(MESSAGE.into());
+        }
+        Ok(Some(Self(url.to_string())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// The Markdown a commenter wrote, within the length limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentBody(String);
+
+impl CommentBody {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let body = input.trim();
+        if body.is_empty() {
+            return Err("Please write your comment or question.".into());
+        }
+        let length = body.chars().count();
+        if length > MAX_BODY_CHARS {
+            return Err(format!(
+                "Your comment is {length} characters long; the limit is {MAX_BODY_CHARS}. Please shorten it."
+            ));
+        }
+        Ok(Self(body.replace("\r\n", "\n")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_limited() {
+        assert_eq!(AuthorName::parse("  Ann   Lee ").unwrap().as_str(), "Ann Lee");
+        assert!(AuthorName::parse("   ").is_err());
+        assert!(AuthorName::parse(&"x".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_domain() {
+        assert_eq!(Email::parse(" Ann@Example.ORG ").unwrap().as_str(), "Ann@example.org");
+        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "ann@@example.org", "a b@example.org", "ann@example..org"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn websites_must_be_http_or_https() {
+        assert_eq!(WebsiteUrl::parse("").unwrap(), None);
+        assert_eq!(WebsiteUrl::parse("example.org").unwrap().unwrap().as_str(), "https://example.org/");
+        assert_eq!(WebsiteUrl::parse("http://example.org/a?b=1").unwrap().unwrap().as_str(), "http://example.org/a?b=1");
+        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "ftp://example.org", "http://", "vbscript:x"] {
+            assert!(WebsiteUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bodies_are_required_and_limited() {
+        assert!(CommentBody::parse("  \n ").is_err());
+        assert!(CommentBody::parse(&"x".repeat(MAX_BODY_CHARS)).is_ok());
+        assert!(CommentBody::parse(&"x".repeat(MAX_BODY_CHARS + 1)).unwrap_err().contains("10001"));
+    }
+}
