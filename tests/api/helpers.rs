@@ -219,3 +219,55 @@ impl Browser {
         let _ = self.client.close().await;
     }
 }
+
+/// A comment form's fields, with sensible values to change per test.
+pub fn comment_fields(name: &str, email: &str, body: &str) -> Vec<(String, String)> {
+    [("author_name", name), ("author_email", email), ("author_url", ""), ("body", body), ("parent_id", "")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// Sets a field in a list of form fields, adding it when absent.
+pub fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(k, _)| k == name) {
+        Some(field) => field.1 = value.to_owned(),
+        None => fields.push((name.to_owned(), value.to_owned())),
+    }
+}
+
+/// The value of the hidden `csrf_token` input in a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html.find(marker).expect("a CSRF token in the page") + marker.len();
+    html[start..start + html[start..].find('"').expect("the token ends")].to_owned()
+}
+
+impl TestApp {
+    /// Stores a moderation rule, as the author's settings page does.
+    pub fn set_rule(&self, name: &str, value: &str) {
+        self.with_db(|conn| healthblog::db::settings::save(conn, name, value)).expect("the rule is stored");
+    }
+
+    /// Opens the article (getting a fresh form token) and posts `fields` to
+    /// its comment form, as a browser would.
+    pub async fn post_comment(&self, slug: &str, fields: &[(String, String)]) -> Page {
+        let form = self.get(&format!("/posts/{slug}")).await;
+        let mut fields = fields.to_vec();
+        if !fields.iter().any(|(k, _)| k == "csrf_token") {
+            fields.push(("csrf_token".into(), csrf_token(&form.body)));
+        }
+        self.post_form(&format!("/posts/{slug}/comments"), &fields).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(String, String)]) -> Page {
+        let response =
+            self.client.post(format!("{}{path}", self.address)).form(fields).send().await.expect("POST succeeds");
+        read(response).await
+    }
+
+    /// A client with no cookies: another reader.
+    pub fn stranger(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client")
+    }
+}
