@@ -31,6 +31,10 @@ pub struct Settings {
     /// Take the client's address from `X-Forwarded-For`/`Forwarded`: only
     /// behind a proxy that sets them, or anyone could pick their own address.
     pub behind_proxy: bool,
+    /// A desk session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// A desk session ends this many days after signing in.
+    pub session_max_days: u32,
     pub site: SiteSettings,
 }
 
@@ -63,6 +67,8 @@ impl Default for Settings {
             pool_size: 8,
             workers: 0,
             behind_proxy: false,
+            session_idle_minutes: 120,
+            session_max_days: 7,
             site: SiteSettings::default(),
         }
     }
@@ -113,6 +119,13 @@ impl Settings {
     /// Cookies are marked `Secure` when the public address is https.
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    pub fn session_timeouts(&self) -> crate::auth::session::Timeouts {
+        crate::auth::session::Timeouts {
+            idle_secs: i64::from(self.session_idle_minutes) * 60,
+            absolute_secs: i64::from(self.session_max_days) * 24 * 3600,
+        }
     }
 
     /// The public address without a trailing slash.

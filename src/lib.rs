@@ -1,5 +1,6 @@
 //! healthblog: a doctor's Markdown articles and readers' moderated questions.
 
+pub mod auth;
 pub mod comments;
 pub mod config;
 pub mod content;

@@ -26,6 +26,42 @@ enum Command {
     Migrate,
     /// Check every article in the content folder and report each problem as file:line: message.
     Check,
+    /// Manage the accounts that may sign in to the author's desk.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is asked for (or read from standard input).
+    Add {
+        /// The name to sign in with.
+        name: String,
+        /// The name shown on the author's answers.
+        #[arg(long)]
+        display_name: String,
+        #[arg(long, value_enum, default_value_t = Role::Author)]
+        role: Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an account's password.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
+    /// Remove an account (its answers stay, without the author badge's link).
+    Remove { name: String },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Role {
+    Author,
+    Moderator,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +72,7 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings),
             Command::Migrate => migrate(settings),
             Command::Check => check(&settings),
+            Command::User(command) => users::run(settings, command),
         });
     match result {
         Ok(code) => code,
@@ -43,6 +80,90 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+mod users {
+    use std::io::{BufRead, IsTerminal};
+    use std::process::ExitCode;
+
+    use anyhow::{bail, Context};
+    use healthblog::auth::password;
+    use healthblog::config::Settings;
+    use healthblog::db::{self, users};
+    use healthblog::startup;
+
+    use super::{Role, UserCommand};
+
+    pub fn run(settings: Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
+        let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+        let mut conn = pool.get().context("connecting to the database")?;
+        match command {
+            UserCommand::Add { name, display_name, role, password_stdin } => {
+                let name = name.trim().to_owned();
+                if name.is_empty() || name.chars().any(char::is_whitespace) || name.chars().count() > 64 {
+                    bail!("the name must be 1 to 64 characters without spaces");
+                }
+                if display_name.trim().is_empty() {
+                    bail!("--display-name must not be empty");
+                }
+                if users::find_by_username(&mut conn, &name)?.is_some() {
+                    bail!("the user {name} exists already (change the password with `healthblog user passwd {name}`)");
+                }
+                let secret = read_password(password_stdin, &name, &display_name)?;
+                let role = match role {
+                    Role::Author => "author",
+                    Role::Moderator => "moderator",
+                };
+                users::insert(&mut conn, &name, display_name.trim(), role, &password::hash(&secret)?)?;
+                println!("created {role} {name} ({})", display_name.trim());
+            }
+            UserCommand::Passwd { name, password_stdin } => {
+                let Some(user) = users::find_by_username(&mut conn, &name)? else { bail!("there is no user {name}") };
+                let secret = read_password(password_stdin, &user.username, &user.display_name)?;
+                users::set_password(&mut conn, &name, &password::hash(&secret)?)?;
+                // Signing in again is required everywhere.
+                diesel::RunQueryDsl::execute(diesel::delete(db::schema::sessions::table), &mut conn)?;
+                println!("changed the password of {name}; every session was signed out");
+            }
+            UserCommand::List => {
+                for user in users::list(&mut conn)? {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        user.username,
+                        user.role,
+                        user.display_name,
+                        user.created_at.format("%Y-%m-%d")
+                    );
+                }
+            }
+            UserCommand::Remove { name } => {
+                if users::remove(&mut conn, &name)? == 0 {
+                    bail!("there is no user {name}");
+                }
+                println!("removed {name}");
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn read_password(from_stdin: bool, name: &str, display_name: &str) -> anyhow::Result<String> {
+        let secret = if from_stdin || !std::io::stdin().is_terminal() {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        } else {
+            let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+            let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
+            if first != again {
+                bail!("the two passwords differ");
+            }
+            first
+        };
+        if let Err(problem) = password::check_strength(&secret, name, display_name) {
+            bail!("{problem}");
+        }
+        Ok(secret)
     }
 }
 

@@ -5,6 +5,10 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use actix_files::Files;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
@@ -13,12 +17,13 @@ use anyhow::{anyhow, Context};
 use sha2::{Digest, Sha256};
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
 use crate::content::Library;
 use crate::db::{self, DatabaseUrl};
 use crate::error::{render_error_page, AppError};
 use crate::keys::{self, Keys};
-use crate::routes::{health, public};
+use crate::routes::{admin, health, public};
 use crate::state::AppState;
 use crate::templates;
 
@@ -94,6 +99,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
+            .wrap(session_middleware(&state))
             .wrap(ErrorHandlers::new().default_handler(render_error_page))
             .wrap(security_headers())
             .wrap(Compress::default())
@@ -110,6 +116,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/sitemap.xml", web::get().to(public::discovery::sitemap))
             .route("/robots.txt", web::get().to(public::discovery::robots))
             .route("/healthz", web::get().to(health::healthz))
+            .configure(admin::configure)
             .service(
                 web::scope("/static")
                     .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")))
@@ -126,6 +133,22 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// The author's session: state in the database, a signed and encrypted key
+/// in a `SameSite=Strict`, `HttpOnly` cookie (`Secure` on https sites).
+fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore> {
+    let settings = &state.settings;
+    SessionMiddleware::builder(DbSessionStore::new(state.pool.clone()), state.keys.cookie().clone())
+        .cookie_name("hb_session".into())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .cookie_same_site(SameSite::Strict)
+        .cookie_http_only(true)
+        .cookie_secure(settings.is_https())
+        .session_lifecycle(
+            PersistentSession::default().session_ttl(CookieDuration::days(i64::from(settings.session_max_days))),
+        )
+        .build()
 }
 
 fn security_headers() -> DefaultHeaders {

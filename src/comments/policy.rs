@@ -95,11 +95,8 @@ mod tests {
 
     #[test]
     fn links_and_hold_words_hold_whatever_the_policy() {
-        let rules = Rules {
-            policy: ModerationPolicy::ApproveAll,
-            hold_words: vec!["Casino".into()],
-            ..Rules::default()
-        };
+        let rules =
+            Rules { policy: ModerationPolicy::ApproveAll, hold_words: vec!["Casino".into()], ..Rules::default() };
         let three_links = "https://a.example http://b.example www.c.example";
         assert_eq!(count_links(three_links), 3);
         assert_eq!(decide(&rules, &arrival(three_links)).status, CommentStatus::Pending);
@@ -109,7 +106,8 @@ mod tests {
 
     #[test]
     fn blocked_words_emails_and_ips_and_the_honeypot_are_spam() {
-        let rules = Rules { block_list: vec!["pills".into(), "@spam.example".into(), "abc".into()], ..Rules::default() };
+        let rules =
+            Rules { block_list: vec!["pills".into(), "@spam.example".into(), "abc".into()], ..Rules::default() };
         assert_eq!(decide(&rules, &arrival("cheap PILLS")).status, CommentStatus::Spam);
         let from_ip = Arrival { ip_hash: "abc", ..arrival("hello") };
         assert_eq!(decide(&rules, &from_ip).status, CommentStatus::Spam);

@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn replies_nest_under_their_parents_in_order() {
-        let comments = [comment(1, None), comment(2, Some(1)), comment(3, None), comment(4, Some(1)), comment(5, Some(2))];
+        let comments =
+            [comment(1, None), comment(2, Some(1)), comment(3, None), comment(4, Some(1)), comment(5, Some(2))];
         let thread = build(&comments, 5);
         assert_eq!(ids(&thread), [1, 3]);
         assert_eq!(ids(&thread[0].replies), [2, 4]);
@@ -144,7 +145,8 @@ mod tests {
 
     #[test]
     fn replies_below_the_deepest_level_follow_it_and_say_whom_they_answer() {
-        let comments = [comment(1, None), comment(2, Some(1)), comment(3, Some(2)), comment(4, Some(3)), comment(5, Some(2))];
+        let comments =
+            [comment(1, None), comment(2, Some(1)), comment(3, Some(2)), comment(4, Some(3)), comment(5, Some(2))];
         let thread = build(&comments, 2);
         let last_level = &thread[0].replies;
         assert_eq!(ids(last_level), [2, 3, 4, 5]);

@@ -26,7 +26,14 @@ pub struct Visitor {
     changed: bool,
 }
 
-/// Why a comment form's token was refused.
+/// Which form a token is for: a token of one is worthless for the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormPurpose {
+    Comment,
+    SignIn,
+}
+
+/// Why a form's token was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenProblem {
     /// Missing, forged, or from another browser.
@@ -85,17 +92,23 @@ impl Visitor {
         jar.get(COOKIE_NAME).cloned()
     }
 
-    /// A CSRF token for a comment form shown now; it also records when the
-    /// form was shown.
-    pub fn form_token(&self, keys: &Keys, now: i64) -> String {
-        format!("{now}.{}", hex(&self.mac(keys, now)))
+    /// A CSRF token for a form (`purpose` names which) shown now; it also
+    /// records when the form was shown.
+    pub fn form_token(&self, keys: &Keys, purpose: FormPurpose, now: i64) -> String {
+        format!("{now}.{}", hex(&self.mac(keys, purpose, now)))
     }
 
     /// Checks a token from a submitted form and returns when the form was shown.
-    pub fn verify_form_token(&self, keys: &Keys, token: &str, now: i64) -> Result<i64, TokenProblem> {
+    pub fn verify_form_token(
+        &self,
+        keys: &Keys,
+        purpose: FormPurpose,
+        token: &str,
+        now: i64,
+    ) -> Result<i64, TokenProblem> {
         let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
         let issued: i64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
-        let expected = hex(&self.mac(keys, issued));
+        let expected = hex(&self.mac(keys, purpose, issued));
         if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
             return Err(TokenProblem::Invalid);
         }
@@ -105,8 +118,8 @@ impl Visitor {
         Ok(issued)
     }
 
-    fn mac(&self, keys: &Keys, issued: i64) -> [u8; 32] {
-        keys.csrf_mac(format!("comment-form|{}|{issued}", self.id).as_bytes())
+    fn mac(&self, keys: &Keys, purpose: FormPurpose, issued: i64) -> [u8; 32] {
+        keys.csrf_mac(format!("{purpose:?}|{}|{issued}", self.id).as_bytes())
     }
 }
 
@@ -125,11 +138,15 @@ mod tests {
         let request = TestRequest::default().to_http_request();
         let ann = Visitor::from_request(&request, &keys);
         let bob = Visitor::from_request(&request, &keys);
-        let token = ann.form_token(&keys, 1_000);
-        assert_eq!(ann.verify_form_token(&keys, &token, 1_005), Ok(1_000));
-        assert_eq!(bob.verify_form_token(&keys, &token, 1_005), Err(TokenProblem::Invalid));
-        assert_eq!(ann.verify_form_token(&keys, "1000.00", 1_005), Err(TokenProblem::Invalid));
-        assert_eq!(ann.verify_form_token(&keys, &token, 1_000 + FORM_LIFETIME_SECS + 1), Err(TokenProblem::Expired));
+        let token = ann.form_token(&keys, FormPurpose::Comment, 1_000);
+        assert_eq!(ann.verify_form_token(&keys, FormPurpose::Comment, &token, 1_005), Ok(1_000));
+        assert_eq!(bob.verify_form_token(&keys, FormPurpose::Comment, &token, 1_005), Err(TokenProblem::Invalid));
+        assert_eq!(ann.verify_form_token(&keys, FormPurpose::Comment, "1000.00", 1_005), Err(TokenProblem::Invalid));
+        assert_eq!(ann.verify_form_token(&keys, FormPurpose::SignIn, &token, 1_005), Err(TokenProblem::Invalid));
+        assert_eq!(
+            ann.verify_form_token(&keys, FormPurpose::Comment, &token, 1_000 + FORM_LIFETIME_SECS + 1),
+            Err(TokenProblem::Expired)
+        );
     }
 
     #[test]

@@ -146,3 +146,116 @@ pub fn has_approved_from(conn: &mut AnyConnection, email: &str) -> QueryResult<b
     ))
     .get_result(conn)
 }
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Comments in one moderation tab, newest first, optionally only those whose
+/// text, name or email contains `search`; with the tab's total.
+pub fn moderation_page(
+    conn: &mut AnyConnection,
+    status: CommentStatus,
+    search: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
+    let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+    let query = || {
+        let base = comments::table.filter(comments::status.eq(status.as_str())).into_boxed();
+        if search.trim().is_empty() {
+            base
+        } else {
+            base.filter(
+                lower(comments::body_markdown)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(comments::author_name).like(pattern.clone()).escape('\\'))
+                    .or(lower(comments::author_email).like(pattern.clone()).escape('\\')),
+            )
+        }
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// How many comments have each status.
+pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> =
+        comments::table.group_by(comments::status).select((comments::status, count_star())).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn by_ids(conn: &mut AnyConnection, ids: &[i32]) -> QueryResult<Vec<Comment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table.filter(comments::id.eq_any(ids)).select(Comment::as_select()).load(conn)
+}
+
+/// The newest comments of any status but trash and spam.
+pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::status.eq_any([CommentStatus::Pending.as_str(), CommentStatus::Approved.as_str()]))
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// Readers' comments that no author reply answers yet and that were not
+/// marked "no answer needed", oldest first.
+pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
+    let answered = diesel::alias!(comments as answered);
+    comments::table
+        .filter(comments::user_id.is_null())
+        .filter(comments::no_answer_needed.eq(false))
+        .filter(comments::status.eq_any([CommentStatus::Pending.as_str(), CommentStatus::Approved.as_str()]))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            answered
+                .filter(answered.field(comments::parent_id).eq(comments::id.nullable()))
+                .filter(answered.field(comments::user_id).is_not_null()),
+        )))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+pub fn set_status(conn: &mut AnyConnection, id: i32, status: CommentStatus) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((comments::status.eq(status.as_str()), comments::updated_at.eq(super::now())))
+        .execute(conn)
+}
+
+pub fn set_no_answer_needed(conn: &mut AnyConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id)).set(comments::no_answer_needed.eq(true)).execute(conn)
+}
+
+pub fn update_body(conn: &mut AnyConnection, id: i32, markdown: &str, html: &str) -> QueryResult<usize> {
+    let now = super::now();
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::body_markdown.eq(markdown),
+            comments::body_html.eq(html),
+            comments::edited_at.eq(Some(now)),
+            comments::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Deletes a comment for good; its replies move up to its parent.
+pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<usize> {
+    diesel::update(comments::table.filter(comments::parent_id.eq(comment.id)))
+        .set(comments::parent_id.eq(comment.parent_id))
+        .execute(conn)?;
+    diesel::delete(comments::table.find(comment.id)).execute(conn)
+}

@@ -1,8 +1,10 @@
 //! One connection type for both backends, the pool, and the embedded migrations.
 
 pub mod comments;
-pub mod settings;
+pub mod log;
 pub mod schema;
+pub mod settings;
+pub mod users;
 
 use std::path::PathBuf;
 

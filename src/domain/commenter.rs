@@ -87,9 +87,10 @@ impl WebsiteUrl {
         if text.chars().count() > MAX_URL_CHARS {
             return Err(format!("Please shorten the web address to {MAX_URL_CHARS} characters or fewer."));
         }
-        let has_scheme = text.split_once(':').is_some_and(|(scheme, _)| {
-            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        }) && !text.split_once(':').is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_digit()));
+        let has_scheme =
+            text.split_once(':').is_some_and(|(scheme, _)| {
+                !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            }) && !text.split_once(':').is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_digit()));
         let candidate = if has_scheme { text.to_owned() } else { format!("https://{text}") };
         let url = url::Url::parse(&candidate).map_err(|_| MESSAGE.to_owned())?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(|h| !h.contains('.')) {
@@ -149,7 +150,16 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_domain() {
         assert_eq!(Email::parse(" Ann@Example.ORG ").unwrap().as_str(), "Ann@example.org");
-        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "ann@@example.org", "a b@example.org", "ann@example..org"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "ann@@example.org",
+            "a b@example.org",
+            "ann@example..org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
@@ -158,8 +168,18 @@ mod tests {
     fn websites_must_be_http_or_https() {
         assert_eq!(WebsiteUrl::parse("").unwrap(), None);
         assert_eq!(WebsiteUrl::parse("example.org").unwrap().unwrap().as_str(), "https://example.org/");
-        assert_eq!(WebsiteUrl::parse("http://example.org/a?b=1").unwrap().unwrap().as_str(), "http://example.org/a?b=1");
-        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "ftp://example.org", "http://", "vbscript:x"] {
+        assert_eq!(
+            WebsiteUrl::parse("http://example.org/a?b=1").unwrap().unwrap().as_str(),
+            "http://example.org/a?b=1"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+            "ftp://example.org",
+            "http://",
+            "vbscript:x",
+        ] {
             assert!(WebsiteUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::feed::atom_response;
 use super::post::{self, comments_open, CommentForm, CommentValues, Discussion};
 use crate::comments::policy::{self, Arrival};
-use crate::comments::visitor::{TokenProblem, Visitor};
+use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
 use crate::content::Article;
 use crate::db::{self, comments::NewComment};
 use crate::domain::{AuthorName, CommentBody, CommentStatus, Email, WebsiteUrl};
@@ -54,20 +54,39 @@ pub async fn create(
     };
 
     if !comments_open(article, rules) {
-        return refuse(visitor, values, StatusCode::FORBIDDEN, "Comments are closed on this article. Your text is kept below so that you can copy it.".into());
+        return refuse(
+            visitor,
+            values,
+            StatusCode::FORBIDDEN,
+            "Comments are closed on this article. Your text is kept below so that you can copy it.".into(),
+        );
     }
     let now = chrono::Utc::now();
-    let issued = match existing_visitor.as_ref().map(|v| v.verify_form_token(&state.keys, &csrf_token, now.timestamp())) {
+    let issued = match existing_visitor
+        .as_ref()
+        .map(|v| v.verify_form_token(&state.keys, FormPurpose::Comment, &csrf_token, now.timestamp()))
+    {
         Some(Ok(issued)) => issued,
         Some(Err(TokenProblem::Expired)) => {
-            return refuse(visitor, values, StatusCode::FORBIDDEN, "This form was open too long to be accepted safely. Your text is kept below: please send it again.".into());
+            return refuse(
+                visitor,
+                values,
+                StatusCode::FORBIDDEN,
+                "This form was open too long to be accepted safely. Your text is kept below: please send it again."
+                    .into(),
+            );
         }
         Some(Err(TokenProblem::Invalid)) | None => {
             return refuse(visitor, values, StatusCode::FORBIDDEN, "We could not confirm that this form came from this site (it may be too old, or cookies may be off). Your text is kept below: please send it again.".into());
         }
     };
     if now.timestamp() - issued < i64::from(rules.min_seconds_to_submit) {
-        return refuse(visitor, values, StatusCode::UNPROCESSABLE_ENTITY, "That was very quick. Please check your comment, then send it again.".into());
+        return refuse(
+            visitor,
+            values,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That was very quick. Please check your comment, then send it again.".into(),
+        );
     }
 
     let mut errors = std::collections::HashMap::new();
@@ -84,14 +103,19 @@ pub async fn create(
     }
     let (Some(name), Some(email), Some(website), Some(body), Ok(parent)) = (name, email, website, body, parent) else {
         let count = errors.len();
-        let message = if count == 1 { "Please correct the field marked below.".to_owned() } else { format!("Please correct the {count} fields marked below.") };
+        let message = if count == 1 {
+            "Please correct the field marked below.".to_owned()
+        } else {
+            format!("Please correct the {count} fields marked below.")
+        };
         let form = CommentForm { values, errors, message: Some(message) };
         return post::render(&state, &library, article, &discussion, visitor, form, StatusCode::UNPROCESSABLE_ENTITY);
     };
 
     let ip_hash = state.keys.hash_ip(&client_ip(&state, &request));
     let (recent, duplicate, returning) = {
-        let (ip_hash, email, slug, text) = (ip_hash.clone(), email.as_str().to_owned(), article.slug.clone(), body.as_str().to_owned());
+        let (ip_hash, email, slug, text) =
+            (ip_hash.clone(), email.as_str().to_owned(), article.slug.clone(), body.as_str().to_owned());
         let since = (now - Duration::minutes(1)).naive_utc();
         db::run(&state.pool, move |conn| {
             Ok((
@@ -103,7 +127,13 @@ pub async fn create(
         .await?
     };
     if recent >= i64::from(rules.rate_limit_per_minute) {
-        let mut response = refuse(visitor, values, StatusCode::TOO_MANY_REQUESTS, "You are posting too quickly. Please wait a minute, then send your comment again; your text is kept below.".into())?;
+        let mut response = refuse(
+            visitor,
+            values,
+            StatusCode::TOO_MANY_REQUESTS,
+            "You are posting too quickly. Please wait a minute, then send your comment again; your text is kept below."
+                .into(),
+        )?;
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return Ok(response);
     }
@@ -178,7 +208,8 @@ pub async fn feed(state: web::Data<AppState>, slug: web::Path<String>) -> Result
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
     let slug = article.slug.clone();
-    let comments = db::run(&state.pool, move |conn| Ok(db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?)).await?;
+    let comments =
+        db::run(&state.pool, move |conn| Ok(db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?)).await?;
     Ok(atom_response(comment_feed(&state, article, &comments)))
 }
 
@@ -205,14 +236,20 @@ fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::C
             entry
         })
         .collect();
-    let updated = entries.iter().map(|e| *e.updated()).max().unwrap_or_else(|| super::feed::timestamp(article.modified()));
+    let updated =
+        entries.iter().map(|e| *e.updated()).max().unwrap_or_else(|| super::feed::timestamp(article.modified()));
     let mut feed = atom_syndication::Feed::default();
     feed.set_id(format!("{page}/comments.xml"));
     feed.set_title(format!("Comments on “{}”", article.title));
     feed.set_subtitle(Some(Text::plain(state.settings.site.title.clone())));
     feed.set_updated(updated);
     feed.set_links(vec![
-        Link { href: format!("{page}/comments.xml"), rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Link::default() },
+        Link {
+            href: format!("{page}/comments.xml"),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Link::default()
+        },
         Link { href: page, mime_type: Some("text/html".into()), ..Link::default() },
     ]);
     feed.set_entries(entries);

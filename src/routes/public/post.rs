@@ -8,7 +8,7 @@ use tera::Context;
 
 use crate::comments::rules::Rules;
 use crate::comments::thread::{self, ShownComment};
-use crate::comments::visitor::Visitor;
+use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::content::{Article, Library};
 use crate::db::{self, comments::Comment};
 use crate::domain::{CommentStatus, MAX_BODY_CHARS};
@@ -142,7 +142,7 @@ pub fn render(
     context.insert("comments_open", &comments_open(article, rules));
     context.insert("form", &form);
     context.insert("reply_to", &reply_to);
-    context.insert("csrf_token", &visitor.form_token(&state.keys, now));
+    context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now));
     context.insert("max_body_chars", &MAX_BODY_CHARS);
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);

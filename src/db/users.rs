@@ -1,0 +1,63 @@
+//! Queries on the `users` table: the author and any moderators.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{now, AnyConnection};
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(
+    conn: &mut AnyConnection,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    password_hash: &str,
+) -> QueryResult<i32> {
+    diesel::insert_into(users::table)
+        .values((
+            users::username.eq(username),
+            users::display_name.eq(display_name),
+            users::role.eq(role),
+            users::password_hash.eq(password_hash),
+            users::created_at.eq(now()),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<User>> {
+    users::table.find(id).select(User::as_select()).first(conn).optional()
+}
+
+pub fn find_by_username(conn: &mut AnyConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()
+}
+
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
+    users::table.order(users::username.asc()).select(User::as_select()).load(conn)
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn set_password(conn: &mut AnyConnection, username: &str, password_hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::username.eq(username)))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)
+}
+
+pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<usize> {
+    diesel::delete(users::table.filter(users::username.eq(username))).execute(conn)
+}

@@ -1,0 +1,339 @@
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::{age, redirect_with_flash, AdminForm};
+use crate::auth::{CurrentUser, TypedSession};
+use crate::comments::moderation::{self, Action};
+use crate::content::Library;
+use crate::db::{self, comments::Comment};
+use crate::domain::{CommentBody, CommentStatus, MAX_BODY_CHARS};
+use crate::error::AppError;
+use crate::markdown::SafeHtml;
+use crate::routes::public::{encode_query_value, Pagination};
+use crate::state::AppState;
+
+const PER_PAGE: i64 = 20;
+const EXCERPT_CHARS: usize = 120;
+
+/// A comment as the desk shows it: everything, email and address hash included.
+#[derive(Serialize)]
+pub struct Row {
+    id: i32,
+    status: CommentStatus,
+    author_name: String,
+    author_email: String,
+    author_url: Option<String>,
+    by_author: bool,
+    ip_prefix: String,
+    user_agent: String,
+    article_slug: String,
+    article_title: String,
+    in_reply_to: Option<ParentExcerpt>,
+    body: SafeHtml,
+    edited: bool,
+    age: String,
+    created: String,
+}
+
+#[derive(Serialize)]
+struct ParentExcerpt {
+    id: i32,
+    author_name: String,
+    excerpt: String,
+}
+
+/// Rows for `comments`, with excerpts of their `parents`.
+pub fn rows(library: &Library, comments: &[Comment], parents: &[Comment]) -> Vec<Row> {
+    let parents: HashMap<i32, &Comment> = parents.iter().map(|p| (p.id, p)).collect();
+    comments
+        .iter()
+        .map(|c| Row {
+            id: c.id,
+            status: c.status(),
+            author_name: c.author_name.clone(),
+            author_email: c.author_email.clone(),
+            author_url: c.author_url.clone(),
+            by_author: c.is_by_author(),
+            ip_prefix: c.ip_hash.chars().take(8).collect(),
+            user_agent: c.user_agent.clone(),
+            article_title: library.get(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
+            article_slug: c.post_slug.clone(),
+            in_reply_to: c.parent_id.and_then(|id| parents.get(&id)).map(|p| ParentExcerpt {
+                id: p.id,
+                author_name: p.author_name.clone(),
+                excerpt: excerpt(&p.body_markdown),
+            }),
+            body: SafeHtml::from_stored(c.body_html.clone()),
+            edited: c.edited_at.is_some(),
+            age: age(c.created_at),
+            created: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+        .collect()
+}
+
+fn excerpt(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > EXCERPT_CHARS {
+        format!("{}…", flat.chars().take(EXCERPT_CHARS).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    page: Option<usize>,
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Tab {
+    status: &'static str,
+    label: &'static str,
+    count: i64,
+    current: bool,
+}
+
+/// `GET /admin/comments?status=pending|approved|spam|trash&q=&page=`.
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let status: CommentStatus = query.status.as_deref().unwrap_or("pending").parse().map_err(|_| AppError::NotFound)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let search = query.q.clone().unwrap_or_default().trim().chars().take(200).collect::<String>();
+    let offset = (page as i64 - 1) * PER_PAGE;
+    let (comments, total, counts, parents) = {
+        let search = search.clone();
+        db::run(&state.pool, move |conn| {
+            let (comments, total) = db::comments::moderation_page(conn, status, &search, offset, PER_PAGE)?;
+            let counts = db::comments::status_counts(conn)?;
+            let parent_ids: Vec<i32> = comments.iter().filter_map(|c| c.parent_id).collect();
+            let parents = db::comments::by_ids(conn, &parent_ids)?;
+            Ok((comments, total, counts, parents))
+        })
+        .await?
+    };
+    let library = state.library();
+    let tabs: Vec<Tab> = [
+        (CommentStatus::Pending, "Pending"),
+        (CommentStatus::Approved, "Approved"),
+        (CommentStatus::Spam, "Spam"),
+        (CommentStatus::Trash, "Trash"),
+    ]
+    .into_iter()
+    .map(|(s, label)| Tab {
+        status: s.as_str(),
+        label,
+        count: counts.get(s.as_str()).copied().unwrap_or(0),
+        current: s == status,
+    })
+    .collect();
+    let pages = (total as usize).div_ceil(PER_PAGE as usize).max(1);
+    let link = |n: usize| {
+        let mut url = format!("/admin/comments?status={status}&page={n}");
+        if !search.is_empty() {
+            url.push_str(&format!("&q={}", encode_query_value(&search)));
+        }
+        url
+    };
+    let mut return_to = link(page);
+    if page > pages {
+        return_to = link(pages);
+    }
+
+    let mut context = Context::new();
+    context.insert("tabs", &tabs);
+    context.insert("status", status.as_str());
+    context.insert("search", &search);
+    context.insert("total", &total);
+    context.insert("rows", &rows(&library, &comments, &parents));
+    context.insert("pagination", &Pagination::new(page, pages, link));
+    context.insert("return_to", &return_to);
+    super::render(&state, &user, &session, "admin/comments.html", "Comments", context)
+}
+
+/// `POST /admin/comments/{id}/moderate` with `action`: one comment.
+pub async fn moderate(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    id: web::Path<i32>,
+    form: AdminForm,
+) -> Result<HttpResponse, AppError> {
+    let action = form.get("action").and_then(Action::parse).ok_or(AppError::NotFound)?;
+    let (actor, id) = (user.actor(), id.into_inner());
+    let changed = db::run(&state.pool, move |conn| moderation::apply(conn, &actor, action, id)).await?;
+    let message = if changed {
+        format!("Comment {id} {}.", action.done())
+    } else {
+        format!("Comment {id} was not changed: it could not be {}.", action.done())
+    };
+    Ok(redirect_with_flash(&session, &form.return_to("/admin/comments"), &message))
+}
+
+/// `POST /admin/comments/bulk` with `action` and the checked `ids`.
+pub async fn bulk(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    form: AdminForm,
+) -> Result<HttpResponse, AppError> {
+    let return_to = form.return_to("/admin/comments");
+    let Some(action) = form.get("bulk_action").and_then(Action::parse) else {
+        return Ok(redirect_with_flash(&session, &return_to, "Choose an action for the checked comments."));
+    };
+    let ids: Vec<i32> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
+    if ids.is_empty() {
+        return Ok(redirect_with_flash(&session, &return_to, "Check the comments to act on first."));
+    }
+    let actor = user.actor();
+    let changed = db::run(&state.pool, move |conn| {
+        let mut changed = 0;
+        for id in ids {
+            changed += usize::from(moderation::apply(conn, &actor, action, id)?);
+        }
+        Ok(changed)
+    })
+    .await?;
+    let message = format!("{changed} comment{} {}.", if changed == 1 { "" } else { "s" }, action.done());
+    Ok(redirect_with_flash(&session, &return_to, &message))
+}
+
+#[derive(Deserialize)]
+pub struct ReturnQuery {
+    return_to: Option<String>,
+}
+
+/// `GET /admin/comments/{id}/edit`.
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    id: web::Path<i32>,
+    query: web::Query<ReturnQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let comment =
+        db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let return_to = super::safe_return_path(query.return_to.as_deref()).unwrap_or_else(|| "/admin/comments".into());
+    edit_page(&state, &user, &session, &comment, &comment.body_markdown, None, &return_to, StatusCode::OK)
+}
+
+/// `POST /admin/comments/{id}/edit` with `body`: the text is rendered and
+/// cleaned again, and the comment is marked edited.
+pub async fn edit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    id: web::Path<i32>,
+    form: AdminForm,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let comment =
+        db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let return_to = form.return_to("/admin/comments");
+    let text = form.text("body");
+    let body = match CommentBody::parse(&text) {
+        Ok(body) => body,
+        Err(message) => {
+            return edit_page(
+                &state,
+                &user,
+                &session,
+                &comment,
+                &text,
+                Some(&message),
+                &return_to,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    };
+    let actor = user.actor();
+    db::run(&state.pool, move |conn| moderation::edit(conn, &actor, &comment, &body)).await?;
+    Ok(redirect_with_flash(&session, &return_to, &format!("Comment {id} saved.")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn edit_page(
+    state: &AppState,
+    user: &CurrentUser,
+    session: &TypedSession,
+    comment: &Comment,
+    text: &str,
+    error: Option<&str>,
+    return_to: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let library = state.library();
+    let mut context = Context::new();
+    context.insert("row", &rows(&library, std::slice::from_ref(comment), &[]).pop());
+    context.insert("text", text);
+    context.insert("error", &error);
+    context.insert("return_to", return_to);
+    context.insert("max_body_chars", &MAX_BODY_CHARS);
+    let mut response = super::render(state, user, session, "admin/edit.html", "Edit comment", context)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `POST /admin/comments/{id}/reply` with `body`: the author answers; the
+/// reply is approved at once and approves a pending parent.
+pub async fn reply(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    id: web::Path<i32>,
+    form: AdminForm,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let return_to = form.return_to("/admin/comments");
+    let parent =
+        db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let body = match CommentBody::parse(&form.text("body")) {
+        Ok(body) => body,
+        Err(message) => {
+            // Keep the typed answer: show it in the edit box of a page of its own.
+            let text = form.text("body");
+            return reply_problem(&state, &user, &session, &parent, &text, &message, &return_to);
+        }
+    };
+    if matches!(parent.status(), CommentStatus::Spam | CommentStatus::Trash) {
+        let text = form.text("body");
+        let message = "Restore this comment before answering it.";
+        return reply_problem(&state, &user, &session, &parent, &text, message, &return_to);
+    }
+    let actor = user.actor();
+    let slug = parent.post_slug.clone();
+    let reply_id = db::run(&state.pool, move |conn| moderation::author_reply(conn, &actor, &parent, &body)).await?;
+    let message = format!("Your answer is published: /posts/{slug}#comment-{reply_id}");
+    Ok(redirect_with_flash(&session, &return_to, &message))
+}
+
+fn reply_problem(
+    state: &AppState,
+    user: &CurrentUser,
+    session: &TypedSession,
+    parent: &Comment,
+    text: &str,
+    message: &str,
+    return_to: &str,
+) -> Result<HttpResponse, AppError> {
+    let library = state.library();
+    let mut context = Context::new();
+    context.insert("row", &rows(&library, std::slice::from_ref(parent), &[]).pop());
+    context.insert("text", text);
+    context.insert("error", message);
+    context.insert("return_to", return_to);
+    context.insert("max_body_chars", &MAX_BODY_CHARS);
+    let mut response = super::render(state, user, session, "admin/reply.html", "Answer a comment", context)?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}

@@ -1,0 +1,42 @@
+use actix_web::{web, HttpResponse};
+use tera::Context;
+
+use super::comments::{rows, Row};
+use crate::auth::{CurrentUser, TypedSession};
+use crate::db;
+use crate::domain::CommentStatus;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Questions counted on the dashboard at most.
+const UNANSWERED_LIMIT: i64 = 500;
+
+/// `GET /admin`: counts, the to-do list, and the latest comments.
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+) -> Result<HttpResponse, AppError> {
+    let (counts, unanswered, latest, parents) = db::run(&state.pool, |conn| {
+        let counts = db::comments::status_counts(conn)?;
+        let unanswered = db::comments::unanswered(conn, UNANSWERED_LIMIT)?.len();
+        let latest = db::comments::latest(conn, 10)?;
+        let parent_ids: Vec<i32> = latest.iter().filter_map(|c| c.parent_id).collect();
+        let parents = db::comments::by_ids(conn, &parent_ids)?;
+        Ok((counts, unanswered, latest, parents))
+    })
+    .await?;
+    let library = state.library();
+    let latest: Vec<Row> = rows(&library, &latest, &parents);
+    let count = |status: CommentStatus| counts.get(status.as_str()).copied().unwrap_or(0);
+
+    let mut context = Context::new();
+    context.insert("pending", &count(CommentStatus::Pending));
+    context.insert("approved", &count(CommentStatus::Approved));
+    context.insert("spam", &count(CommentStatus::Spam));
+    context.insert("trash", &count(CommentStatus::Trash));
+    context.insert("unanswered", &unanswered);
+    context.insert("rows", &latest);
+    context.insert("return_to", "/admin");
+    super::render(&state, &user, &session, "admin/dashboard.html", "Dashboard", context)
+}

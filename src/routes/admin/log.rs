@@ -1,0 +1,57 @@
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use crate::auth::{CurrentUser, TypedSession};
+use crate::db;
+use crate::error::AppError;
+use crate::routes::public::Pagination;
+use crate::state::AppState;
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    page: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    when: String,
+    actor: String,
+    action: String,
+    comment_id: Option<i32>,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    detail: String,
+}
+
+/// `GET /admin/log`: every moderation action and sign-in, newest first.
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = query.page.unwrap_or(1).max(1);
+    let offset = (page as i64 - 1) * PER_PAGE;
+    let (entries, total) =
+        db::run(&state.pool, move |conn| Ok((db::log::page(conn, offset, PER_PAGE)?, db::log::count(conn)?))).await?;
+    let entries: Vec<Entry> = entries
+        .into_iter()
+        .map(|e| Entry {
+            when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            actor: e.actor,
+            action: e.action,
+            comment_id: e.comment_id,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            detail: e.detail,
+        })
+        .collect();
+    let pages = (total as usize).div_ceil(PER_PAGE as usize).max(1);
+    let mut context = Context::new();
+    context.insert("entries", &entries);
+    context.insert("pagination", &Pagination::new(page, pages, |n| format!("/admin/log?page={n}")));
+    super::render(&state, &user, &session, "admin/log.html", "Moderation log", context)
+}

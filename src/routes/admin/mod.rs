@@ -1,0 +1,206 @@
+//! The author's desk under `/admin`: every route but the sign-in page needs
+//! a signed-in user, and every form carries the session's CSRF token.
+
+pub mod comments;
+pub mod dashboard;
+pub mod log;
+pub mod login;
+pub mod questions;
+pub mod settings;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::SessionExt;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use tera::Context;
+
+use crate::auth::{CurrentUser, TypedSession};
+use crate::comments::moderation::Actor;
+use crate::db;
+use crate::error::AppError;
+use crate::state::{AppState, PageMeta};
+
+/// Every route of the desk that needs a signed-in user, as mounted by
+/// `configure`: (method, path).
+pub const GUARDED_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/admin"),
+    ("GET", "/admin/comments"),
+    ("POST", "/admin/comments/bulk"),
+    ("POST", "/admin/comments/{id}/moderate"),
+    ("GET", "/admin/comments/{id}/edit"),
+    ("POST", "/admin/comments/{id}/edit"),
+    ("POST", "/admin/comments/{id}/reply"),
+    ("POST", "/admin/comments/{id}/no-answer"),
+    ("GET", "/admin/questions"),
+    ("GET", "/admin/settings"),
+    ("POST", "/admin/settings"),
+    ("GET", "/admin/log"),
+    ("POST", "/admin/logout"),
+];
+
+/// Mounts the sign-in page, then the guarded desk.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(web::resource("/admin/login").route(web::get().to(login::form)).route(web::post().to(login::submit)));
+    let mut scope = web::scope("/admin").wrap(from_fn(require_sign_in));
+    for &(method, path) in GUARDED_ROUTES {
+        let local = &path["/admin".len()..];
+        let route = match (method, path) {
+            ("GET", "/admin") => web::get().to(dashboard::show),
+            ("GET", "/admin/comments") => web::get().to(comments::list),
+            ("POST", "/admin/comments/bulk") => web::post().to(comments::bulk),
+            ("POST", "/admin/comments/{id}/moderate") => web::post().to(comments::moderate),
+            ("GET", "/admin/comments/{id}/edit") => web::get().to(comments::edit_form),
+            ("POST", "/admin/comments/{id}/edit") => web::post().to(comments::edit),
+            ("POST", "/admin/comments/{id}/reply") => web::post().to(comments::reply),
+            ("POST", "/admin/comments/{id}/no-answer") => web::post().to(questions::no_answer_needed),
+            ("GET", "/admin/questions") => web::get().to(questions::list),
+            ("GET", "/admin/settings") => web::get().to(settings::form),
+            ("POST", "/admin/settings") => web::post().to(settings::save),
+            ("GET", "/admin/log") => web::get().to(log::list),
+            ("POST", "/admin/logout") => web::post().to(login::logout),
+            _ => unreachable!("every guarded route has a handler"),
+        };
+        scope = scope.route(if local.is_empty() { "" } else { local }, route);
+    }
+    config.service(scope);
+}
+
+/// Lets signed-in users through with a `CurrentUser`; sends everyone else to
+/// the sign-in page.
+async fn require_sign_in(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let state = request.app_data::<web::Data<AppState>>().cloned().ok_or(AppError::NotFound)?;
+    let session = TypedSession::new(request.get_session());
+    let now = chrono::Utc::now().timestamp();
+    let user = match session.user_id(state.settings.session_timeouts(), now) {
+        Some(id) => db::run(&state.pool, move |conn| Ok(db::users::find(conn, id)?)).await.map_err(AppError::from)?,
+        None => None,
+    };
+    match user {
+        Some(user) => {
+            request.extensions_mut().insert(CurrentUser {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                role: user.role,
+                csrf_token: session.csrf_token(),
+            });
+            next.call(request).await.map(ServiceResponse::map_into_left_body)
+        }
+        None => {
+            session.sign_out();
+            let target = if request.method() == actix_web::http::Method::GET {
+                let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
+                format!("/admin/login?next={}", crate::routes::public::encode_query_value(wanted))
+            } else {
+                "/admin/login".to_owned()
+            };
+            let response = HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
+            Ok(request.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.id, name: self.display_name.clone() }
+    }
+}
+
+/// The fields of a desk form, accepted only with the session's CSRF token.
+/// Repeated fields (check-boxes) keep every value.
+pub struct AdminForm(Vec<(String, String)>);
+
+impl AdminForm {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_owned()
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Where to go back to: a desk page, never another site.
+    pub fn return_to(&self, fallback: &str) -> String {
+        safe_return_path(self.get("return_to")).unwrap_or_else(|| fallback.to_owned())
+    }
+}
+
+/// `path` when it is a page of the desk.
+pub fn safe_return_path(path: Option<&str>) -> Option<String> {
+    let path = path?;
+    let safe = path.starts_with("/admin") && !path.contains("//") && !path.contains('\\') && !path.contains(':');
+    safe.then(|| path.to_owned())
+}
+
+impl FromRequest for AdminForm {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(request, payload);
+        let session = TypedSession::new(request.get_session());
+        Box::pin(async move {
+            let body = body.await?;
+            let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+            let token = fields.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or("");
+            if !session.csrf_matches(token) {
+                return Err(AppError::Forbidden(
+                    "This form could not be confirmed as yours (it may have expired). Go back, reload the page and try again."
+                        .into(),
+                )
+                .into());
+            }
+            Ok(Self(fields))
+        })
+    }
+}
+
+/// Renders a desk page with the user, the flash message and the nav counts.
+pub fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    session: &TypedSession,
+    template: &str,
+    title: &str,
+    mut context: Context,
+) -> Result<HttpResponse, AppError> {
+    context.insert("user", user);
+    context.insert("flash", &session.take_flash());
+    let return_query = context.get("return_to").and_then(|v| v.as_str()).map(crate::routes::public::encode_query_value);
+    context.insert("return_to_query", &return_query.unwrap_or_default());
+    let meta = PageMeta { noindex: true, ..PageMeta::new(title, "", "/admin") };
+    state.page(template, &meta, context)
+}
+
+/// 303 to `target` with a flash message.
+pub fn redirect_with_flash(session: &TypedSession, target: &str, message: &str) -> HttpResponse {
+    session.set_flash(message);
+    HttpResponse::SeeOther().insert_header((header::LOCATION, target.to_owned())).finish()
+}
+
+/// "3 hours ago", for the desk.
+pub fn age(at: chrono::NaiveDateTime) -> String {
+    let seconds = (chrono::Utc::now().naive_utc() - at).num_seconds().max(0);
+    let (value, unit) = match seconds {
+        s if s < 60 => return "just now".into(),
+        s if s < 3600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3600, "hour"),
+        s if s < 30 * 86_400 => (s / 86_400, "day"),
+        s if s < 365 * 86_400 => (s / (30 * 86_400), "month"),
+        s => (s / (365 * 86_400), "year"),
+    };
+    format!("{value} {unit}{} ago", if value == 1 { "" } else { "s" })
+}

@@ -1,0 +1,137 @@
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use tera::Context;
+
+use super::{redirect_with_flash, AdminForm};
+use crate::auth::{CurrentUser, TypedSession};
+use crate::comments::rules::{keys, ModerationPolicy, Rules};
+use crate::db::{self, log::NewLogEntry};
+use crate::error::AppError;
+use crate::state::AppState;
+
+const MAX_DISCLAIMER_CHARS: usize = 2_000;
+
+/// A number the form accepts, with its bounds and what it is called.
+struct NumberField {
+    key: &'static str,
+    label: &'static str,
+    min: u32,
+    max: u32,
+}
+
+const NUMBERS: [NumberField; 5] = [
+    NumberField { key: keys::MAX_LINKS, label: "Links before a comment is held", min: 0, max: 100 },
+    NumberField { key: keys::CLOSE_AFTER_DAYS, label: "Close comments after (days)", min: 0, max: 36_500 },
+    NumberField { key: keys::RATE_LIMIT, label: "Comments per minute from one address", min: 1, max: 1_000 },
+    NumberField { key: keys::THREAD_DEPTH, label: "Reply depth", min: 1, max: 10 },
+    NumberField { key: keys::MIN_SECONDS, label: "Seconds before a form may be sent", min: 0, max: 600 },
+];
+const TEXTS: [&str; 3] = [keys::HOLD_WORDS, keys::BLOCK_LIST, keys::DISCLAIMER];
+
+#[derive(Serialize)]
+struct PolicyOption {
+    value: &'static str,
+    label: &'static str,
+}
+
+/// `GET /admin/settings`.
+pub async fn form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+) -> Result<HttpResponse, AppError> {
+    let stored = db::run(&state.pool, |conn| Ok(db::settings::load_all(conn)?)).await?;
+    let rules = Rules::from_stored(&stored);
+    let values: HashMap<&str, String> = [
+        (keys::POLICY, rules.policy.as_str().to_owned()),
+        (keys::MAX_LINKS, rules.max_links.to_string()),
+        (keys::HOLD_WORDS, rules.hold_words.join("\n")),
+        (keys::BLOCK_LIST, rules.block_list.join("\n")),
+        (keys::CLOSE_AFTER_DAYS, rules.close_after_days.to_string()),
+        (keys::RATE_LIMIT, rules.rate_limit_per_minute.to_string()),
+        (keys::THREAD_DEPTH, rules.thread_depth.to_string()),
+        (keys::MIN_SECONDS, rules.min_seconds_to_submit.to_string()),
+        (keys::DISCLAIMER, rules.disclaimer.clone()),
+    ]
+    .into_iter()
+    .collect();
+    page(&state, &user, &session, values, HashMap::new(), StatusCode::OK)
+}
+
+/// `POST /admin/settings`: checks every value, then stores them all; they
+/// apply at once on every instance.
+pub async fn save(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    session: TypedSession,
+    form: AdminForm,
+) -> Result<HttpResponse, AppError> {
+    let mut values: HashMap<&str, String> = HashMap::new();
+    let mut errors: HashMap<&str, String> = HashMap::new();
+
+    let policy = form.text(keys::POLICY);
+    if policy.parse::<ModerationPolicy>().is_err() {
+        errors.insert(keys::POLICY, "Choose one of the policies.".into());
+    }
+    values.insert(keys::POLICY, policy);
+    for field in &NUMBERS {
+        let text = form.text(field.key).trim().to_owned();
+        match text.parse::<u32>() {
+            Ok(n) if (field.min..=field.max).contains(&n) => {}
+            _ => {
+                errors.insert(
+                    field.key,
+                    format!("{}: enter a whole number from {} to {}.", field.label, field.min, field.max),
+                );
+            }
+        }
+        values.insert(field.key, text);
+    }
+    for key in TEXTS {
+        values.insert(key, form.text(key).replace("\r\n", "\n").trim().to_owned());
+    }
+    if values[keys::DISCLAIMER].chars().count() > MAX_DISCLAIMER_CHARS {
+        errors.insert(keys::DISCLAIMER, format!("The disclaimer can be at most {MAX_DISCLAIMER_CHARS} characters."));
+    }
+    if !errors.is_empty() {
+        return page(&state, &user, &session, values, errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    let to_store: Vec<(String, String)> = values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let entry = NewLogEntry::new(Some(user.id), &user.display_name, "settings")
+        .detail(to_store.iter().map(|(k, v)| format!("{k}={}", v.replace('\n', ", "))).collect::<Vec<_>>().join("; "));
+    db::run(&state.pool, move |conn| {
+        diesel::Connection::transaction::<_, diesel::result::Error, _>(conn, |conn| {
+            for (name, value) in &to_store {
+                db::settings::save(conn, name, value)?;
+            }
+            db::log::write(conn, &entry)
+        })?;
+        Ok(())
+    })
+    .await?;
+    Ok(redirect_with_flash(&session, "/admin/settings", "Settings saved. They apply at once."))
+}
+
+fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    session: &TypedSession,
+    values: HashMap<&str, String>,
+    errors: HashMap<&str, String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let policies: Vec<PolicyOption> =
+        ModerationPolicy::ALL.iter().map(|p| PolicyOption { value: p.as_str(), label: p.describe() }).collect();
+    let mut context = Context::new();
+    context.insert("values", &values);
+    context.insert("errors", &errors);
+    context.insert("policies", &policies);
+    context.insert("default_disclaimer", &state.settings.site.disclaimer);
+    let mut response = super::render(state, user, session, "admin/settings.html", "Settings", context)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
