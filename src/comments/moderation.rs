@@ -110,8 +110,19 @@ pub fn author_reply(
     parent: &Comment,
     body: &CommentBody,
 ) -> anyhow::Result<i32> {
+    author_comment(conn, actor, &parent.post_slug, Some(parent), body)
+}
+
+/// The author comments on article `slug`, answering `parent` when given.
+pub fn author_comment(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    slug: &str,
+    parent: Option<&Comment>,
+    body: &CommentBody,
+) -> anyhow::Result<i32> {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        if parent.status() != CommentStatus::Approved {
+        if let Some(parent) = parent.filter(|p| p.status() != CommentStatus::Approved) {
             comments::set_status(conn, parent.id, CommentStatus::Approved)?;
             let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, Action::Approve.as_str())
                 .comment(parent.id, Some(parent.status().as_str()), Some(CommentStatus::Approved.as_str()))
@@ -122,9 +133,9 @@ pub fn author_reply(
         let id = comments::insert(
             conn,
             &NewComment {
-                post_slug: parent.post_slug.clone(),
-                parent_id: Some(parent.id),
-                depth: parent.depth + 1,
+                post_slug: slug.to_owned(),
+                parent_id: parent.map(|p| p.id),
+                depth: parent.map_or(0, |p| p.depth + 1),
                 author_name: actor.name.clone(),
                 author_email: String::new(),
                 author_url: None,
@@ -139,13 +150,17 @@ pub fn author_reply(
                 updated_at: now,
             },
         )?;
+        let detail = match parent {
+            Some(parent) => format!("answered {} (comment {}) on {slug}", parent.author_name, parent.id),
+            None => format!("commented on {slug}"),
+        };
         let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, "reply")
             .comment(id, None, Some(CommentStatus::Approved.as_str()))
-            .detail(format!("answered {} (comment {})", parent.author_name, parent.id));
+            .detail(detail);
         log::write(conn, &entry)?;
         Ok(id)
     })
-    .with_context(|| format!("replying to comment {}", parent.id))
+    .with_context(|| format!("adding the author's comment on {slug}"))
 }
 
 /// Replaces a comment's text, rendering and cleaning it again.

@@ -21,7 +21,6 @@ use tera::Context;
 
 use crate::auth::{CurrentUser, TypedSession};
 use crate::comments::moderation::Actor;
-use crate::db;
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
 
@@ -79,11 +78,9 @@ async fn require_sign_in(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = request.app_data::<web::Data<AppState>>().cloned().ok_or(AppError::NotFound)?;
     let session = TypedSession::new(request.get_session());
-    let now = chrono::Utc::now().timestamp();
-    let user = match session.user_id(state.settings.session_timeouts(), now) {
-        Some(id) => db::run(&state.pool, move |conn| Ok(db::users::find(conn, id)?)).await.map_err(AppError::from)?,
-        None => None,
-    };
+    let user = crate::auth::signed_in_user(&state.pool, &session, state.settings.session_timeouts())
+        .await
+        .map_err(AppError::from)?;
     match user {
         Some(user) => {
             request.extensions_mut().insert(CurrentUser {

@@ -6,10 +6,13 @@ use serde::Deserialize;
 
 use super::feed::atom_response;
 use super::post::{self, comments_open, CommentForm, CommentValues, Discussion};
+use crate::auth::{signed_in_user, TypedSession};
+use crate::comments::moderation::{self, Actor};
 use crate::comments::policy::{self, Arrival};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
 use crate::content::Article;
-use crate::db::{self, comments::NewComment};
+use crate::db::comments::{Comment, NewComment};
+use crate::db::{self, users::User};
 use crate::domain::{AuthorName, CommentBody, CommentStatus, Email, WebsiteUrl};
 use crate::error::AppError;
 use crate::markdown;
@@ -36,9 +39,11 @@ pub struct CommentSubmission {
 pub async fn create(
     state: web::Data<AppState>,
     request: HttpRequest,
+    session: TypedSession,
     slug: web::Path<String>,
     submission: web::Form<CommentSubmission>,
 ) -> Result<HttpResponse, AppError> {
+    let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
     let CommentSubmission { values, csrf_token, url: honeypot } = submission.into_inner();
@@ -50,7 +55,7 @@ pub async fn create(
     // Everything below that refuses the comment shows the page again.
     let refuse = |visitor: Visitor, values: CommentValues, status: StatusCode, message: String| {
         let form = CommentForm { values, errors: Default::default(), message: Some(message) };
-        post::render(&state, &library, article, &discussion, visitor, form, status)
+        post::render(&state, &library, article, &discussion, visitor, author.as_ref(), form, status)
     };
 
     if !comments_open(article, rules) {
@@ -80,6 +85,9 @@ pub async fn create(
             return refuse(visitor, values, StatusCode::FORBIDDEN, "We could not confirm that this form came from this site (it may be too old, or cookies may be off). Your text is kept below: please send it again.".into());
         }
     };
+    if let Some(author) = &author {
+        return publish_as_author(&state, article, &discussion, visitor, author, values).await;
+    }
     if now.timestamp() - issued < i64::from(rules.min_seconds_to_submit) {
         return refuse(
             visitor,
@@ -94,22 +102,19 @@ pub async fn create(
     let email = Email::parse(&values.author_email).map_err(|e| errors.insert("author_email", e)).ok();
     let website = WebsiteUrl::parse(&values.author_url).map_err(|e| errors.insert("author_url", e)).ok();
     let body = CommentBody::parse(&values.body).map_err(|e| errors.insert("body", e)).ok();
-    let parent = match values.parent_id.trim() {
-        "" => Ok(None),
-        id => id.parse::<i32>().ok().and_then(|id| discussion.answerable(id)).map(Some).ok_or(()),
-    };
-    if parent.is_err() {
-        errors.insert("parent_id", "The comment you are replying to is not available any more. Your text is kept: clear the reply to post it as a new comment.".into());
-    }
+    let parent = parent_of(&values, &discussion).map_err(|e| errors.insert("parent_id", e));
     let (Some(name), Some(email), Some(website), Some(body), Ok(parent)) = (name, email, website, body, parent) else {
-        let count = errors.len();
-        let message = if count == 1 {
-            "Please correct the field marked below.".to_owned()
-        } else {
-            format!("Please correct the {count} fields marked below.")
-        };
-        let form = CommentForm { values, errors, message: Some(message) };
-        return post::render(&state, &library, article, &discussion, visitor, form, StatusCode::UNPROCESSABLE_ENTITY);
+        let form = CommentForm::with_errors(values, errors);
+        return post::render(
+            &state,
+            &library,
+            article,
+            &discussion,
+            visitor,
+            None,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
 
     let ip_hash = state.keys.hash_ip(&client_ip(&state, &request));
@@ -187,6 +192,46 @@ pub async fn create(
         response.cookie(cookie);
     }
     Ok(response.finish())
+}
+
+/// The comment a submission answers: none, or an approved one of this article.
+fn parent_of<'a>(values: &CommentValues, discussion: &'a Discussion) -> Result<Option<&'a Comment>, String> {
+    match values.parent_id.trim() {
+        "" => Ok(None),
+        id => id.parse::<i32>().ok().and_then(|id| discussion.answerable(id)).map(Some).ok_or_else(|| {
+            "The comment you are replying to is not available any more. Your text is kept: \
+             clear the reply to post it as a new comment."
+                .to_owned()
+        }),
+    }
+}
+
+/// A signed-in author comments from the article page: published at once,
+/// with the author badge, approving the comment it answers.
+async fn publish_as_author(
+    state: &AppState,
+    article: &Article,
+    discussion: &Discussion,
+    visitor: Visitor,
+    author: &User,
+    values: CommentValues,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = std::collections::HashMap::new();
+    let body = CommentBody::parse(&values.body).map_err(|e| errors.insert("body", e)).ok();
+    let parent = parent_of(&values, discussion).map_err(|e| errors.insert("parent_id", e));
+    let (Some(body), Ok(parent)) = (body, parent) else {
+        let form = CommentForm::with_errors(values, errors);
+        let library = state.library();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return post::render(state, &library, article, discussion, visitor, Some(author), form, status);
+    };
+    let actor = Actor { user_id: author.id, name: author.display_name.clone() };
+    let (slug, parent) = (article.slug.clone(), parent.cloned());
+    let id = db::run(&state.pool, move |conn| moderation::author_comment(conn, &actor, &slug, parent.as_ref(), &body))
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/posts/{}#comment-{id}", article.slug)))
+        .finish())
 }
 
 fn client_ip(state: &AppState, request: &HttpRequest) -> String {

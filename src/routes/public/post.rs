@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
 
+use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::rules::Rules;
 use crate::comments::thread::{self, ShownComment};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::content::{Article, Library};
-use crate::db::{self, comments::Comment};
+use crate::db::{self, comments::Comment, users::User};
 use crate::domain::{CommentStatus, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
@@ -24,6 +25,7 @@ pub struct ShowQuery {
 pub async fn show(
     state: web::Data<AppState>,
     request: HttpRequest,
+    session: TypedSession,
     slug: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -35,7 +37,8 @@ pub async fn show(
     if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<i32>().ok()) {
         form.values.parent_id = parent.to_string();
     }
-    render(&state, &library, article, &discussion, visitor, form, StatusCode::OK)
+    let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
+    render(&state, &library, article, &discussion, visitor, author.as_ref(), form, StatusCode::OK)
 }
 
 /// What the article page shows below the article: the thread and the rules
@@ -99,19 +102,33 @@ pub struct CommentForm {
     pub message: Option<String>,
 }
 
+impl CommentForm {
+    /// The form shown again with what is wrong with each field.
+    pub fn with_errors(values: CommentValues, errors: HashMap<&'static str, String>) -> Self {
+        let message = match errors.len() {
+            1 => "Please correct the field marked below.".to_owned(),
+            count => format!("Please correct the {count} fields marked below."),
+        };
+        Self { values, errors, message: Some(message) }
+    }
+}
+
 #[derive(Serialize)]
 struct ReplyTarget<'a> {
     id: i32,
     name: &'a str,
 }
 
-/// Renders the article page, with `form` in the comment form.
+/// Renders the article page, with `form` in the comment form; a signed-in
+/// `author` gets a form that publishes as the author.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     state: &AppState,
     library: &Library,
     article: &Article,
     discussion: &Discussion,
     visitor: Visitor,
+    author: Option<&User>,
     form: CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -144,6 +161,7 @@ pub fn render(
     context.insert("reply_to", &reply_to);
     context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now));
     context.insert("max_body_chars", &MAX_BODY_CHARS);
+    context.insert("author", &author.map(|user| user.display_name.as_str()));
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);
     }
