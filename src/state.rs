@@ -60,6 +60,18 @@ impl PageMeta {
         }
     }
 
+    /// Structured data for a page that lists articles.
+    pub fn collection(self, base_url: &str) -> Self {
+        let data = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "CollectionPage",
+            "name": self.title,
+            "description": self.description,
+            "url": format!("{base_url}{}", self.path),
+        });
+        self.with_json_ld(&data)
+    }
+
     pub fn with_json_ld(mut self, value: &serde_json::Value) -> Self {
         // `<` is escaped so that no string can close the script element.
         self.json_ld = Some(value.to_string().replace('<', "\\u003c"));
@@ -96,6 +108,17 @@ impl AppState {
             Ok(mut current) => *current = library,
             Err(poisoned) => *poisoned.into_inner() = library,
         }
+    }
+
+    /// The client's address: the peer, or what the proxy says when the
+    /// site is configured to be behind one.
+    pub fn client_ip(&self, request: &actix_web::HttpRequest) -> String {
+        if self.settings.behind_proxy {
+            if let Some(ip) = request.connection_info().realip_remote_addr() {
+                return ip.to_owned();
+            }
+        }
+        request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
     }
 
     pub fn base_url(&self) -> &str {

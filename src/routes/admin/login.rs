@@ -62,7 +62,7 @@ pub async fn submit(
     }
 
     let username: String = values.username.trim().chars().take(100).collect();
-    let ip_hash = state.keys.hash_ip(&request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default());
+    let ip_hash = state.keys.hash_ip(&state.client_ip(&request));
     let throttled = {
         let (username, ip_hash) = (username.clone(), ip_hash.clone());
         db::run(&state.pool, move |conn| Ok(throttle::is_throttled(conn, &username, &ip_hash)?)).await?
@@ -94,7 +94,8 @@ pub async fn submit(
     let succeeded = signed_in.is_some();
     let entry = match &signed_in {
         Some(user) => NewLogEntry::new(Some(user.id), &user.display_name, "sign-in"),
-        None => NewLogEntry::new(None, &username, "sign-in-failed").detail(format!("address hash {}", &ip_hash[..8])),
+        None => NewLogEntry::new(None, &username, "sign-in-failed")
+            .detail(format!("address hash {}", ip_hash.chars().take(8).collect::<String>())),
     };
     db::run(&state.pool, move |conn| {
         throttle::record(conn, &record_name, &record_ip, succeeded)?;

@@ -11,7 +11,8 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         "Archive",
         format!("All {} articles on {}, by date", library.articles().len(), state.settings.site.title),
         "/archive",
-    );
+    )
+    .collection(state.base_url());
     let mut context = Context::new();
     context.insert("years", &library.archive());
     context.insert("total", &library.articles().len());

@@ -117,7 +117,7 @@ pub async fn create(
         );
     };
 
-    let ip_hash = state.keys.hash_ip(&client_ip(&state, &request));
+    let ip_hash = state.keys.hash_ip(&state.client_ip(&request));
     let (recent, duplicate, returning) = {
         let (ip_hash, email, slug, text) =
             (ip_hash.clone(), email.as_str().to_owned(), article.slug.clone(), body.as_str().to_owned());
@@ -232,15 +232,6 @@ async fn publish_as_author(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/posts/{}#comment-{id}", article.slug)))
         .finish())
-}
-
-fn client_ip(state: &AppState, request: &HttpRequest) -> String {
-    if state.settings.behind_proxy {
-        if let Some(ip) = request.connection_info().realip_remote_addr() {
-            return ip.to_owned();
-        }
-    }
-    request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
 }
 
 fn user_agent(request: &HttpRequest) -> String {

@@ -13,7 +13,8 @@ pub async fn show(state: web::Data<AppState>, tag: web::Path<String>) -> Result<
         format!("Articles tagged “{tag}”"),
         format!("{} articles on {tag} from {}", articles.len(), state.settings.site.title),
         format!("/tags/{tag}"),
-    );
+    )
+    .collection(state.base_url());
     let mut context = Context::new();
     context.insert("tag", tag.as_str());
     context.insert("articles", &super::cards(&state, &articles).await?);
@@ -30,7 +31,8 @@ struct TagCount<'a> {
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let library = state.library();
     let tags: Vec<TagCount> = library.tags().map(|(name, count)| TagCount { name, count }).collect();
-    let meta = PageMeta::new("Topics", format!("Every topic on {}", state.settings.site.title), "/tags");
+    let meta = PageMeta::new("Topics", format!("Every topic on {}", state.settings.site.title), "/tags")
+        .collection(state.base_url());
     let mut context = Context::new();
     context.insert("tags", &tags);
     state.page("tags.html", &meta, context)
