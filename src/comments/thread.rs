@@ -35,7 +35,8 @@ impl ShownComment {
             author_name: comment.author_name.clone(),
             author_url: comment.author_url.clone(),
             by_author: comment.is_by_author(),
-            awaiting_moderation: comment.status() == CommentStatus::Pending,
+            // A writer's filtered comment looks pending to them: spammers learn nothing.
+            awaiting_moderation: comment.status() != CommentStatus::Approved,
             edited: comment.edited_at.is_some(),
             body: SafeHtml::from_stored(comment.body_html.clone()),
             posted: When::new(comment.created_at),

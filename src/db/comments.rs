@@ -75,15 +75,16 @@ pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<Comment>> {
 }
 
 /// The comments shown under an article, oldest first, in one query: every
-/// approved one, plus the pending ones whose ids are in `own_pending` (the
-/// visitor's own, still awaiting moderation).
+/// approved one, plus those whose ids are in `own_pending` (the visitor's
+/// own, still awaiting moderation or filtered as spam) while not approved,
+/// trashed or deleted.
 pub fn for_article(conn: &mut AnyConnection, slug: &str, own_pending: &[i32]) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::post_slug.eq(slug))
         .filter(
-            comments::status
-                .eq(CommentStatus::Approved.as_str())
-                .or(comments::status.eq(CommentStatus::Pending.as_str()).and(comments::id.eq_any(own_pending))),
+            comments::status.eq(CommentStatus::Approved.as_str()).or(comments::status
+                .eq_any([CommentStatus::Pending.as_str(), CommentStatus::Spam.as_str()])
+                .and(comments::id.eq_any(own_pending))),
         )
         .order((comments::created_at.asc(), comments::id.asc()))
         .select(Comment::as_select())

@@ -271,3 +271,196 @@ impl TestApp {
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client")
     }
 }
+
+// Comments: arranging threads, reading back what is stored, and reading the
+// comment form as a browser would show it.
+
+/// The comment id at the end of a successful post's `Location`
+/// (`/posts/{slug}#comment-{id}`).
+#[track_caller]
+pub fn posted_comment_id(page: &Page) -> i32 {
+    assert_eq!(page.status, 303, "the comment should be accepted:\n{}", page.body);
+    let location = page.header("location");
+    let (_, id) = location.rsplit_once("#comment-").unwrap_or_else(|| panic!("a comment permalink, not {location:?}"));
+    id.parse().unwrap_or_else(|_| panic!("a numeric comment id in {location:?}"))
+}
+
+impl TestApp {
+    /// Lets a form be sent as soon as it is shown: tests never wait.
+    pub fn accept_instant_posts(&self) {
+        self.set_rule("min_seconds_to_submit", "0");
+    }
+
+    /// GETs `path` as another reader: no cookies, so none of our pending comments.
+    pub async fn get_as_stranger(&self, path: &str) -> Page {
+        let response = self.stranger().get(format!("{}{path}", self.address)).send().await.expect("GET succeeds");
+        read(response).await
+    }
+
+    pub fn stored_comment(&self, id: i32) -> healthblog::db::comments::Comment {
+        self.with_db(|conn| healthblog::db::comments::find(conn, id))
+            .expect("the comments table answers")
+            .unwrap_or_else(|| panic!("comment {id} is stored"))
+    }
+
+    /// Every stored comment, oldest first.
+    pub fn stored_comments(&self) -> Vec<healthblog::db::comments::Comment> {
+        use healthblog::db::comments::Comment;
+        use healthblog::db::schema::comments::dsl as c;
+        self.with_db(|conn| c::comments.order(c::id.asc()).select(Comment::as_select()).load(conn))
+            .expect("the comments table answers")
+    }
+
+    /// Moderates a comment, as the author would from the desk.
+    pub fn set_status(&self, id: i32, status: &str) {
+        use healthblog::db::schema::comments::dsl as c;
+        let updated = self
+            .with_db(|conn| diesel::update(c::comments.find(id)).set(c::status.eq(status)).execute(conn))
+            .expect("the status is stored");
+        assert_eq!(updated, 1, "comment {id} exists");
+    }
+
+    /// Stores a reply to `parent` straight in the database and returns its id.
+    pub fn insert_reply(&self, slug: &str, parent: i32, status: &str, name: &str) -> i32 {
+        use healthblog::db::schema::comments::dsl as c;
+        let id = self.insert_comment(slug, status, name);
+        let depth = self.stored_comment(parent).depth + 1;
+        self.with_db(|conn| {
+            diesel::update(c::comments.find(id)).set((c::parent_id.eq(parent), c::depth.eq(depth))).execute(conn)
+        })
+        .expect("the reply is linked to its parent");
+        id
+    }
+}
+
+/// Undoes the app's HTML escaping (`crate::markdown::escape_html`).
+pub fn unescape_html(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The opening tag that contains `marker`, and where it ends in `html`.
+#[track_caller]
+fn opening_tag<'a>(html: &'a str, marker: &str) -> (&'a str, usize) {
+    let at = html.find(marker).unwrap_or_else(|| panic!("{marker:?} in the page:\n{html}"));
+    let start = html[..at].rfind('<').expect("the tag starts");
+    let end = at + html[at..].find('>').expect("the tag ends") + 1;
+    (&html[start..end], end)
+}
+
+/// The opening tag of the element with `id` in `html`.
+#[track_caller]
+fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
+    opening_tag(html, &format!(" id=\"{id}\"")).0
+}
+
+/// The value the page gives the `<input>` with `id`, as the browser shows it.
+#[track_caller]
+pub fn input_value(html: &str, id: &str) -> String {
+    let tag = tag_with_id(html, id);
+    let Some(start) = tag.find(" value=\"") else { return String::new() };
+    let rest = &tag[start + " value=\"".len()..];
+    unescape_html(&rest[..rest.find('"').expect("the value ends")])
+}
+
+/// The text of the `<textarea>` with `id`, as the browser shows it.
+#[track_caller]
+pub fn textarea_value(html: &str, id: &str) -> String {
+    let (_, start) = opening_tag(html, &format!(" id=\"{id}\""));
+    let end = start + html[start..].find("</textarea>").expect("the textarea ends");
+    unescape_html(&html[start..end])
+}
+
+#[track_caller]
+pub fn is_checked(html: &str, id: &str) -> bool {
+    tag_with_id(html, id).contains(" checked")
+}
+
+/// Whether the element whose opening tag contains `marker` (say
+/// `<p class="cancel-reply"`) carries the `hidden` attribute.
+#[track_caller]
+pub fn is_hidden(html: &str, marker: &str) -> bool {
+    let (tag, _) = opening_tag(html, marker);
+    tag.contains(" hidden>") || tag.contains(" hidden ")
+}
+
+/// The message shown beside a form field (`<p class="field-error" id="{field}-error">`).
+pub fn field_error(html: &str, field: &str) -> Option<String> {
+    let marker = format!("<p class=\"field-error\" id=\"{field}-error\">");
+    let start = html.find(&marker)? + marker.len();
+    Some(unescape_html(&html[start..start + html[start..].find("</p>")?]))
+}
+
+/// How deep the comment `id` sits in the page's thread: 1 for a comment
+/// in the top list, 2 for a reply shown nested under it, and so on.
+#[track_caller]
+pub fn thread_level(html: &str, id: i32) -> usize {
+    let start = html.find("<ol class=\"comment-list\">").expect("a comment list in the page");
+    let item = format!("<li id=\"comment-{id}\"");
+    let end = html.find(&item).unwrap_or_else(|| panic!("comment {id} in the page:\n{html}"));
+    let before = &html[start..end];
+    before.matches("<ol").count() - before.matches("</ol>").count()
+}
+
+impl Page {
+    /// Asserts the re-shown comment form holds every value that was typed.
+    #[track_caller]
+    pub fn assert_form_keeps(&self, fields: &[(String, String)]) {
+        let typed = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
+        for field in ["author_name", "author_email", "author_url"] {
+            assert_eq!(input_value(&self.body, field), typed(field), "the form keeps what was typed in {field}");
+        }
+        assert_eq!(textarea_value(&self.body, "body"), typed("body"), "the form keeps the comment's text");
+        assert_eq!(is_checked(&self.body, "notify"), typed("notify") == "on", "the form keeps the notify choice");
+    }
+
+    /// Asserts `message` is shown beside `field`, which is marked invalid, and
+    /// that no other field is marked.
+    #[track_caller]
+    pub fn assert_only_field_error(&self, field: &str, message: &str) {
+        let shown = field_error(&self.body, field).unwrap_or_else(|| panic!("an error beside {field}:\n{}", self.body));
+        assert!(shown.contains(message), "beside {field}: expected {message:?}, found {shown:?}");
+        assert!(tag_with_id(&self.body, field).contains("aria-invalid=\"true\""), "{field} is marked invalid");
+        assert_eq!(self.body.matches("class=\"field-error\"").count(), 1, "only {field} is marked:\n{}", self.body);
+    }
+
+    /// The card of comment `id` (its header, notice and text, without replies).
+    #[track_caller]
+    pub fn comment_card(&self, id: i32) -> &str {
+        let start =
+            self.body.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page"));
+        let end = start + self.body[start..].find("</article>").expect("the comment card ends");
+        &self.body[start..end]
+    }
+}
+
+/// Serves `html` at `/` of a new loopback address, with no security headers
+/// at all, so that a browser runs whatever scripts the markup carries.
+/// Every other path is 404. The server lives as long as the test binary.
+pub fn serve_without_csp(html: String) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let address = format!("http://{}", listener.local_addr().expect("a bound address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request_line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().expect("a second handle on the socket"));
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            // Read the headers to the blank line so the browser sees a clean reply.
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let (status, body) =
+                if request_line.starts_with("GET / ") { ("200 OK", html.as_str()) } else { ("404 Not Found", "") };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+        }
+    });
+    address
+}

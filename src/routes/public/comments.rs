@@ -199,8 +199,8 @@ fn parent_of<'a>(values: &CommentValues, discussion: &'a Discussion) -> Result<O
     match values.parent_id.trim() {
         "" => Ok(None),
         id => id.parse::<i32>().ok().and_then(|id| discussion.answerable(id)).map(Some).ok_or_else(|| {
-            "The comment you are replying to is not available any more. Your text is kept: \
-             clear the reply to post it as a new comment."
+            "The comment you were replying to is not available any more. Your text is kept below: \
+             send it again to post it as a new comment."
                 .to_owned()
         }),
     }
