@@ -212,6 +212,10 @@ pub struct ReturnQuery {
     return_to: Option<String>,
 }
 
+async fn find_comment(state: &AppState, id: i32) -> Result<Comment, AppError> {
+    db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)
+}
+
 /// `GET /admin/comments/{id}/edit`.
 pub async fn edit_form(
     state: web::Data<AppState>,
@@ -220,11 +224,10 @@ pub async fn edit_form(
     id: web::Path<i32>,
     query: web::Query<ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let comment =
-        db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let comment = find_comment(&state, id.into_inner()).await?;
     let return_to = super::safe_return_path(query.return_to.as_deref()).unwrap_or_else(|| "/admin/comments".into());
-    edit_page(&state, &user, &session, &comment, &comment.body_markdown, None, &return_to, StatusCode::OK)
+    let page = TextBox::editing(&comment.body_markdown, None, &return_to, StatusCode::OK);
+    text_box_page(&state, &user, &session, &comment, page)
 }
 
 /// `POST /admin/comments/{id}/edit` with `body`: the text is rendered and
@@ -236,52 +239,19 @@ pub async fn edit(
     id: web::Path<i32>,
     form: AdminForm,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let comment =
-        db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let comment = find_comment(&state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
     let text = form.text("body");
     let body = match CommentBody::parse(&text) {
         Ok(body) => body,
         Err(message) => {
-            return edit_page(
-                &state,
-                &user,
-                &session,
-                &comment,
-                &text,
-                Some(&message),
-                &return_to,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            let page = TextBox::editing(&text, Some(&message), &return_to, StatusCode::UNPROCESSABLE_ENTITY);
+            return text_box_page(&state, &user, &session, &comment, page);
         }
     };
-    let actor = user.actor();
+    let (actor, id) = (user.actor(), comment.id);
     db::run(&state.pool, move |conn| moderation::edit(conn, &actor, &comment, &body)).await?;
     Ok(redirect_with_flash(&session, &return_to, &format!("Comment {id} saved.")))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn edit_page(
-    state: &AppState,
-    user: &CurrentUser,
-    session: &TypedSession,
-    comment: &Comment,
-    text: &str,
-    error: Option<&str>,
-    return_to: &str,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let library = state.library();
-    let mut context = Context::new();
-    context.insert("row", &rows(&library, std::slice::from_ref(comment), &[]).pop());
-    context.insert("text", text);
-    context.insert("error", &error);
-    context.insert("return_to", return_to);
-    context.insert("max_body_chars", &MAX_BODY_CHARS);
-    let mut response = super::render(state, user, session, "admin/edit.html", "Edit comment", context)?;
-    *response.status_mut() = status;
-    Ok(response)
 }
 
 /// `POST /admin/comments/{id}/reply` with `body`: the author answers; the
@@ -293,23 +263,29 @@ pub async fn reply(
     id: web::Path<i32>,
     form: AdminForm,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let parent = find_comment(&state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
-    let parent =
-        db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
-    let body = match CommentBody::parse(&form.text("body")) {
+    let text = form.text("body");
+    let parsed = if matches!(parent.status(), CommentStatus::Spam | CommentStatus::Trash) {
+        Err("Restore this comment before answering it.".to_owned())
+    } else {
+        CommentBody::parse(&text)
+    };
+    let body = match parsed {
         Ok(body) => body,
         Err(message) => {
-            // Keep the typed answer: show it in the edit box of a page of its own.
-            let text = form.text("body");
-            return reply_problem(&state, &user, &session, &parent, &text, &message, &return_to);
+            // The typed answer is kept, in a page of its own.
+            let page = TextBox {
+                template: "admin/reply.html",
+                title: "Answer a comment",
+                text: &text,
+                error: Some(&message),
+                return_to: &return_to,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            return text_box_page(&state, &user, &session, &parent, page);
         }
     };
-    if matches!(parent.status(), CommentStatus::Spam | CommentStatus::Trash) {
-        let text = form.text("body");
-        let message = "Restore this comment before answering it.";
-        return reply_problem(&state, &user, &session, &parent, &text, message, &return_to);
-    }
     let actor = user.actor();
     let slug = parent.post_slug.clone();
     let reply_id = db::run(&state.pool, move |conn| moderation::author_reply(conn, &actor, &parent, &body)).await?;
@@ -317,23 +293,37 @@ pub async fn reply(
     Ok(redirect_with_flash(&session, &return_to, &message))
 }
 
-fn reply_problem(
+/// A page with one comment and a text box: editing it, or answering it.
+struct TextBox<'a> {
+    template: &'static str,
+    title: &'static str,
+    text: &'a str,
+    error: Option<&'a str>,
+    return_to: &'a str,
+    status: StatusCode,
+}
+
+impl<'a> TextBox<'a> {
+    fn editing(text: &'a str, error: Option<&'a str>, return_to: &'a str, status: StatusCode) -> Self {
+        Self { template: "admin/edit.html", title: "Edit comment", text, error, return_to, status }
+    }
+}
+
+fn text_box_page(
     state: &AppState,
     user: &CurrentUser,
     session: &TypedSession,
-    parent: &Comment,
-    text: &str,
-    message: &str,
-    return_to: &str,
+    comment: &Comment,
+    page: TextBox,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
     let mut context = Context::new();
-    context.insert("row", &rows(&library, std::slice::from_ref(parent), &[]).pop());
-    context.insert("text", text);
-    context.insert("error", message);
-    context.insert("return_to", return_to);
+    context.insert("row", &rows(&library, std::slice::from_ref(comment), &[]).pop());
+    context.insert("text", page.text);
+    context.insert("error", &page.error);
+    context.insert("return_to", page.return_to);
     context.insert("max_body_chars", &MAX_BODY_CHARS);
-    let mut response = super::render(state, user, session, "admin/reply.html", "Answer a comment", context)?;
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    let mut response = super::render(state, user, session, page.template, page.title, context)?;
+    *response.status_mut() = page.status;
     Ok(response)
 }
