@@ -90,8 +90,9 @@ impl SessionStore for DbSessionStore {
         .await
         .map_err(UpdateError::Other)?;
         if updated == 0 {
-            // The session ended meanwhile (signed out elsewhere, or expired): start afresh.
-            return self.save(state, ttl).await.map_err(|e| UpdateError::Other(anyhow!("{e}")));
+            // The session ended meanwhile (signed out elsewhere, or expired):
+            // it must not come back, so only an empty one starts afresh.
+            return self.save(HashMap::new(), ttl).await.map_err(|e| UpdateError::Other(anyhow!("{e}")));
         }
         Ok(key)
     }

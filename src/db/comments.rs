@@ -7,7 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::schema::comments;
-use super::AnyConnection;
+use super::{lower, AnyConnection};
 use crate::domain::CommentStatus;
 
 /// A stored comment.
@@ -148,8 +148,6 @@ pub fn has_approved_from(conn: &mut AnyConnection, email: &str) -> QueryResult<b
     .get_result(conn)
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
 /// Comments in one moderation tab, newest first, optionally only those whose
 /// text, name or email contains `search`; with the tab's total.
 pub fn moderation_page(
@@ -212,8 +210,8 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
         .load(conn)
 }
 
-/// Readers' comments that no author reply answers yet and that were not
-/// marked "no answer needed", oldest first.
+/// Readers' comments that no published author reply answers yet and that
+/// were not marked "no answer needed", oldest first.
 pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
     let answered = diesel::alias!(comments as answered);
     comments::table
@@ -223,7 +221,8 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
         .filter(diesel::dsl::not(diesel::dsl::exists(
             answered
                 .filter(answered.field(comments::parent_id).eq(comments::id.nullable()))
-                .filter(answered.field(comments::user_id).is_not_null()),
+                .filter(answered.field(comments::user_id).is_not_null())
+                .filter(answered.field(comments::status).eq(CommentStatus::Approved.as_str())),
         )))
         .order((comments::created_at.asc(), comments::id.asc()))
         .limit(limit)

@@ -14,6 +14,12 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+diesel::define_sql_function! {
+    /// Lower case. On SQLite the built-in folds only A to Z, so every
+    /// connection replaces it with Rust's Unicode-aware version.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
     Postgresql(diesel::PgConnection),
@@ -66,6 +72,8 @@ impl DatabaseUrl {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                lower_utils::register_impl(&mut conn, |text: String| text.to_lowercase())
+                    .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(AnyConnection::Sqlite(conn))
             }
             Self::Postgres(url) => diesel::PgConnection::establish(url).map(AnyConnection::Postgresql),

@@ -1,11 +1,15 @@
 //! API and browser tests: one binary, one fresh database per test.
 
+mod admin;
 mod articles;
 mod browse;
 mod browser;
+mod comment_browser;
+mod comments;
 mod content_check;
 mod errors;
 mod feeds;
 mod helpers;
+mod injection;
 mod rendering;
 mod security;

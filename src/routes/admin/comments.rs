@@ -155,7 +155,7 @@ pub async fn list(
     context.insert("search", &search);
     context.insert("total", &total);
     context.insert("rows", &rows(&library, &comments, &parents));
-    context.insert("pagination", &Pagination::new(page, pages, link));
+    context.insert("pagination", &Pagination::new(page, pages, link).labelled("Newer comments", "Older comments"));
     context.insert("return_to", &return_to);
     super::render(&state, &user, &session, "admin/comments.html", "Comments", context)
 }

@@ -52,6 +52,9 @@ pub async fn list(
     let pages = (total as usize).div_ceil(PER_PAGE as usize).max(1);
     let mut context = Context::new();
     context.insert("entries", &entries);
-    context.insert("pagination", &Pagination::new(page, pages, |n| format!("/admin/log?page={n}")));
+    context.insert(
+        "pagination",
+        &Pagination::new(page, pages, |n| format!("/admin/log?page={n}")).labelled("Newer entries", "Older entries"),
+    );
     super::render(&state, &user, &session, "admin/log.html", "Moderation log", context)
 }

@@ -69,6 +69,9 @@ pub async fn submit(
     };
     if throttled {
         tracing::warn!(username, "sign-in throttled");
+        let entry = NewLogEntry::new(None, &username, "sign-in-throttled")
+            .detail(format!("address hash {}", ip_hash.chars().take(8).collect::<String>()));
+        db::run(&state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
         let message =
             format!("Too many failed sign-ins. Please wait {} minutes and try again.", throttle::WINDOW_MINUTES);
         let mut response = page(&state, &request, values, Some(&message), StatusCode::TOO_MANY_REQUESTS).await?;
@@ -144,7 +147,7 @@ async fn page(
     let meta = PageMeta { noindex: true, ..PageMeta::new("Sign in", "", "/admin/login") };
     let body = state.render("admin/login.html", &meta, context)?;
     let mut response = HttpResponse::build(status);
-    response.content_type(header::ContentType::html());
+    response.content_type(header::ContentType::html()).insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
         response.cookie(cookie);
     }

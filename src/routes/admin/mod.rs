@@ -90,7 +90,10 @@ async fn require_sign_in(
                 role: user.role,
                 csrf_token: session.csrf_token(),
             });
-            next.call(request).await.map(ServiceResponse::map_into_left_body)
+            let mut response = next.call(request).await?;
+            // Desk pages show emails and address hashes: keep them out of caches.
+            response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            Ok(response.map_into_left_body())
         }
         None => {
             session.sign_out();

@@ -43,6 +43,9 @@ pub struct Pagination {
     pub total: usize,
     pub newer: Option<String>,
     pub older: Option<String>,
+    /// What the links say.
+    pub newer_label: &'static str,
+    pub older_label: &'static str,
 }
 
 impl Pagination {
@@ -53,7 +56,15 @@ impl Pagination {
             total,
             newer: (current > 1).then(|| link(current - 1)),
             older: (current < total).then(|| link(current + 1)),
+            newer_label: "Newer articles",
+            older_label: "Older articles",
         }
+    }
+
+    /// The same links for a list of something other than articles.
+    pub fn labelled(mut self, newer: &'static str, older: &'static str) -> Self {
+        (self.newer_label, self.older_label) = (newer, older);
+        self
     }
 }
 

@@ -1,0 +1,95 @@
+//! The author's path in Chromium: sign in through the form, approve one
+//! question, answer another from the queue; then a reader, in a browser of
+//! their own, sees the question with the author's answer and badge.
+
+use diesel::prelude::*;
+use fantoccini::{Client, Locator};
+use healthblog::db::schema::comments;
+
+use super::{create_user, status_of, Stored, AUTHOR, DISPLAY, PASSWORD, SLUG};
+use crate::helpers::{spawn_app, Browser};
+
+async fn text_of(client: &Client, css: &str) -> String {
+    let element = client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} appears: {e}"));
+    element.text().await.expect("the element has text")
+}
+
+async fn click(client: &Client, css: &str) {
+    let element = client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} appears: {e}"));
+    element.click().await.unwrap_or_else(|e| panic!("{css} is clickable: {e}"));
+}
+
+#[tokio::test]
+async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let approved = Stored {
+        name: "Olga First",
+        body: "Is magnesium oxide as good as glycinate?",
+        minutes_ago: 10,
+        ..Stored::default()
+    }
+    .insert(&app);
+    let answered = Stored {
+        name: "Pavel Second",
+        body: "How long before it helps my migraines?",
+        minutes_ago: 5,
+        ..Stored::default()
+    }
+    .insert(&app);
+    let answer = "Give it two to three months at a steady dose before you judge it.";
+
+    let author = Browser::open().await;
+    let desk = &author.client;
+    desk.goto(&format!("{}/admin", app.address)).await.expect("the desk opens");
+    assert!(desk.current_url().await.expect("a URL").path().ends_with("/admin/login"), "strangers sign in first");
+    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
+    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
+    click(desk, ".login-form button[type=submit]").await;
+    assert_eq!(text_of(desk, ".signed-in").await, format!("Signed in as {DISPLAY}"));
+
+    // Each step starts on a freshly loaded queue, which shows no message
+    // yet: the message waited for below can only be the new page's.
+    let queue = format!("{}/admin/comments?status=pending", app.address);
+    desk.goto(&queue).await.expect("the pending queue opens");
+    assert!(desk.find(Locator::Css(".flash")).await.is_err(), "no message yet");
+    click(desk, &format!("#row-{approved} button[value=approve]")).await;
+    assert_eq!(text_of(desk, ".flash").await, format!("Comment {approved} approved."));
+    assert_eq!(status_of(&app, approved), "approved");
+
+    desk.goto(&queue).await.expect("the pending queue opens");
+    assert!(desk.find(Locator::Css(".flash")).await.is_err(), "the message showed once");
+    click(desk, &format!("#row-{answered} details.reply-box summary")).await;
+    let summary = text_of(desk, &format!("#row-{answered} details.reply-box summary")).await;
+    assert_eq!(summary, "Approve and reply");
+    let textarea = desk.find(Locator::Id(&format!("reply-{answered}"))).await.expect("the answer box");
+    textarea.send_keys(answer).await.expect("typing works");
+    click(desk, &format!("#row-{answered} details.reply-box button[type=submit]")).await;
+    assert!(text_of(desk, ".flash").await.starts_with("Your answer is published"));
+    author.close().await;
+
+    let reply: i32 = app
+        .with_db(|conn| comments::table.filter(comments::parent_id.eq(answered)).select(comments::id).first(conn))
+        .expect("the answer is stored");
+
+    let reader = Browser::open().await;
+    let page = &reader.client;
+    page.goto(&format!("{}/posts/{SLUG}", app.address)).await.expect("the article opens");
+    assert_eq!(
+        text_of(page, &format!("#comment-{approved} .comment-body")).await,
+        "Is magnesium oxide as good as glycinate?"
+    );
+    assert_eq!(
+        text_of(page, &format!("#comment-{answered} > article .comment-body")).await,
+        "How long before it helps my migraines?"
+    );
+    let nested = format!("#comment-{answered} > ol.children > #comment-{reply}");
+    assert_eq!(text_of(page, &format!("{nested} .comment-body")).await, answer);
+    let badge = page.find(Locator::Css(&format!("{nested} .badge"))).await.expect("the author badge");
+    assert!(badge.is_displayed().await.expect("a visible badge"), "the badge shows");
+    assert_eq!(badge.prop("textContent").await.expect("the badge text").as_deref(), Some("Author"));
+    assert_eq!(text_of(page, &format!("{nested} .comment-author")).await, DISPLAY);
+    let cookies = page.get_all_cookies().await.expect("cookies");
+    assert!(cookies.iter().all(|c| c.name() != "hb_session"), "the reader has no session");
+    reader.close().await;
+}

@@ -1,0 +1,405 @@
+//! Tests of the author's desk: signing in and out, the guard on every desk
+//! route, moderation, answers, questions, settings, the log, two instances
+//! on one database, the `healthblog user` commands, and the author's whole
+//! path in Chromium. Every test runs on SQLite and on PostgreSQL.
+
+mod answers;
+mod browser;
+mod cli;
+mod guard;
+mod instances;
+mod login;
+mod moderation;
+mod questions;
+mod settings;
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::prelude::*;
+use healthblog::config::Settings;
+use healthblog::db::comments::{Comment, NewComment};
+use healthblog::db::log::LogEntry;
+use healthblog::db::schema::{comments, login_attempts, moderation_log, sessions, users};
+
+use crate::helpers::{csrf_token, read, spawn_app_with, Page, TestApp};
+
+/// The author's account in most tests.
+pub const AUTHOR: &str = "doc";
+pub const DISPLAY: &str = "Dr. Ada Lindqvist";
+pub const PASSWORD: &str = "a long and unusual phrase";
+
+/// An article of the sample content, and its title.
+pub const SLUG: &str = "oral-magnesium-for-migraine-prevention";
+pub const TITLE: &str = "Oral magnesium for migraine prevention: forms, doses and side effects";
+
+/// Creates an account straight in the database, as `healthblog user add`
+/// would, and returns its id.
+pub fn create_user(app: &TestApp, name: &str, display: &str, password: &str) -> i32 {
+    let hash = healthblog::auth::password::hash(password).expect("the password is hashed");
+    app.with_db(|conn| healthblog::db::users::insert(conn, name, display, "author", &hash)).expect("the user is stored")
+}
+
+/// Form fields from pairs.
+pub fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// A browser of its own: cookies kept, redirects not followed.
+pub fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("an HTTP client")
+}
+
+pub async fn get_with(app: &TestApp, client: &reqwest::Client, path: &str) -> Page {
+    read(client.get(format!("{}{path}", app.address)).send().await.expect("GET succeeds")).await
+}
+
+pub async fn post_with(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(String, String)]) -> Page {
+    read(client.post(format!("{}{path}", app.address)).form(form).send().await.expect("POST succeeds")).await
+}
+
+/// Opens the sign-in page in `client` and returns its form token.
+pub async fn sign_in_token(app: &TestApp, client: &reqwest::Client) -> String {
+    let form = get_with(app, client, "/admin/login").await;
+    assert_eq!(form.status, 200, "the sign-in page opens:\n{}", form.body);
+    csrf_token(&form.body)
+}
+
+/// Signs in through the form with `client`, as a browser would; returns the
+/// answer to the POST.
+pub async fn sign_in_with(app: &TestApp, client: &reqwest::Client, name: &str, password: &str) -> Page {
+    let token = sign_in_token(app, client).await;
+    post_with(
+        app,
+        client,
+        "/admin/login",
+        &fields(&[("username", name), ("password", password), ("csrf_token", &token)]),
+    )
+    .await
+}
+
+/// Signs in through the form with the app's own client.
+pub async fn sign_in(app: &TestApp, name: &str, password: &str) -> Page {
+    sign_in_with(app, &app.client, name, password).await
+}
+
+/// An app whose author is signed in with `app.client`; returns the author's id.
+pub async fn signed_in_app() -> (TestApp, i32) {
+    signed_in_app_with(|_| {}).await
+}
+
+pub async fn signed_in_app_with(customize: impl FnOnce(&mut Settings)) -> (TestApp, i32) {
+    let app = spawn_app_with(customize).await;
+    let id = create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let response = sign_in(&app, AUTHOR, PASSWORD).await;
+    assert_eq!(response.status, 303, "the author signs in:\n{}", response.body);
+    (app, id)
+}
+
+/// The app with the settings it was built with (its database URL, its key).
+pub async fn spawn_app_keeping_settings(customize: impl FnOnce(&mut Settings)) -> (TestApp, Settings) {
+    let mut kept = None;
+    let app = spawn_app_with(|settings| {
+        customize(settings);
+        kept = Some(settings.clone());
+    })
+    .await;
+    (app, kept.expect("the settings were seen"))
+}
+
+/// The CSRF token of the desk's forms, from the dashboard.
+pub async fn desk_token(app: &TestApp) -> String {
+    let desk = app.get("/admin").await;
+    assert_eq!(desk.status, 200, "the desk opens:\n{}", desk.body);
+    csrf_token(&desk.body)
+}
+
+/// Sends `action` on comment `id` from the desk.
+pub async fn moderate(app: &TestApp, id: i32, action: &str, return_to: &str) -> Page {
+    let token = desk_token(app).await;
+    app.post_form(
+        &format!("/admin/comments/{id}/moderate"),
+        &fields(&[("action", action), ("csrf_token", &token), ("return_to", return_to)]),
+    )
+    .await
+}
+
+/// Posts the author's answer to comment `id` from the desk.
+pub async fn answer(app: &TestApp, id: i32, body: &str, return_to: &str) -> Page {
+    let token = desk_token(app).await;
+    app.post_form(
+        &format!("/admin/comments/{id}/reply"),
+        &fields(&[("body", body), ("csrf_token", &token), ("return_to", return_to)]),
+    )
+    .await
+}
+
+/// Where a 303 leads.
+#[track_caller]
+pub fn location(page: &Page) -> String {
+    assert_eq!(page.status, 303, "a redirect, not:\n{}", page.body);
+    page.header("location").to_owned()
+}
+
+/// The flash message a desk page shows, if any.
+pub fn flash(page: &Page) -> Option<String> {
+    let marker = "<p class=\"flash\" role=\"status\">";
+    let start = page.body.find(marker)? + marker.len();
+    Some(unescape(&page.body[start..start + page.body[start..].find("</p>")?]))
+}
+
+/// Undoes Tera's HTML escaping.
+pub fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The `value` of the input with `id`, as a browser shows it.
+#[track_caller]
+pub fn input_value(html: &str, id: &str) -> String {
+    let marker = format!(" id=\"{id}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("an input {id:?} in the page:\n{html}"));
+    let tag = &html[html[..at].rfind('<').expect("the tag starts")..at + html[at..].find('>').expect("the tag ends")];
+    match tag.find(" value=\"") {
+        Some(start) => {
+            let rest = &tag[start + " value=\"".len()..];
+            unescape(&rest[..rest.find('"').expect("the value ends")])
+        }
+        None => String::new(),
+    }
+}
+
+/// The text of the `<textarea>` with `id`, as a browser shows it.
+#[track_caller]
+pub fn textarea_text(html: &str, id: &str) -> String {
+    let marker = format!("<textarea id=\"{id}\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("a textarea {id:?} in the page:\n{html}"));
+    let start = at + html[at..].find('>').expect("the tag ends") + 1;
+    unescape(&html[start..start + html[start..].find("</textarea>").expect("the textarea ends")])
+}
+
+/// The desk rows (`<article … id="row-{id}">`) of a page, in page order.
+pub fn row_ids(html: &str) -> Vec<i32> {
+    html.match_indices("class=\"desk-row ")
+        .filter_map(|(at, _)| {
+            let rest = &html[at..];
+            let start = rest.find("id=\"row-")? + "id=\"row-".len();
+            rest[start..start + rest[start..].find('"')?].parse().ok()
+        })
+        .collect()
+}
+
+/// The desk row of comment `id`.
+#[track_caller]
+pub fn row(html: &str, id: i32) -> &str {
+    let start = html.find(&format!("id=\"row-{id}\"")).unwrap_or_else(|| panic!("row {id} in the page:\n{html}"));
+    let end = start + html[start..].find("</article>").expect("the row ends");
+    &html[start..end]
+}
+
+/// The card of comment `id` on an article page (without its replies).
+#[track_caller]
+pub fn comment_card(html: &str, id: i32) -> &str {
+    let start =
+        html.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page:\n{html}"));
+    let end = start + html[start..].find("</article>").expect("the comment card ends");
+    &html[start..end]
+}
+
+/// How deep comment `id` sits in an article's thread: 1 in the top list, 2
+/// for a reply nested under it, …
+#[track_caller]
+pub fn nesting_level(html: &str, id: i32) -> usize {
+    let start = html.find("<ol class=\"comment-list\">").expect("a comment list in the page");
+    let end = html.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page"));
+    let before = &html[start..end];
+    before.matches("<ol").count() - before.matches("</ol>").count()
+}
+
+/// `name=value` of the cookie `name` that `page` sets, if it sets one.
+pub fn set_cookie<'a>(page: &'a Page, name: &str) -> Option<&'a str> {
+    page.headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+}
+
+/// The `name=value` part of a `Set-Cookie` line.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().trim().to_owned()
+}
+
+/// GETs `path` from a browser that sends only `cookies` (`name=value; …`).
+pub async fn get_with_cookies(app: &TestApp, path: &str, cookies: &str) -> Page {
+    let response = app
+        .stranger()
+        .get(format!("{}{path}", app.address))
+        .header(reqwest::header::COOKIE, cookies)
+        .send()
+        .await
+        .expect("GET succeeds");
+    read(response).await
+}
+
+/// A reader posts `body` under `slug` from a browser of their own (never the
+/// author's, who would publish as the author); returns the new comment's id.
+pub async fn reader_comments(app: &TestApp, slug: &str, name: &str, body: &str) -> i32 {
+    reader_replies(app, slug, name, body, None).await
+}
+
+pub async fn reader_replies(app: &TestApp, slug: &str, name: &str, body: &str, parent: Option<i32>) -> i32 {
+    let reader = new_browser();
+    let article = get_with(app, &reader, &format!("/posts/{slug}")).await;
+    let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+    let parent = parent.map(|id| id.to_string()).unwrap_or_default();
+    let form = fields(&[
+        ("author_name", name),
+        ("author_email", &email),
+        ("author_url", ""),
+        ("body", body),
+        ("parent_id", &parent),
+        ("csrf_token", &csrf_token(&article.body)),
+    ]);
+    let posted = post_with(app, &reader, &format!("/posts/{slug}/comments"), &form).await;
+    let target = location(&posted);
+    let (_, id) = target.rsplit_once("#comment-").unwrap_or_else(|| panic!("a comment permalink, not {target:?}"));
+    id.parse().expect("a comment id")
+}
+
+/// A reader's comment stored straight in the database; `minutes_ago` sets
+/// when it was written.
+pub struct Stored<'a> {
+    pub status: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub url: Option<&'a str>,
+    pub body: &'a str,
+    pub parent: Option<i32>,
+    pub minutes_ago: i64,
+}
+
+impl Default for Stored<'_> {
+    fn default() -> Self {
+        Self {
+            status: "pending",
+            name: "Maria Reader",
+            email: "maria@example.org",
+            url: None,
+            body: "Can I take magnesium with my thyroid tablet?",
+            parent: None,
+            minutes_ago: 0,
+        }
+    }
+}
+
+impl Stored<'_> {
+    pub fn insert(&self, app: &TestApp) -> i32 {
+        let at = healthblog::db::now() - chrono::Duration::minutes(self.minutes_ago);
+        let depth = self.parent.map_or(0, |id| stored(app, id).expect("the parent is stored").depth + 1);
+        let comment = NewComment {
+            post_slug: SLUG.into(),
+            parent_id: self.parent,
+            depth,
+            author_name: self.name.into(),
+            author_email: self.email.into(),
+            author_url: self.url.map(str::to_owned),
+            user_id: None,
+            body_markdown: self.body.into(),
+            body_html: format!("<p>{}</p>", self.body),
+            status: self.status.into(),
+            notify: false,
+            ip_hash: "5e1f0a9c33d2b7e4aa90c1d2e3f40516".into(),
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0".into(),
+            created_at: at,
+            updated_at: at,
+        };
+        app.with_db(|conn| healthblog::db::comments::insert(conn, &comment)).expect("the comment is stored")
+    }
+}
+
+/// The ids of the replies to comment `parent`, oldest first.
+pub fn replies_of(app: &TestApp, parent: i32) -> Vec<i32> {
+    app.with_db(|conn| {
+        comments::table.filter(comments::parent_id.eq(parent)).order(comments::id).select(comments::id).load(conn)
+    })
+    .expect("the comments table answers")
+}
+
+pub fn stored(app: &TestApp, id: i32) -> Option<Comment> {
+    app.with_db(|conn| healthblog::db::comments::find(conn, id)).expect("the comments table answers")
+}
+
+#[track_caller]
+pub fn status_of(app: &TestApp, id: i32) -> String {
+    stored(app, id).unwrap_or_else(|| panic!("comment {id} is stored")).status
+}
+
+/// The moderation log, oldest first.
+pub fn log_entries(app: &TestApp) -> Vec<LogEntry> {
+    app.with_db(|conn| moderation_log::table.order(moderation_log::id.asc()).select(LogEntry::as_select()).load(conn))
+        .expect("the log answers")
+}
+
+/// The settings stored by the desk.
+pub fn stored_settings(app: &TestApp) -> BTreeMap<String, String> {
+    app.with_db(healthblog::db::settings::load_all).expect("the settings answer").into_iter().collect()
+}
+
+/// Everything the desk could change, to compare before and after.
+pub fn snapshot(app: &TestApp) -> String {
+    app.with_db(|conn| {
+        let comments: Vec<Comment> = comments::table.order(comments::id).select(Comment::as_select()).load(conn)?;
+        let settings: BTreeMap<String, String> = healthblog::db::settings::load_all(conn)?.into_iter().collect();
+        let log: Vec<LogEntry> =
+            moderation_log::table.order(moderation_log::id).select(LogEntry::as_select()).load(conn)?;
+        let users: Vec<(String, String)> =
+            users::table.order(users::id).select((users::username, users::password_hash)).load(conn)?;
+        QueryResult::Ok(format!("{comments:#?}\n{settings:#?}\n{log:#?}\n{users:#?}"))
+    })
+    .expect("the database answers")
+}
+
+pub fn session_count(app: &TestApp) -> i64 {
+    app.with_db(|conn| sessions::table.count().get_result(conn)).expect("the sessions table answers")
+}
+
+/// Moves `key` (`signed_in_at` or `last_seen`) of the one stored session to
+/// `seconds_ago`: time passes without waiting.
+pub fn backdate_session(app: &TestApp, key: &str, seconds_ago: i64) {
+    let when = chrono::Utc::now().timestamp() - seconds_ago;
+    app.with_db(|conn| {
+        let rows: Vec<(String, String)> = sessions::table.select((sessions::id, sessions::state)).load(conn)?;
+        assert_eq!(rows.len(), 1, "exactly one stored session");
+        let (id, state) = &rows[0];
+        let mut state: HashMap<String, String> = serde_json::from_str(state).expect("the session state is JSON");
+        assert!(state.contains_key(key), "the session holds {key}: {state:?}");
+        state.insert(key.to_owned(), when.to_string());
+        let state = serde_json::to_string(&state).expect("JSON");
+        diesel::update(sessions::table.find(id)).set(sessions::state.eq(state)).execute(conn)
+    })
+    .expect("the session is updated");
+}
+
+/// Records failed sign-ins for `username` from another address.
+pub fn record_failures(app: &TestApp, username: &str, ip_hash: &str, count: usize) {
+    for _ in 0..count {
+        app.with_db(|conn| healthblog::auth::throttle::record(conn, username, ip_hash, false))
+            .expect("the attempt is stored");
+    }
+}
+
+/// Moves every recorded sign-in attempt `minutes` into the past.
+pub fn backdate_attempts(app: &TestApp, minutes: i64) {
+    let when = healthblog::db::now() - chrono::Duration::minutes(minutes);
+    app.with_db(|conn| diesel::update(login_attempts::table).set(login_attempts::created_at.eq(when)).execute(conn))
+        .expect("the attempts are updated");
+}

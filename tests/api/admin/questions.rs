@@ -1,0 +1,97 @@
+//! `/admin/questions`: readers' comments still waiting for an answer,
+//! oldest first, until the author answers or says none is needed.
+
+use super::{
+    answer, desk_token, fields, flash, location, log_entries, moderate, row_ids, signed_in_app, status_of, stored,
+    Stored,
+};
+
+#[tokio::test]
+async fn the_questions_page_lists_unanswered_reader_comments_oldest_first() {
+    let (app, user_id) = signed_in_app().await;
+    let newest = Stored { status: "approved", minutes_ago: 60, ..Stored::default() }.insert(&app);
+    let oldest = Stored { status: "approved", minutes_ago: 300, ..Stored::default() }.insert(&app);
+    let pending = Stored { status: "pending", minutes_ago: 120, ..Stored::default() }.insert(&app);
+    let answered = Stored { status: "approved", minutes_ago: 200, ..Stored::default() }.insert(&app);
+    let spam = Stored { status: "spam", minutes_ago: 250, ..Stored::default() }.insert(&app);
+    let trash = Stored { status: "trash", minutes_ago: 260, ..Stored::default() }.insert(&app);
+    // The author's answer to `answered`, stored as the desk stores one.
+    let reply =
+        Stored { status: "approved", parent: Some(answered), minutes_ago: 100, ..Stored::default() }.insert(&app);
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use healthblog::db::schema::comments::dsl as c;
+        diesel::update(c::comments.find(reply)).set(c::user_id.eq(user_id)).execute(conn)
+    })
+    .expect("the reply becomes the author's");
+
+    let page = app.get("/admin/questions").await;
+
+    assert_eq!(page.status, 200);
+    assert_eq!(row_ids(&page.body), [oldest, pending, newest], "unanswered, oldest first");
+    for left_out in [answered, reply, spam, trash] {
+        assert!(!row_ids(&page.body).contains(&left_out), "comment {left_out} is not a question to answer");
+    }
+}
+
+#[tokio::test]
+async fn answering_a_question_takes_it_off_the_list() {
+    let (app, _) = signed_in_app().await;
+    let first = Stored { minutes_ago: 30, ..Stored::default() }.insert(&app);
+    let second = Stored { minutes_ago: 20, ..Stored::default() }.insert(&app);
+    assert_eq!(row_ids(&app.get("/admin/questions").await.body), [first, second]);
+
+    let response = answer(&app, first, "Take it at night, with water.", "/admin/questions").await;
+
+    assert_eq!(location(&response), "/admin/questions");
+    let page = app.get("/admin/questions").await;
+    assert!(flash(&page).is_some_and(|m| m.starts_with("Your answer is published")), "{:?}", flash(&page));
+    assert_eq!(row_ids(&page.body), [second], "the answered question and the answer are off the list");
+}
+
+#[tokio::test]
+async fn no_answer_needed_takes_a_question_off_the_list_unanswered() {
+    let (app, user_id) = signed_in_app().await;
+    let thanks = Stored { status: "approved", body: "Thank you for this article!", ..Stored::default() }.insert(&app);
+    let question = Stored { minutes_ago: 5, ..Stored::default() }.insert(&app);
+    let page = app.get("/admin/questions").await;
+    assert_eq!(row_ids(&page.body), [question, thanks]);
+    assert!(page.body.contains(&format!("action=\"/admin/comments/{thanks}/no-answer\"")), "a button per question");
+
+    let response = app
+        .post_form(
+            &format!("/admin/comments/{thanks}/no-answer"),
+            &fields(&[("csrf_token", &desk_token(&app).await), ("return_to", "/admin/questions")]),
+        )
+        .await;
+
+    assert_eq!(location(&response), "/admin/questions");
+    let page = app.get("/admin/questions").await;
+    assert_eq!(flash(&page).as_deref(), Some(format!("Comment {thanks} needs no answer.").as_str()));
+    assert_eq!(row_ids(&page.body), [question]);
+    let comment = stored(&app, thanks).expect("still stored");
+    assert!(comment.no_answer_needed);
+    assert_eq!(status_of(&app, thanks), "approved", "it stays on the article");
+    let entry = log_entries(&app).pop().expect("a log entry");
+    assert_eq!(
+        (entry.action.as_str(), entry.comment_id, entry.user_id),
+        ("no-answer-needed", Some(thanks), Some(user_id))
+    );
+}
+
+/// Readers no longer see an answer the author moved to the trash: the
+/// question is unanswered again and must come back to the author's list.
+#[tokio::test]
+async fn a_question_whose_answer_went_to_the_trash_is_unanswered_again() {
+    let (app, _) = signed_in_app().await;
+    let question = Stored { status: "approved", ..Stored::default() }.insert(&app);
+    assert_eq!(location(&answer(&app, question, "A first answer with a mistake.", "/admin").await), "/admin");
+    let reply = super::replies_of(&app, question).pop().expect("the answer is stored");
+    assert!(row_ids(&app.get("/admin/questions").await.body).is_empty(), "answered");
+
+    assert_eq!(location(&moderate(&app, reply, "trash", "/admin").await), "/admin");
+
+    let article = super::get_with(&app, &app.stranger(), &format!("/posts/{}", super::SLUG)).await;
+    assert!(!article.body.contains("A first answer with a mistake."), "readers see no answer");
+    assert_eq!(row_ids(&app.get("/admin/questions").await.body), [question], "the question waits for an answer again");
+}
