@@ -8,7 +8,7 @@ use healthblog::db::schema::comments;
 use healthblog::domain::MAX_BODY_CHARS;
 
 use super::{
-    answer, comment_card, desk_token, fields, flash, location, log_entries, nesting_level, reader_comments,
+    answer, comment_card, desk_token, fields, flash, location, log_entries, moderate, nesting_level, reader_comments,
     signed_in_app, status_of, stored, textarea_text, Stored, DISPLAY, SLUG,
 };
 use crate::helpers::{Page, TestApp};
@@ -190,4 +190,38 @@ async fn an_edit_that_opens_with_a_script_tag_is_shown_as_text() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
     let card = comment_card(&article_as_reader(&app).await.body, id).to_owned();
     assert!(!card.contains("<script") && card.contains("&lt;script&gt;alert(1)"), "{card}");
+}
+
+#[tokio::test]
+async fn a_signed_in_author_answers_straight_from_the_article_page() {
+    let (app, user_id) = signed_in_app().await;
+    app.set_rule("min_seconds_to_submit", "0");
+    let question = reader_comments(&app, SLUG, "Paul Reader", "Is 400 mg of citrate enough?").await;
+    assert_eq!(moderate(&app, question, "approve", "/admin").await.status, 303);
+
+    let article = app.get(&format!("/posts/{SLUG}?replyto={question}")).await;
+    article.assert_contains(&["You are signed in as <strong>", "published at once, with the Author badge"]);
+    article.assert_lacks(&[r#"id="author_email""#, r#"id="author_name""#]);
+    let form = fields(&[
+        ("body", "For most people, yes: take it **with food**."),
+        ("parent_id", &question.to_string()),
+        ("csrf_token", &crate::helpers::csrf_token(&article.body)),
+    ]);
+    let posted = app.post_form(&format!("/posts/{SLUG}/comments"), &form).await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+
+    let replies = replies_to(&app, question);
+    assert_eq!(replies.len(), 1);
+    let reply = &replies[0];
+    assert_eq!(
+        (reply.user_id, reply.status.as_str(), reply.author_name.as_str()),
+        (Some(user_id), "approved", DISPLAY)
+    );
+    assert!(reply.body_html.contains("<strong>with food</strong>"));
+
+    let public = article_as_reader(&app).await;
+    let card = comment_card(&public.body, reply.id);
+    assert!(card.contains(BADGE) && card.contains("with food"), "{card}");
+    assert_eq!(nesting_level(&public.body, reply.id), nesting_level(&public.body, question) + 1);
+    assert!(log_entries(&app).iter().any(|e| e.action == "reply" && e.comment_id == Some(reply.id)));
 }
