@@ -1,5 +1,7 @@
-//! Turns an article's comments (oldest first) into the nested thread shown
-//! under it, in one pass.
+//! Turns an article's comments (oldest first) into the thread shown under
+//! it, in one pass: a flat list in reading order, each comment saying how
+//! deep it sits and which nested lists open and close after it, so that the
+//! template renders it with one loop.
 
 use std::collections::HashMap;
 
@@ -25,11 +27,17 @@ pub struct ShownComment {
     pub time: String,
     /// Set when the comment is shown flattened below the deepest level.
     pub in_reply_to: Option<String>,
-    pub replies: Vec<ShownComment>,
+    /// 1 for a comment on the article, 2 for a reply, and so on.
+    pub level: usize,
+    /// Its replies follow, in a nested list.
+    pub opens_replies: bool,
+    /// How many nested lists end after it.
+    pub closes: usize,
 }
 
 impl ShownComment {
-    fn new(comment: &Comment) -> Self {
+    fn new(comment: &Comment, level: usize) -> Self {
+        let posted = When::new(comment.created_at);
         Self {
             id: comment.id,
             author_name: comment.author_name.clone(),
@@ -39,10 +47,12 @@ impl ShownComment {
             awaiting_moderation: comment.status() != CommentStatus::Approved,
             edited: comment.edited_at.is_some(),
             body: SafeHtml::from_stored(comment.body_html.clone()),
-            posted: When::new(comment.created_at),
-            time: comment.created_at.format("%-I:%M %P").to_string(),
+            time: posted.time_of_day(),
+            posted,
             in_reply_to: None,
-            replies: Vec::new(),
+            level,
+            opens_replies: false,
+            closes: 0,
         }
     }
 }
@@ -62,7 +72,9 @@ pub fn build(comments: &[Comment], max_depth: usize) -> Vec<ShownComment> {
         }
     }
     let tree = Tree { comments, position: &position, children: &children, max_depth };
-    tree.list(&roots, 1)
+    let mut thread = Vec::with_capacity(comments.len());
+    tree.emit(&roots, 1, &mut thread);
+    thread
 }
 
 struct Tree<'a> {
@@ -73,31 +85,37 @@ struct Tree<'a> {
 }
 
 impl Tree<'_> {
-    /// The comments `items` shown at `level`, each with its replies.
-    fn list(&self, items: &[usize], level: usize) -> Vec<ShownComment> {
-        let mut shown = Vec::with_capacity(items.len());
+    /// Appends the comments `items`, shown at `level`, each followed by its
+    /// replies.
+    fn emit(&self, items: &[usize], level: usize, out: &mut Vec<ShownComment>) {
         for &i in items {
-            let mut node = ShownComment::new(&self.comments[i]);
+            let mut shown = ShownComment::new(&self.comments[i], level);
+            let replies = &self.children[i];
             if level < self.max_depth {
-                node.replies = self.list(&self.children[i], level + 1);
-                shown.push(node);
+                shown.opens_replies = !replies.is_empty();
+                out.push(shown);
+                if !replies.is_empty() {
+                    self.emit(replies, level + 1, out);
+                    if let Some(last) = out.last_mut() {
+                        last.closes += 1;
+                    }
+                }
             } else {
                 // The deepest level: every descendant follows here, in
                 // order, saying whom it answers.
-                shown.push(node);
-                let mut stack: Vec<usize> = self.children[i].iter().rev().copied().collect();
+                out.push(shown);
+                let mut stack: Vec<usize> = replies.iter().rev().copied().collect();
                 while let Some(j) = stack.pop() {
-                    let mut flat = ShownComment::new(&self.comments[j]);
+                    let mut flat = ShownComment::new(&self.comments[j], level);
                     flat.in_reply_to = self.comments[j]
                         .parent_id
                         .and_then(|parent| self.position.get(&parent))
                         .map(|&parent| self.comments[parent].author_name.clone());
-                    shown.push(flat);
+                    out.push(flat);
                     stack.extend(self.children[j].iter().rev());
                 }
             }
         }
-        shown
     }
 }
 
@@ -130,8 +148,9 @@ mod tests {
         }
     }
 
-    fn ids(nodes: &[ShownComment]) -> Vec<i32> {
-        nodes.iter().map(|n| n.id).collect()
+    /// (id, level, opens replies, lists closed after it), in reading order.
+    fn shape(thread: &[ShownComment]) -> Vec<(i32, usize, bool, usize)> {
+        thread.iter().map(|c| (c.id, c.level, c.opens_replies, c.closes)).collect()
     }
 
     #[test]
@@ -139,9 +158,10 @@ mod tests {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, None), comment(4, Some(1)), comment(5, Some(2))];
         let thread = build(&comments, 5);
-        assert_eq!(ids(&thread), [1, 3]);
-        assert_eq!(ids(&thread[0].replies), [2, 4]);
-        assert_eq!(ids(&thread[0].replies[0].replies), [5]);
+        assert_eq!(
+            shape(&thread),
+            [(1, 1, true, 0), (2, 2, true, 0), (5, 3, false, 1), (4, 2, false, 1), (3, 1, false, 0)]
+        );
     }
 
     #[test]
@@ -149,16 +169,17 @@ mod tests {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, Some(2)), comment(4, Some(3)), comment(5, Some(2))];
         let thread = build(&comments, 2);
-        let last_level = &thread[0].replies;
-        assert_eq!(ids(last_level), [2, 3, 4, 5]);
-        assert!(last_level.iter().all(|c| c.replies.is_empty()));
-        let names: Vec<_> = last_level.iter().map(|r| r.in_reply_to.as_deref()).collect();
-        assert_eq!(names, [None, Some("Reader 2"), Some("Reader 3"), Some("Reader 2")]);
+        assert_eq!(
+            shape(&thread),
+            [(1, 1, true, 0), (2, 2, false, 0), (3, 2, false, 0), (4, 2, false, 0), (5, 2, false, 1)]
+        );
+        let names: Vec<_> = thread.iter().map(|r| r.in_reply_to.as_deref()).collect();
+        assert_eq!(names, [None, None, Some("Reader 2"), Some("Reader 3"), Some("Reader 2")]);
     }
 
     #[test]
     fn a_reply_to_a_hidden_comment_starts_its_own_thread() {
         let thread = build(&[comment(7, Some(99))], 5);
-        assert_eq!(ids(&thread), [7]);
+        assert_eq!(shape(&thread), [(7, 1, false, 0)]);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::Serialize;
 use toml::value::Datetime;
 
@@ -52,13 +52,37 @@ pub struct When {
 }
 
 impl When {
+    /// Formats by hand: a page of 500 comments makes 2,000 of these, and
+    /// chrono's `format` parses its pattern every time.
     pub fn new(at: NaiveDateTime) -> Self {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let (year, month, day) = (at.year(), at.month(), at.day());
+        let iso_date = format!("{year:04}-{month:02}-{day:02}");
         Self {
             at,
-            iso_date: at.format("%Y-%m-%d").to_string(),
-            rfc3339: at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            display: at.format("%B %-d, %Y").to_string(),
+            rfc3339: format!("{iso_date}T{:02}:{:02}:{:02}Z", at.hour(), at.minute(), at.second()),
+            display: format!("{} {day}, {year}", MONTHS[at.month0() as usize]),
+            iso_date,
         }
+    }
+
+    /// The time of day for people: `3:39 pm`.
+    pub fn time_of_day(&self) -> String {
+        let (pm, hour) = self.at.hour12();
+        format!("{hour}:{:02} {}", self.at.minute(), if pm { "pm" } else { "am" })
     }
 }
 
@@ -227,6 +251,17 @@ mod tests {
         .unwrap_err();
         let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 4, 6, 5], "{errors:?}");
+    }
+
+    #[test]
+    fn moments_are_formatted_for_machines_and_people() {
+        let at = NaiveDate::from_ymd_opt(2016, 7, 5).unwrap().and_hms_opt(15, 9, 2).unwrap();
+        let when = When::new(at);
+        assert_eq!(when.iso_date, "2016-07-05");
+        assert_eq!(when.rfc3339, "2016-07-05T15:09:02Z");
+        assert_eq!(when.display, "July 5, 2016");
+        assert_eq!(when.time_of_day(), "3:09 pm");
+        assert_eq!(When::new(at.date().and_hms_opt(0, 5, 0).unwrap()).time_of_day(), "12:05 am");
     }
 
     #[test]

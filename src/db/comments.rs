@@ -193,7 +193,9 @@ pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<HashMap<String, i6
     Ok(rows.into_iter().collect())
 }
 
-pub fn by_ids(conn: &mut AnyConnection, ids: &[i32]) -> QueryResult<Vec<Comment>> {
+/// The comments that `children` answer, in one query.
+pub fn parents_of(conn: &mut AnyConnection, children: &[Comment]) -> QueryResult<Vec<Comment>> {
+    let ids: Vec<i32> = children.iter().filter_map(|c| c.parent_id).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }

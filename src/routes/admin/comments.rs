@@ -115,8 +115,7 @@ pub async fn list(
         db::run(&state.pool, move |conn| {
             let (comments, total) = db::comments::moderation_page(conn, status, &search, offset, PER_PAGE)?;
             let counts = db::comments::status_counts(conn)?;
-            let parent_ids: Vec<i32> = comments.iter().filter_map(|c| c.parent_id).collect();
-            let parents = db::comments::by_ids(conn, &parent_ids)?;
+            let parents = db::comments::parents_of(conn, &comments)?;
             Ok((comments, total, counts, parents))
         })
         .await?

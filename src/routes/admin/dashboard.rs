@@ -21,8 +21,7 @@ pub async fn show(
         let counts = db::comments::status_counts(conn)?;
         let unanswered = db::comments::unanswered(conn, UNANSWERED_LIMIT)?.len();
         let latest = db::comments::latest(conn, 10)?;
-        let parent_ids: Vec<i32> = latest.iter().filter_map(|c| c.parent_id).collect();
-        let parents = db::comments::by_ids(conn, &parent_ids)?;
+        let parents = db::comments::parents_of(conn, &latest)?;
         Ok((counts, unanswered, latest, parents))
     })
     .await?;

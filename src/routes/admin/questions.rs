@@ -21,8 +21,8 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let (questions, parents) = db::run(&state.pool, |conn| {
         let questions = db::comments::unanswered(conn, LIMIT)?;
-        let parent_ids: Vec<i32> = questions.iter().filter_map(|c| c.parent_id).collect();
-        Ok((questions, db::comments::by_ids(conn, &parent_ids)?))
+        let parents = db::comments::parents_of(conn, &questions)?;
+        Ok((questions, parents))
     })
     .await?;
     let library = state.library();
