@@ -54,7 +54,8 @@ enum UserCommand {
     },
     /// List the accounts.
     List,
-    /// Remove an account (its answers stay, without the author badge's link).
+    /// Close an account: it can no longer sign in, and its answers keep their badge.
+    /// `user passwd NAME` opens it again.
     Remove { name: String },
 }
 
@@ -107,8 +108,9 @@ mod users {
                 if display_name.trim().is_empty() {
                     bail!("--display-name must not be empty");
                 }
-                if users::find_by_username(&mut conn, &name)?.is_some() {
-                    bail!("the user {name} exists already (change the password with `healthblog user passwd {name}`)");
+                if let Some(user) = users::find_by_username(&mut conn, &name)? {
+                    let state = if user.is_active() { "exists already" } else { "was removed" };
+                    bail!("the user {name} {state} (give it a new password with `healthblog user passwd {name}`)");
                 }
                 let secret = read_password(password_stdin, &name, &display_name)?;
                 let role = match role {

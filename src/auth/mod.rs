@@ -14,7 +14,7 @@ use session::Timeouts;
 /// request carried a live session.
 pub async fn signed_in_user(pool: &DbPool, session: &TypedSession, timeouts: Timeouts) -> anyhow::Result<Option<User>> {
     match session.user_id(timeouts, chrono::Utc::now().timestamp()) {
-        Some(id) => db::run(pool, move |conn| Ok(db::users::find(conn, id)?)).await,
+        Some(id) => db::run(pool, move |conn| Ok(db::users::find(conn, id)?.filter(User::is_active))).await,
         None => Ok(None),
     }
 }

@@ -19,6 +19,8 @@ pub struct ShownComment {
     pub author_name: String,
     pub author_url: Option<String>,
     pub by_author: bool,
+    /// "Author" or "Moderator": only ever from a signed-in account.
+    pub badge: Option<&'static str>,
     pub awaiting_moderation: bool,
     pub edited: bool,
     pub body: SafeHtml,
@@ -36,13 +38,18 @@ pub struct ShownComment {
 }
 
 impl ShownComment {
-    fn new(comment: &Comment, level: usize) -> Self {
+    fn new(comment: &Comment, staff_roles: &HashMap<i32, String>, level: usize) -> Self {
         let posted = When::new(comment.created_at);
+        let badge = comment.user_id.map(|user| match staff_roles.get(&user).map(String::as_str) {
+            Some("moderator") => "Moderator",
+            _ => "Author",
+        });
         Self {
             id: comment.id,
             author_name: comment.author_name.clone(),
             author_url: comment.author_url.clone(),
             by_author: comment.is_by_author(),
+            badge,
             // A writer's filtered comment looks pending to them: spammers learn nothing.
             awaiting_moderation: comment.status() != CommentStatus::Approved,
             edited: comment.edited_at.is_some(),
@@ -60,7 +67,7 @@ impl ShownComment {
 /// Nests `comments` (oldest first) under their parents, at most `max_depth`
 /// levels deep; replies below that level follow at the last level, marked
 /// "in reply to". A reply whose parent is not shown starts a thread of its own.
-pub fn build(comments: &[Comment], max_depth: usize) -> Vec<ShownComment> {
+pub fn build(comments: &[Comment], staff_roles: &HashMap<i32, String>, max_depth: usize) -> Vec<ShownComment> {
     let max_depth = max_depth.max(1);
     let position: HashMap<i32, usize> = comments.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); comments.len()];
@@ -71,7 +78,7 @@ pub fn build(comments: &[Comment], max_depth: usize) -> Vec<ShownComment> {
             None => roots.push(i),
         }
     }
-    let tree = Tree { comments, position: &position, children: &children, max_depth };
+    let tree = Tree { comments, staff_roles, position: &position, children: &children, max_depth };
     let mut thread = Vec::with_capacity(comments.len());
     tree.emit(&roots, 1, &mut thread);
     thread
@@ -79,6 +86,7 @@ pub fn build(comments: &[Comment], max_depth: usize) -> Vec<ShownComment> {
 
 struct Tree<'a> {
     comments: &'a [Comment],
+    staff_roles: &'a HashMap<i32, String>,
     position: &'a HashMap<i32, usize>,
     children: &'a [Vec<usize>],
     max_depth: usize,
@@ -89,7 +97,7 @@ impl Tree<'_> {
     /// replies.
     fn emit(&self, items: &[usize], level: usize, out: &mut Vec<ShownComment>) {
         for &i in items {
-            let mut shown = ShownComment::new(&self.comments[i], level);
+            let mut shown = ShownComment::new(&self.comments[i], self.staff_roles, level);
             let replies = &self.children[i];
             if level < self.max_depth {
                 shown.opens_replies = !replies.is_empty();
@@ -106,7 +114,7 @@ impl Tree<'_> {
                 out.push(shown);
                 let mut stack: Vec<usize> = replies.iter().rev().copied().collect();
                 while let Some(j) = stack.pop() {
-                    let mut flat = ShownComment::new(&self.comments[j], level);
+                    let mut flat = ShownComment::new(&self.comments[j], self.staff_roles, level);
                     flat.in_reply_to = self.comments[j]
                         .parent_id
                         .and_then(|parent| self.position.get(&parent))
@@ -157,7 +165,7 @@ mod tests {
     fn replies_nest_under_their_parents_in_order() {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, None), comment(4, Some(1)), comment(5, Some(2))];
-        let thread = build(&comments, 5);
+        let thread = build(&comments, &HashMap::new(), 5);
         assert_eq!(
             shape(&thread),
             [(1, 1, true, 0), (2, 2, true, 0), (5, 3, false, 1), (4, 2, false, 1), (3, 1, false, 0)]
@@ -168,7 +176,7 @@ mod tests {
     fn replies_below_the_deepest_level_follow_it_and_say_whom_they_answer() {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, Some(2)), comment(4, Some(3)), comment(5, Some(2))];
-        let thread = build(&comments, 2);
+        let thread = build(&comments, &HashMap::new(), 2);
         assert_eq!(
             shape(&thread),
             [(1, 1, true, 0), (2, 2, false, 0), (3, 2, false, 0), (4, 2, false, 0), (5, 2, false, 1)]
@@ -179,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_reply_to_a_hidden_comment_starts_its_own_thread() {
-        let thread = build(&[comment(7, Some(99))], 5);
+        let thread = build(&[comment(7, Some(99))], &HashMap::new(), 5);
         assert_eq!(shape(&thread), [(7, 1, false, 0)]);
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::schema::comments;
+use super::schema::{comments, users};
 use super::{lower, AnyConnection};
 use crate::domain::CommentStatus;
 
@@ -77,9 +77,15 @@ pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<Comment>> {
 /// The comments shown under an article, oldest first, in one query: every
 /// approved one, plus those whose ids are in `own_pending` (the visitor's
 /// own, still awaiting moderation or filtered as spam) while not approved,
-/// trashed or deleted.
-pub fn for_article(conn: &mut AnyConnection, slug: &str, own_pending: &[i32]) -> QueryResult<Vec<Comment>> {
+/// trashed or deleted. Each comes with the role of the account that wrote
+/// it, for staff.
+pub fn for_article(
+    conn: &mut AnyConnection,
+    slug: &str,
+    own_pending: &[i32],
+) -> QueryResult<Vec<(Comment, Option<String>)>> {
     comments::table
+        .left_join(users::table)
         .filter(comments::post_slug.eq(slug))
         .filter(
             comments::status.eq(CommentStatus::Approved.as_str()).or(comments::status
@@ -87,7 +93,7 @@ pub fn for_article(conn: &mut AnyConnection, slug: &str, own_pending: &[i32]) ->
                 .and(comments::id.eq_any(own_pending))),
         )
         .order((comments::created_at.asc(), comments::id.asc()))
-        .select(Comment::as_select())
+        .select((Comment::as_select(), users::role.nullable()))
         .load(conn)
 }
 

@@ -17,6 +17,14 @@ pub struct User {
     pub created_at: NaiveDateTime,
 }
 
+impl User {
+    /// A removed account keeps its row (its answers keep their badge) but
+    /// has no password, so nobody can sign in with it.
+    pub fn is_active(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
+}
+
 pub fn insert(
     conn: &mut AnyConnection,
     username: &str,
@@ -44,8 +52,9 @@ pub fn find_by_username(conn: &mut AnyConnection, username: &str) -> QueryResult
     users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()
 }
 
+/// The accounts that can sign in.
 pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
-    users::table.order(users::username.asc()).select(User::as_select()).load(conn)
+    users::table.filter(users::password_hash.ne("")).order(users::username.asc()).select(User::as_select()).load(conn)
 }
 
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
@@ -58,6 +67,10 @@ pub fn set_password(conn: &mut AnyConnection, username: &str, password_hash: &st
         .execute(conn)
 }
 
+/// Closes an account: its sessions stop working at once and it cannot sign
+/// in again until `set_password` gives it a new password.
 pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<usize> {
-    diesel::delete(users::table.filter(users::username.eq(username))).execute(conn)
+    diesel::update(users::table.filter(users::username.eq(username)).filter(users::password_hash.ne("")))
+        .set(users::password_hash.eq(""))
+        .execute(conn)
 }

@@ -84,7 +84,10 @@ pub async fn submit(
 
     let user = {
         let username = username.clone();
-        db::run(&state.pool, move |conn| Ok(db::users::find_by_username(conn, &username)?)).await?
+        db::run(&state.pool, move |conn| {
+            Ok(db::users::find_by_username(conn, &username)?.filter(db::users::User::is_active))
+        })
+        .await?
     };
     // An unknown name is checked against a dummy hash, so that it takes as
     // long as a wrong password and timing tells nothing.

@@ -45,6 +45,8 @@ pub async fn show(
 /// that govern the form.
 pub struct Discussion {
     pub comments: Vec<Comment>,
+    /// The role of each staff account that wrote one of them.
+    pub staff_roles: HashMap<i32, String>,
     pub rules: Rules,
 }
 
@@ -52,11 +54,14 @@ impl Discussion {
     /// The rules and the visible comments, in two queries.
     pub async fn load(state: &AppState, slug: String, visitor: &Visitor) -> Result<Self, AppError> {
         let own = visitor.pending().to_vec();
-        let (comments, stored) = db::run(&state.pool, move |conn| {
+        let (rows, stored) = db::run(&state.pool, move |conn| {
             Ok((db::comments::for_article(conn, &slug, &own)?, db::settings::load_all(conn)?))
         })
         .await?;
-        Ok(Self { comments, rules: Rules::from_stored(&stored) })
+        let staff_roles =
+            rows.iter().filter_map(|(c, role)| Some((c.user_id?, role.clone()?))).collect::<HashMap<_, _>>();
+        let comments = rows.into_iter().map(|(comment, _)| comment).collect();
+        Ok(Self { comments, staff_roles, rules: Rules::from_stored(&stored) })
     }
 
     /// An approved comment of this article that a reply may answer.
@@ -141,7 +146,7 @@ pub fn render(
         .ok()
         .and_then(|id| discussion.answerable(id))
         .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
-    let thread: Vec<ShownComment> = thread::build(&discussion.comments, rules.thread_depth);
+    let thread: Vec<ShownComment> = thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth);
 
     let meta = PageMeta {
         og_type: "article",

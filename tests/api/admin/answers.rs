@@ -225,3 +225,38 @@ async fn a_signed_in_author_answers_straight_from_the_article_page() {
     assert_eq!(nesting_level(&public.body, reply.id), nesting_level(&public.body, question) + 1);
     assert!(log_entries(&app).iter().any(|e| e.action == "reply" && e.comment_id == Some(reply.id)));
 }
+
+#[tokio::test]
+async fn a_moderators_answer_says_moderator_and_a_closed_account_keeps_its_badges() {
+    let (app, _) = signed_in_app().await;
+    app.set_rule("min_seconds_to_submit", "0");
+    let question = reader_comments(&app, SLUG, "Rita Reader", "Does magnesium interact with antibiotics?").await;
+    let answered = answer(&app, question, "Yes: take them apart.", "/admin").await;
+    assert_eq!(answered.status, 303);
+
+    let hash = healthblog::auth::password::hash("a moderator pass phrase").expect("a hash");
+    app.with_db(|conn| healthblog::db::users::insert(conn, "mo", "Mo Moderator", "moderator", &hash))
+        .expect("the moderator is stored");
+    let moderator = super::new_browser();
+    assert_eq!(super::sign_in_with(&app, &moderator, "mo", "a moderator pass phrase").await.status, 303);
+    let queue = super::get_with(&app, &moderator, "/admin").await;
+    let form = fields(&[
+        ("body", "Thank you for asking."),
+        ("csrf_token", &crate::helpers::csrf_token(&queue.body)),
+        ("return_to", "/admin"),
+    ]);
+    let page = super::post_with(&app, &moderator, &format!("/admin/comments/{question}/reply"), &form).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+
+    let replies = replies_to(&app, question);
+    let (author_reply, moderator_reply) = (&replies[0], &replies[1]);
+    let public = article_as_reader(&app).await;
+    assert!(comment_card(&public.body, author_reply.id).contains(BADGE));
+    assert!(comment_card(&public.body, moderator_reply.id).contains("<span class=\"badge\">Moderator</span>"));
+
+    // Closing the author's account keeps what they published as theirs.
+    app.with_db(|conn| healthblog::db::users::remove(conn, super::AUTHOR)).expect("the account is closed");
+    let public = article_as_reader(&app).await;
+    assert!(comment_card(&public.body, author_reply.id).contains(BADGE));
+    assert_eq!(app.get("/admin").await.status, 303, "the closed account's session no longer opens the desk");
+}
