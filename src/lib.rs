@@ -12,5 +12,6 @@ pub mod markdown;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod static_files;
 pub mod telemetry;
 pub mod templates;

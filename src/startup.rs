@@ -4,7 +4,6 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use actix_files::Files;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::SessionMiddleware;
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -14,7 +13,6 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::{anyhow, Context};
-use sha2::{Digest, Sha256};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::session_store::DbSessionStore;
@@ -22,9 +20,10 @@ use crate::config::Settings;
 use crate::content::Library;
 use crate::db::{self, DatabaseUrl};
 use crate::error::{render_error_page, AppError};
-use crate::keys::{self, Keys};
+use crate::keys::Keys;
 use crate::routes::{admin, health, public};
 use crate::state::AppState;
+use crate::static_files::{self, StaticFiles};
 use crate::templates;
 
 /// Pages may load scripts, styles and fonts from this site only, and never
@@ -48,12 +47,12 @@ impl Application {
         let templates = templates::load(&settings.templates_dir)?;
         let keys = Keys::load(&settings)?;
         let pool = connect_and_migrate(&settings).await?;
-        let static_version = static_version(&settings.static_dir)?;
+        let static_files = StaticFiles::load(&settings.static_dir)?;
 
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_version));
+        let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_files));
         let server = run(listener, state.clone(), workers)?;
         Ok(Self { port, server, state })
     }
@@ -93,7 +92,6 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPo
 }
 
 fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> anyhow::Result<Server> {
-    let static_dir = state.settings.static_dir.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -117,11 +115,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/robots.txt", web::get().to(public::discovery::robots))
             .route("/healthz", web::get().to(health::healthz))
             .configure(admin::configure)
-            .service(
-                web::scope("/static")
-                    .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")))
-                    .service(Files::new("", &static_dir).use_etag(true).use_last_modified(true)),
-            )
+            .route("/static/{path:.*}", web::get().to(static_files::serve))
             .default_service(web::to(not_found))
     })
     .listen(listener)?;
@@ -159,32 +153,6 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
-}
-
-/// A short hash of everything in `static/`, so that its URLs change whenever
-/// a file does and browsers can cache them for a year.
-fn static_version(dir: &Path) -> anyhow::Result<String> {
-    let mut files = Vec::new();
-    collect_files(dir, &mut files).with_context(|| format!("reading the static files in {}", dir.display()))?;
-    files.sort();
-    let mut hasher = Sha256::new();
-    for file in files {
-        hasher.update(file.to_string_lossy().as_bytes());
-        hasher.update(std::fs::read(&file)?);
-    }
-    Ok(keys::hex(&hasher.finalize()[..6]))
-}
-
-fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_files(&path, files)?;
-        } else {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(unix)]

@@ -14,6 +14,7 @@ use crate::content::Library;
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::keys::Keys;
+use crate::static_files::StaticFiles;
 
 pub struct AppState {
     pub settings: Settings,
@@ -21,6 +22,7 @@ pub struct AppState {
     templates: Tera,
     pub pool: DbPool,
     pub keys: Keys,
+    pub static_files: StaticFiles,
     site: SiteView,
 }
 
@@ -86,11 +88,14 @@ impl AppState {
         templates: Tera,
         pool: DbPool,
         keys: Keys,
-        static_version: String,
+        static_files: StaticFiles,
     ) -> Self {
-        let site =
-            SiteView { settings: settings.site.clone(), base_url: settings.base_url().to_owned(), static_version };
-        Self { settings, library: RwLock::new(Arc::new(library)), templates, pool, keys, site }
+        let site = SiteView {
+            settings: settings.site.clone(),
+            base_url: settings.base_url().to_owned(),
+            static_version: static_files.version().to_owned(),
+        };
+        Self { settings, library: RwLock::new(Arc::new(library)), templates, pool, keys, static_files, site }
     }
 
     /// The current article library.

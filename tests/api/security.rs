@@ -35,6 +35,18 @@ async fn static_files_are_cached_for_a_year_and_versioned() {
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").starts_with("text/css"));
     assert_eq!(css.header("cache-control"), "public, max-age=31536000, immutable");
+    assert!(css.body.contains(".site-header"), "the stylesheet itself");
+
+    // A browser that has the file already is told so, without the body.
+    let etag = css.header("etag").to_owned();
+    let again = app
+        .client
+        .get(format!("{}{link}", app.address))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("GET succeeds");
+    assert_eq!(again.status().as_u16(), 304);
 }
 
 #[tokio::test]
