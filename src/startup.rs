@@ -11,7 +11,7 @@ use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
-use actix_web::{web, App, HttpServer};
+use actix_web::{guard, web, App, HttpServer};
 use anyhow::{anyhow, Context};
 use tracing_actix_web::TracingLogger;
 
@@ -102,20 +102,20 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
-            .route("/", web::get().to(public::home::home))
-            .route("/posts/{slug}", web::get().to(public::post::show))
+            .route("/", page().to(public::home::home))
+            .route("/posts/{slug}", page().to(public::post::show))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))
-            .route("/posts/{slug}/comments.xml", web::get().to(public::comments::feed))
-            .route("/tags", web::get().to(public::tags::index))
-            .route("/tags/{tag}", web::get().to(public::tags::show))
-            .route("/archive", web::get().to(public::archive::show))
-            .route("/search", web::get().to(public::search::search))
-            .route("/feed.xml", web::get().to(public::feed::articles))
-            .route("/sitemap.xml", web::get().to(public::discovery::sitemap))
-            .route("/robots.txt", web::get().to(public::discovery::robots))
-            .route("/healthz", web::get().to(health::healthz))
+            .route("/posts/{slug}/comments.xml", page().to(public::comments::feed))
+            .route("/tags", page().to(public::tags::index))
+            .route("/tags/{tag}", page().to(public::tags::show))
+            .route("/archive", page().to(public::archive::show))
+            .route("/search", page().to(public::search::search))
+            .route("/feed.xml", page().to(public::feed::articles))
+            .route("/sitemap.xml", page().to(public::discovery::sitemap))
+            .route("/robots.txt", page().to(public::discovery::robots))
+            .route("/healthz", page().to(health::healthz))
             .configure(admin::configure)
-            .route("/static/{path:.*}", web::get().to(static_files::serve))
+            .route("/static/{path:.*}", page().to(static_files::serve))
             .default_service(web::to(not_found))
     })
     .listen(listener)?;
@@ -123,6 +123,11 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// A route for GET, and HEAD (which link checkers and uptime monitors use).
+pub fn page() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

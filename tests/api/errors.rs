@@ -30,3 +30,14 @@ async fn the_health_check_answers_when_the_database_does() {
     assert_eq!(page.status, 200);
     assert_eq!(page.body, "ok\n");
 }
+
+#[tokio::test]
+async fn head_requests_get_the_headers_of_the_page() {
+    let app = spawn_app().await;
+    for path in ["/", "/healthz", "/posts/cluster-headache-treatment", "/feed.xml"] {
+        let response = app.client.head(format!("{}{path}", app.address)).send().await.expect("HEAD succeeds");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert!(response.headers().contains_key("content-type"), "{path}");
+        assert_eq!(response.text().await.expect("a body"), "", "{path}");
+    }
+}

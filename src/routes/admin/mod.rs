@@ -44,24 +44,27 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
 
 /// Mounts the sign-in page, then the guarded desk.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/admin/login").route(web::get().to(login::form)).route(web::post().to(login::submit)));
+    config.service(
+        web::resource("/admin/login")
+            .route(crate::startup::page().to(login::form))
+            .route(web::post().to(login::submit)),
+    );
     let mut scope = web::scope("/admin").wrap(from_fn(require_sign_in));
     for &(method, path) in GUARDED_ROUTES {
         let local = &path["/admin".len()..];
         let route = match (method, path) {
-            ("GET", "/admin") => web::get().to(dashboard::show),
-            ("GET", "/admin/comments") => web::get().to(comments::list),
+            ("GET", "/admin") => crate::startup::page().to(dashboard::show),
+            ("GET", "/admin/comments") => crate::startup::page().to(comments::list),
             ("POST", "/admin/comments/bulk") => web::post().to(comments::bulk),
             ("POST", "/admin/comments/{id}/moderate") => web::post().to(comments::moderate),
-            ("GET", "/admin/comments/{id}/edit") => web::get().to(comments::edit_form),
+            ("GET", "/admin/comments/{id}/edit") => crate::startup::page().to(comments::edit_form),
             ("POST", "/admin/comments/{id}/edit") => web::post().to(comments::edit),
             ("POST", "/admin/comments/{id}/reply") => web::post().to(comments::reply),
             ("POST", "/admin/comments/{id}/no-answer") => web::post().to(questions::no_answer_needed),
-            ("GET", "/admin/questions") => web::get().to(questions::list),
-            ("GET", "/admin/settings") => web::get().to(settings::form),
+            ("GET", "/admin/questions") => crate::startup::page().to(questions::list),
+            ("GET", "/admin/settings") => crate::startup::page().to(settings::form),
             ("POST", "/admin/settings") => web::post().to(settings::save),
-            ("GET", "/admin/log") => web::get().to(log::list),
+            ("GET", "/admin/log") => crate::startup::page().to(log::list),
             ("POST", "/admin/logout") => web::post().to(login::logout),
             _ => unreachable!("every guarded route has a handler"),
         };
