@@ -191,11 +191,12 @@ fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
 fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
     match Library::load(&settings.content_dir) {
         Ok(library) => {
+            let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             println!(
-                "{}: {} articles and {} drafts, no problems",
+                "{}: {} and {}, no problems",
                 settings.content_dir.display(),
-                library.articles().len(),
-                library.drafts()
+                count(library.articles().len(), "article", "articles"),
+                count(library.drafts(), "draft", "drafts"),
             );
             Ok(ExitCode::SUCCESS)
         }
