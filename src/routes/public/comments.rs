@@ -52,19 +52,19 @@ pub async fn create(
     let discussion = Discussion::load(&state, article.slug.clone(), &visitor).await?;
     let rules = &discussion.rules;
 
-    // Everything below that refuses the comment shows the page again.
-    let refuse = |visitor: Visitor, values: CommentValues, status: StatusCode, message: String| {
-        let form = CommentForm { values, errors: Default::default(), message: Some(message) };
-        post::render(&state, &library, article, &discussion, visitor, author.as_ref(), form, status)
+    // Every refusal shows the page again, with the text as typed.
+    let refuse = |visitor: Visitor, values: CommentValues, refusal: Refusal| {
+        let form = CommentForm { values, errors: Default::default(), message: Some(refusal.message().to_owned()) };
+        let mut response =
+            post::render(&state, &library, article, &discussion, visitor, author.as_ref(), form, refusal.status())?;
+        if refusal == Refusal::TooFrequent {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        }
+        Ok(response)
     };
 
     if !comments_open(article, rules) {
-        return refuse(
-            visitor,
-            values,
-            StatusCode::FORBIDDEN,
-            "Comments are closed on this article. Your text is kept below so that you can copy it.".into(),
-        );
+        return refuse(visitor, values, Refusal::Closed);
     }
     let now = chrono::Utc::now();
     let issued = match existing_visitor
@@ -72,29 +72,14 @@ pub async fn create(
         .map(|v| v.verify_form_token(&state.keys, FormPurpose::Comment, &csrf_token, now.timestamp()))
     {
         Some(Ok(issued)) => issued,
-        Some(Err(TokenProblem::Expired)) => {
-            return refuse(
-                visitor,
-                values,
-                StatusCode::FORBIDDEN,
-                "This form was open too long to be accepted safely. Your text is kept below: please send it again."
-                    .into(),
-            );
-        }
-        Some(Err(TokenProblem::Invalid)) | None => {
-            return refuse(visitor, values, StatusCode::FORBIDDEN, "We could not confirm that this form came from this site (it may be too old, or cookies may be off). Your text is kept below: please send it again.".into());
-        }
+        Some(Err(TokenProblem::Expired)) => return refuse(visitor, values, Refusal::FormExpired),
+        Some(Err(TokenProblem::Invalid)) | None => return refuse(visitor, values, Refusal::FormUnconfirmed),
     };
     if let Some(author) = &author {
         return publish_as_author(&state, article, &discussion, visitor, author, values).await;
     }
     if now.timestamp() - issued < i64::from(rules.min_seconds_to_submit) {
-        return refuse(
-            visitor,
-            values,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "That was very quick. Please check your comment, then send it again.".into(),
-        );
+        return refuse(visitor, values, Refusal::TooQuick);
     }
 
     let mut errors = std::collections::HashMap::new();
@@ -132,18 +117,10 @@ pub async fn create(
         .await?
     };
     if recent >= i64::from(rules.rate_limit_per_minute) {
-        let mut response = refuse(
-            visitor,
-            values,
-            StatusCode::TOO_MANY_REQUESTS,
-            "You are posting too quickly. Please wait a minute, then send your comment again; your text is kept below."
-                .into(),
-        )?;
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
-        return Ok(response);
+        return refuse(visitor, values, Refusal::TooFrequent);
     }
     if duplicate {
-        return refuse(visitor, values, StatusCode::CONFLICT, "It looks as though you've already said that: the same comment from the same email is already on this article.".into());
+        return refuse(visitor, values, Refusal::Duplicate);
     }
 
     let decision = policy::decide(
@@ -192,6 +169,50 @@ pub async fn create(
         response.cookie(cookie);
     }
     Ok(response.finish())
+}
+
+/// Why a comment was refused before its fields were looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    Closed,
+    FormExpired,
+    FormUnconfirmed,
+    TooQuick,
+    TooFrequent,
+    Duplicate,
+}
+
+impl Refusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::Closed | Self::FormExpired | Self::FormUnconfirmed => StatusCode::FORBIDDEN,
+            Self::TooQuick => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooFrequent => StatusCode::TOO_MANY_REQUESTS,
+            Self::Duplicate => StatusCode::CONFLICT,
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::Closed => "Comments are closed on this article. Your text is kept below so that you can copy it.",
+            Self::FormExpired => {
+                "This form was open too long to be accepted safely. Your text is kept below: please send it again."
+            }
+            Self::FormUnconfirmed => {
+                "We could not confirm that this form came from this site (it may be too old, or cookies may be \
+                 off). Your text is kept below: please send it again."
+            }
+            Self::TooQuick => "That was very quick. Please check your comment, then send it again.",
+            Self::TooFrequent => {
+                "You are posting too quickly. Please wait a minute, then send your comment again; your text is \
+                 kept below."
+            }
+            Self::Duplicate => {
+                "It looks as though you've already said that: the same comment from the same email is already \
+                 on this article."
+            }
+        }
+    }
 }
 
 /// The comment a submission answers: none, or an approved one of this article.
