@@ -1,5 +1,6 @@
 //! API and browser tests: one binary, one fresh database per test.
 
+mod accessibility;
 mod admin;
 mod articles;
 mod browse;
