@@ -171,10 +171,9 @@ mod users {
 
 fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     actix_web::rt::System::new().block_on(async move {
-        let bind = settings.bind.clone();
         let base_url = settings.base_url.clone();
         let application = Application::build(settings).await?;
-        tracing::info!("serving on http://{bind} (public address {base_url})");
+        tracing::info!("serving on http://{} (public address {base_url})", application.address());
         application.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)
     })

@@ -36,7 +36,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
 pub struct Application {
-    port: u16,
+    address: std::net::SocketAddr,
     server: Server,
     state: web::Data<AppState>,
 }
@@ -50,15 +50,20 @@ impl Application {
         let static_files = StaticFiles::load(&settings.static_dir)?;
 
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let address = listener.local_addr()?;
         let workers = settings.workers;
         let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_files));
         let server = run(listener, state.clone(), workers)?;
-        Ok(Self { port, server, state })
+        Ok(Self { address, server, state })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
+    }
+
+    /// Where it listens (the real port when the configured one was 0).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
     }
 
     /// Serves until the process is asked to stop. SIGHUP reloads the articles.
@@ -171,7 +176,10 @@ fn reload_on_hangup(state: web::Data<AppState>) {
         while hangups.recv().await.is_some() {
             let dir = state.settings.content_dir.clone();
             match web::block(move || load_library(&dir)).await {
-                Ok(Ok(library)) => state.replace_library(library),
+                Ok(Ok(library)) => {
+                    state.replace_library(library);
+                    tracing::info!("reloaded the articles: new requests see them");
+                }
                 Ok(Err(error)) => tracing::error!("kept the current articles: {error:#}"),
                 Err(error) => tracing::error!("reloading the articles failed: {error}"),
             }

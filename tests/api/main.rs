@@ -12,5 +12,6 @@ mod errors;
 mod feeds;
 mod helpers;
 mod injection;
+mod reload;
 mod rendering;
 mod security;
