@@ -4,6 +4,8 @@
 
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::helpers::{repo_path, Content};
 
@@ -12,12 +14,16 @@ struct Server {
     child: Child,
     log: Lines<BufReader<ChildStderr>>,
     address: String,
+    /// Tells the watchdog the process is gone, so that it never kills a
+    /// later process that got the same id.
+    stopped: Arc<AtomicBool>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.stopped.store(true, Ordering::SeqCst);
     }
 }
 
@@ -41,15 +47,19 @@ impl Server {
         // what a test waits for, it is ended and the test fails instead of
         // hanging.
         let pid = child.id().to_string();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let watched = Arc::clone(&stopped);
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_secs(120));
-            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            if !watched.load(Ordering::SeqCst) {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            }
         });
         let mut log = BufReader::new(child.stderr.take().expect("the log")).lines();
         let line = wait_for(&mut log, "serving on http://");
         let start = line.find("http://").expect("an address");
         let address = line[start..].split_whitespace().next().expect("an address").to_owned();
-        Self { child, log, address }
+        Self { child, log, address, stopped }
     }
 
     fn hang_up(&self) {
