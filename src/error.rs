@@ -5,8 +5,9 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use tera::Context;
+use tracing_actix_web::RequestId;
 
 use crate::state::{AppState, PageMeta};
 
@@ -90,12 +91,18 @@ pub fn render_error_page<B: MessageBody + 'static>(
     }
     let status = response.status();
     let public = response.response().extensions().get::<PublicMessage>().map(|m| m.0.clone());
+    // The request's id, in every log line about it: a reader can quote it.
+    let reference = status
+        .is_server_error()
+        .then(|| response.request().extensions().get::<RequestId>().map(ToString::to_string))
+        .flatten();
     let (title, message) = describe(status, public);
 
     let mut context = Context::new();
     context.insert("status", &status.as_u16());
     context.insert("heading", &title);
     context.insert("message", &message);
+    context.insert("reference", &reference);
     let meta = PageMeta { noindex: true, ..PageMeta::new(title, "", response.request().path()) };
     let body = state
         .render("error.html", &meta, context)

@@ -19,7 +19,10 @@ async fn a_failure_shows_a_500_page_that_leaks_nothing() {
     app.with_db(|conn| diesel::sql_query("DROP TABLE comments").execute(conn)).expect("the table is dropped");
     let page = app.get("/").await;
     assert_eq!(page.status, 500);
-    page.assert_contains(&["<h1>Something went wrong</h1>"]);
+    page.assert_contains(&["<h1>Something went wrong</h1>", "reference <code>"]);
+    let start = page.body.find("reference <code>").expect("a reference") + "reference <code>".len();
+    let reference = &page.body[start..start + 36];
+    assert!(reference.chars().all(|c| c.is_ascii_hexdigit() || c == '-'), "a request id: {reference}");
     page.assert_lacks(&["comments", "table", "diesel", "sqlite", "SQLite", "relation"]);
 }
 
