@@ -133,3 +133,30 @@ impl Settings {
         self.base_url.trim_end_matches('/')
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_file_overrides_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("healthblog.toml");
+        std::fs::write(&path, "base_url = \"https://blog.example.org/\"\n[site]\ntitle = \"Notes\"\n").unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        assert_eq!(settings.base_url(), "https://blog.example.org");
+        assert!(settings.is_https());
+        assert_eq!(settings.site.title, "Notes");
+        assert_eq!(settings.site.posts_per_page, 10, "unset keys keep their defaults");
+    }
+
+    #[test]
+    fn a_misspelt_key_or_a_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("healthblog.toml");
+        std::fs::write(&path, "databse_url = \"sqlite://x.db\"\n").unwrap();
+        let error = format!("{:#}", Settings::load(Some(&path)).unwrap_err());
+        assert!(error.contains("databse_url"), "{error}");
+        assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+}
