@@ -6,7 +6,7 @@ use std::future::{ready, Ready};
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 use rand::RngCore;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
@@ -103,7 +103,8 @@ impl FromRequest for TypedSession {
     }
 }
 
-/// The signed-in user of a desk request, put in place by the sign-in guard.
+/// The signed-in user of a desk request, put in place by the sign-in guard
+/// (see `routes::admin::Desk`).
 #[derive(Clone, Debug, Serialize)]
 pub struct CurrentUser {
     pub id: i32,
@@ -111,19 +112,4 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: String,
     pub csrf_token: String,
-}
-
-impl FromRequest for CurrentUser {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            request
-                .extensions()
-                .get::<CurrentUser>()
-                .cloned()
-                .ok_or_else(|| actix_web::error::ErrorUnauthorized("not signed in")),
-        )
-    }
 }

@@ -5,8 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::{age, redirect_with_flash, AdminForm};
-use crate::auth::{CurrentUser, TypedSession};
+use super::{age, AdminForm, Desk};
 use crate::comments::moderation::{self, Action};
 use crate::content::Library;
 use crate::db::{self, comments::Comment};
@@ -100,19 +99,14 @@ struct Tab {
 }
 
 /// `GET /admin/comments?status=pending|approved|spam|trash&q=&page=`.
-pub async fn list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let status: CommentStatus = query.status.as_deref().unwrap_or("pending").parse().map_err(|_| AppError::NotFound)?;
     let page = query.page.unwrap_or(1).max(1);
     let search = query.q.clone().unwrap_or_default().trim().chars().take(200).collect::<String>();
     let offset = (page as i64 - 1) * PER_PAGE;
     let (comments, total, counts, parents) = {
         let search = search.clone();
-        db::run(&state.pool, move |conn| {
+        db::run(&desk.state.pool, move |conn| {
             let (comments, total) = db::comments::moderation_page(conn, status, &search, offset, PER_PAGE)?;
             let counts = db::comments::status_counts(conn)?;
             let parents = db::comments::parents_of(conn, &comments)?;
@@ -120,7 +114,7 @@ pub async fn list(
         })
         .await?
     };
-    let library = state.library();
+    let library = desk.state.library();
     let tabs: Vec<Tab> = [
         (CommentStatus::Pending, "Pending"),
         (CommentStatus::Approved, "Approved"),
@@ -156,45 +150,34 @@ pub async fn list(
     context.insert("rows", &rows(&library, &comments, &parents));
     context.insert("pagination", &Pagination::new(page, pages, link).labelled("Newer comments", "Older comments"));
     context.insert("return_to", &return_to);
-    super::render(&state, &user, &session, "admin/comments.html", "Comments", context)
+    desk.render("admin/comments.html", "Comments", context)
 }
 
 /// `POST /admin/comments/{id}/moderate` with `action`: one comment.
-pub async fn moderate(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    id: web::Path<i32>,
-    form: AdminForm,
-) -> Result<HttpResponse, AppError> {
+pub async fn moderate(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let action = form.get("action").and_then(Action::parse).ok_or(AppError::NotFound)?;
-    let (actor, id) = (user.actor(), id.into_inner());
-    let changed = db::run(&state.pool, move |conn| moderation::apply(conn, &actor, action, id)).await?;
+    let (actor, id) = (desk.user.actor(), id.into_inner());
+    let changed = db::run(&desk.state.pool, move |conn| moderation::apply(conn, &actor, action, id)).await?;
     let message = if changed {
         format!("Comment {id} {}.", action.done())
     } else {
         format!("Comment {id} was not changed: it could not be {}.", action.done())
     };
-    Ok(redirect_with_flash(&session, &form.return_to("/admin/comments"), &message))
+    Ok(desk.redirect(&form.return_to("/admin/comments"), &message))
 }
 
 /// `POST /admin/comments/bulk` with `action` and the checked `ids`.
-pub async fn bulk(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    form: AdminForm,
-) -> Result<HttpResponse, AppError> {
+pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError> {
     let return_to = form.return_to("/admin/comments");
     let Some(action) = form.get("bulk_action").and_then(Action::parse) else {
-        return Ok(redirect_with_flash(&session, &return_to, "Choose an action for the checked comments."));
+        return Ok(desk.redirect(&return_to, "Choose an action for the checked comments."));
     };
     let ids: Vec<i32> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
     if ids.is_empty() {
-        return Ok(redirect_with_flash(&session, &return_to, "Check the comments to act on first."));
+        return Ok(desk.redirect(&return_to, "Check the comments to act on first."));
     }
-    let actor = user.actor();
-    let changed = db::run(&state.pool, move |conn| {
+    let actor = desk.user.actor();
+    let changed = db::run(&desk.state.pool, move |conn| {
         let mut changed = 0;
         for id in ids {
             changed += usize::from(moderation::apply(conn, &actor, action, id)?);
@@ -203,7 +186,7 @@ pub async fn bulk(
     })
     .await?;
     let message = format!("{changed} comment{} {}.", if changed == 1 { "" } else { "s" }, action.done());
-    Ok(redirect_with_flash(&session, &return_to, &message))
+    Ok(desk.redirect(&return_to, &message))
 }
 
 #[derive(Deserialize)]
@@ -217,52 +200,38 @@ async fn find_comment(state: &AppState, id: i32) -> Result<Comment, AppError> {
 
 /// `GET /admin/comments/{id}/edit`.
 pub async fn edit_form(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
+    desk: Desk,
     id: web::Path<i32>,
     query: web::Query<ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let comment = find_comment(&state, id.into_inner()).await?;
+    let comment = find_comment(&desk.state, id.into_inner()).await?;
     let return_to = super::safe_return_path(query.return_to.as_deref()).unwrap_or_else(|| "/admin/comments".into());
     let page = TextBox::editing(&comment.body_markdown, None, &return_to, StatusCode::OK);
-    text_box_page(&state, &user, &session, &comment, page)
+    text_box_page(&desk, &comment, page)
 }
 
 /// `POST /admin/comments/{id}/edit` with `body`: the text is rendered and
 /// cleaned again, and the comment is marked edited.
-pub async fn edit(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    id: web::Path<i32>,
-    form: AdminForm,
-) -> Result<HttpResponse, AppError> {
-    let comment = find_comment(&state, id.into_inner()).await?;
+pub async fn edit(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
+    let comment = find_comment(&desk.state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
     let text = form.text("body");
     let body = match CommentBody::parse(&text) {
         Ok(body) => body,
         Err(message) => {
             let page = TextBox::editing(&text, Some(&message), &return_to, StatusCode::UNPROCESSABLE_ENTITY);
-            return text_box_page(&state, &user, &session, &comment, page);
+            return text_box_page(&desk, &comment, page);
         }
     };
-    let (actor, id) = (user.actor(), comment.id);
-    db::run(&state.pool, move |conn| moderation::edit(conn, &actor, &comment, &body)).await?;
-    Ok(redirect_with_flash(&session, &return_to, &format!("Comment {id} saved.")))
+    let (actor, id) = (desk.user.actor(), comment.id);
+    db::run(&desk.state.pool, move |conn| moderation::edit(conn, &actor, &comment, &body)).await?;
+    Ok(desk.redirect(&return_to, &format!("Comment {id} saved.")))
 }
 
 /// `POST /admin/comments/{id}/reply` with `body`: the author answers; the
 /// reply is approved at once and approves a pending parent.
-pub async fn reply(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    id: web::Path<i32>,
-    form: AdminForm,
-) -> Result<HttpResponse, AppError> {
-    let parent = find_comment(&state, id.into_inner()).await?;
+pub async fn reply(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
+    let parent = find_comment(&desk.state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
     let text = form.text("body");
     let parsed = if matches!(parent.status(), CommentStatus::Spam | CommentStatus::Trash) {
@@ -282,14 +251,15 @@ pub async fn reply(
                 return_to: &return_to,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
             };
-            return text_box_page(&state, &user, &session, &parent, page);
+            return text_box_page(&desk, &parent, page);
         }
     };
-    let actor = user.actor();
+    let actor = desk.user.actor();
     let slug = parent.post_slug.clone();
-    let reply_id = db::run(&state.pool, move |conn| moderation::author_reply(conn, &actor, &parent, &body)).await?;
+    let reply_id =
+        db::run(&desk.state.pool, move |conn| moderation::author_reply(conn, &actor, &parent, &body)).await?;
     let message = format!("Your answer is published: /posts/{slug}#comment-{reply_id}");
-    Ok(redirect_with_flash(&session, &return_to, &message))
+    Ok(desk.redirect(&return_to, &message))
 }
 
 /// A page with one comment and a text box: editing it, or answering it.
@@ -308,21 +278,15 @@ impl<'a> TextBox<'a> {
     }
 }
 
-fn text_box_page(
-    state: &AppState,
-    user: &CurrentUser,
-    session: &TypedSession,
-    comment: &Comment,
-    page: TextBox,
-) -> Result<HttpResponse, AppError> {
-    let library = state.library();
+fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpResponse, AppError> {
+    let library = desk.state.library();
     let mut context = Context::new();
     context.insert("row", &rows(&library, std::slice::from_ref(comment), &[]).pop());
     context.insert("text", page.text);
     context.insert("error", &page.error);
     context.insert("return_to", page.return_to);
     context.insert("max_body_chars", &MAX_BODY_CHARS);
-    let mut response = super::render(state, user, session, page.template, page.title, context)?;
+    let mut response = desk.render(page.template, page.title, context)?;
     *response.status_mut() = page.status;
     Ok(response)
 }

@@ -1,23 +1,18 @@
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use tera::Context;
 
 use super::comments::{rows, Row};
-use crate::auth::{CurrentUser, TypedSession};
+use super::Desk;
 use crate::db;
 use crate::domain::CommentStatus;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Questions counted on the dashboard at most.
 const UNANSWERED_LIMIT: i64 = 500;
 
 /// `GET /admin`: counts, the to-do list, and the latest comments.
-pub async fn show(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-) -> Result<HttpResponse, AppError> {
-    let (counts, unanswered, latest, parents) = db::run(&state.pool, |conn| {
+pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
+    let (counts, unanswered, latest, parents) = db::run(&desk.state.pool, |conn| {
         let counts = db::comments::status_counts(conn)?;
         let unanswered = db::comments::unanswered(conn, UNANSWERED_LIMIT)?.len();
         let latest = db::comments::latest(conn, 10)?;
@@ -25,7 +20,7 @@ pub async fn show(
         Ok((counts, unanswered, latest, parents))
     })
     .await?;
-    let library = state.library();
+    let library = desk.state.library();
     let latest: Vec<Row> = rows(&library, &latest, &parents);
     let count = |status: CommentStatus| counts.get(status.as_str()).copied().unwrap_or(0);
 
@@ -37,5 +32,5 @@ pub async fn show(
     context.insert("unanswered", &unanswered);
     context.insert("rows", &latest);
     context.insert("return_to", "/admin");
-    super::render(&state, &user, &session, "admin/dashboard.html", "Dashboard", context)
+    desk.render("admin/dashboard.html", "Dashboard", context)
 }

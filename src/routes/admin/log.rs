@@ -2,11 +2,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use crate::auth::{CurrentUser, TypedSession};
+use super::Desk;
 use crate::db;
 use crate::error::AppError;
 use crate::routes::public::Pagination;
-use crate::state::AppState;
 
 const PER_PAGE: i64 = 50;
 
@@ -27,16 +26,12 @@ struct Entry {
 }
 
 /// `GET /admin/log`: every moderation action and sign-in, newest first.
-pub async fn list(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    query: web::Query<LogQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(desk: Desk, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
     let page = query.page.unwrap_or(1).max(1);
     let offset = (page as i64 - 1) * PER_PAGE;
     let (entries, total) =
-        db::run(&state.pool, move |conn| Ok((db::log::page(conn, offset, PER_PAGE)?, db::log::count(conn)?))).await?;
+        db::run(&desk.state.pool, move |conn| Ok((db::log::page(conn, offset, PER_PAGE)?, db::log::count(conn)?)))
+            .await?;
     let entries: Vec<Entry> = entries
         .into_iter()
         .map(|e| Entry {
@@ -56,5 +51,5 @@ pub async fn list(
         "pagination",
         &Pagination::new(page, pages, |n| format!("/admin/log?page={n}")).labelled("Newer entries", "Older entries"),
     );
-    super::render(&state, &user, &session, "admin/log.html", "Moderation log", context)
+    desk.render("admin/log.html", "Moderation log", context)
 }

@@ -3,8 +3,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::{safe_return_path, AdminForm};
-use crate::auth::{password, throttle, CurrentUser, TypedSession};
+use super::{safe_return_path, AdminForm, Desk};
+use crate::auth::{password, throttle, TypedSession};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::db::{self, log::NewLogEntry};
 use crate::error::AppError;
@@ -121,15 +121,10 @@ pub async fn submit(
 }
 
 /// `POST /admin/logout`.
-pub async fn logout(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    user: CurrentUser,
-    _form: AdminForm,
-) -> Result<HttpResponse, AppError> {
-    let entry = NewLogEntry::new(Some(user.id), &user.display_name, "sign-out");
-    db::run(&state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
-    session.sign_out();
+pub async fn logout(desk: Desk, _form: AdminForm) -> Result<HttpResponse, AppError> {
+    let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, "sign-out");
+    db::run(&desk.state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
+    desk.session.sign_out();
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/login")).finish())
 }
 

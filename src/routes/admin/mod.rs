@@ -171,27 +171,48 @@ impl FromRequest for AdminForm {
     }
 }
 
-/// Renders a desk page with the user, the flash message and the nav counts.
-pub fn render(
-    state: &AppState,
-    user: &CurrentUser,
-    session: &TypedSession,
-    template: &str,
-    title: &str,
-    mut context: Context,
-) -> Result<HttpResponse, AppError> {
-    context.insert("user", user);
-    context.insert("flash", &session.take_flash());
-    let return_query = context.get("return_to").and_then(|v| v.as_str()).map(crate::routes::public::encode_query_value);
-    context.insert("return_to_query", &return_query.unwrap_or_default());
-    let meta = PageMeta { noindex: true, ..PageMeta::new(title, "", "/admin") };
-    state.page(template, &meta, context)
+/// What every desk handler works with: the app, the signed-in user (put in
+/// place by the sign-in guard) and their session.
+pub struct Desk {
+    pub state: web::Data<AppState>,
+    pub user: CurrentUser,
+    pub session: TypedSession,
 }
 
-/// 303 to `target` with a flash message.
-pub fn redirect_with_flash(session: &TypedSession, target: &str, message: &str) -> HttpResponse {
-    session.set_flash(message);
-    HttpResponse::SeeOther().insert_header((header::LOCATION, target.to_owned())).finish()
+impl FromRequest for Desk {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The user is cloned out first: the session borrows the same extensions.
+        let user = request.extensions().get::<CurrentUser>().cloned();
+        let desk = match (request.app_data::<web::Data<AppState>>(), user) {
+            (Some(state), Some(user)) => {
+                Ok(Desk { state: state.clone(), user, session: TypedSession::new(request.get_session()) })
+            }
+            _ => Err(actix_web::error::ErrorUnauthorized("not signed in")),
+        };
+        std::future::ready(desk)
+    }
+}
+
+impl Desk {
+    /// Renders a desk page with the user and the flash message.
+    pub fn render(&self, template: &str, title: &str, mut context: Context) -> Result<HttpResponse, AppError> {
+        context.insert("user", &self.user);
+        context.insert("flash", &self.session.take_flash());
+        let return_query =
+            context.get("return_to").and_then(|v| v.as_str()).map(crate::routes::public::encode_query_value);
+        context.insert("return_to_query", &return_query.unwrap_or_default());
+        let meta = PageMeta { noindex: true, ..PageMeta::new(title, "", "/admin") };
+        self.state.page(template, &meta, context)
+    }
+
+    /// 303 to `target`, with a message for the next page.
+    pub fn redirect(&self, target: &str, message: &str) -> HttpResponse {
+        self.session.set_flash(message);
+        HttpResponse::SeeOther().insert_header((header::LOCATION, target.to_owned())).finish()
+    }
 }
 
 /// "3 hours ago", for the desk.

@@ -1,16 +1,14 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use serde::Serialize;
 use tera::Context;
 
-use super::{redirect_with_flash, AdminForm};
-use crate::auth::{CurrentUser, TypedSession};
+use super::{AdminForm, Desk};
 use crate::comments::rules::{keys, ModerationPolicy, Rules};
 use crate::db::{self, log::NewLogEntry};
 use crate::error::AppError;
-use crate::state::AppState;
 
 const MAX_DISCLAIMER_CHARS: usize = 2_000;
 
@@ -38,12 +36,8 @@ struct PolicyOption {
 }
 
 /// `GET /admin/settings`.
-pub async fn form(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-) -> Result<HttpResponse, AppError> {
-    let stored = db::run(&state.pool, |conn| Ok(db::settings::load_all(conn)?)).await?;
+pub async fn form(desk: Desk) -> Result<HttpResponse, AppError> {
+    let stored = db::run(&desk.state.pool, |conn| Ok(db::settings::load_all(conn)?)).await?;
     let rules = Rules::from_stored(&stored);
     let values: HashMap<&str, String> = [
         (keys::POLICY, rules.policy.as_str().to_owned()),
@@ -58,17 +52,12 @@ pub async fn form(
     ]
     .into_iter()
     .collect();
-    page(&state, &user, &session, values, HashMap::new(), StatusCode::OK)
+    page(&desk, values, HashMap::new(), StatusCode::OK)
 }
 
 /// `POST /admin/settings`: checks every value, then stores them all; they
 /// apply at once on every instance.
-pub async fn save(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    session: TypedSession,
-    form: AdminForm,
-) -> Result<HttpResponse, AppError> {
+pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError> {
     let mut values: HashMap<&str, String> = HashMap::new();
     let mut errors: HashMap<&str, String> = HashMap::new();
 
@@ -97,13 +86,13 @@ pub async fn save(
         errors.insert(keys::DISCLAIMER, format!("The disclaimer can be at most {MAX_DISCLAIMER_CHARS} characters."));
     }
     if !errors.is_empty() {
-        return page(&state, &user, &session, values, errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return page(&desk, values, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     let to_store: Vec<(String, String)> = values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-    let entry = NewLogEntry::new(Some(user.id), &user.display_name, "settings")
+    let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, "settings")
         .detail(to_store.iter().map(|(k, v)| format!("{k}={}", v.replace('\n', ", "))).collect::<Vec<_>>().join("; "));
-    db::run(&state.pool, move |conn| {
+    db::run(&desk.state.pool, move |conn| {
         diesel::Connection::transaction::<_, diesel::result::Error, _>(conn, |conn| {
             for (name, value) in &to_store {
                 db::settings::save(conn, name, value)?;
@@ -113,13 +102,11 @@ pub async fn save(
         Ok(())
     })
     .await?;
-    Ok(redirect_with_flash(&session, "/admin/settings", "Settings saved. They apply at once."))
+    Ok(desk.redirect("/admin/settings", "Settings saved. They apply at once."))
 }
 
 fn page(
-    state: &AppState,
-    user: &CurrentUser,
-    session: &TypedSession,
+    desk: &Desk,
     values: HashMap<&str, String>,
     errors: HashMap<&str, String>,
     status: StatusCode,
@@ -130,8 +117,8 @@ fn page(
     context.insert("values", &values);
     context.insert("errors", &errors);
     context.insert("policies", &policies);
-    context.insert("default_disclaimer", &state.settings.site.disclaimer);
-    let mut response = super::render(state, user, session, "admin/settings.html", "Settings", context)?;
+    context.insert("default_disclaimer", &desk.state.settings.site.disclaimer);
+    let mut response = desk.render("admin/settings.html", "Settings", context)?;
     *response.status_mut() = status;
     Ok(response)
 }
