@@ -101,7 +101,7 @@ struct Tab {
 /// `GET /admin/comments?status=pending|approved|spam|trash&q=&page=`.
 pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let status: CommentStatus = query.status.as_deref().unwrap_or("pending").parse().map_err(|_| AppError::NotFound)?;
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, super::MAX_PAGE);
     let search = query.q.clone().unwrap_or_default().trim().chars().take(200).collect::<String>();
     let offset = (page as i64 - 1) * PER_PAGE;
     let (comments, total, counts, parents) = {

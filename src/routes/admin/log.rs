@@ -27,7 +27,7 @@ struct Entry {
 
 /// `GET /admin/log`: every moderation action and sign-in, newest first.
 pub async fn list(desk: Desk, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, super::MAX_PAGE);
     let offset = (page as i64 - 1) * PER_PAGE;
     let (entries, total) =
         db::run(&desk.state.pool, move |conn| Ok((db::log::page(conn, offset, PER_PAGE)?, db::log::count(conn)?)))

@@ -24,6 +24,10 @@ use crate::comments::moderation::Actor;
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
 
+/// Page numbers in desk lists stop here, far beyond any real list, so that
+/// offsets cannot overflow.
+pub const MAX_PAGE: usize = 100_000;
+
 /// Every route of the desk that needs a signed-in user, as mounted by
 /// `configure`: (method, path).
 pub const GUARDED_ROUTES: &[(&str, &str)] = &[

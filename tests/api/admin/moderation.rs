@@ -275,3 +275,12 @@ async fn the_log_page_lists_actions_newest_first() {
     assert!(trash < approve && approve < sign_in, "newest first:\n{}", page.body);
     page.assert_contains(&[&format!("<td>{DISPLAY}</td>"), &format!("<td>{second}</td>"), "pending → trash"]);
 }
+
+#[tokio::test]
+async fn absurd_page_numbers_show_an_empty_page_instead_of_failing() {
+    let (app, _) = super::signed_in_app().await;
+    for path in ["/admin/comments?status=pending&page=18446744073709551615", "/admin/log?page=9223372036854775808"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+    }
+}
