@@ -10,7 +10,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
 use actix_web::{guard, web, App, HttpServer};
 use anyhow::{anyhow, Context};
 use tracing_actix_web::TracingLogger;
@@ -102,6 +102,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
+            // `/posts/slug/` is `/posts/slug`: old links often end in a slash.
+            .wrap(NormalizePath::trim())
             .wrap(session_middleware(&state))
             .wrap(ErrorHandlers::new().default_handler(render_error_page))
             .wrap(security_headers())

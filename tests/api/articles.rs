@@ -153,3 +153,14 @@ async fn an_article_renders_tables_footnotes_and_heading_anchors() {
     ]);
     page.assert_contains(&[r#"<nav class="toc" aria-label="Contents">"#]);
 }
+
+#[tokio::test]
+async fn an_address_with_a_trailing_slash_finds_the_page() {
+    let app = spawn_app().await;
+    for path in ["/posts/cluster-headache-treatment/", "/archive/", "/tags/magnesium/"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+    }
+    let article = app.get("/posts/cluster-headache-treatment/").await;
+    article.assert_contains(&[r#"<link rel="canonical" href="http://blog.test/posts/cluster-headache-treatment">"#]);
+}
