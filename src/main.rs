@@ -40,8 +40,8 @@ enum UserCommand {
         /// The name shown on the author's answers.
         #[arg(long)]
         display_name: String,
-        #[arg(long, value_enum, default_value_t = Role::Author)]
-        role: Role,
+        #[arg(long, value_enum, default_value_t = RoleArg::Author)]
+        role: RoleArg,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -60,7 +60,7 @@ enum UserCommand {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Role {
+enum RoleArg {
     Author,
     Moderator,
 }
@@ -89,83 +89,59 @@ mod users {
     use std::process::ExitCode;
 
     use anyhow::{bail, Context};
-    use healthblog::auth::password;
+    use healthblog::auth::accounts::{self, Role};
     use healthblog::config::Settings;
-    use healthblog::db::{self, users};
+    use healthblog::db::users;
     use healthblog::startup;
 
-    use super::{Role, UserCommand};
+    use super::{RoleArg, UserCommand};
 
     pub fn run(settings: Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
         let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
         let mut conn = pool.get().context("connecting to the database")?;
         match command {
             UserCommand::Add { name, display_name, role, password_stdin } => {
-                let name = name.trim().to_owned();
-                if name.is_empty() || name.chars().any(char::is_whitespace) || name.chars().count() > 64 {
-                    bail!("the name must be 1 to 64 characters without spaces");
-                }
-                if display_name.trim().is_empty() {
-                    bail!("--display-name must not be empty");
-                }
-                if let Some(user) = users::find_by_username(&mut conn, &name)? {
-                    let state = if user.is_active() { "exists already" } else { "was removed" };
-                    bail!("the user {name} {state} (give it a new password with `healthblog user passwd {name}`)");
-                }
-                let secret = read_password(password_stdin, &name, &display_name)?;
+                let (name, display_name) = (name.trim(), display_name.trim());
+                accounts::check_new(&mut conn, name, display_name)?;
                 let role = match role {
-                    Role::Author => "author",
-                    Role::Moderator => "moderator",
+                    RoleArg::Author => Role::Author,
+                    RoleArg::Moderator => Role::Moderator,
                 };
-                users::insert(&mut conn, &name, display_name.trim(), role, &password::hash(&secret)?)?;
-                println!("created {role} {name} ({})", display_name.trim());
+                accounts::create(&mut conn, name, display_name, role, &read_password(password_stdin)?)?;
+                println!("created {} {name} ({display_name})", role.as_str());
             }
             UserCommand::Passwd { name, password_stdin } => {
-                let Some(user) = users::find_by_username(&mut conn, &name)? else { bail!("there is no user {name}") };
-                let secret = read_password(password_stdin, &user.username, &user.display_name)?;
-                users::set_password(&mut conn, &name, &password::hash(&secret)?)?;
-                // Signing in again is required everywhere.
-                diesel::RunQueryDsl::execute(diesel::delete(db::schema::sessions::table), &mut conn)?;
+                let user = accounts::find(&mut conn, &name)?;
+                accounts::change_password(&mut conn, &user, &read_password(password_stdin)?)?;
                 println!("changed the password of {name}; every session was signed out");
             }
             UserCommand::List => {
                 for user in users::list(&mut conn)? {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        user.username,
-                        user.role,
-                        user.display_name,
-                        user.created_at.format("%Y-%m-%d")
-                    );
+                    let created = user.created_at.format("%Y-%m-%d");
+                    println!("{}\t{}\t{}\t{created}", user.username, user.role, user.display_name);
                 }
             }
             UserCommand::Remove { name } => {
-                if users::remove(&mut conn, &name)? == 0 {
-                    bail!("there is no user {name}");
-                }
+                accounts::remove(&mut conn, &name)?;
                 println!("removed {name}");
             }
         }
         Ok(ExitCode::SUCCESS)
     }
 
-    fn read_password(from_stdin: bool, name: &str, display_name: &str) -> anyhow::Result<String> {
-        let secret = if from_stdin || !std::io::stdin().is_terminal() {
+    /// The first line of standard input, or a password typed twice at a prompt.
+    fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+        if from_stdin || !std::io::stdin().is_terminal() {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
-        } else {
-            let first = rpassword::prompt_password("Password: ").context("reading the password")?;
-            let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
-            if first != again {
-                bail!("the two passwords differ");
-            }
-            first
-        };
-        if let Err(problem) = password::check_strength(&secret, name, display_name) {
-            bail!("{problem}");
+            return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
         }
-        Ok(secret)
+        let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+        let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        Ok(first)
     }
 }
 

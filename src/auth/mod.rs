@@ -1,5 +1,6 @@
 //! Who may use the author's desk: passwords, sessions, and the sign-in throttle.
 
+pub mod accounts;
 pub mod password;
 pub mod session;
 pub mod session_store;
