@@ -45,11 +45,14 @@ pub enum TokenProblem {
 impl Visitor {
     /// The visitor of this request, or a new one (whose cookie is then sent).
     pub fn from_request(request: &HttpRequest, keys: &Keys) -> Self {
-        Self::existing(request, keys).unwrap_or_else(|| {
-            let mut id = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut id);
-            Self { id: hex(&id), pending: Vec::new(), changed: true }
-        })
+        Self::existing(request, keys).unwrap_or_else(Self::first_visit)
+    }
+
+    /// A visitor seen for the first time (whose cookie is then sent).
+    pub fn first_visit() -> Self {
+        let mut id = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut id);
+        Self { id: hex(&id), pending: Vec::new(), changed: true }
     }
 
     /// The visitor whose cookie came with this request, if any and genuine.

@@ -48,7 +48,8 @@ pub async fn create(
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
     let CommentSubmission { values, csrf_token, url: honeypot } = submission.into_inner();
     let existing_visitor = Visitor::existing(&request, &state.keys);
-    let mut visitor = existing_visitor.clone().unwrap_or_else(|| Visitor::from_request(&request, &state.keys));
+    // The cookie is decrypted once: a form without one still gets a visitor.
+    let mut visitor = existing_visitor.clone().unwrap_or_else(Visitor::first_visit);
     let discussion = Discussion::load(&state, article.slug.clone(), &visitor).await?;
     let rules = &discussion.rules;
 

@@ -6,8 +6,8 @@ use healthblog::config::Settings;
 use healthblog::startup::Application;
 
 use super::{
-    cookie_pair, create_user, desk_token, fields, location, new_browser, set_cookie, sign_in, sign_in_with,
-    spawn_app_keeping_settings, status_of, AUTHOR, DISPLAY, PASSWORD, SLUG,
+    cookie_pair, create_user, desk_token, fields, location, new_browser, set_cookie, settings_form, sign_in,
+    sign_in_with, spawn_app_keeping_settings, status_of, AUTHOR, DISPLAY, PASSWORD, SLUG,
 };
 use crate::helpers::{csrf_token, read, Page};
 
@@ -70,18 +70,7 @@ async fn a_setting_saved_on_one_instance_applies_on_the_other() {
     assert!(!get(&reader, format!("{b}/posts/{SLUG}"), "").await.body.contains(disclaimer));
 
     let token = desk_token(&a).await;
-    let form = fields(&[
-        ("moderation_policy", "approve_all"),
-        ("max_links", "2"),
-        ("hold_words", ""),
-        ("block_list", ""),
-        ("close_after_days", "0"),
-        ("rate_limit_per_minute", "5"),
-        ("thread_depth", "5"),
-        ("min_seconds_to_submit", "0"),
-        ("disclaimer", disclaimer),
-        ("csrf_token", &token),
-    ]);
+    let form = settings_form(&token, &[("moderation_policy", "approve_all"), ("disclaimer", disclaimer)]);
     assert_eq!(location(&a.post_form("/admin/settings", &form).await), "/admin/settings");
 
     let article = get(&reader, format!("{b}/posts/{SLUG}"), "").await;

@@ -403,3 +403,26 @@ pub fn backdate_attempts(app: &TestApp, minutes: i64) {
     app.with_db(|conn| diesel::update(login_attempts::table).set(login_attempts::created_at.eq(when)).execute(conn))
         .expect("the attempts are updated");
 }
+
+/// The settings form as the desk shows it by default, with `changes`.
+pub fn settings_form(token: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = [
+        ("moderation_policy", "hold_all"),
+        ("max_links", "2"),
+        ("hold_words", ""),
+        ("block_list", ""),
+        ("close_after_days", "0"),
+        ("rate_limit_per_minute", "5"),
+        ("thread_depth", "5"),
+        ("min_seconds_to_submit", "0"),
+        ("disclaimer", ""),
+        ("csrf_token", token),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (name, value) in changes {
+        form.iter_mut().find(|(k, _)| k == name).expect("a field of the form").1 = (*value).to_owned();
+    }
+    form
+}

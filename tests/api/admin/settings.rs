@@ -3,32 +3,9 @@
 
 use super::{
     comment_card, desk_token, flash, get_with, input_value, location, log_entries, nesting_level, reader_comments,
-    signed_in_app, status_of, stored_settings, textarea_text, Stored, SLUG,
+    settings_form, signed_in_app, status_of, stored_settings, textarea_text, Stored, SLUG,
 };
 use crate::helpers::{Page, TestApp};
-
-/// The settings form as the desk shows it by default, with `changes`.
-fn settings_form(token: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut form: Vec<(String, String)> = [
-        ("moderation_policy", "hold_all"),
-        ("max_links", "2"),
-        ("hold_words", ""),
-        ("block_list", ""),
-        ("close_after_days", "0"),
-        ("rate_limit_per_minute", "5"),
-        ("thread_depth", "5"),
-        ("min_seconds_to_submit", "0"),
-        ("disclaimer", ""),
-        ("csrf_token", token),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    for (name, value) in changes {
-        form.iter_mut().find(|(k, _)| k == name).expect("a field of the form").1 = (*value).to_owned();
-    }
-    form
-}
 
 async fn save(app: &TestApp, changes: &[(&str, &str)]) -> Page {
     let token = desk_token(app).await;
