@@ -19,6 +19,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A write the database did not keep (full disk, read-only files, the
+    /// database down): nothing was saved, and the person is told so.
+    #[error("Nothing was saved: the site cannot store anything right now. Please try again in a few minutes.")]
+    NotStored(#[source] anyhow::Error),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -39,6 +43,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotStored(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -48,6 +53,10 @@ impl ResponseError for AppError {
             Self::Unexpected(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 None
+            }
+            Self::NotStored(error) => {
+                tracing::error!(error = format!("{error:#}"), "a write was not stored");
+                Some(self.to_string())
             }
             other => Some(other.to_string()),
         };
@@ -138,7 +147,7 @@ fn describe(status: StatusCode, public: Option<String>) -> (String, String) {
         _ => ("Bad request", "The request could not be understood."),
     };
     let message = match public {
-        Some(message) if !status.is_server_error() => message,
+        Some(message) if !status.is_server_error() || status == StatusCode::SERVICE_UNAVAILABLE => message,
         _ => default.to_owned(),
     };
     (title.to_owned(), message)

@@ -13,5 +13,6 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod static_files;
+pub mod structured_data;
 pub mod telemetry;
 pub mod templates;

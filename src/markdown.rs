@@ -1,16 +1,43 @@
 //! The one boundary between Markdown and HTML. Everything that becomes
-//! `SafeHtml` has been through ammonia here, so templates may print it raw.
+//! `SafeHtml` has been through ammonia here (or was, before it was stored),
+//! so templates may print it raw.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-/// HTML that has been cleaned by one of this module's ammonia policies.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// HTML that has been cleaned by one of this module's ammonia policies. The
+/// only ways to make one are this module's renderers and reading a column
+/// that only ever stores their output (`comments.body_html`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(transparent)]
 pub struct SafeHtml(String);
+
+impl<DB: Backend> ToSql<Text, DB> for SafeHtml
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.as_str().to_sql(out)
+    }
+}
+
+impl<DB: Backend> FromSql<Text, DB> for SafeHtml
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        String::from_sql(bytes).map(Self)
+    }
+}
 
 impl SafeHtml {
     pub fn as_str(&self) -> &str {
@@ -19,11 +46,6 @@ impl SafeHtml {
 
     pub fn into_string(self) -> String {
         self.0
-    }
-
-    /// Rebuilds HTML that was cleaned by `render_comment` before it was stored.
-    pub fn from_stored(html: String) -> Self {
-        Self(html)
     }
 
     /// Escapes `text` and marks every word that matches `is_match` with
@@ -47,6 +69,12 @@ impl SafeHtml {
             out.push_str(&escape_html(&word[start + core.len()..]));
         }
         Self(MARK_CLEANER.clean(&out).to_string())
+    }
+}
+
+impl std::fmt::Display for SafeHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

@@ -18,7 +18,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
 use crate::content::Library;
-use crate::db::{self, DatabaseUrl};
+use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::error::{render_error_page, AppError};
 use crate::keys::Keys;
 use crate::routes::{admin, health, public};
@@ -47,12 +47,15 @@ impl Application {
         let templates = templates::load(&settings.templates_dir)?;
         let keys = Keys::load(&settings)?;
         let pool = connect_and_migrate(&settings).await?;
+        let database_file = DatabaseFile::of(&DatabaseUrl::parse(&settings.database_url)?)?;
         let static_files = StaticFiles::load(&settings.static_dir)?;
 
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
         let address = listener.local_addr()?;
         let workers = settings.workers;
-        let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_files));
+        let mut state = AppState::new(settings, library, templates, pool, keys, static_files);
+        state.database_file = database_file;
+        let state = web::Data::new(state);
         let server = run(listener, state.clone(), workers)?;
         Ok(Self { address, server, state })
     }
@@ -91,7 +94,7 @@ pub fn load_library(content_dir: &Path) -> anyhow::Result<Library> {
 pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
     let url = DatabaseUrl::parse(&settings.database_url)?;
     let pool = db::connect(&url, settings.pool_size.max(1))?;
-    db::run(&pool, db::run_migrations).await?;
+    db::run(&pool, db::run_migrations).await.context("bringing the database schema up to date")?;
     tracing::info!(backend = url.backend_name(), "database ready");
     Ok(pool)
 }

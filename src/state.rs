@@ -11,10 +11,11 @@ use tera::{Context, Tera};
 
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
-use crate::db::DbPool;
+use crate::db::{DatabaseFile, DbPool};
 use crate::error::AppError;
 use crate::keys::Keys;
 use crate::static_files::StaticFiles;
+use crate::structured_data::JsonLd;
 
 pub struct AppState {
     pub settings: Settings,
@@ -23,6 +24,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub keys: Keys,
     pub static_files: StaticFiles,
+    /// The SQLite file in use, watched for deletion or replacement.
+    pub database_file: Option<DatabaseFile>,
     site: SiteView,
 }
 
@@ -45,8 +48,8 @@ pub struct PageMeta {
     pub path: String,
     /// `website` or `article`, for OpenGraph.
     pub og_type: &'static str,
-    /// Structured data, already serialised for a `<script type="application/ld+json">`.
-    pub json_ld: Option<String>,
+    /// Structured data for a `<script type="application/ld+json">`.
+    pub json_ld: Option<JsonLd>,
     /// Keeps search engines off pages such as search results.
     pub noindex: bool,
 }
@@ -75,8 +78,7 @@ impl PageMeta {
     }
 
     pub fn with_json_ld(mut self, value: &serde_json::Value) -> Self {
-        // `<` is escaped so that no string can close the script element.
-        self.json_ld = Some(value.to_string().replace('<', "\\u003c"));
+        self.json_ld = Some(JsonLd::new(value));
         self
     }
 }
@@ -95,7 +97,16 @@ impl AppState {
             base_url: settings.base_url().to_owned(),
             static_version: static_files.version().to_owned(),
         };
-        Self { settings, library: RwLock::new(Arc::new(library)), templates, pool, keys, static_files, site }
+        Self {
+            settings,
+            library: RwLock::new(Arc::new(library)),
+            templates,
+            pool,
+            keys,
+            static_files,
+            database_file: None,
+            site,
+        }
     }
 
     /// The current article library.
@@ -124,6 +135,12 @@ impl AppState {
             }
         }
         request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
+    }
+
+    /// An error when the SQLite file was deleted or replaced under the
+    /// server: checked before a write is acknowledged.
+    pub fn check_database_file(&self) -> anyhow::Result<()> {
+        self.database_file.as_ref().map_or(Ok(()), DatabaseFile::check)
     }
 
     pub fn base_url(&self) -> &str {

@@ -39,6 +39,20 @@
     respond.classList.remove("replying");
   }
 
+  // A second press of the button while the first is on its way would send
+  // the same form twice; its one-use token would refuse the second.
+  form.addEventListener("submit", function () {
+    var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
+    window.setTimeout(function () {
+      for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+    }, 0);
+  });
+  // Coming back to the page from the history gives the buttons back.
+  window.addEventListener("pageshow", function () {
+    var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = false; }
+  });
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a.reply-link");
     if (link && replyTo(link)) {

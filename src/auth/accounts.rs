@@ -7,23 +7,9 @@ use diesel::RunQueryDsl;
 use super::password;
 use crate::db::users::{self, User};
 use crate::db::{schema, AnyConnection};
+pub use crate::domain::Role;
 
 const MAX_NAME_CHARS: usize = 64;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Author,
-    Moderator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Author => "author",
-            Self::Moderator => "moderator",
-        }
-    }
-}
 
 /// Checks a new account's names before its password is asked for.
 pub fn check_new(conn: &mut AnyConnection, name: &str, display_name: &str) -> anyhow::Result<()> {
@@ -50,7 +36,7 @@ pub fn create(
 ) -> anyhow::Result<()> {
     check_new(conn, name, display_name)?;
     strong_enough(secret, name, display_name)?;
-    users::insert(conn, name, display_name.trim(), role.as_str(), &password::hash(secret)?)?;
+    users::insert(conn, name, display_name.trim(), role, &password::hash(secret)?)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use rand::RngCore;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
+use crate::domain::{Role, UserId};
 use crate::keys::hex;
 
 pub struct TypedSession(Session);
@@ -48,7 +49,7 @@ impl TypedSession {
 
     /// Starts a session for `user_id` under a new key (the old key, which
     /// someone may have planted, becomes worthless).
-    pub fn sign_in(&self, user_id: i32, now: i64) -> Result<(), actix_session::SessionInsertError> {
+    pub fn sign_in(&self, user_id: UserId, now: i64) -> Result<(), actix_session::SessionInsertError> {
         self.0.renew();
         self.0.insert(USER_ID, user_id)?;
         self.0.insert(SIGNED_IN_AT, now)?;
@@ -63,8 +64,8 @@ impl TypedSession {
 
     /// The signed-in user, if the session is still within its timeouts.
     /// An expired session is ended.
-    pub fn user_id(&self, timeouts: Timeouts, now: i64) -> Option<i32> {
-        let user_id = self.0.get::<i32>(USER_ID).ok().flatten()?;
+    pub fn user_id(&self, timeouts: Timeouts, now: i64) -> Option<UserId> {
+        let user_id = self.0.get::<UserId>(USER_ID).ok().flatten()?;
         let signed_in = self.0.get::<i64>(SIGNED_IN_AT).ok().flatten().unwrap_or(0);
         let last_seen = self.0.get::<i64>(LAST_SEEN).ok().flatten().unwrap_or(0);
         if now - signed_in > timeouts.absolute_secs || now - last_seen > timeouts.idle_secs {
@@ -107,9 +108,9 @@ impl FromRequest for TypedSession {
 /// (see `routes::admin::Desk`).
 #[derive(Clone, Debug, Serialize)]
 pub struct CurrentUser {
-    pub id: i32,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub csrf_token: String,
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::RngCore;
@@ -53,6 +53,7 @@ impl SessionStore for DbSessionStore {
                 .optional()?)
         })
         .await
+        .context("loading a desk session")
         .map_err(LoadError::Other)?;
         state.map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
     }
@@ -70,6 +71,7 @@ impl SessionStore for DbSessionStore {
             Ok(())
         })
         .await
+        .context("storing a new desk session")
         .map_err(SaveError::Other)?;
         Ok(key)
     }
@@ -88,6 +90,7 @@ impl SessionStore for DbSessionStore {
                 .execute(conn)?)
         })
         .await
+        .context("updating a desk session")
         .map_err(UpdateError::Other)?;
         if updated == 0 {
             // The session ended meanwhile (signed out elsewhere, or expired):
@@ -104,6 +107,7 @@ impl SessionStore for DbSessionStore {
             Ok(())
         })
         .await
+        .context("extending a desk session")
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
@@ -113,5 +117,6 @@ impl SessionStore for DbSessionStore {
             Ok(())
         })
         .await
+        .context("ending a desk session")
     }
 }

@@ -1,8 +1,14 @@
-//! Readers' comments: the rules the author sets, the moderation decision,
-//! threads, and the cookie that lets a commenter see their own pending words.
+//! Readers' comments: the one road into the database (`submit`), the rules
+//! the author sets, the moderation decision, threads, and the cookie that
+//! lets a commenter see their own pending words.
 
+pub mod discussion;
 pub mod moderation;
 pub mod policy;
 pub mod rules;
+pub mod submit;
 pub mod thread;
 pub mod visitor;
+
+pub use discussion::{comments_open, Discussion};
+pub use submit::{submit, Refusal, Stored, Submission, SubmitError, Writer};

@@ -4,16 +4,16 @@
 use anyhow::Context;
 use diesel::Connection;
 
-use crate::db::comments::{self, Comment, NewComment};
-use crate::db::log::{self, NewLogEntry};
-use crate::db::{self, AnyConnection};
-use crate::domain::{CommentBody, CommentStatus};
+use crate::db::comments::{self, Comment};
+use crate::db::log::{self, LogAction, NewLogEntry};
+use crate::db::AnyConnection;
+use crate::domain::{CommentBody, CommentId, CommentStatus, UserId};
 use crate::markdown;
 
 /// Who acts.
 #[derive(Clone, Debug)]
 pub struct Actor {
-    pub user_id: i32,
+    pub user_id: UserId,
     pub name: String,
 }
 
@@ -32,16 +32,9 @@ impl Action {
     pub const ALL: [Action; 7] =
         [Self::Approve, Self::Unapprove, Self::Spam, Self::NotSpam, Self::Trash, Self::Restore, Self::Delete];
 
+    /// As the desk's forms send it, and as the log stores it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Unapprove => "unapprove",
-            Self::Spam => "spam",
-            Self::NotSpam => "not-spam",
-            Self::Trash => "trash",
-            Self::Restore => "restore",
-            Self::Delete => "delete",
-        }
+        LogAction::from(self).as_str()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -78,12 +71,26 @@ impl Action {
     }
 }
 
+impl From<Action> for LogAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Approve => Self::Approve,
+            Action::Unapprove => Self::Unapprove,
+            Action::Spam => Self::Spam,
+            Action::NotSpam => Self::NotSpam,
+            Action::Trash => Self::Trash,
+            Action::Restore => Self::Restore,
+            Action::Delete => Self::Delete,
+        }
+    }
+}
+
 /// Applies `action` to comment `id`. Returns whether anything changed (an
 /// action that does not apply to the comment's status changes nothing).
-pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: i32) -> anyhow::Result<bool> {
+pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: CommentId) -> anyhow::Result<bool> {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         let Some(comment) = comments::find(conn, id)? else { return Ok(false) };
-        let from = comment.status();
+        let from = comment.status;
         let Some(to) = action.target(from) else { return Ok(false) };
         match to {
             Some(status) => {
@@ -93,7 +100,7 @@ pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: i32) -
                 comments::delete(conn, &comment)?;
             }
         }
-        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, action.as_str())
+        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, action.into())
             .comment(id, Some(from.as_str()), to.map(|s| s.as_str()).or(Some("deleted")))
             .detail(format!("{} on {}", comment.author_name, comment.post_slug));
         log::write(conn, &entry)?;
@@ -102,73 +109,12 @@ pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: i32) -
     .with_context(|| format!("applying {} to comment {id}", action.as_str()))
 }
 
-/// The author answers `parent`: the reply is approved at once and carries the
-/// author badge; a pending parent is approved with it.
-pub fn author_reply(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    parent: &Comment,
-    body: &CommentBody,
-) -> anyhow::Result<i32> {
-    author_comment(conn, actor, &parent.post_slug, Some(parent), body)
-}
-
-/// The author comments on article `slug`, answering `parent` when given.
-pub fn author_comment(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    slug: &str,
-    parent: Option<&Comment>,
-    body: &CommentBody,
-) -> anyhow::Result<i32> {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        if let Some(parent) = parent.filter(|p| p.status() != CommentStatus::Approved) {
-            comments::set_status(conn, parent.id, CommentStatus::Approved)?;
-            let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, Action::Approve.as_str())
-                .comment(parent.id, Some(parent.status().as_str()), Some(CommentStatus::Approved.as_str()))
-                .detail("approved by replying");
-            log::write(conn, &entry)?;
-        }
-        let now = db::now();
-        let id = comments::insert(
-            conn,
-            &NewComment {
-                post_slug: slug.to_owned(),
-                parent_id: parent.map(|p| p.id),
-                depth: parent.map_or(0, |p| p.depth + 1),
-                author_name: actor.name.clone(),
-                author_email: String::new(),
-                author_url: None,
-                user_id: Some(actor.user_id),
-                body_markdown: body.as_str().to_owned(),
-                body_html: markdown::render_comment(body.as_str()).into_string(),
-                status: CommentStatus::Approved.as_str().to_owned(),
-                notify: false,
-                ip_hash: String::new(),
-                user_agent: String::new(),
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        let detail = match parent {
-            Some(parent) => format!("answered {} (comment {}) on {slug}", parent.author_name, parent.id),
-            None => format!("commented on {slug}"),
-        };
-        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, "reply")
-            .comment(id, None, Some(CommentStatus::Approved.as_str()))
-            .detail(detail);
-        log::write(conn, &entry)?;
-        Ok(id)
-    })
-    .with_context(|| format!("adding the author's comment on {slug}"))
-}
-
 /// Replaces a comment's text, rendering and cleaning it again.
 pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &CommentBody) -> anyhow::Result<()> {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         let html = markdown::render_comment(body.as_str());
-        comments::update_body(conn, comment.id, body.as_str(), html.as_str())?;
-        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, "edit")
+        comments::update_body(conn, comment.id, body.as_str(), &html)?;
+        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Edit)
             .comment(comment.id, Some(comment.status.as_str()), Some(comment.status.as_str()))
             .detail(format!("edited {}'s comment", comment.author_name));
         log::write(conn, &entry)?;
@@ -178,13 +124,13 @@ pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &C
 }
 
 /// Takes a question off the author's to-do list without answering it.
-pub fn no_answer_needed(conn: &mut AnyConnection, actor: &Actor, id: i32) -> anyhow::Result<bool> {
+pub fn no_answer_needed(conn: &mut AnyConnection, actor: &Actor, id: CommentId) -> anyhow::Result<bool> {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         let changed = comments::set_no_answer_needed(conn, id)? > 0;
         if changed {
             log::write(
                 conn,
-                &NewLogEntry::new(Some(actor.user_id), &actor.name, "no-answer-needed").comment(id, None, None),
+                &NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::NoAnswerNeeded).comment(id, None, None),
             )?;
         }
         Ok(changed)

@@ -2,7 +2,6 @@
 //! `settings` table. Missing or unreadable values fall back to the defaults.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -40,19 +39,7 @@ impl ModerationPolicy {
     }
 }
 
-impl fmt::Display for ModerationPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ModerationPolicy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| format!("unknown moderation policy `{s}`"))
-    }
-}
+crate::domain::text_enum!(ModerationPolicy, "moderation policy");
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Rules {

@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use crate::content::When;
 use crate::db::comments::Comment;
-use crate::domain::CommentStatus;
+use crate::domain::{CommentId, CommentStatus, Role, UserId};
 use crate::markdown::SafeHtml;
 
 /// A comment as readers see it: no email, no IP.
 #[derive(Debug, Serialize)]
 pub struct ShownComment {
-    pub id: i32,
+    pub id: CommentId,
     pub author_name: String,
     pub author_url: Option<String>,
     pub by_author: bool,
@@ -38,12 +38,9 @@ pub struct ShownComment {
 }
 
 impl ShownComment {
-    fn new(comment: &Comment, staff_roles: &HashMap<i32, String>, level: usize) -> Self {
+    fn new(comment: &Comment, staff_roles: &HashMap<UserId, Role>, level: usize) -> Self {
         let posted = When::new(comment.created_at);
-        let badge = comment.user_id.map(|user| match staff_roles.get(&user).map(String::as_str) {
-            Some("moderator") => "Moderator",
-            _ => "Author",
-        });
+        let badge = comment.user_id.map(|user| staff_roles.get(&user).copied().unwrap_or(Role::Author).badge());
         Self {
             id: comment.id,
             author_name: comment.author_name.clone(),
@@ -51,9 +48,9 @@ impl ShownComment {
             by_author: comment.is_by_author(),
             badge,
             // A writer's filtered comment looks pending to them: spammers learn nothing.
-            awaiting_moderation: comment.status() != CommentStatus::Approved,
+            awaiting_moderation: comment.status != CommentStatus::Approved,
             edited: comment.edited_at.is_some(),
-            body: SafeHtml::from_stored(comment.body_html.clone()),
+            body: comment.body_html.clone(),
             time: posted.time_of_day(),
             posted,
             in_reply_to: None,
@@ -67,9 +64,9 @@ impl ShownComment {
 /// Nests `comments` (oldest first) under their parents, at most `max_depth`
 /// levels deep; replies below that level follow at the last level, marked
 /// "in reply to". A reply whose parent is not shown starts a thread of its own.
-pub fn build(comments: &[Comment], staff_roles: &HashMap<i32, String>, max_depth: usize) -> Vec<ShownComment> {
+pub fn build(comments: &[Comment], staff_roles: &HashMap<UserId, Role>, max_depth: usize) -> Vec<ShownComment> {
     let max_depth = max_depth.max(1);
-    let position: HashMap<i32, usize> = comments.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let position: HashMap<CommentId, usize> = comments.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); comments.len()];
     let mut roots = Vec::new();
     for (i, comment) in comments.iter().enumerate() {
@@ -86,8 +83,8 @@ pub fn build(comments: &[Comment], staff_roles: &HashMap<i32, String>, max_depth
 
 struct Tree<'a> {
     comments: &'a [Comment],
-    staff_roles: &'a HashMap<i32, String>,
-    position: &'a HashMap<i32, usize>,
+    staff_roles: &'a HashMap<UserId, Role>,
+    position: &'a HashMap<CommentId, usize>,
     children: &'a [Vec<usize>],
     max_depth: usize,
 }
@@ -135,17 +132,16 @@ mod tests {
     fn comment(id: i32, parent: Option<i32>) -> Comment {
         let at = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().and_hms_opt(12, 0, id as u32).unwrap();
         Comment {
-            id,
+            id: CommentId(id),
             post_slug: "post".into(),
-            parent_id: parent,
-            depth: 0,
+            parent_id: parent.map(CommentId),
             author_name: format!("Reader {id}"),
             author_email: format!("r{id}@example.org"),
             author_url: None,
             user_id: None,
             body_markdown: String::new(),
-            body_html: format!("<p>comment {id}</p>"),
-            status: "approved".into(),
+            body_html: crate::markdown::render_comment(&format!("comment {id}")),
+            status: CommentStatus::Approved,
             notify: false,
             no_answer_needed: false,
             ip_hash: String::new(),
@@ -158,7 +154,7 @@ mod tests {
 
     /// (id, level, opens replies, lists closed after it), in reading order.
     fn shape(thread: &[ShownComment]) -> Vec<(i32, usize, bool, usize)> {
-        thread.iter().map(|c| (c.id, c.level, c.opens_replies, c.closes)).collect()
+        thread.iter().map(|c| (c.id.0, c.level, c.opens_replies, c.closes)).collect()
     }
 
     #[test]

@@ -8,19 +8,19 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::submit::FORM_LIFETIME_SECS;
+use crate::domain::CommentId;
 use crate::keys::{hex, Keys};
 
 pub const COOKIE_NAME: &str = "hb_visitor";
 /// Pending comments remembered per browser; older ones drop off.
 const MAX_REMEMBERED: usize = 20;
-/// A comment form older than this is refused (and shown again with a fresh token).
-const FORM_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Visitor {
     id: String,
     #[serde(default)]
-    pending: Vec<i32>,
+    pending: Vec<CommentId>,
     /// Whether the cookie must be (re)sent with the response.
     #[serde(skip)]
     changed: bool,
@@ -65,11 +65,11 @@ impl Visitor {
     }
 
     /// Comments of this browser that await moderation.
-    pub fn pending(&self) -> &[i32] {
+    pub fn pending(&self) -> &[CommentId] {
         &self.pending
     }
 
-    pub fn remember_pending(&mut self, comment_id: i32) {
+    pub fn remember_pending(&mut self, comment_id: CommentId) {
         self.pending.push(comment_id);
         if self.pending.len() > MAX_REMEMBERED {
             self.pending.remove(0);
@@ -96,9 +96,13 @@ impl Visitor {
     }
 
     /// A CSRF token for a form (`purpose` names which) shown now; it also
-    /// records when the form was shown.
+    /// records when the form was shown. Each token is different (a random
+    /// nonce), so that spending one never spends another.
     pub fn form_token(&self, keys: &Keys, purpose: FormPurpose, now: i64) -> String {
-        format!("{now}.{}", hex(&self.mac(keys, purpose, now)))
+        let mut nonce = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let nonce = hex(&nonce);
+        format!("{now}.{nonce}.{}", hex(&self.mac(keys, purpose, now, &nonce)))
     }
 
     /// Checks a token from a submitted form and returns when the form was shown.
@@ -109,9 +113,12 @@ impl Visitor {
         token: &str,
         now: i64,
     ) -> Result<i64, TokenProblem> {
-        let (issued, mac) = token.split_once('.').ok_or(TokenProblem::Invalid)?;
+        let mut parts = token.splitn(3, '.');
+        let (Some(issued), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(TokenProblem::Invalid);
+        };
         let issued: i64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
-        let expected = hex(&self.mac(keys, purpose, issued));
+        let expected = hex(&self.mac(keys, purpose, issued, nonce));
         if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
             return Err(TokenProblem::Invalid);
         }
@@ -121,8 +128,8 @@ impl Visitor {
         Ok(issued)
     }
 
-    fn mac(&self, keys: &Keys, purpose: FormPurpose, issued: i64) -> [u8; 32] {
-        keys.csrf_mac(format!("{purpose:?}|{}|{issued}", self.id).as_bytes())
+    fn mac(&self, keys: &Keys, purpose: FormPurpose, issued: i64, nonce: &str) -> [u8; 32] {
+        keys.csrf_mac(format!("{purpose:?}|{}|{issued}|{nonce}", self.id).as_bytes())
     }
 }
 
@@ -145,6 +152,11 @@ mod tests {
         assert_eq!(ann.verify_form_token(&keys, FormPurpose::Comment, &token, 1_005), Ok(1_000));
         assert_eq!(bob.verify_form_token(&keys, FormPurpose::Comment, &token, 1_005), Err(TokenProblem::Invalid));
         assert_eq!(ann.verify_form_token(&keys, FormPurpose::Comment, "1000.00", 1_005), Err(TokenProblem::Invalid));
+        assert_ne!(token, ann.form_token(&keys, FormPurpose::Comment, 1_000), "every form gets its own token");
+        let (issued, rest) = token.split_once('.').unwrap();
+        assert_eq!(issued, "1000");
+        let forged = format!("999.{rest}");
+        assert_eq!(ann.verify_form_token(&keys, FormPurpose::Comment, &forged, 1_005), Err(TokenProblem::Invalid));
         assert_eq!(ann.verify_form_token(&keys, FormPurpose::SignIn, &token, 1_005), Err(TokenProblem::Invalid));
         assert_eq!(
             ann.verify_form_token(&keys, FormPurpose::Comment, &token, 1_000 + FORM_LIFETIME_SECS + 1),
@@ -156,11 +168,11 @@ mod tests {
     fn the_cookie_round_trips_and_cannot_be_forged() {
         let keys = keys();
         let mut visitor = Visitor::from_request(&TestRequest::default().to_http_request(), &keys);
-        visitor.remember_pending(42);
+        visitor.remember_pending(CommentId(42));
         let cookie = visitor.cookie(&keys, false).unwrap();
         let request = TestRequest::default().cookie(cookie.clone()).to_http_request();
         let back = Visitor::existing(&request, &keys).unwrap();
-        assert_eq!(back.pending(), [42]);
+        assert_eq!(back.pending(), [CommentId(42)]);
 
         let forged = Cookie::new(COOKIE_NAME, r#"{"id":"x","pending":[1,2,3]}"#);
         let request = TestRequest::default().cookie(forged).to_http_request();

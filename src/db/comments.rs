@@ -8,23 +8,23 @@ use diesel::prelude::*;
 
 use super::schema::{comments, users};
 use super::{lower, AnyConnection};
-use crate::domain::CommentStatus;
+use crate::domain::{CommentId, CommentStatus, Role, UserId};
+use crate::markdown::SafeHtml;
 
 /// A stored comment.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = comments)]
 pub struct Comment {
-    pub id: i32,
+    pub id: CommentId,
     pub post_slug: String,
-    pub parent_id: Option<i32>,
-    pub depth: i32,
+    pub parent_id: Option<CommentId>,
     pub author_name: String,
     pub author_email: String,
     pub author_url: Option<String>,
-    pub user_id: Option<i32>,
+    pub user_id: Option<UserId>,
     pub body_markdown: String,
-    pub body_html: String,
-    pub status: String,
+    pub body_html: SafeHtml,
+    pub status: CommentStatus,
     pub notify: bool,
     pub no_answer_needed: bool,
     pub ip_hash: String,
@@ -35,30 +35,26 @@ pub struct Comment {
 }
 
 impl Comment {
-    pub fn status(&self) -> CommentStatus {
-        self.status.parse().unwrap_or(CommentStatus::Pending)
-    }
-
     /// Written by a signed-in author or moderator.
     pub fn is_by_author(&self) -> bool {
         self.user_id.is_some()
     }
 }
 
-/// A comment about to be stored; its HTML was cleaned by `render_comment`.
+/// A comment about to be stored. Made only by `comments::submit`, which
+/// checks it against the rules first.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = comments)]
 pub struct NewComment {
     pub post_slug: String,
-    pub parent_id: Option<i32>,
-    pub depth: i32,
+    pub parent_id: Option<CommentId>,
     pub author_name: String,
     pub author_email: String,
     pub author_url: Option<String>,
-    pub user_id: Option<i32>,
+    pub user_id: Option<UserId>,
     pub body_markdown: String,
-    pub body_html: String,
-    pub status: String,
+    pub body_html: SafeHtml,
+    pub status: CommentStatus,
     pub notify: bool,
     pub ip_hash: String,
     pub user_agent: String,
@@ -66,11 +62,15 @@ pub struct NewComment {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut AnyConnection, comment: &NewComment) -> QueryResult<i32> {
+/// Stores `comment` and returns its id. Call it inside a transaction: on
+/// SQLite the id of an `INSERT … RETURNING` arrives before an autocommit
+/// could fail, and that failure would go unnoticed; a failed COMMIT is an
+/// error.
+pub(crate) fn insert(conn: &mut AnyConnection, comment: &NewComment) -> QueryResult<CommentId> {
     diesel::insert_into(comments::table).values(comment).returning(comments::id).get_result(conn)
 }
 
-pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<Comment>> {
+pub fn find(conn: &mut AnyConnection, id: CommentId) -> QueryResult<Option<Comment>> {
     comments::table.find(id).select(Comment::as_select()).first(conn).optional()
 }
 
@@ -82,14 +82,14 @@ pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<Comment>> {
 pub fn for_article(
     conn: &mut AnyConnection,
     slug: &str,
-    own_pending: &[i32],
-) -> QueryResult<Vec<(Comment, Option<String>)>> {
+    own_pending: &[CommentId],
+) -> QueryResult<Vec<(Comment, Option<Role>)>> {
     comments::table
         .left_join(users::table)
         .filter(comments::post_slug.eq(slug))
         .filter(
-            comments::status.eq(CommentStatus::Approved.as_str()).or(comments::status
-                .eq_any([CommentStatus::Pending.as_str(), CommentStatus::Spam.as_str()])
+            comments::status.eq(CommentStatus::Approved).or(comments::status
+                .eq_any([CommentStatus::Pending, CommentStatus::Spam])
                 .and(comments::id.eq_any(own_pending))),
         )
         .order((comments::created_at.asc(), comments::id.asc()))
@@ -101,7 +101,7 @@ pub fn for_article(
 pub fn latest_approved(conn: &mut AnyConnection, slug: &str, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::post_slug.eq(slug))
-        .filter(comments::status.eq(CommentStatus::Approved.as_str()))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .order((comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
         .select(Comment::as_select())
@@ -115,7 +115,7 @@ pub fn approved_counts(conn: &mut AnyConnection, slugs: &[String]) -> QueryResul
         return Ok(HashMap::new());
     }
     let rows: Vec<(String, i64)> = comments::table
-        .filter(comments::status.eq(CommentStatus::Approved.as_str()))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .filter(comments::post_slug.eq_any(slugs))
         .group_by(comments::post_slug)
         .select((comments::post_slug, count_star()))
@@ -132,10 +132,18 @@ pub fn count_from_ip_since(conn: &mut AnyConnection, ip_hash: &str, since: Naive
         .first(conn)
 }
 
-/// Whether this email already said exactly this under this article.
-pub fn is_duplicate(conn: &mut AnyConnection, slug: &str, email: &str, body_markdown: &str) -> QueryResult<bool> {
+/// Whether this email already said exactly this under this article, in a
+/// comment other than `except`.
+pub fn is_duplicate(
+    conn: &mut AnyConnection,
+    except: CommentId,
+    slug: &str,
+    email: &str,
+    body_markdown: &str,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         comments::table
+            .filter(comments::id.ne(except))
             .filter(comments::post_slug.eq(slug))
             .filter(comments::author_email.eq(email))
             .filter(comments::body_markdown.eq(body_markdown)),
@@ -148,7 +156,7 @@ pub fn has_approved_from(conn: &mut AnyConnection, email: &str) -> QueryResult<b
     diesel::select(diesel::dsl::exists(
         comments::table
             .filter(comments::author_email.eq(email))
-            .filter(comments::status.eq(CommentStatus::Approved.as_str()))
+            .filter(comments::status.eq(CommentStatus::Approved))
             .filter(comments::user_id.is_null()),
     ))
     .get_result(conn)
@@ -165,7 +173,7 @@ pub fn moderation_page(
 ) -> QueryResult<(Vec<Comment>, i64)> {
     let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
     let query = || {
-        let base = comments::table.filter(comments::status.eq(status.as_str())).into_boxed();
+        let base = comments::table.filter(comments::status.eq(status)).into_boxed();
         if search.trim().is_empty() {
             base
         } else {
@@ -193,15 +201,15 @@ fn escape_like(text: &str) -> String {
 }
 
 /// How many comments have each status.
-pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> =
+pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<HashMap<CommentStatus, i64>> {
+    let rows: Vec<(CommentStatus, i64)> =
         comments::table.group_by(comments::status).select((comments::status, count_star())).load(conn)?;
     Ok(rows.into_iter().collect())
 }
 
 /// The comments that `children` answer, in one query.
 pub fn parents_of(conn: &mut AnyConnection, children: &[Comment]) -> QueryResult<Vec<Comment>> {
-    let ids: Vec<i32> = children.iter().filter_map(|c| c.parent_id).collect();
+    let ids: Vec<CommentId> = children.iter().filter_map(|c| c.parent_id).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -211,7 +219,7 @@ pub fn parents_of(conn: &mut AnyConnection, children: &[Comment]) -> QueryResult
 /// The newest comments of any status but trash and spam.
 pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table
-        .filter(comments::status.eq_any([CommentStatus::Pending.as_str(), CommentStatus::Approved.as_str()]))
+        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
         .order((comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
         .select(Comment::as_select())
@@ -225,12 +233,12 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
     comments::table
         .filter(comments::user_id.is_null())
         .filter(comments::no_answer_needed.eq(false))
-        .filter(comments::status.eq_any([CommentStatus::Pending.as_str(), CommentStatus::Approved.as_str()]))
+        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             answered
                 .filter(answered.field(comments::parent_id).eq(comments::id.nullable()))
                 .filter(answered.field(comments::user_id).is_not_null())
-                .filter(answered.field(comments::status).eq(CommentStatus::Approved.as_str())),
+                .filter(answered.field(comments::status).eq(CommentStatus::Approved)),
         )))
         .order((comments::created_at.asc(), comments::id.asc()))
         .limit(limit)
@@ -238,17 +246,17 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
         .load(conn)
 }
 
-pub fn set_status(conn: &mut AnyConnection, id: i32, status: CommentStatus) -> QueryResult<usize> {
+pub fn set_status(conn: &mut AnyConnection, id: CommentId, status: CommentStatus) -> QueryResult<usize> {
     diesel::update(comments::table.find(id))
-        .set((comments::status.eq(status.as_str()), comments::updated_at.eq(super::now())))
+        .set((comments::status.eq(status), comments::updated_at.eq(super::now())))
         .execute(conn)
 }
 
-pub fn set_no_answer_needed(conn: &mut AnyConnection, id: i32) -> QueryResult<usize> {
+pub fn set_no_answer_needed(conn: &mut AnyConnection, id: CommentId) -> QueryResult<usize> {
     diesel::update(comments::table.find(id)).set(comments::no_answer_needed.eq(true)).execute(conn)
 }
 
-pub fn update_body(conn: &mut AnyConnection, id: i32, markdown: &str, html: &str) -> QueryResult<usize> {
+pub fn update_body(conn: &mut AnyConnection, id: CommentId, markdown: &str, html: &SafeHtml) -> QueryResult<usize> {
     let now = super::now();
     diesel::update(comments::table.find(id))
         .set((

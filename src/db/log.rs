@@ -2,19 +2,93 @@
 //! deletes from it.
 
 use chrono::NaiveDateTime;
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use super::schema::moderation_log;
 use super::{now, AnyConnection};
+use crate::domain::{CommentId, UserId};
+
+/// What a log entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum LogAction {
+    Approve,
+    Unapprove,
+    Spam,
+    NotSpam,
+    Trash,
+    Restore,
+    Delete,
+    Reply,
+    Edit,
+    NoAnswerNeeded,
+    Settings,
+    SignIn,
+    SignInFailed,
+    SignInThrottled,
+    SignOut,
+}
+
+impl LogAction {
+    pub const ALL: [LogAction; 15] = [
+        Self::Approve,
+        Self::Unapprove,
+        Self::Spam,
+        Self::NotSpam,
+        Self::Trash,
+        Self::Restore,
+        Self::Delete,
+        Self::Reply,
+        Self::Edit,
+        Self::NoAnswerNeeded,
+        Self::Settings,
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::SignInThrottled,
+        Self::SignOut,
+    ];
+
+    /// The stored name, also what the log page shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Unapprove => "unapprove",
+            Self::Spam => "spam",
+            Self::NotSpam => "not-spam",
+            Self::Trash => "trash",
+            Self::Restore => "restore",
+            Self::Delete => "delete",
+            Self::Reply => "reply",
+            Self::Edit => "edit",
+            Self::NoAnswerNeeded => "no-answer-needed",
+            Self::Settings => "settings",
+            Self::SignIn => "sign-in",
+            Self::SignInFailed => "sign-in-failed",
+            Self::SignInThrottled => "sign-in-throttled",
+            Self::SignOut => "sign-out",
+        }
+    }
+}
+
+crate::domain::text_enum!(LogAction, "log action");
+
+impl PartialEq<&str> for LogAction {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = moderation_log)]
 pub struct LogEntry {
     pub id: i32,
-    pub user_id: Option<i32>,
+    pub user_id: Option<UserId>,
     pub actor: String,
-    pub action: String,
-    pub comment_id: Option<i32>,
+    pub action: LogAction,
+    pub comment_id: Option<CommentId>,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub detail: String,
@@ -22,13 +96,13 @@ pub struct LogEntry {
 }
 
 /// One entry to write.
-#[derive(Debug, Default, Insertable)]
+#[derive(Debug, Insertable)]
 #[diesel(table_name = moderation_log)]
 pub struct NewLogEntry {
-    pub user_id: Option<i32>,
+    pub user_id: Option<UserId>,
     pub actor: String,
-    pub action: String,
-    pub comment_id: Option<i32>,
+    pub action: LogAction,
+    pub comment_id: Option<CommentId>,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub detail: String,
@@ -36,11 +110,20 @@ pub struct NewLogEntry {
 }
 
 impl NewLogEntry {
-    pub fn new(user_id: Option<i32>, actor: &str, action: &str) -> Self {
-        Self { user_id, actor: actor.to_owned(), action: action.to_owned(), created_at: now(), ..Self::default() }
+    pub fn new(user_id: Option<UserId>, actor: &str, action: LogAction) -> Self {
+        Self {
+            user_id,
+            actor: actor.to_owned(),
+            action,
+            comment_id: None,
+            from_status: None,
+            to_status: None,
+            detail: String::new(),
+            created_at: now(),
+        }
     }
 
-    pub fn comment(mut self, id: i32, from: Option<&str>, to: Option<&str>) -> Self {
+    pub fn comment(mut self, id: CommentId, from: Option<&str>, to: Option<&str>) -> Self {
         self.comment_id = Some(id);
         self.from_status = from.map(str::to_owned);
         self.to_status = to.map(str::to_owned);

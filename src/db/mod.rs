@@ -6,7 +6,7 @@ pub mod schema;
 pub mod settings;
 pub mod users;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
 use diesel::connection::SimpleConnection;
@@ -110,6 +110,7 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
         }
+        check_writable(path)?;
     }
     Pool::builder()
         .max_size(max_size)
@@ -138,6 +139,134 @@ pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// SQLite writes its database, its write-ahead log (`-wal`) and its shared
+/// memory index (`-shm`) beside each other; if any cannot be written the
+/// server would accept comments it cannot keep, or die of SIGBUS on the
+/// memory-mapped index. Found here, it is one clear error at start.
+fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => dir.to_owned(),
+        None => PathBuf::from("."),
+    };
+    let hint = |what: &Path| {
+        format!(
+            "{} is not writable; the database needs its folder {} and the files in it to be writable by the user \
+             that runs healthblog",
+            what.display(),
+            dir.display()
+        )
+    };
+    let probe = dir.join(format!(".healthblog-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&probe).with_context(|| hint(&dir))?;
+    let _ = std::fs::remove_file(&probe);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            may_write(&file).with_context(|| hint(&file))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether this process may write `file`, asked without opening it: closing
+/// any descriptor of a database file drops every POSIX lock SQLite holds on
+/// it in this process.
+#[cfg(unix)]
+fn may_write(file: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(file.as_os_str().as_bytes())?;
+    // SAFETY: `path` is a valid NUL-terminated string that outlives the call.
+    if unsafe { libc::access(path.as_ptr(), libc::W_OK) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn may_write(file: &Path) -> std::io::Result<()> {
+    if std::fs::metadata(file)?.permissions().readonly() {
+        return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+    }
+    Ok(())
+}
+
+/// The SQLite database file a server opened, to notice when it is deleted
+/// or replaced while the server runs: writes would then go to a file that
+/// nobody will ever open again.
+#[derive(Clone, Debug)]
+pub struct DatabaseFile {
+    path: PathBuf,
+    identity: FileIdentity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path)?;
+        Ok(Self { device: metadata.dev(), inode: metadata.ino() })
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path) -> std::io::Result<Self> {
+        std::fs::metadata(path).map(|_| Self { device: 0, inode: 0 })
+    }
+}
+
+impl DatabaseFile {
+    /// The file behind `url` as it is now; `None` for PostgreSQL.
+    pub fn of(url: &DatabaseUrl) -> anyhow::Result<Option<Self>> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                let identity =
+                    FileIdentity::of(path).with_context(|| format!("reading the database file {}", path.display()))?;
+                Ok(Some(Self { path: path.clone(), identity }))
+            }
+            DatabaseUrl::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// An error when the file is gone or another file took its place.
+    pub fn check(&self) -> anyhow::Result<()> {
+        match FileIdentity::of(&self.path) {
+            Ok(identity) if identity == self.identity => Ok(()),
+            Ok(_) => bail!(
+                "the database file {} was replaced while the server runs: what is written now is lost. Restart \
+                 healthblog to use the new file, or put the old one back",
+                self.path.display()
+            ),
+            Err(error) => bail!(
+                "the database file {} is gone ({error}) while the server runs: what is written now is lost. \
+                 Restore it from a backup and restart healthblog",
+                self.path.display()
+            ),
+        }
+    }
+}
+
+/// Rewrites the heartbeat row and commits: an error when the database
+/// cannot write (full disk, read-only files, a server refusing writes).
+pub fn heartbeat(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    use schema::heartbeat;
+    conn.transaction(|conn| {
+        let updated = diesel::update(heartbeat::table.find(1)).set(heartbeat::checked_at.eq(now())).execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(heartbeat::table)
+                .values((heartbeat::id.eq(1), heartbeat::checked_at.eq(now())))
+                .execute(conn)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })
+    .context("writing to the database")
 }
 
 /// Runs blocking database work on actix's thread pool.

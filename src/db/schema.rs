@@ -17,7 +17,6 @@ diesel::table! {
         id -> Integer,
         post_slug -> Text,
         parent_id -> Nullable<Integer>,
-        depth -> Integer,
         author_name -> Text,
         author_email -> Text,
         author_url -> Nullable<Text>,
@@ -75,5 +74,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    spent_form_tokens (token_hash) {
+        token_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    heartbeat (id) {
+        id -> Integer,
+        checked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, comments, settings, moderation_log, login_attempts, sessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    comments,
+    settings,
+    moderation_log,
+    login_attempts,
+    sessions,
+    spent_form_tokens,
+    heartbeat
+);

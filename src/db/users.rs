@@ -5,15 +5,16 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{now, AnyConnection};
+use crate::domain::{Role, UserId};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i32,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: NaiveDateTime,
 }
 
@@ -29,22 +30,26 @@ pub fn insert(
     conn: &mut AnyConnection,
     username: &str,
     display_name: &str,
-    role: &str,
+    role: Role,
     password_hash: &str,
-) -> QueryResult<i32> {
-    diesel::insert_into(users::table)
-        .values((
-            users::username.eq(username),
-            users::display_name.eq(display_name),
-            users::role.eq(role),
-            users::password_hash.eq(password_hash),
-            users::created_at.eq(now()),
-        ))
-        .returning(users::id)
-        .get_result(conn)
+) -> QueryResult<UserId> {
+    // In a transaction: on SQLite a failed autocommit behind `RETURNING`
+    // would go unnoticed, while a failed COMMIT is an error.
+    conn.transaction(|conn| {
+        diesel::insert_into(users::table)
+            .values((
+                users::username.eq(username),
+                users::display_name.eq(display_name),
+                users::role.eq(role),
+                users::password_hash.eq(password_hash),
+                users::created_at.eq(now()),
+            ))
+            .returning(users::id)
+            .get_result(conn)
+    })
 }
 
-pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut AnyConnection, id: UserId) -> QueryResult<Option<User>> {
     users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 

@@ -1,10 +1,13 @@
-use std::fmt;
-use std::str::FromStr;
-
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::Text;
 use serde::Serialize;
 
+use super::stored_text::text_enum;
+
 /// Where a comment is in moderation. Only `Approved` comments are public.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
 pub enum CommentStatus {
     Pending,
@@ -26,16 +29,4 @@ impl CommentStatus {
     }
 }
 
-impl fmt::Display for CommentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CommentStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| format!("unknown comment status `{s}`"))
-    }
-}
+text_enum!(CommentStatus, "comment status");

@@ -1,7 +1,14 @@
-//! Values parsed once from what people type; trusted after.
+//! Values parsed once from what people type or the database holds; trusted after.
 
 mod comment_status;
 mod commenter;
+mod ids;
+mod role;
+mod stored_text;
+
+pub(crate) use stored_text::text_enum;
 
 pub use comment_status::CommentStatus;
 pub use commenter::{AuthorName, CommentBody, Email, WebsiteUrl, MAX_BODY_CHARS};
+pub use ids::{CommentId, UserId};
+pub use role::Role;

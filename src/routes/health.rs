@@ -1,16 +1,23 @@
 use actix_web::{web, HttpResponse};
-use diesel::connection::SimpleConnection;
+use anyhow::Context;
 
 use crate::db;
 use crate::state::AppState;
 
-/// 200 when the database answers, 503 when it does not.
+/// 200 when the database answers and can write, 503 otherwise: monitors
+/// learn at once that comments cannot be kept.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match db::run(&state.pool, |conn| Ok(conn.batch_execute("SELECT 1")?)).await {
+    let check = db::run(&state.pool, db::heartbeat).await.context("the health check's write").and_then(|()| {
+        // A write to a deleted file succeeds, and is lost.
+        state.check_database_file()
+    });
+    match check {
         Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok\n"),
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "health check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unavailable\n")
+            tracing::error!(error = format!("{error:#}"), "health check failed: the database cannot keep writes");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("database unavailable: it cannot store anything now\n")
         }
     }
 }

@@ -6,6 +6,7 @@ use fantoccini::Locator;
 
 use crate::admin::{create_user, AUTHOR, PASSWORD};
 use crate::helpers::{spawn_app, Browser};
+use healthblog::domain::CommentStatus;
 
 const SLUG: &str = "iv-magnesium-post-concussion-syndrome";
 
@@ -33,8 +34,8 @@ async fn every_kind_of_page_passes_axe_core() {
     let axe = std::fs::read_to_string(&axe_path).expect("axe.min.js is readable");
     let app = spawn_app().await;
     app.set_rule("min_seconds_to_submit", "0");
-    let question = app.insert_comment(SLUG, "approved", "Ann");
-    app.insert_comment(SLUG, "pending", "Bob");
+    let question = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
+    app.insert_comment(SLUG, CommentStatus::Pending, "Bob");
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
     let browser = Browser::open().await;
     let client = &browser.client;

@@ -1,4 +1,5 @@
 use crate::helpers::{spawn_app, spawn_app_with, Content};
+use healthblog::domain::CommentStatus;
 
 const NEWEST_FIRST: [&str; 6] = [
     "Recovering from a concussion: what actually helps",
@@ -34,10 +35,10 @@ async fn the_home_page_lists_the_articles_newest_first_with_their_details() {
 async fn the_home_page_shows_each_articles_approved_comment_count() {
     let app = spawn_app().await;
     let slug = "iv-magnesium-post-concussion-syndrome";
-    app.insert_comment(slug, "approved", "Ann");
-    app.insert_comment(slug, "approved", "Bob");
-    app.insert_comment(slug, "pending", "Cy");
-    app.insert_comment(slug, "spam", "Dee");
+    app.insert_comment(slug, CommentStatus::Approved, "Ann");
+    app.insert_comment(slug, CommentStatus::Approved, "Bob");
+    app.insert_comment(slug, CommentStatus::Pending, "Cy");
+    app.insert_comment(slug, CommentStatus::Spam, "Dee");
     let page = app.get("/").await;
     page.assert_contains(&[&format!(r#"<a href="/posts/{slug}#comments" class="comment-count">2 comments</a>"#)]);
     let article = app.get(&format!("/posts/{slug}")).await;

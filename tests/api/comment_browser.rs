@@ -4,6 +4,7 @@
 use fantoccini::{Client, Locator};
 
 use crate::helpers::{spawn_app, Browser, TestApp};
+use healthblog::domain::CommentStatus;
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
 
@@ -63,7 +64,7 @@ async fn a_reader_asks_a_question_through_the_form_and_sees_it_awaiting_moderati
 async fn reply_moves_the_form_under_the_comment_and_the_reply_is_stored_nested() {
     let app = spawn_app().await;
     app.accept_instant_posts();
-    let ann = app.insert_comment(SLUG, "approved", "Ann");
+    let ann = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
     let browser = Browser::open().await;
     let client = &browser.client;
     client.goto(&format!("{}/posts/{SLUG}", app.address)).await.expect("the article opens");
@@ -95,7 +96,7 @@ async fn reply_moves_the_form_under_the_comment_and_the_reply_is_stored_nested()
 
     let stored = app.stored_comments();
     let bob = stored.iter().find(|c| c.author_name == "Bob").expect("the reply is stored");
-    assert_eq!((bob.parent_id, bob.depth), (Some(ann), 1));
+    assert_eq!(bob.parent_id, Some(ann));
     let nested =
         format!("return document.querySelector('#comment-{ann} > ol.children > li#comment-{}') !== null", bob.id);
     assert_eq!(browser.eval(&nested).await, true, "the reply shows nested under Ann's comment");

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
 use diesel::RunQueryDsl;
+use healthblog::comments::submit::{Author, Draft};
 use healthblog::config::Settings;
 use healthblog::db::{self, DbPool};
+pub use healthblog::domain::{CommentBody, CommentId, CommentStatus, UserId};
 use healthblog::startup::Application;
 use rand::Rng;
 use tempfile::TempDir;
@@ -17,6 +19,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A pool on the app's database, for arranging and checking what is stored.
     pub pool: DbPool,
+    pub database: db::DatabaseUrl,
     _dir: TempDir,
 }
 
@@ -89,7 +92,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
-    TestApp { address, client, pool, _dir: dir }
+    TestApp { address, client, pool, database: url, _dir: dir }
 }
 
 impl TestApp {
@@ -104,26 +107,30 @@ impl TestApp {
         work(&mut conn)
     }
 
-    /// Stores a comment straight in the database and returns its id.
-    pub fn insert_comment(&self, slug: &str, status: &str, name: &str) -> i32 {
-        use healthblog::db::schema::comments::dsl as c;
-        let now = db::now();
-        self.with_db(|conn| {
-            diesel::insert_into(c::comments)
-                .values((
-                    c::post_slug.eq(slug),
-                    c::author_name.eq(name),
-                    c::author_email.eq(format!("{}@example.org", name.to_lowercase())),
-                    c::body_markdown.eq("A question"),
-                    c::body_html.eq("<p>A question</p>"),
-                    c::status.eq(status),
-                    c::created_at.eq(now),
-                    c::updated_at.eq(now),
-                ))
-                .returning(c::id)
-                .get_result(conn)
-                .expect("the comment is stored")
-        })
+    /// Stores a comment through the comment service (rendered and cleaned
+    /// like any other) and returns its id.
+    pub fn insert_comment(&self, slug: &str, status: CommentStatus, name: &str) -> CommentId {
+        self.store_comment(slug, None, status, name)
+    }
+
+    fn store_comment(&self, slug: &str, parent: Option<CommentId>, status: CommentStatus, name: &str) -> CommentId {
+        let body = CommentBody::parse("A question").expect("a valid comment");
+        let draft = Draft {
+            slug: slug.to_owned(),
+            parent,
+            author: Author::Reader {
+                name: name.to_owned(),
+                email: format!("{}@example.org", name.to_lowercase()),
+                website: None,
+            },
+            body: &body,
+            status,
+            notify: false,
+            ip_hash: String::new(),
+            user_agent: String::new(),
+            created_at: db::now(),
+        };
+        self.with_db(|conn| healthblog::comments::submit::store(conn, draft)).expect("the comment is stored")
     }
 }
 
@@ -159,7 +166,7 @@ impl Content {
 }
 
 /// A fresh, empty database for one test.
-fn fresh_database_url(dir: &Path) -> String {
+pub fn fresh_database_url(dir: &Path) -> String {
     match std::env::var("TEST_DATABASE").as_deref() {
         Ok("postgres") => {
             let server = std::env::var("TEST_POSTGRES_URL")
@@ -278,7 +285,7 @@ impl TestApp {
 /// The comment id at the end of a successful post's `Location`
 /// (`/posts/{slug}#comment-{id}`).
 #[track_caller]
-pub fn posted_comment_id(page: &Page) -> i32 {
+pub fn posted_comment_id(page: &Page) -> CommentId {
     assert_eq!(page.status, 303, "the comment should be accepted:\n{}", page.body);
     let location = page.header("location");
     let (_, id) = location.rsplit_once("#comment-").unwrap_or_else(|| panic!("a comment permalink, not {location:?}"));
@@ -297,7 +304,7 @@ impl TestApp {
         read(response).await
     }
 
-    pub fn stored_comment(&self, id: i32) -> healthblog::db::comments::Comment {
+    pub fn stored_comment(&self, id: CommentId) -> healthblog::db::comments::Comment {
         self.with_db(|conn| healthblog::db::comments::find(conn, id))
             .expect("the comments table answers")
             .unwrap_or_else(|| panic!("comment {id} is stored"))
@@ -312,7 +319,7 @@ impl TestApp {
     }
 
     /// Moderates a comment, as the author would from the desk.
-    pub fn set_status(&self, id: i32, status: &str) {
+    pub fn set_status(&self, id: CommentId, status: CommentStatus) {
         use healthblog::db::schema::comments::dsl as c;
         let updated = self
             .with_db(|conn| diesel::update(c::comments.find(id)).set(c::status.eq(status)).execute(conn))
@@ -320,16 +327,9 @@ impl TestApp {
         assert_eq!(updated, 1, "comment {id} exists");
     }
 
-    /// Stores a reply to `parent` straight in the database and returns its id.
-    pub fn insert_reply(&self, slug: &str, parent: i32, status: &str, name: &str) -> i32 {
-        use healthblog::db::schema::comments::dsl as c;
-        let id = self.insert_comment(slug, status, name);
-        let depth = self.stored_comment(parent).depth + 1;
-        self.with_db(|conn| {
-            diesel::update(c::comments.find(id)).set((c::parent_id.eq(parent), c::depth.eq(depth))).execute(conn)
-        })
-        .expect("the reply is linked to its parent");
-        id
+    /// Stores a reply to `parent` through the comment service and returns its id.
+    pub fn insert_reply(&self, slug: &str, parent: CommentId, status: CommentStatus, name: &str) -> CommentId {
+        self.store_comment(slug, Some(parent), status, name)
     }
 }
 
@@ -393,7 +393,7 @@ pub fn field_error(html: &str, field: &str) -> Option<String> {
 /// How deep the comment `id` sits in the page's thread: 1 for a comment
 /// in the top list, 2 for a reply shown nested under it, and so on.
 #[track_caller]
-pub fn thread_level(html: &str, id: i32) -> usize {
+pub fn thread_level(html: &str, id: CommentId) -> usize {
     let start = html.find("<ol class=\"comment-list\">").expect("a comment list in the page");
     let item = format!("<li id=\"comment-{id}\"");
     let end = html.find(&item).unwrap_or_else(|| panic!("comment {id} in the page:\n{html}"));
@@ -425,7 +425,7 @@ impl Page {
 
     /// The card of comment `id` (its header, notice and text, without replies).
     #[track_caller]
-    pub fn comment_card(&self, id: i32) -> &str {
+    pub fn comment_card(&self, id: CommentId) -> &str {
         let start =
             self.body.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page"));
         let end = start + self.body[start..].find("</article>").expect("the comment card ends");

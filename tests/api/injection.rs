@@ -3,6 +3,7 @@
 //! all, so that the markup alone must be harmless.
 
 use crate::helpers::{comment_fields, field_error, serve_without_csp, set_field, spawn_app, Browser, TestApp};
+use healthblog::domain::CommentStatus;
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
 
@@ -176,10 +177,10 @@ async fn no_script_injected_through_a_comment_runs_or_reaches_the_page() {
     // A reply to each name vector prints the name again: "in reply to NAME".
     let stored = app.stored_comments();
     for parent in stored.iter().filter(|c| c.body_markdown == "A name vector") {
-        app.insert_reply(SLUG, parent.id, "approved", "Replier");
+        app.insert_reply(SLUG, parent.id, CommentStatus::Approved, "Replier");
     }
     let shown = BODIES.len() + 2 * NAMES.len() + WEBSITES_ACCEPTED.len();
-    assert_eq!(app.stored_comments().iter().filter(|c| c.status == "approved").count(), shown);
+    assert_eq!(app.stored_comments().iter().filter(|c| c.status == CommentStatus::Approved).count(), shown);
 
     let browser = Browser::open().await;
     let client = &browser.client;

@@ -5,11 +5,14 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
+use anyhow::Context as _;
+
 use super::{age, AdminForm, Desk};
 use crate::comments::moderation::{self, Action};
+use crate::comments::{self, Refusal, Submission, SubmitError, Writer};
 use crate::content::Library;
 use crate::db::{self, comments::Comment};
-use crate::domain::{CommentBody, CommentStatus, MAX_BODY_CHARS};
+use crate::domain::{CommentBody, CommentId, CommentStatus, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::markdown::SafeHtml;
 use crate::routes::public::{encode_query_value, Pagination};
@@ -21,7 +24,7 @@ const EXCERPT_CHARS: usize = 120;
 /// A comment as the desk shows it: everything, email and address hash included.
 #[derive(Serialize)]
 pub struct Row {
-    id: i32,
+    id: CommentId,
     status: CommentStatus,
     author_name: String,
     author_email: String,
@@ -40,19 +43,19 @@ pub struct Row {
 
 #[derive(Serialize)]
 struct ParentExcerpt {
-    id: i32,
+    id: CommentId,
     author_name: String,
     excerpt: String,
 }
 
 /// Rows for `comments`, with excerpts of their `parents`.
 pub fn rows(library: &Library, comments: &[Comment], parents: &[Comment]) -> Vec<Row> {
-    let parents: HashMap<i32, &Comment> = parents.iter().map(|p| (p.id, p)).collect();
+    let parents: HashMap<CommentId, &Comment> = parents.iter().map(|p| (p.id, p)).collect();
     comments
         .iter()
         .map(|c| Row {
             id: c.id,
-            status: c.status(),
+            status: c.status,
             author_name: c.author_name.clone(),
             author_email: c.author_email.clone(),
             author_url: c.author_url.clone(),
@@ -66,7 +69,7 @@ pub fn rows(library: &Library, comments: &[Comment], parents: &[Comment]) -> Vec
                 author_name: p.author_name.clone(),
                 excerpt: excerpt(&p.body_markdown),
             }),
-            body: SafeHtml::from_stored(c.body_html.clone()),
+            body: c.body_html.clone(),
             edited: c.edited_at.is_some(),
             age: age(c.created_at),
             created: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -112,7 +115,8 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
             let parents = db::comments::parents_of(conn, &comments)?;
             Ok((comments, total, counts, parents))
         })
-        .await?
+        .await
+        .context("loading the moderation queue")?
     };
     let library = desk.state.library();
     let tabs: Vec<Tab> = [
@@ -125,7 +129,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     .map(|(s, label)| Tab {
         status: s.as_str(),
         label,
-        count: counts.get(s.as_str()).copied().unwrap_or(0),
+        count: counts.get(&s).copied().unwrap_or(0),
         current: s == status,
     })
     .collect();
@@ -154,10 +158,12 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
 }
 
 /// `POST /admin/comments/{id}/moderate` with `action`: one comment.
-pub async fn moderate(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
+pub async fn moderate(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let action = form.get("action").and_then(Action::parse).ok_or(AppError::NotFound)?;
     let (actor, id) = (desk.user.actor(), id.into_inner());
-    let changed = db::run(&desk.state.pool, move |conn| moderation::apply(conn, &actor, action, id)).await?;
+    let changed = db::run(&desk.state.pool, move |conn| moderation::apply(conn, &actor, action, id))
+        .await
+        .map_err(AppError::NotStored)?;
     let message = if changed {
         format!("Comment {id} {}.", action.done())
     } else {
@@ -172,7 +178,7 @@ pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     let Some(action) = form.get("bulk_action").and_then(Action::parse) else {
         return Ok(desk.redirect(&return_to, "Choose an action for the checked comments."));
     };
-    let ids: Vec<i32> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
+    let ids: Vec<CommentId> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
     if ids.is_empty() {
         return Ok(desk.redirect(&return_to, "Check the comments to act on first."));
     }
@@ -184,7 +190,8 @@ pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
         }
         Ok(changed)
     })
-    .await?;
+    .await
+    .map_err(AppError::NotStored)?;
     let message = format!("{changed} comment{} {}.", if changed == 1 { "" } else { "s" }, action.done());
     Ok(desk.redirect(&return_to, &message))
 }
@@ -194,14 +201,17 @@ pub struct ReturnQuery {
     return_to: Option<String>,
 }
 
-async fn find_comment(state: &AppState, id: i32) -> Result<Comment, AppError> {
-    db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?)).await?.ok_or(AppError::NotFound)
+async fn find_comment(state: &AppState, id: CommentId) -> Result<Comment, AppError> {
+    db::run(&state.pool, move |conn| Ok(db::comments::find(conn, id)?))
+        .await
+        .with_context(|| format!("loading comment {id}"))?
+        .ok_or(AppError::NotFound)
 }
 
 /// `GET /admin/comments/{id}/edit`.
 pub async fn edit_form(
     desk: Desk,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
     query: web::Query<ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     let comment = find_comment(&desk.state, id.into_inner()).await?;
@@ -212,7 +222,7 @@ pub async fn edit_form(
 
 /// `POST /admin/comments/{id}/edit` with `body`: the text is rendered and
 /// cleaned again, and the comment is marked edited.
-pub async fn edit(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
+pub async fn edit(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let comment = find_comment(&desk.state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
     let text = form.text("body");
@@ -223,44 +233,77 @@ pub async fn edit(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<Htt
             return text_box_page(&desk, &comment, page);
         }
     };
-    let (actor, id) = (desk.user.actor(), comment.id);
-    db::run(&desk.state.pool, move |conn| moderation::edit(conn, &actor, &comment, &body)).await?;
+    let (actor, id, stored) = (desk.user.actor(), comment.id, comment.clone());
+    let saved = db::run(&desk.state.pool, move |conn| moderation::edit(conn, &actor, &stored, &body)).await;
+    if let Err(error) = saved.and_then(|()| desk.state.check_database_file()) {
+        tracing::error!(error = format!("{error:#}"), "an edit could not be stored");
+        let page = TextBox::editing(&text, Some(NOT_STORED), &return_to, StatusCode::SERVICE_UNAVAILABLE);
+        return text_box_page(&desk, &comment, page);
+    }
     Ok(desk.redirect(&return_to, &format!("Comment {id} saved.")))
 }
 
 /// `POST /admin/comments/{id}/reply` with `body`: the author answers; the
 /// reply is approved at once and approves a pending parent.
-pub async fn reply(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
+pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let parent = find_comment(&desk.state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
     let text = form.text("body");
-    let parsed = if matches!(parent.status(), CommentStatus::Spam | CommentStatus::Trash) {
-        Err("Restore this comment before answering it.".to_owned())
-    } else {
-        CommentBody::parse(&text)
+    // The typed answer is kept, in a page of its own, whatever goes wrong.
+    let answer_again = |error: &str, status| {
+        let page = TextBox {
+            template: "admin/reply.html",
+            title: "Answer a comment",
+            text: &text,
+            error: Some(error),
+            return_to: &return_to,
+            status,
+        };
+        text_box_page(&desk, &parent, page)
     };
-    let body = match parsed {
+    let body = match CommentBody::parse(&text) {
         Ok(body) => body,
-        Err(message) => {
-            // The typed answer is kept, in a page of its own.
-            let page = TextBox {
-                template: "admin/reply.html",
-                title: "Answer a comment",
-                text: &text,
-                error: Some(&message),
-                return_to: &return_to,
-                status: StatusCode::UNPROCESSABLE_ENTITY,
+        Err(message) => return answer_again(&message, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let library = desk.state.library();
+    let Some(article) = library.get(&parent.post_slug) else {
+        return answer_again("The article of this comment is not published any more.", StatusCode::CONFLICT);
+    };
+    let submission = Submission { parent: Some(parent.id), body, writer: Writer::Staff(desk.user.actor()) };
+    let outcome = {
+        let (library, slug) = (library.clone(), article.slug.clone());
+        db::run(&desk.state.pool, move |conn| {
+            let article = library.get(&slug).context("the article went away")?;
+            let rules = comments::discussion::load_rules(conn)?;
+            Ok(comments::submit(conn, article, &rules, submission, db::now()))
+        })
+        .await
+    };
+    let stored = match outcome {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(SubmitError::Refused(refusal))) => {
+            let status = match refusal {
+                Refusal::ParentUnavailable | Refusal::ParentNotRestored => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
             };
-            return text_box_page(&desk, &parent, page);
+            return answer_again(refusal.message(), status);
+        }
+        Ok(Err(SubmitError::NotStored(error))) | Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "an answer could not be stored");
+            return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    let actor = desk.user.actor();
-    let slug = parent.post_slug.clone();
-    let reply_id =
-        db::run(&desk.state.pool, move |conn| moderation::author_reply(conn, &actor, &parent, &body)).await?;
-    let message = format!("Your answer is published: /posts/{slug}#comment-{reply_id}");
+    if let Err(error) = desk.state.check_database_file() {
+        tracing::error!(error = format!("{error:#}"), "an answer could not be stored");
+        return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let message = format!("Your answer is published: /posts/{}#comment-{}", article.slug, stored.id);
     Ok(desk.redirect(&return_to, &message))
 }
+
+/// Shown above the kept text when the database did not store it.
+const NOT_STORED: &str = "Your text could not be saved: the site cannot store anything right now. Nothing was \
+                          published. Your text is kept below: try again in a few minutes.";
 
 /// A page with one comment and a text box: editing it, or answering it.
 struct TextBox<'a> {

@@ -1,4 +1,5 @@
 use actix_web::HttpResponse;
+use anyhow::Context as _;
 use tera::Context;
 
 use super::comments::{rows, Row};
@@ -19,10 +20,11 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
         let parents = db::comments::parents_of(conn, &latest)?;
         Ok((counts, unanswered, latest, parents))
     })
-    .await?;
+    .await
+    .context("loading the dashboard")?;
     let library = desk.state.library();
     let latest: Vec<Row> = rows(&library, &latest, &parents);
-    let count = |status: CommentStatus| counts.get(status.as_str()).copied().unwrap_or(0);
+    let count = |status: CommentStatus| counts.get(&status).copied().unwrap_or(0);
 
     let mut context = Context::new();
     context.insert("pending", &count(CommentStatus::Pending));

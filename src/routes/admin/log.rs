@@ -1,9 +1,11 @@
 use actix_web::{web, HttpResponse};
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::Desk;
 use crate::db;
+use crate::domain::CommentId;
 use crate::error::AppError;
 use crate::routes::public::Pagination;
 
@@ -18,8 +20,8 @@ pub struct LogQuery {
 struct Entry {
     when: String,
     actor: String,
-    action: String,
-    comment_id: Option<i32>,
+    action: &'static str,
+    comment_id: Option<CommentId>,
     from_status: Option<String>,
     to_status: Option<String>,
     detail: String,
@@ -31,13 +33,14 @@ pub async fn list(desk: Desk, query: web::Query<LogQuery>) -> Result<HttpRespons
     let offset = (page as i64 - 1) * PER_PAGE;
     let (entries, total) =
         db::run(&desk.state.pool, move |conn| Ok((db::log::page(conn, offset, PER_PAGE)?, db::log::count(conn)?)))
-            .await?;
+            .await
+            .context("loading the moderation log")?;
     let entries: Vec<Entry> = entries
         .into_iter()
         .map(|e| Entry {
             when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             actor: e.actor,
-            action: e.action,
+            action: e.action.as_str(),
             comment_id: e.comment_id,
             from_status: e.from_status,
             to_status: e.to_status,

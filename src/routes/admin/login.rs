@@ -6,7 +6,8 @@ use tera::Context;
 use super::{safe_return_path, AdminForm, Desk};
 use crate::auth::{password, throttle, TypedSession};
 use crate::comments::visitor::{FormPurpose, Visitor};
-use crate::db::{self, log::NewLogEntry};
+use crate::db;
+use crate::db::log::{LogAction, NewLogEntry};
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
 
@@ -69,7 +70,7 @@ pub async fn submit(
     };
     if throttled {
         tracing::warn!(username, "sign-in throttled");
-        let entry = NewLogEntry::new(None, &username, "sign-in-throttled")
+        let entry = NewLogEntry::new(None, &username, LogAction::SignInThrottled)
             .detail(format!("address hash {}", ip_hash.chars().take(8).collect::<String>()));
         db::run(&state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
         let message =
@@ -99,8 +100,8 @@ pub async fn submit(
     let (record_name, record_ip) = (username.clone(), ip_hash.clone());
     let succeeded = signed_in.is_some();
     let entry = match &signed_in {
-        Some(user) => NewLogEntry::new(Some(user.id), &user.display_name, "sign-in"),
-        None => NewLogEntry::new(None, &username, "sign-in-failed")
+        Some(user) => NewLogEntry::new(Some(user.id), &user.display_name, LogAction::SignIn),
+        None => NewLogEntry::new(None, &username, LogAction::SignInFailed)
             .detail(format!("address hash {}", ip_hash.chars().take(8).collect::<String>())),
     };
     db::run(&state.pool, move |conn| {
@@ -122,7 +123,7 @@ pub async fn submit(
 
 /// `POST /admin/logout`.
 pub async fn logout(desk: Desk, _form: AdminForm) -> Result<HttpResponse, AppError> {
-    let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, "sign-out");
+    let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, LogAction::SignOut);
     db::run(&desk.state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
     desk.session.sign_out();
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/login")).finish())

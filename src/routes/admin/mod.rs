@@ -87,7 +87,7 @@ async fn require_sign_in(
     let session = TypedSession::new(request.get_session());
     let user = crate::auth::signed_in_user(&state.pool, &session, state.settings.session_timeouts())
         .await
-        .map_err(AppError::from)?;
+        .map_err(AppError::Unexpected)?;
     match user {
         Some(user) => {
             request.extensions_mut().insert(CurrentUser {

@@ -1,10 +1,12 @@
 use actix_web::{web, HttpResponse};
+use anyhow::Context as _;
 use tera::Context;
 
 use super::comments::rows;
 use super::{AdminForm, Desk};
 use crate::comments::moderation;
 use crate::db;
+use crate::domain::CommentId;
 use crate::error::AppError;
 
 /// Questions listed at once.
@@ -18,7 +20,8 @@ pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
         let parents = db::comments::parents_of(conn, &questions)?;
         Ok((questions, parents))
     })
-    .await?;
+    .await
+    .context("loading the unanswered questions")?;
     let library = desk.state.library();
     let mut context = Context::new();
     context.insert("rows", &rows(&library, &questions, &parents));
@@ -27,8 +30,10 @@ pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
 }
 
 /// `POST /admin/comments/{id}/no-answer`: off the to-do list, unanswered.
-pub async fn no_answer_needed(desk: Desk, id: web::Path<i32>, form: AdminForm) -> Result<HttpResponse, AppError> {
+pub async fn no_answer_needed(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let (actor, id) = (desk.user.actor(), id.into_inner());
-    db::run(&desk.state.pool, move |conn| moderation::no_answer_needed(conn, &actor, id)).await?;
+    db::run(&desk.state.pool, move |conn| moderation::no_answer_needed(conn, &actor, id))
+        .await
+        .map_err(AppError::NotStored)?;
     Ok(desk.redirect(&form.return_to("/admin/questions"), &format!("Comment {id} needs no answer.")))
 }

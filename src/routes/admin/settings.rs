@@ -1,13 +1,15 @@
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
+use anyhow::Context as _;
 use serde::Serialize;
 use tera::Context;
 
 use super::{AdminForm, Desk};
 use crate::comments::rules::{keys, ModerationPolicy, Rules};
-use crate::db::{self, log::NewLogEntry};
+use crate::db;
+use crate::db::log::{LogAction, NewLogEntry};
 use crate::error::AppError;
 
 const MAX_DISCLAIMER_CHARS: usize = 2_000;
@@ -37,7 +39,8 @@ struct PolicyOption {
 
 /// `GET /admin/settings`.
 pub async fn form(desk: Desk) -> Result<HttpResponse, AppError> {
-    let stored = db::run(&desk.state.pool, |conn| Ok(db::settings::load_all(conn)?)).await?;
+    let stored =
+        db::run(&desk.state.pool, |conn| Ok(db::settings::load_all(conn)?)).await.context("loading the settings")?;
     let rules = Rules::from_stored(&stored);
     let values: HashMap<&str, String> = [
         (keys::POLICY, rules.policy.as_str().to_owned()),
@@ -90,9 +93,9 @@ pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     }
 
     let to_store: Vec<(String, String)> = values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-    let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, "settings")
+    let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, LogAction::Settings)
         .detail(to_store.iter().map(|(k, v)| format!("{k}={}", v.replace('\n', ", "))).collect::<Vec<_>>().join("; "));
-    db::run(&desk.state.pool, move |conn| {
+    let saved = db::run(&desk.state.pool, move |conn| {
         diesel::Connection::transaction::<_, diesel::result::Error, _>(conn, |conn| {
             for (name, value) in &to_store {
                 db::settings::save(conn, name, value)?;
@@ -101,7 +104,13 @@ pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
         })?;
         Ok(())
     })
-    .await?;
+    .await;
+    if let Err(error) = saved.and_then(|()| desk.state.check_database_file()) {
+        tracing::error!(error = format!("{error:#}"), "the settings could not be stored");
+        let mut response = page(&desk, values, errors, StatusCode::SERVICE_UNAVAILABLE)?;
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("120"));
+        return Ok(response);
+    }
     Ok(desk.redirect("/admin/settings", "Settings saved. They apply at once."))
 }
 
@@ -118,6 +127,7 @@ fn page(
     context.insert("errors", &errors);
     context.insert("policies", &policies);
     context.insert("default_disclaimer", &desk.state.settings.site.disclaimer);
+    context.insert("not_stored", &(status == StatusCode::SERVICE_UNAVAILABLE));
     let mut response = desk.render("admin/settings.html", "Settings", context)?;
     *response.status_mut() = status;
     Ok(response)

@@ -1,21 +1,23 @@
+use std::collections::HashMap;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context as _;
 use atom_syndication::{Content, Entry, Link, Person, Text};
-use chrono::Duration;
 use serde::Deserialize;
 
 use super::feed::atom_response;
-use super::post::{self, comments_open, CommentForm, CommentValues, Discussion};
+use super::post::{self, ArticlePage, CommentForm, CommentValues};
 use crate::auth::{signed_in_user, TypedSession};
-use crate::comments::moderation::{self, Actor};
-use crate::comments::policy::{self, Arrival};
+use crate::comments::discussion::load_rules;
+use crate::comments::moderation::Actor;
+use crate::comments::submit::{FormTicket, Reader};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
+use crate::comments::{self, Discussion, Refusal, Submission, SubmitError, Writer};
 use crate::content::Article;
-use crate::db::comments::{Comment, NewComment};
 use crate::db::{self, users::User};
-use crate::domain::{AuthorName, CommentBody, CommentStatus, Email, WebsiteUrl};
+use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, WebsiteUrl};
 use crate::error::AppError;
-use crate::markdown;
 use crate::state::AppState;
 
 /// Approved comments in an article's comment feed.
@@ -34,8 +36,9 @@ pub struct CommentSubmission {
     url: String,
 }
 
-/// `POST /posts/{slug}/comments`: a reader asks a question or replies.
-/// Any problem shows the article again with everything they typed.
+/// `POST /posts/{slug}/comments`: a reader asks a question or replies, or
+/// a signed-in author answers. Any problem shows the article again with
+/// everything they typed.
 pub async fn create(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -43,217 +46,202 @@ pub async fn create(
     slug: web::Path<String>,
     submission: web::Form<CommentSubmission>,
 ) -> Result<HttpResponse, AppError> {
-    let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
+    let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts())
+        .await
+        .context("finding who is signed in")?;
     let CommentSubmission { values, csrf_token, url: honeypot } = submission.into_inner();
-    let existing_visitor = Visitor::existing(&request, &state.keys);
     // The cookie is decrypted once: a form without one still gets a visitor.
+    let existing_visitor = Visitor::existing(&request, &state.keys);
     let mut visitor = existing_visitor.clone().unwrap_or_else(Visitor::first_visit);
-    let discussion = Discussion::load(&state, article.slug.clone(), &visitor).await?;
-    let rules = &discussion.rules;
+    let answer = Answer { state: &state, article, author: author.as_ref() };
 
-    // Every refusal shows the page again, with the text as typed.
-    let refuse = |visitor: Visitor, values: CommentValues, refusal: Refusal| {
-        let form = CommentForm { values, errors: Default::default(), message: Some(refusal.message().to_owned()) };
-        let mut response =
-            post::render(&state, &library, article, &discussion, visitor, author.as_ref(), form, refusal.status())?;
-        if refusal == Refusal::TooFrequent {
-            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
-        }
-        Ok(response)
-    };
-
-    if !comments_open(article, rules) {
-        return refuse(visitor, values, Refusal::Closed);
-    }
     let now = chrono::Utc::now();
-    let issued = match existing_visitor
+    let issued_at = match existing_visitor
         .as_ref()
         .map(|v| v.verify_form_token(&state.keys, FormPurpose::Comment, &csrf_token, now.timestamp()))
     {
         Some(Ok(issued)) => issued,
-        Some(Err(TokenProblem::Expired)) => return refuse(visitor, values, Refusal::FormExpired),
-        Some(Err(TokenProblem::Invalid)) | None => return refuse(visitor, values, Refusal::FormUnconfirmed),
+        Some(Err(TokenProblem::Expired)) => return answer.refusal(visitor, values, Refusal::FormExpired).await,
+        Some(Err(TokenProblem::Invalid)) | None => {
+            return answer.refusal(visitor, values, Refusal::FormUnconfirmed).await
+        }
     };
-    if let Some(author) = &author {
-        return publish_as_author(&state, article, &discussion, visitor, author, values).await;
-    }
-    if now.timestamp() - issued < i64::from(rules.min_seconds_to_submit) {
-        return refuse(visitor, values, Refusal::TooQuick);
-    }
-
-    let mut errors = std::collections::HashMap::new();
-    let name = AuthorName::parse(&values.author_name).map_err(|e| errors.insert("author_name", e)).ok();
-    let email = Email::parse(&values.author_email).map_err(|e| errors.insert("author_email", e)).ok();
-    let website = WebsiteUrl::parse(&values.author_url).map_err(|e| errors.insert("author_url", e)).ok();
-    let body = CommentBody::parse(&values.body).map_err(|e| errors.insert("body", e)).ok();
-    let parent = parent_of(&values, &discussion).map_err(|e| errors.insert("parent_id", e));
-    let (Some(name), Some(email), Some(website), Some(body), Ok(parent)) = (name, email, website, body, parent) else {
-        let form = CommentForm::with_errors(values, errors);
-        return post::render(
-            &state,
-            &library,
-            article,
-            &discussion,
-            visitor,
-            None,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-
-    let ip_hash = state.keys.hash_ip(&state.client_ip(&request));
-    let (recent, duplicate, returning) = {
-        let (ip_hash, email, slug, text) =
-            (ip_hash.clone(), email.as_str().to_owned(), article.slug.clone(), body.as_str().to_owned());
-        let since = (now - Duration::minutes(1)).naive_utc();
-        db::run(&state.pool, move |conn| {
-            Ok((
-                db::comments::count_from_ip_since(conn, &ip_hash, since)?,
-                db::comments::is_duplicate(conn, &slug, &email, &text)?,
-                db::comments::has_approved_from(conn, &email)?,
-            ))
-        })
-        .await?
-    };
-    if recent >= i64::from(rules.rate_limit_per_minute) {
-        return refuse(visitor, values, Refusal::TooFrequent);
-    }
-    if duplicate {
-        return refuse(visitor, values, Refusal::Duplicate);
-    }
-
-    let decision = policy::decide(
-        rules,
-        &Arrival {
-            author_name: name.as_str(),
-            email: email.as_str(),
-            url: website.as_ref().map(|w| w.as_str()),
-            body: body.as_str(),
-            ip_hash: &ip_hash,
-            honeypot_filled: !honeypot.trim().is_empty(),
-            returning,
-        },
-    );
-    if let Some(reason) = decision.reason {
-        tracing::info!(status = %decision.status, reason, "comment held or filtered");
-    }
-    let stamp = now.naive_utc();
-    let new = NewComment {
-        post_slug: article.slug.clone(),
-        parent_id: parent.map(|p| p.id),
-        depth: parent.map_or(0, |p| p.depth + 1),
-        author_name: name.into_string(),
-        author_email: email.into_string(),
-        author_url: website.map(WebsiteUrl::into_string),
-        user_id: None,
-        body_html: markdown::render_comment(body.as_str()).into_string(),
-        body_markdown: body.into_string(),
-        status: decision.status.as_str().to_owned(),
-        notify: values.notify.is_some(),
-        ip_hash,
+    let ticket = FormTicket { token: csrf_token, issued_at };
+    let sender = Sender {
+        ip_hash: state.keys.hash_ip(&state.client_ip(&request)),
         user_agent: user_agent(&request),
-        created_at: stamp,
-        updated_at: stamp,
+        honeypot_filled: !honeypot.trim().is_empty(),
     };
-    let id = db::run(&state.pool, move |conn| Ok(db::comments::insert(conn, &new)?)).await?;
-    if decision.status != CommentStatus::Approved {
+    let submission = match parse(&values, author.as_ref(), ticket, sender) {
+        Ok(submission) => submission,
+        Err(errors) => {
+            let form = CommentForm::with_errors(values, errors);
+            return answer.page(visitor, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+
+    let outcome = {
+        let (library, slug) = (library.clone(), article.slug.clone());
+        db::run(&state.pool, move |conn| {
+            let article = library.get(&slug).context("the article went away")?;
+            let rules = load_rules(conn)?;
+            Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()))
+        })
+        .await
+    };
+    let stored = match outcome {
+        Ok(Ok(stored)) => stored,
+        Ok(Err(SubmitError::Refused(refusal))) => return answer.refusal(visitor, values, refusal).await,
+        Ok(Err(SubmitError::NotStored(error))) | Err(error) => {
+            return answer.not_stored(visitor, values, error.context(format!("storing a comment on {slug}"))).await
+        }
+    };
+    if let Err(error) = state.check_database_file() {
+        return answer.not_stored(visitor, values, error).await;
+    }
+    if author.is_none() && stored.status != CommentStatus::Approved {
         // The commenter sees their comment as "awaiting moderation", whether
         // it waits for the author or was filtered as spam.
-        visitor.remember_pending(id);
+        visitor.remember_pending(stored.id);
     }
-
     let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, format!("/posts/{}#comment-{id}", article.slug)));
+    response.insert_header((header::LOCATION, format!("/posts/{}#comment-{}", article.slug, stored.id)));
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
         response.cookie(cookie);
     }
     Ok(response.finish())
 }
 
-/// Why a comment was refused before its fields were looked at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Refusal {
-    Closed,
-    FormExpired,
-    FormUnconfirmed,
-    TooQuick,
-    TooFrequent,
-    Duplicate,
+/// What the request says about a reader besides the form's fields.
+struct Sender {
+    ip_hash: String,
+    user_agent: String,
+    honeypot_filled: bool,
 }
 
-impl Refusal {
-    fn status(self) -> StatusCode {
-        match self {
-            Self::Closed | Self::FormExpired | Self::FormUnconfirmed => StatusCode::FORBIDDEN,
-            Self::TooQuick => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooFrequent => StatusCode::TOO_MANY_REQUESTS,
-            Self::Duplicate => StatusCode::CONFLICT,
-        }
-    }
-
-    fn message(self) -> &'static str {
-        match self {
-            Self::Closed => "Comments are closed on this article. Your text is kept below so that you can copy it.",
-            Self::FormExpired => {
-                "This form was open too long to be accepted safely. Your text is kept below: please send it again."
-            }
-            Self::FormUnconfirmed => {
-                "We could not confirm that this form came from this site (it may be too old, or cookies may be \
-                 off). Your text is kept below: please send it again."
-            }
-            Self::TooQuick => "That was very quick. Please check your comment, then send it again.",
-            Self::TooFrequent => {
-                "You are posting too quickly. Please wait a minute, then send your comment again; your text is \
-                 kept below."
-            }
-            Self::Duplicate => {
-                "It looks as though you've already said that: the same comment from the same email is already \
-                 on this article."
-            }
-        }
-    }
-}
-
-/// The comment a submission answers: none, or an approved one of this article.
-fn parent_of<'a>(values: &CommentValues, discussion: &'a Discussion) -> Result<Option<&'a Comment>, String> {
-    match values.parent_id.trim() {
-        "" => Ok(None),
-        id => id.parse::<i32>().ok().and_then(|id| discussion.answerable(id)).map(Some).ok_or_else(|| {
-            "The comment you were replying to is not available any more. Your text is kept below: \
-             send it again to post it as a new comment."
-                .to_owned()
-        }),
-    }
-}
-
-/// A signed-in author comments from the article page: published at once,
-/// with the author badge, approving the comment it answers.
-async fn publish_as_author(
-    state: &AppState,
-    article: &Article,
-    discussion: &Discussion,
-    visitor: Visitor,
-    author: &User,
-    values: CommentValues,
-) -> Result<HttpResponse, AppError> {
-    let mut errors = std::collections::HashMap::new();
+/// Parses the form into a submission: a signed-in author sends only the
+/// text; a reader their details too.
+fn parse(
+    values: &CommentValues,
+    author: Option<&User>,
+    form: FormTicket,
+    sender: Sender,
+) -> Result<Submission, HashMap<&'static str, String>> {
+    let mut errors = HashMap::new();
     let body = CommentBody::parse(&values.body).map_err(|e| errors.insert("body", e)).ok();
-    let parent = parent_of(&values, discussion).map_err(|e| errors.insert("parent_id", e));
-    let (Some(body), Ok(parent)) = (body, parent) else {
-        let form = CommentForm::with_errors(values, errors);
-        let library = state.library();
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return post::render(state, &library, article, discussion, visitor, Some(author), form, status);
+    let parent = match values.parent_id.trim() {
+        "" => Ok(None),
+        id => id.parse::<CommentId>().map(Some).map_err(|_| {
+            errors.insert("parent_id", Refusal::ParentUnavailable.message().to_owned());
+        }),
     };
-    let actor = Actor { user_id: author.id, name: author.display_name.clone() };
-    let (slug, parent) = (article.slug.clone(), parent.cloned());
-    let id = db::run(&state.pool, move |conn| moderation::author_comment(conn, &actor, &slug, parent.as_ref(), &body))
-        .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/posts/{}#comment-{id}", article.slug)))
-        .finish())
+    let writer = match author {
+        Some(author) => Some(Writer::Staff(Actor { user_id: author.id, name: author.display_name.clone() })),
+        None => {
+            let name = AuthorName::parse(&values.author_name).map_err(|e| errors.insert("author_name", e)).ok();
+            let email = Email::parse(&values.author_email).map_err(|e| errors.insert("author_email", e)).ok();
+            let website = WebsiteUrl::parse(&values.author_url).map_err(|e| errors.insert("author_url", e)).ok();
+            match (name, email, website) {
+                (Some(name), Some(email), Some(website)) => Some(Writer::Reader(Reader {
+                    name,
+                    email,
+                    website,
+                    notify: values.notify.is_some(),
+                    ip_hash: sender.ip_hash,
+                    user_agent: sender.user_agent,
+                    honeypot_filled: sender.honeypot_filled,
+                    form,
+                })),
+                _ => None,
+            }
+        }
+    };
+    match (body, parent, writer) {
+        (Some(body), Ok(parent), Some(writer)) if errors.is_empty() => Ok(Submission { parent, body, writer }),
+        _ => Err(errors),
+    }
+}
+
+/// The article page shown again after a comment was not taken.
+struct Answer<'a> {
+    state: &'a AppState,
+    article: &'a Article,
+    author: Option<&'a User>,
+}
+
+impl Answer<'_> {
+    async fn refusal(
+        &self,
+        visitor: Visitor,
+        values: CommentValues,
+        refusal: Refusal,
+    ) -> Result<HttpResponse, AppError> {
+        let form = match refusal {
+            Refusal::ParentUnavailable | Refusal::ParentNotRestored => {
+                CommentForm::with_errors(values, HashMap::from([("parent_id", refusal.message().to_owned())]))
+            }
+            _ => CommentForm { values, errors: HashMap::new(), message: Some(refusal.message().to_owned()) },
+        };
+        let mut response = self.page(visitor, form, refusal_status(refusal)).await?;
+        if refusal == Refusal::TooFrequent {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        }
+        Ok(response)
+    }
+
+    /// The database did not store the comment: say so, log it, and give the
+    /// text back. The page is shown even if the comments cannot be read.
+    async fn not_stored(
+        &self,
+        visitor: Visitor,
+        values: CommentValues,
+        error: anyhow::Error,
+    ) -> Result<HttpResponse, AppError> {
+        tracing::error!(error = format!("{error:#}"), "a comment could not be stored");
+        let form = CommentForm {
+            values,
+            errors: HashMap::new(),
+            message: Some(
+                "Sorry, your comment could not be saved: the site cannot store anything right now. It was not \
+                 posted. Your text is kept below: please copy it and try again in a few minutes."
+                    .to_owned(),
+            ),
+        };
+        let mut response = self.page(visitor, form, StatusCode::SERVICE_UNAVAILABLE).await?;
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("120"));
+        Ok(response)
+    }
+
+    async fn page(&self, visitor: Visitor, form: CommentForm, status: StatusCode) -> Result<HttpResponse, AppError> {
+        let discussion = match post::load_discussion(self.state, self.article, &visitor).await {
+            Ok(discussion) => discussion,
+            Err(error) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::warn!(error = %error, "showing the form without the comments");
+                Discussion::unavailable()
+            }
+            Err(error) => return Err(error),
+        };
+        let library = self.state.library();
+        let page = ArticlePage {
+            library: &library,
+            article: self.article,
+            discussion: &discussion,
+            author: self.author,
+            form,
+        };
+        post::render(self.state, page, visitor, status)
+    }
+}
+
+fn refusal_status(refusal: Refusal) -> StatusCode {
+    match refusal {
+        Refusal::Closed | Refusal::FormExpired | Refusal::FormUnconfirmed => StatusCode::FORBIDDEN,
+        Refusal::TooQuick | Refusal::ParentUnavailable | Refusal::ParentNotRestored => StatusCode::UNPROCESSABLE_ENTITY,
+        Refusal::TooFrequent => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Duplicate | Refusal::FormUsed => StatusCode::CONFLICT,
+    }
 }
 
 fn user_agent(request: &HttpRequest) -> String {
@@ -266,8 +254,9 @@ pub async fn feed(state: web::Data<AppState>, slug: web::Path<String>) -> Result
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
     let slug = article.slug.clone();
-    let comments =
-        db::run(&state.pool, move |conn| Ok(db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?)).await?;
+    let comments = db::run(&state.pool, move |conn| Ok(db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?))
+        .await
+        .with_context(|| format!("loading the comment feed of {}", article.slug))?;
     Ok(atom_response(comment_feed(&state, article, &comments)))
 }
 
@@ -287,7 +276,7 @@ fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::C
             entry.set_published(Some(when));
             entry.set_updated(comment.edited_at.map_or(when, |e| atom_syndication::FixedDateTime::from(e.and_utc())));
             entry.set_content(Some(Content {
-                value: Some(comment.body_html.clone()),
+                value: Some(comment.body_html.as_str().to_owned()),
                 content_type: Some("html".into()),
                 ..Content::default()
             }));

@@ -9,6 +9,7 @@ pub mod post;
 pub mod search;
 pub mod tags;
 
+use anyhow::Context as _;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -29,7 +30,9 @@ pub struct Card<'a> {
 /// Cards for `articles`, counting their comments in one query.
 pub async fn cards<'a>(state: &AppState, articles: &[&'a Arc<Article>]) -> Result<Vec<Card<'a>>, AppError> {
     let slugs: Vec<String> = articles.iter().map(|a| a.slug.clone()).collect();
-    let counts = db::run(&state.pool, move |conn| Ok(db::comments::approved_counts(conn, &slugs)?)).await?;
+    let counts = db::run(&state.pool, move |conn| Ok(db::comments::approved_counts(conn, &slugs)?))
+        .await
+        .context("counting the comments of a list of articles")?;
     Ok(articles
         .iter()
         .map(|article| Card { article, comment_count: counts.get(&article.slug).copied().unwrap_or(0) })

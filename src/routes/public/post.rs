@@ -2,17 +2,18 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
 
 use crate::auth::{signed_in_user, TypedSession};
-use crate::comments::rules::Rules;
 use crate::comments::thread::{self, ShownComment};
 use crate::comments::visitor::{FormPurpose, Visitor};
+use crate::comments::{comments_open, Discussion};
 use crate::content::{Article, Library};
-use crate::db::{self, comments::Comment, users::User};
-use crate::domain::{CommentStatus, MAX_BODY_CHARS};
+use crate::db::{self, users::User};
+use crate::domain::{CommentId, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
 
@@ -32,53 +33,23 @@ pub async fn show(
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
     let visitor = Visitor::from_request(&request, &state.keys);
-    let discussion = Discussion::load(&state, article.slug.clone(), &visitor).await?;
+    let discussion = load_discussion(&state, article, &visitor).await?;
     let mut form = CommentForm::default();
-    if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<i32>().ok()) {
+    if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<CommentId>().ok()) {
         form.values.parent_id = parent.to_string();
     }
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
-    render(&state, &library, article, &discussion, visitor, author.as_ref(), form, StatusCode::OK)
+    let page = ArticlePage { library: &library, article, discussion: &discussion, author: author.as_ref(), form };
+    render(&state, page, visitor, StatusCode::OK)
 }
 
-/// What the article page shows below the article: the thread and the rules
-/// that govern the form.
-pub struct Discussion {
-    pub comments: Vec<Comment>,
-    /// The role of each staff account that wrote one of them.
-    pub staff_roles: HashMap<i32, String>,
-    pub rules: Rules,
-}
-
-impl Discussion {
-    /// The rules and the visible comments, in two queries.
-    pub async fn load(state: &AppState, slug: String, visitor: &Visitor) -> Result<Self, AppError> {
-        let own = visitor.pending().to_vec();
-        let (rows, stored) = db::run(&state.pool, move |conn| {
-            Ok((db::comments::for_article(conn, &slug, &own)?, db::settings::load_all(conn)?))
-        })
-        .await?;
-        let staff_roles =
-            rows.iter().filter_map(|(c, role)| Some((c.user_id?, role.clone()?))).collect::<HashMap<_, _>>();
-        let comments = rows.into_iter().map(|(comment, _)| comment).collect();
-        Ok(Self { comments, staff_roles, rules: Rules::from_stored(&stored) })
-    }
-
-    /// An approved comment of this article that a reply may answer.
-    pub fn answerable(&self, id: i32) -> Option<&Comment> {
-        self.comments.iter().find(|c| c.id == id && c.status() == CommentStatus::Approved)
-    }
-
-    fn approved_count(&self) -> usize {
-        self.comments.iter().filter(|c| c.status() == CommentStatus::Approved).count()
-    }
-}
-
-/// Whether readers may comment on `article` under `rules`.
-pub fn comments_open(article: &Article, rules: &Rules) -> bool {
-    let too_old = rules.close_after_days > 0
-        && (chrono::Utc::now().naive_utc() - article.published.at).num_days() > i64::from(rules.close_after_days);
-    article.comments_open && !too_old
+/// The comments `visitor` may see under `article`, and the rules.
+pub async fn load_discussion(state: &AppState, article: &Article, visitor: &Visitor) -> Result<Discussion, AppError> {
+    let (slug, own) = (article.slug.clone(), visitor.pending().to_vec());
+    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, &slug, &own))
+        .await
+        .with_context(|| format!("loading the discussion of {}", article.slug))?;
+    Ok(discussion)
 }
 
 /// The comment form's values, as typed, with what is wrong with them.
@@ -120,29 +91,35 @@ impl CommentForm {
 
 #[derive(Serialize)]
 struct ReplyTarget<'a> {
-    id: i32,
+    id: CommentId,
     name: &'a str,
 }
 
-/// Renders the article page, with `form` in the comment form; a signed-in
-/// `author` gets a form that publishes as the author.
-#[allow(clippy::too_many_arguments)]
+/// What the article page shows.
+pub struct ArticlePage<'a> {
+    pub library: &'a Library,
+    pub article: &'a Article,
+    pub discussion: &'a Discussion,
+    /// A signed-in author gets a form that publishes as the author.
+    pub author: Option<&'a User>,
+    pub form: CommentForm,
+}
+
+/// Renders the article page for `visitor`, whose cookie goes with it when it
+/// changed.
 pub fn render(
     state: &AppState,
-    library: &Library,
-    article: &Article,
-    discussion: &Discussion,
+    page: ArticlePage,
     visitor: Visitor,
-    author: Option<&User>,
-    form: CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let ArticlePage { library, article, discussion, author, form } = page;
     let (older, newer) = library.neighbours(&article.slug);
     let rules = &discussion.rules;
     let reply_to = form
         .values
         .parent_id
-        .parse::<i32>()
+        .parse::<CommentId>()
         .ok()
         .and_then(|id| discussion.answerable(id))
         .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
@@ -154,17 +131,17 @@ pub fn render(
     }
     .with_json_ld(&structured_data(state, article));
 
-    let now = chrono::Utc::now().timestamp();
+    let now = chrono::Utc::now();
     let mut context = Context::new();
     context.insert("article", article);
     context.insert("comment_count", &discussion.approved_count());
     context.insert("older", &older);
     context.insert("newer", &newer);
     context.insert("comments", &thread);
-    context.insert("comments_open", &comments_open(article, rules));
+    context.insert("comments_open", &comments_open(article, rules, now.naive_utc()));
     context.insert("form", &form);
     context.insert("reply_to", &reply_to);
-    context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now));
+    context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now.timestamp()));
     context.insert("max_body_chars", &MAX_BODY_CHARS);
     context.insert("author", &author.map(|user| user.display_name.as_str()));
     if !rules.disclaimer.is_empty() {

@@ -8,6 +8,7 @@ use healthblog::db::schema::comments;
 
 use super::{create_user, status_of, Stored, AUTHOR, DISPLAY, PASSWORD, SLUG};
 use crate::helpers::{spawn_app, Browser};
+use healthblog::domain::CommentStatus;
 
 async fn text_of(client: &Client, css: &str) -> String {
     let element = client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} appears: {e}"));
@@ -55,7 +56,7 @@ async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer()
     assert!(desk.find(Locator::Css(".flash")).await.is_err(), "no message yet");
     click(desk, &format!("#row-{approved} button[value=approve]")).await;
     assert_eq!(text_of(desk, ".flash").await, format!("Comment {approved} approved."));
-    assert_eq!(status_of(&app, approved), "approved");
+    assert_eq!(status_of(&app, approved), CommentStatus::Approved);
 
     desk.goto(&queue).await.expect("the pending queue opens");
     assert!(desk.find(Locator::Css(".flash")).await.is_err(), "the message showed once");

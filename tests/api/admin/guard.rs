@@ -6,10 +6,11 @@ use healthblog::routes::admin::GUARDED_ROUTES;
 
 use super::{create_user, desk_token, fields, get_with, new_browser, sign_in_with, signed_in_app, snapshot, Stored};
 use crate::helpers::{csrf_token, read, Page, TestApp};
+use healthblog::domain::CommentId;
 
 /// What a form of each POST route would plausibly carry, so that a route
 /// that let the request through would change something.
-fn form_for(path: &str, id: i32, token: Option<&str>) -> Vec<(String, String)> {
+fn form_for(path: &str, id: CommentId, token: Option<&str>) -> Vec<(String, String)> {
     let id = id.to_string();
     let mut form = match path {
         "/admin/comments/bulk" => fields(&[("bulk_action", "approve"), ("ids", &id)]),

@@ -10,6 +10,7 @@ use super::{
     sign_in_with, spawn_app_keeping_settings, status_of, AUTHOR, DISPLAY, PASSWORD, SLUG,
 };
 use crate::helpers::{csrf_token, read, Page};
+use healthblog::domain::{CommentId, CommentStatus};
 
 /// Starts another instance with the same settings (database, secret key)
 /// and returns its address.
@@ -87,8 +88,8 @@ async fn a_setting_saved_on_one_instance_applies_on_the_other() {
         read(reader.post(format!("{b}/posts/{SLUG}/comments")).form(&comment).send().await.expect("POST succeeds"))
             .await;
     let target = location(&posted);
-    let id: i32 = target.rsplit_once("#comment-").and_then(|(_, id)| id.parse().ok()).expect("a comment id");
-    assert_eq!(status_of(&a, id), "approved", "B applies A's policy");
+    let id: CommentId = target.rsplit_once("#comment-").and_then(|(_, id)| id.parse().ok()).expect("a comment id");
+    assert_eq!(status_of(&a, id), CommentStatus::Approved, "B applies A's policy");
 }
 
 #[tokio::test]

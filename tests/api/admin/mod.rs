@@ -16,12 +16,14 @@ mod settings;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
+use healthblog::comments::submit::{Author, Draft};
 use healthblog::config::Settings;
-use healthblog::db::comments::{Comment, NewComment};
+use healthblog::db::comments::Comment;
 use healthblog::db::log::LogEntry;
 use healthblog::db::schema::{comments, login_attempts, moderation_log, sessions, users};
+use healthblog::domain::Role;
 
-use crate::helpers::{csrf_token, read, spawn_app_with, Page, TestApp};
+use crate::helpers::{csrf_token, read, spawn_app_with, CommentBody, CommentId, CommentStatus, Page, TestApp, UserId};
 
 /// The author's account in most tests.
 pub const AUTHOR: &str = "doc";
@@ -34,9 +36,10 @@ pub const TITLE: &str = "Oral magnesium for migraine prevention: forms, doses an
 
 /// Creates an account straight in the database, as `healthblog user add`
 /// would, and returns its id.
-pub fn create_user(app: &TestApp, name: &str, display: &str, password: &str) -> i32 {
+pub fn create_user(app: &TestApp, name: &str, display: &str, password: &str) -> UserId {
     let hash = healthblog::auth::password::hash(password).expect("the password is hashed");
-    app.with_db(|conn| healthblog::db::users::insert(conn, name, display, "author", &hash)).expect("the user is stored")
+    app.with_db(|conn| healthblog::db::users::insert(conn, name, display, Role::Author, &hash))
+        .expect("the user is stored")
 }
 
 /// Form fields from pairs.
@@ -87,11 +90,11 @@ pub async fn sign_in(app: &TestApp, name: &str, password: &str) -> Page {
 }
 
 /// An app whose author is signed in with `app.client`; returns the author's id.
-pub async fn signed_in_app() -> (TestApp, i32) {
+pub async fn signed_in_app() -> (TestApp, UserId) {
     signed_in_app_with(|_| {}).await
 }
 
-pub async fn signed_in_app_with(customize: impl FnOnce(&mut Settings)) -> (TestApp, i32) {
+pub async fn signed_in_app_with(customize: impl FnOnce(&mut Settings)) -> (TestApp, UserId) {
     let app = spawn_app_with(customize).await;
     let id = create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let response = sign_in(&app, AUTHOR, PASSWORD).await;
@@ -118,7 +121,7 @@ pub async fn desk_token(app: &TestApp) -> String {
 }
 
 /// Sends `action` on comment `id` from the desk.
-pub async fn moderate(app: &TestApp, id: i32, action: &str, return_to: &str) -> Page {
+pub async fn moderate(app: &TestApp, id: CommentId, action: &str, return_to: &str) -> Page {
     let token = desk_token(app).await;
     app.post_form(
         &format!("/admin/comments/{id}/moderate"),
@@ -128,7 +131,7 @@ pub async fn moderate(app: &TestApp, id: i32, action: &str, return_to: &str) -> 
 }
 
 /// Posts the author's answer to comment `id` from the desk.
-pub async fn answer(app: &TestApp, id: i32, body: &str, return_to: &str) -> Page {
+pub async fn answer(app: &TestApp, id: CommentId, body: &str, return_to: &str) -> Page {
     let token = desk_token(app).await;
     app.post_form(
         &format!("/admin/comments/{id}/reply"),
@@ -187,7 +190,7 @@ pub fn textarea_text(html: &str, id: &str) -> String {
 }
 
 /// The desk rows (`<article … id="row-{id}">`) of a page, in page order.
-pub fn row_ids(html: &str) -> Vec<i32> {
+pub fn row_ids(html: &str) -> Vec<CommentId> {
     html.match_indices("class=\"desk-row ")
         .filter_map(|(at, _)| {
             let rest = &html[at..];
@@ -199,7 +202,7 @@ pub fn row_ids(html: &str) -> Vec<i32> {
 
 /// The desk row of comment `id`.
 #[track_caller]
-pub fn row(html: &str, id: i32) -> &str {
+pub fn row(html: &str, id: CommentId) -> &str {
     let start = html.find(&format!("id=\"row-{id}\"")).unwrap_or_else(|| panic!("row {id} in the page:\n{html}"));
     let end = start + html[start..].find("</article>").expect("the row ends");
     &html[start..end]
@@ -207,7 +210,7 @@ pub fn row(html: &str, id: i32) -> &str {
 
 /// The card of comment `id` on an article page (without its replies).
 #[track_caller]
-pub fn comment_card(html: &str, id: i32) -> &str {
+pub fn comment_card(html: &str, id: CommentId) -> &str {
     let start =
         html.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page:\n{html}"));
     let end = start + html[start..].find("</article>").expect("the comment card ends");
@@ -217,7 +220,7 @@ pub fn comment_card(html: &str, id: i32) -> &str {
 /// How deep comment `id` sits in an article's thread: 1 in the top list, 2
 /// for a reply nested under it, …
 #[track_caller]
-pub fn nesting_level(html: &str, id: i32) -> usize {
+pub fn nesting_level(html: &str, id: CommentId) -> usize {
     let start = html.find("<ol class=\"comment-list\">").expect("a comment list in the page");
     let end = html.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page"));
     let before = &html[start..end];
@@ -252,11 +255,11 @@ pub async fn get_with_cookies(app: &TestApp, path: &str, cookies: &str) -> Page 
 
 /// A reader posts `body` under `slug` from a browser of their own (never the
 /// author's, who would publish as the author); returns the new comment's id.
-pub async fn reader_comments(app: &TestApp, slug: &str, name: &str, body: &str) -> i32 {
+pub async fn reader_comments(app: &TestApp, slug: &str, name: &str, body: &str) -> CommentId {
     reader_replies(app, slug, name, body, None).await
 }
 
-pub async fn reader_replies(app: &TestApp, slug: &str, name: &str, body: &str, parent: Option<i32>) -> i32 {
+pub async fn reader_replies(app: &TestApp, slug: &str, name: &str, body: &str, parent: Option<CommentId>) -> CommentId {
     let reader = new_browser();
     let article = get_with(app, &reader, &format!("/posts/{slug}")).await;
     let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
@@ -275,22 +278,22 @@ pub async fn reader_replies(app: &TestApp, slug: &str, name: &str, body: &str, p
     id.parse().expect("a comment id")
 }
 
-/// A reader's comment stored straight in the database; `minutes_ago` sets
-/// when it was written.
+/// A reader's comment stored through the comment service, with the status
+/// given; `minutes_ago` sets when it was written.
 pub struct Stored<'a> {
-    pub status: &'a str,
+    pub status: CommentStatus,
     pub name: &'a str,
     pub email: &'a str,
     pub url: Option<&'a str>,
     pub body: &'a str,
-    pub parent: Option<i32>,
+    pub parent: Option<CommentId>,
     pub minutes_ago: i64,
 }
 
 impl Default for Stored<'_> {
     fn default() -> Self {
         Self {
-            status: "pending",
+            status: CommentStatus::Pending,
             name: "Maria Reader",
             email: "maria@example.org",
             url: None,
@@ -302,44 +305,41 @@ impl Default for Stored<'_> {
 }
 
 impl Stored<'_> {
-    pub fn insert(&self, app: &TestApp) -> i32 {
-        let at = healthblog::db::now() - chrono::Duration::minutes(self.minutes_ago);
-        let depth = self.parent.map_or(0, |id| stored(app, id).expect("the parent is stored").depth + 1);
-        let comment = NewComment {
-            post_slug: SLUG.into(),
-            parent_id: self.parent,
-            depth,
-            author_name: self.name.into(),
-            author_email: self.email.into(),
-            author_url: self.url.map(str::to_owned),
-            user_id: None,
-            body_markdown: self.body.into(),
-            body_html: format!("<p>{}</p>", self.body),
-            status: self.status.into(),
+    pub fn insert(&self, app: &TestApp) -> CommentId {
+        let body = CommentBody::parse(self.body).expect("a valid comment");
+        let draft = Draft {
+            slug: SLUG.into(),
+            parent: self.parent,
+            author: Author::Reader {
+                name: self.name.into(),
+                email: self.email.into(),
+                website: self.url.map(str::to_owned),
+            },
+            body: &body,
+            status: self.status,
             notify: false,
             ip_hash: "5e1f0a9c33d2b7e4aa90c1d2e3f40516".into(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0".into(),
-            created_at: at,
-            updated_at: at,
+            created_at: healthblog::db::now() - chrono::Duration::minutes(self.minutes_ago),
         };
-        app.with_db(|conn| healthblog::db::comments::insert(conn, &comment)).expect("the comment is stored")
+        app.with_db(|conn| healthblog::comments::submit::store(conn, draft)).expect("the comment is stored")
     }
 }
 
 /// The ids of the replies to comment `parent`, oldest first.
-pub fn replies_of(app: &TestApp, parent: i32) -> Vec<i32> {
+pub fn replies_of(app: &TestApp, parent: CommentId) -> Vec<CommentId> {
     app.with_db(|conn| {
         comments::table.filter(comments::parent_id.eq(parent)).order(comments::id).select(comments::id).load(conn)
     })
     .expect("the comments table answers")
 }
 
-pub fn stored(app: &TestApp, id: i32) -> Option<Comment> {
+pub fn stored(app: &TestApp, id: CommentId) -> Option<Comment> {
     app.with_db(|conn| healthblog::db::comments::find(conn, id)).expect("the comments table answers")
 }
 
 #[track_caller]
-pub fn status_of(app: &TestApp, id: i32) -> String {
+pub fn status_of(app: &TestApp, id: CommentId) -> CommentStatus {
     stored(app, id).unwrap_or_else(|| panic!("comment {id} is stored")).status
 }
 

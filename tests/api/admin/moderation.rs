@@ -6,17 +6,19 @@ use super::{
     desk_token, fields, flash, location, log_entries, moderate, row, row_ids, signed_in_app, status_of, stored, Stored,
     DISPLAY, SLUG, TITLE,
 };
+use healthblog::domain::{CommentId, CommentStatus};
+use CommentStatus::{Approved, Pending, Spam, Trash};
 
 /// (status before, action, status after or `None` for gone, past tense).
-const ACTIONS: [(&str, &str, Option<&str>, &str); 8] = [
-    ("pending", "approve", Some("approved"), "approved"),
-    ("approved", "unapprove", Some("pending"), "unapproved"),
-    ("pending", "spam", Some("spam"), "marked as spam"),
-    ("spam", "not-spam", Some("pending"), "marked as not spam"),
-    ("approved", "trash", Some("trash"), "moved to the trash"),
-    ("trash", "restore", Some("pending"), "restored"),
-    ("spam", "delete", None, "deleted permanently"),
-    ("trash", "delete", None, "deleted permanently"),
+const ACTIONS: [(CommentStatus, &str, Option<CommentStatus>, &str); 8] = [
+    (Pending, "approve", Some(Approved), "approved"),
+    (Approved, "unapprove", Some(Pending), "unapproved"),
+    (Pending, "spam", Some(Spam), "marked as spam"),
+    (Spam, "not-spam", Some(Pending), "marked as not spam"),
+    (Approved, "trash", Some(Trash), "moved to the trash"),
+    (Trash, "restore", Some(Pending), "restored"),
+    (Spam, "delete", None, "deleted permanently"),
+    (Trash, "delete", None, "deleted permanently"),
 ];
 
 #[tokio::test]
@@ -37,7 +39,7 @@ async fn each_action_changes_the_comment_logs_it_and_returns_to_the_same_tab() {
         assert_eq!(flash(&back).as_deref(), Some(format!("Comment {id} {done}.").as_str()), "{action}");
         assert!(!row_ids(&back.body).contains(&id), "the comment left the {from} tab");
         assert_eq!(flash(&app.get(&tab).await), None, "the message shows once");
-        assert_eq!(stored(&app, id).map(|c| c.status), to.map(str::to_owned), "{action} on a {from} comment");
+        assert_eq!(stored(&app, id).map(|c| c.status), to, "{action} on a {from} comment");
 
         let entry = log_entries(&app).pop().expect("a log entry");
         assert_eq!(
@@ -46,7 +48,7 @@ async fn each_action_changes_the_comment_logs_it_and_returns_to_the_same_tab() {
         );
         assert_eq!(
             (entry.from_status.as_deref(), entry.to_status.as_deref()),
-            (Some(from), Some(to.unwrap_or("deleted"))),
+            (Some(from.as_str()), Some(to.map_or("deleted", CommentStatus::as_str))),
             "{action}"
         );
     }
@@ -55,7 +57,7 @@ async fn each_action_changes_the_comment_logs_it_and_returns_to_the_same_tab() {
 #[tokio::test]
 async fn only_spam_and_trash_can_be_deleted_permanently() {
     let (app, _) = signed_in_app().await;
-    for from in ["pending", "approved"] {
+    for from in [Pending, Approved] {
         let id = Stored { status: from, ..Stored::default() }.insert(&app);
         let tab = format!("/admin/comments?status={from}&page=1");
         assert!(!row(&app.get(&tab).await.body, id).contains("value=\"delete\""), "no delete button on {from}");
@@ -77,7 +79,7 @@ async fn an_action_never_returns_to_another_site() {
     let id = Stored::default().insert(&app);
     let response = moderate(&app, id, "approve", "https://evil.example/admin").await;
     assert_eq!(location(&response), "/admin/comments");
-    assert_eq!(status_of(&app, id), "approved");
+    assert_eq!(status_of(&app, id), CommentStatus::Approved);
 }
 
 #[tokio::test]
@@ -97,7 +99,7 @@ async fn bulk_actions_apply_to_the_checked_comments_only() {
 
     assert_eq!(location(&response), tab);
     assert_eq!(flash(&app.get(tab).await).as_deref(), Some("2 comments approved."));
-    assert_eq!([a, b, c].map(|id| status_of(&app, id)), ["approved", "pending", "approved"]);
+    assert_eq!([a, b, c].map(|id| status_of(&app, id)), [Approved, Pending, Approved]);
     let entries = log_entries(&app);
     let logged_ids: Vec<_> = entries[logged..].iter().map(|e| (e.action.as_str(), e.comment_id)).collect();
     assert_eq!(logged_ids, [("approve", Some(a)), ("approve", Some(c))]);
@@ -113,7 +115,7 @@ async fn bulk_actions_apply_to_the_checked_comments_only() {
     assert_eq!(location(&response), trash);
     assert_eq!(flash(&app.get(trash).await).as_deref(), Some("2 comments deleted permanently."));
     assert!(stored(&app, a).is_none() && stored(&app, b).is_none(), "both are gone");
-    assert_eq!(status_of(&app, c), "approved");
+    assert_eq!(status_of(&app, c), CommentStatus::Approved);
 }
 
 #[tokio::test]
@@ -130,7 +132,7 @@ async fn a_bulk_action_without_a_choice_or_without_comments_changes_nothing() {
     let no_ids = app.post_form("/admin/comments/bulk", &with_token(&[("bulk_action", "spam")], &token, tab)).await;
     assert_eq!(location(&no_ids), tab);
     assert_eq!(flash(&app.get(tab).await).as_deref(), Some("Check the comments to act on first."));
-    assert_eq!(status_of(&app, id), "pending");
+    assert_eq!(status_of(&app, id), CommentStatus::Pending);
 }
 
 fn with_token(pairs: &[(&str, &str)], token: &str, return_to: &str) -> Vec<(String, String)> {
@@ -164,7 +166,8 @@ async fn the_queue_searches_text_name_and_email_whatever_the_case() {
     }
     .insert(&app);
     // Approved: not in the pending tab, whatever it says.
-    Stored { status: "approved", name: "Alice Other", body: "Magnesium again", ..Stored::default() }.insert(&app);
+    Stored { status: CommentStatus::Approved, name: "Alice Other", body: "Magnesium again", ..Stored::default() }
+        .insert(&app);
 
     for (query, expected) in [
         ("MAGNESIUM", vec![alice]),
@@ -204,9 +207,9 @@ fn encode(text: &str) -> String {
 #[tokio::test]
 async fn the_queue_shows_twenty_comments_a_page_newest_first() {
     let (app, _) = signed_in_app().await;
-    let ids: Vec<i32> =
+    let ids: Vec<CommentId> =
         (0..25).map(|n| Stored { minutes_ago: 25 - n, ..Stored::default() }.insert(&app)).collect::<Vec<_>>();
-    let newest_first: Vec<i32> = ids.iter().rev().copied().collect();
+    let newest_first: Vec<CommentId> = ids.iter().rev().copied().collect();
 
     let first = app.get("/admin/comments?status=pending").await;
     let second = app.get("/admin/comments?status=pending&page=2").await;
@@ -223,7 +226,8 @@ async fn each_row_tells_the_author_who_wrote_what_where_and_in_reply_to_whom() {
     let long_question = "My neurologist suggested magnesium glycinate at night, but I also take a calcium \
                          supplement in the evening and wonder whether the two compete for absorption at all";
     let parent =
-        Stored { status: "approved", name: "Nadia Parent", body: long_question, ..Stored::default() }.insert(&app);
+        Stored { status: CommentStatus::Approved, name: "Nadia Parent", body: long_question, ..Stored::default() }
+            .insert(&app);
     let reply = Stored {
         name: "Tomas Replier",
         email: "tomas@example.org",

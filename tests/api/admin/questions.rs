@@ -5,19 +5,21 @@ use super::{
     answer, desk_token, fields, flash, location, log_entries, moderate, row_ids, signed_in_app, status_of, stored,
     Stored,
 };
+use healthblog::domain::CommentStatus;
 
 #[tokio::test]
 async fn the_questions_page_lists_unanswered_reader_comments_oldest_first() {
     let (app, user_id) = signed_in_app().await;
-    let newest = Stored { status: "approved", minutes_ago: 60, ..Stored::default() }.insert(&app);
-    let oldest = Stored { status: "approved", minutes_ago: 300, ..Stored::default() }.insert(&app);
-    let pending = Stored { status: "pending", minutes_ago: 120, ..Stored::default() }.insert(&app);
-    let answered = Stored { status: "approved", minutes_ago: 200, ..Stored::default() }.insert(&app);
-    let spam = Stored { status: "spam", minutes_ago: 250, ..Stored::default() }.insert(&app);
-    let trash = Stored { status: "trash", minutes_ago: 260, ..Stored::default() }.insert(&app);
+    let newest = Stored { status: CommentStatus::Approved, minutes_ago: 60, ..Stored::default() }.insert(&app);
+    let oldest = Stored { status: CommentStatus::Approved, minutes_ago: 300, ..Stored::default() }.insert(&app);
+    let pending = Stored { status: CommentStatus::Pending, minutes_ago: 120, ..Stored::default() }.insert(&app);
+    let answered = Stored { status: CommentStatus::Approved, minutes_ago: 200, ..Stored::default() }.insert(&app);
+    let spam = Stored { status: CommentStatus::Spam, minutes_ago: 250, ..Stored::default() }.insert(&app);
+    let trash = Stored { status: CommentStatus::Trash, minutes_ago: 260, ..Stored::default() }.insert(&app);
     // The author's answer to `answered`, stored as the desk stores one.
     let reply =
-        Stored { status: "approved", parent: Some(answered), minutes_ago: 100, ..Stored::default() }.insert(&app);
+        Stored { status: CommentStatus::Approved, parent: Some(answered), minutes_ago: 100, ..Stored::default() }
+            .insert(&app);
     app.with_db(|conn| {
         use diesel::prelude::*;
         use healthblog::db::schema::comments::dsl as c;
@@ -52,7 +54,8 @@ async fn answering_a_question_takes_it_off_the_list() {
 #[tokio::test]
 async fn no_answer_needed_takes_a_question_off_the_list_unanswered() {
     let (app, user_id) = signed_in_app().await;
-    let thanks = Stored { status: "approved", body: "Thank you for this article!", ..Stored::default() }.insert(&app);
+    let thanks = Stored { status: CommentStatus::Approved, body: "Thank you for this article!", ..Stored::default() }
+        .insert(&app);
     let question = Stored { minutes_ago: 5, ..Stored::default() }.insert(&app);
     let page = app.get("/admin/questions").await;
     assert_eq!(row_ids(&page.body), [question, thanks]);
@@ -71,7 +74,7 @@ async fn no_answer_needed_takes_a_question_off_the_list_unanswered() {
     assert_eq!(row_ids(&page.body), [question]);
     let comment = stored(&app, thanks).expect("still stored");
     assert!(comment.no_answer_needed);
-    assert_eq!(status_of(&app, thanks), "approved", "it stays on the article");
+    assert_eq!(status_of(&app, thanks), CommentStatus::Approved, "it stays on the article");
     let entry = log_entries(&app).pop().expect("a log entry");
     assert_eq!(
         (entry.action.as_str(), entry.comment_id, entry.user_id),
@@ -84,7 +87,7 @@ async fn no_answer_needed_takes_a_question_off_the_list_unanswered() {
 #[tokio::test]
 async fn a_question_whose_answer_went_to_the_trash_is_unanswered_again() {
     let (app, _) = signed_in_app().await;
-    let question = Stored { status: "approved", ..Stored::default() }.insert(&app);
+    let question = Stored { status: CommentStatus::Approved, ..Stored::default() }.insert(&app);
     assert_eq!(location(&answer(&app, question, "A first answer with a mistake.", "/admin").await), "/admin");
     let reply = super::replies_of(&app, question).pop().expect("the answer is stored");
     assert!(row_ids(&app.get("/admin/questions").await.body).is_empty(), "answered");

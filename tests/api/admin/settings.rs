@@ -6,6 +6,7 @@ use super::{
     settings_form, signed_in_app, status_of, stored_settings, textarea_text, Stored, SLUG,
 };
 use crate::helpers::{Page, TestApp};
+use healthblog::domain::CommentStatus;
 
 async fn save(app: &TestApp, changes: &[(&str, &str)]) -> Page {
     let token = desk_token(app).await;
@@ -21,7 +22,7 @@ async fn a_new_moderation_policy_applies_to_the_next_comment() {
     let (app, user_id) = signed_in_app().await;
     app.set_rule("min_seconds_to_submit", "0");
     let held = reader_comments(&app, SLUG, "Early Reader", "Does magnesium help with sleep too?").await;
-    assert_eq!(status_of(&app, held), "pending", "every comment waits by default");
+    assert_eq!(status_of(&app, held), CommentStatus::Pending, "every comment waits by default");
 
     let response = save(&app, &[("moderation_policy", "approve_all")]).await;
 
@@ -30,7 +31,7 @@ async fn a_new_moderation_policy_applies_to_the_next_comment() {
     assert_eq!(flash(&form).as_deref(), Some("Settings saved. They apply at once."));
     assert!(form.body.contains(r#"id="policy-approve_all" name="moderation_policy" value="approve_all" checked"#));
     let live = reader_comments(&app, SLUG, "Later Reader", "Which form of magnesium is gentlest?").await;
-    assert_eq!(status_of(&app, live), "approved");
+    assert_eq!(status_of(&app, live), CommentStatus::Approved);
     let article = article_as_reader(&app).await;
     assert!(comment_card(&article.body, live).contains("Which form of magnesium is gentlest?"));
     assert!(!article.body.contains("Does magnesium help with sleep too?"), "the earlier comment still waits");
@@ -43,9 +44,10 @@ async fn a_new_moderation_policy_applies_to_the_next_comment() {
 #[tokio::test]
 async fn a_new_reply_depth_applies_to_the_article_at_once() {
     let (app, _) = signed_in_app().await;
-    let question = Stored { status: "approved", minutes_ago: 10, ..Stored::default() }.insert(&app);
+    let question = Stored { status: CommentStatus::Approved, minutes_ago: 10, ..Stored::default() }.insert(&app);
     let reply =
-        Stored { status: "approved", name: "Second Reader", parent: Some(question), ..Stored::default() }.insert(&app);
+        Stored { status: CommentStatus::Approved, name: "Second Reader", parent: Some(question), ..Stored::default() }
+            .insert(&app);
     assert_eq!(nesting_level(&article_as_reader(&app).await.body, reply), 2);
 
     assert_eq!(location(&save(&app, &[("thread_depth", "1")]).await), "/admin/settings");

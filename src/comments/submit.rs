@@ -1,0 +1,362 @@
+//! The one road by which a comment reaches the database, whoever sends it:
+//! a reader's form, the author's answer, and later the importer and edits.
+//! `submit` applies the rules of the site; `store` renders and cleans the
+//! text and writes the row. Handlers parse the request, call these, and turn
+//! the result into a page.
+
+use anyhow::anyhow;
+use chrono::{Duration, NaiveDateTime};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use sha2::{Digest, Sha256};
+
+use super::discussion::comments_open;
+use super::moderation::{Action, Actor};
+use super::policy::{self, Arrival};
+use super::rules::Rules;
+use crate::content::Article;
+use crate::db::comments::{self, NewComment};
+use crate::db::log::{self, LogAction, NewLogEntry};
+use crate::db::AnyConnection;
+use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, UserId, WebsiteUrl};
+use crate::keys::hex;
+use crate::markdown;
+
+/// How long a comment form may be open; a spent token is remembered as long.
+pub const FORM_LIFETIME_SECS: i64 = 7 * 24 * 3600;
+
+/// A comment someone sends.
+pub struct Submission {
+    /// The comment it answers, if any.
+    pub parent: Option<CommentId>,
+    pub body: CommentBody,
+    pub writer: Writer,
+}
+
+/// Who sends it.
+pub enum Writer {
+    /// A reader, through the form under an article.
+    Reader(Reader),
+    /// A signed-in author or moderator: published at once with their badge,
+    /// approving the comment it answers.
+    Staff(Actor),
+}
+
+/// A reader's details, as parsed from the form.
+pub struct Reader {
+    pub name: AuthorName,
+    pub email: Email,
+    pub website: Option<WebsiteUrl>,
+    pub notify: bool,
+    pub ip_hash: String,
+    pub user_agent: String,
+    /// The hidden field that people never see and bots fill in.
+    pub honeypot_filled: bool,
+    /// The form's token, already checked against the visitor's cookie; a
+    /// successful comment spends it.
+    pub form: FormTicket,
+}
+
+/// A verified form token and when its form was shown.
+pub struct FormTicket {
+    pub token: String,
+    pub issued_at: i64,
+}
+
+/// A stored comment: its id, and the status the rules gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub id: CommentId,
+    pub status: CommentStatus,
+}
+
+/// Why a comment was not taken. Each is shown with the sender's text kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Closed,
+    FormExpired,
+    FormUnconfirmed,
+    FormUsed,
+    TooQuick,
+    TooFrequent,
+    Duplicate,
+    /// The comment it answers is gone, or may not be answered.
+    ParentUnavailable,
+    /// The author must restore a comment from spam or the trash first.
+    ParentNotRestored,
+}
+
+impl Refusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Closed => "Comments are closed on this article. Your text is kept below so that you can copy it.",
+            Self::FormExpired => {
+                "This form was open too long to be accepted safely. Your text is kept below: please send it again."
+            }
+            Self::FormUnconfirmed => {
+                "We could not confirm that this form came from this site (it may be too old, or cookies may be \
+                 off). Your text is kept below: please send it again."
+            }
+            Self::FormUsed => {
+                "This form was already used to send a comment. If you pressed the button twice, the first one \
+                 went through; if not, your text is kept below: please send it again."
+            }
+            Self::TooQuick => "That was very quick. Please check your comment, then send it again.",
+            Self::TooFrequent => {
+                "You are posting too quickly. Please wait a minute, then send your comment again; your text is \
+                 kept below."
+            }
+            Self::Duplicate => {
+                "It looks as though you've already said that: the same comment from the same email is already \
+                 on this article."
+            }
+            Self::ParentUnavailable => {
+                "The comment you were replying to is not available any more. Your text is kept below: send it \
+                 again to post it as a new comment."
+            }
+            Self::ParentNotRestored => "Restore this comment before answering it.",
+        }
+    }
+}
+
+/// What went wrong with a submission.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("{}", .0.message())]
+    Refused(Refusal),
+    /// The database did not store it (it may be full, read-only or down).
+    #[error("the comment could not be stored")]
+    NotStored(#[source] anyhow::Error),
+}
+
+impl From<DieselError> for SubmitError {
+    fn from(error: DieselError) -> Self {
+        Self::NotStored(error.into())
+    }
+}
+
+impl From<Refusal> for SubmitError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+/// Checks `submission` against the site's `rules` and stores it, in one
+/// transaction: either every check passed and the comment (with its log
+/// entry and spent form token) is committed, or nothing is.
+pub fn submit(
+    conn: &mut AnyConnection,
+    article: &Article,
+    rules: &Rules,
+    submission: Submission,
+    now: NaiveDateTime,
+) -> Result<Stored, SubmitError> {
+    let Submission { parent, body, writer } = submission;
+    match writer {
+        Writer::Reader(reader) => submit_as_reader(conn, article, rules, parent, body, reader, now),
+        Writer::Staff(actor) => submit_as_staff(conn, &article.slug, parent, body, &actor, now),
+    }
+}
+
+fn submit_as_reader(
+    conn: &mut AnyConnection,
+    article: &Article,
+    rules: &Rules,
+    parent: Option<CommentId>,
+    body: CommentBody,
+    reader: Reader,
+    now: NaiveDateTime,
+) -> Result<Stored, SubmitError> {
+    if !comments_open(article, rules, now) {
+        return Err(Refusal::Closed.into());
+    }
+    if now.and_utc().timestamp() - reader.form.issued_at < i64::from(rules.min_seconds_to_submit) {
+        return Err(Refusal::TooQuick.into());
+    }
+    let returning = comments::has_approved_from(conn, reader.email.as_str())?;
+    let decision = policy::decide(
+        rules,
+        &Arrival {
+            author_name: reader.name.as_str(),
+            email: reader.email.as_str(),
+            url: reader.website.as_ref().map(WebsiteUrl::as_str),
+            body: body.as_str(),
+            ip_hash: &reader.ip_hash,
+            honeypot_filled: reader.honeypot_filled,
+            returning,
+        },
+    );
+    if let Some(reason) = decision.reason {
+        tracing::info!(status = %decision.status, reason, "comment held or filtered");
+    }
+    let slug = article.slug.as_str();
+    conn.transaction(|conn| {
+        // The first statement writes, so that on SQLite the transaction
+        // waits for the write lock instead of failing on a stale snapshot.
+        spend_form_token(conn, &reader.form, now)?;
+        if let AnyConnection::Postgresql(pg) = conn {
+            // Instances on one database take turns per address, so that the
+            // rate limit below holds under parallel posts.
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind::<diesel::sql_types::Text, _>(&reader.ip_hash),
+                pg,
+            )?;
+        }
+        if let Some(parent) = parent {
+            let answerable = comments::find(conn, parent)?
+                .is_some_and(|p| p.post_slug == slug && p.status == CommentStatus::Approved);
+            if !answerable {
+                return Err(Refusal::ParentUnavailable.into());
+            }
+        }
+        let id = store(
+            conn,
+            Draft {
+                slug: slug.to_owned(),
+                parent,
+                author: Author::Reader {
+                    name: reader.name.as_str().to_owned(),
+                    email: reader.email.as_str().to_owned(),
+                    website: reader.website.as_ref().map(|w| w.as_str().to_owned()),
+                },
+                body: &body,
+                status: decision.status,
+                notify: reader.notify,
+                ip_hash: reader.ip_hash.clone(),
+                user_agent: reader.user_agent.clone(),
+                created_at: now,
+            },
+        )?;
+        // Counted after the insert, inside the transaction: parallel posts
+        // from one address cannot all slip under the limit.
+        let recent = comments::count_from_ip_since(conn, &reader.ip_hash, now - Duration::minutes(1))?;
+        if recent > i64::from(rules.rate_limit_per_minute) {
+            return Err(Refusal::TooFrequent.into());
+        }
+        if comments::is_duplicate(conn, id, slug, reader.email.as_str(), body.as_str())? {
+            return Err(Refusal::Duplicate.into());
+        }
+        Ok(Stored { id, status: decision.status })
+    })
+}
+
+/// Remembers that `form`'s token was used; a second use is refused.
+fn spend_form_token(conn: &mut AnyConnection, form: &FormTicket, now: NaiveDateTime) -> Result<(), SubmitError> {
+    use crate::db::schema::spent_form_tokens as spent;
+    use diesel::prelude::*;
+
+    diesel::delete(spent::table.filter(spent::expires_at.lt(now))).execute(conn)?;
+    let expires_at = chrono::DateTime::from_timestamp(form.issued_at + FORM_LIFETIME_SECS, 0)
+        .ok_or_else(|| SubmitError::NotStored(anyhow!("a form token from an impossible time")))?
+        .naive_utc();
+    let token_hash = hex(&Sha256::digest(form.token.as_bytes()));
+    match diesel::insert_into(spent::table)
+        .values((spent::token_hash.eq(token_hash), spent::expires_at.eq(expires_at)))
+        .execute(conn)
+    {
+        Ok(_) => Ok(()),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(Refusal::FormUsed.into()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn submit_as_staff(
+    conn: &mut AnyConnection,
+    slug: &str,
+    parent: Option<CommentId>,
+    body: CommentBody,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Stored, SubmitError> {
+    conn.transaction(|conn| {
+        let parent = match parent {
+            Some(id) => {
+                let parent = comments::find(conn, id)?.filter(|p| p.post_slug == slug);
+                let parent = parent.ok_or(Refusal::ParentUnavailable)?;
+                if matches!(parent.status, CommentStatus::Spam | CommentStatus::Trash) {
+                    return Err(Refusal::ParentNotRestored.into());
+                }
+                Some(parent)
+            }
+            None => None,
+        };
+        if let Some(parent) = parent.as_ref().filter(|p| p.status != CommentStatus::Approved) {
+            comments::set_status(conn, parent.id, CommentStatus::Approved)?;
+            let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, Action::Approve.into())
+                .comment(parent.id, Some(parent.status.as_str()), Some(CommentStatus::Approved.as_str()))
+                .detail("approved by replying");
+            log::write(conn, &entry)?;
+        }
+        let id = store(
+            conn,
+            Draft {
+                slug: slug.to_owned(),
+                parent: parent.as_ref().map(|p| p.id),
+                author: Author::Staff { name: actor.name.clone(), user_id: actor.user_id },
+                body: &body,
+                status: CommentStatus::Approved,
+                notify: false,
+                ip_hash: String::new(),
+                user_agent: String::new(),
+                created_at: now,
+            },
+        )?;
+        let detail = match &parent {
+            Some(parent) => format!("answered {} (comment {}) on {slug}", parent.author_name, parent.id),
+            None => format!("commented on {slug}"),
+        };
+        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Reply)
+            .comment(id, None, Some(CommentStatus::Approved.as_str()))
+            .detail(detail);
+        log::write(conn, &entry)?;
+        Ok(Stored { id, status: CommentStatus::Approved })
+    })
+}
+
+/// Who wrote a stored comment.
+pub enum Author {
+    Reader { name: String, email: String, website: Option<String> },
+    Staff { name: String, user_id: UserId },
+}
+
+/// A comment ready to store, whose rules were already applied (by `submit`,
+/// or by a faithful copy of another site's comments).
+pub struct Draft<'a> {
+    pub slug: String,
+    pub parent: Option<CommentId>,
+    pub author: Author,
+    pub body: &'a CommentBody,
+    pub status: CommentStatus,
+    pub notify: bool,
+    pub ip_hash: String,
+    pub user_agent: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Renders and cleans the draft's Markdown and writes the row. Runs in a
+/// transaction (a savepoint inside the caller's), so that a failed commit
+/// is an error and never an id.
+pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, DieselError> {
+    let (author_name, author_email, author_url, user_id) = match draft.author {
+        Author::Reader { name, email, website } => (name, email, website, None),
+        Author::Staff { name, user_id } => (name, String::new(), None, Some(user_id)),
+    };
+    let row = NewComment {
+        post_slug: draft.slug,
+        parent_id: draft.parent,
+        author_name,
+        author_email,
+        author_url,
+        user_id,
+        body_html: markdown::render_comment(draft.body.as_str()),
+        body_markdown: draft.body.as_str().to_owned(),
+        status: draft.status,
+        notify: draft.notify,
+        ip_hash: draft.ip_hash,
+        user_agent: draft.user_agent,
+        created_at: draft.created_at,
+        updated_at: draft.created_at,
+    };
+    conn.transaction(|conn| comments::insert(conn, &row))
+}
