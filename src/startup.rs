@@ -11,7 +11,7 @@ use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
-use actix_web::{guard, web, App, HttpServer};
+use actix_web::{web, App, HttpServer};
 use anyhow::{anyhow, Context};
 use tracing_actix_web::TracingLogger;
 
@@ -21,7 +21,7 @@ use crate::content::Library;
 use crate::db::{self, DatabaseUrl};
 use crate::error::{render_error_page, AppError};
 use crate::keys::Keys;
-use crate::routes::{admin, health, public};
+use crate::routes::{admin, health, page, public};
 use crate::state::AppState;
 use crate::static_files::{self, StaticFiles};
 use crate::templates;
@@ -130,11 +130,6 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-/// A route for GET, and HEAD (which link checkers and uptime monitors use).
-pub fn page() -> actix_web::Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

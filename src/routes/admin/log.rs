@@ -5,7 +5,7 @@ use tera::Context;
 use super::Desk;
 use crate::db;
 use crate::error::AppError;
-use crate::routes::public::Pagination;
+use crate::routes::pagination::Pagination;
 
 const PER_PAGE: i64 = 50;
 

@@ -60,7 +60,7 @@ async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_change
         let response = send(&app, &stranger, method, &path, &form_for(route, id, Some(&token))).await;
         assert_eq!(response.status, 303, "{method} {path} without a session:\n{}", response.body);
         let expected = match method {
-            "GET" => format!("/admin/login?next={}", healthblog::routes::public::encode_query_value(&path)),
+            "GET" => format!("/admin/login?next={}", healthblog::routes::encode_query_value(&path)),
             _ => "/admin/login".to_owned(),
         };
         assert_eq!(response.header("location"), expected, "{method} {path}");
