@@ -121,13 +121,6 @@ impl Settings {
         self.base_url.starts_with("https://")
     }
 
-    pub fn session_timeouts(&self) -> crate::auth::session::Timeouts {
-        crate::auth::session::Timeouts {
-            idle_secs: i64::from(self.session_idle_minutes) * 60,
-            absolute_secs: i64::from(self.session_max_days) * 24 * 3600,
-        }
-    }
-
     /// The public address without a trailing slash.
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
