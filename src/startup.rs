@@ -19,11 +19,11 @@ use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
 use crate::content::Library;
 use crate::db::{self, DatabaseUrl};
-use crate::error::{render_error_page, AppError};
+use crate::error::AppError;
 use crate::keys::Keys;
-use crate::routes::{admin, health, page, public};
+use crate::routes::{admin, error_pages, health, page, public, static_files};
 use crate::state::AppState;
-use crate::static_files::{self, StaticFiles};
+use crate::static_files::StaticFiles;
 use crate::templates;
 
 /// Pages may load scripts, styles and fonts from this site only, and never
@@ -105,7 +105,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             // `/posts/slug/` is `/posts/slug`: old links often end in a slash.
             .wrap(NormalizePath::trim())
             .wrap(session_middleware(&state))
-            .wrap(ErrorHandlers::new().default_handler(render_error_page))
+            .wrap(ErrorHandlers::new().default_handler(error_pages::render))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(TracingLogger::default())

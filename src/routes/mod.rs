@@ -1,9 +1,11 @@
 //! Request handlers. `startup.rs` is the one place they are mounted.
 
 pub mod admin;
+pub mod error_pages;
 pub mod health;
 pub mod pagination;
 pub mod public;
+pub mod static_files;
 
 use actix_web::{guard, web};
 
