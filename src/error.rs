@@ -12,8 +12,6 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    TooManyRequests(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -38,7 +36,6 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
