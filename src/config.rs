@@ -22,7 +22,8 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// Where the generated development key is kept when no secret key is configured.
     pub data_dir: PathBuf,
-    /// At least 64 characters; signs and encrypts cookies and keys the IP hashes.
+    /// Signs and encrypts cookies and keys the IP hashes; `keys` refuses one
+    /// shorter than its `MIN_SECRET_CHARS`.
     pub secret_key: Option<String>,
     /// Database connections per instance.
     pub pool_size: u32,
