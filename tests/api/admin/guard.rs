@@ -4,8 +4,8 @@
 
 use healthblog::routes::admin::GUARDED_ROUTES;
 
-use super::{create_user, desk_token, fields, get_with, new_browser, sign_in_with, signed_in_app, snapshot, Stored};
-use crate::helpers::{csrf_token, read, Page, TestApp};
+use super::{create_user, desk_token, fields, get_with, sign_in_with, signed_in_app, snapshot, Stored};
+use crate::helpers::{csrf_token, new_browser, read, Page, TestApp};
 
 /// What a form of each POST route would plausibly carry, so that a route
 /// that let the request through would change something.
