@@ -22,7 +22,8 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// Where the generated development key is kept when no secret key is configured.
     pub data_dir: PathBuf,
-    /// At least 64 characters; signs and encrypts cookies and keys the IP hashes.
+    /// Signs and encrypts cookies and keys the IP hashes; `keys` refuses one
+    /// shorter than its `MIN_SECRET_CHARS`.
     pub secret_key: Option<String>,
     /// Database connections per instance.
     pub pool_size: u32,
@@ -119,13 +120,6 @@ impl Settings {
     /// Cookies are marked `Secure` when the public address is https.
     pub fn is_https(&self) -> bool {
         self.base_url.starts_with("https://")
-    }
-
-    pub fn session_timeouts(&self) -> crate::auth::session::Timeouts {
-        crate::auth::session::Timeouts {
-            idle_secs: i64::from(self.session_idle_minutes) * 60,
-            absolute_secs: i64::from(self.session_max_days) * 24 * 3600,
-        }
     }
 
     /// The public address without a trailing slash.

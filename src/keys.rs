@@ -10,8 +10,8 @@ use sha2::Sha256;
 
 use crate::config::Settings;
 
-/// A configured secret shorter than this is refused.
-const MIN_SECRET_LEN: usize = 32;
+/// A configured secret with fewer characters than this is refused.
+pub const MIN_SECRET_CHARS: usize = 32;
 const GENERATED_KEY_FILE: &str = "secret_key";
 
 #[derive(Clone)]
@@ -29,8 +29,8 @@ impl std::fmt::Debug for Keys {
 
 impl Keys {
     pub fn from_secret(secret: &str) -> anyhow::Result<Self> {
-        if secret.len() < MIN_SECRET_LEN {
-            bail!("the secret key must be at least {MIN_SECRET_LEN} characters long (try `openssl rand -hex 32`)");
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            bail!("the secret key must be at least {MIN_SECRET_CHARS} characters long (try `openssl rand -hex 32`)");
         }
         let derive = |label: &str| -> [u8; 32] { hmac_sha256(secret.as_bytes(), label.as_bytes()) };
         let mut cookie = [0u8; 64];
@@ -115,8 +115,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_secrets_are_refused() {
-        assert!(Keys::from_secret("too short").is_err());
+    fn secrets_shorter_than_the_minimum_are_refused() {
+        let error = Keys::from_secret(&"k".repeat(MIN_SECRET_CHARS - 1)).unwrap_err();
+        assert!(error.to_string().contains(&format!("at least {MIN_SECRET_CHARS} characters")), "{error}");
+        assert!(Keys::from_secret(&"k".repeat(MIN_SECRET_CHARS)).is_ok());
+        // Characters, not bytes: "é" is two bytes.
+        assert!(Keys::from_secret(&"é".repeat(MIN_SECRET_CHARS - 1)).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
-use actix_web::{guard, web, App, HttpServer};
+use actix_web::{web, App, HttpServer};
 use anyhow::{anyhow, Context};
 use tracing_actix_web::TracingLogger;
 
@@ -19,11 +19,11 @@ use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
 use crate::content::Library;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
-use crate::error::{render_error_page, AppError};
+use crate::error::AppError;
 use crate::keys::Keys;
-use crate::routes::{admin, health, public};
+use crate::routes::{admin, error_pages, health, page, public, static_files};
 use crate::state::AppState;
-use crate::static_files::{self, StaticFiles};
+use crate::static_files::StaticFiles;
 use crate::templates;
 
 /// Pages may load scripts, styles and fonts from this site only, and never
@@ -108,7 +108,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             // `/posts/slug/` is `/posts/slug`: old links often end in a slash.
             .wrap(NormalizePath::trim())
             .wrap(session_middleware(&state))
-            .wrap(ErrorHandlers::new().default_handler(render_error_page))
+            .wrap(ErrorHandlers::new().default_handler(error_pages::render))
             .wrap(security_headers())
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
@@ -133,11 +133,6 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-/// A route for GET, and HEAD (which link checkers and uptime monitors use).
-pub fn page() -> actix_web::Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -1,27 +1,34 @@
-//! The files under `static/`, read once at start-up and served from memory
-//! with a one-year cache: their URLs carry a hash of their contents.
+//! The files under `static/`, read once at start-up and kept in memory with
+//! a hash of their contents, which their URLs carry (`routes::static_files`
+//! serves them).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::web::{self, Bytes};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Bytes;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
 use crate::keys::hex;
-use crate::state::AppState;
 
 pub struct StaticFiles {
     files: HashMap<String, StaticFile>,
     version: String,
 }
 
-struct StaticFile {
+pub struct StaticFile {
     body: Bytes,
     content_type: &'static str,
+}
+
+impl StaticFile {
+    pub fn body(&self) -> Bytes {
+        self.body.clone()
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        self.content_type
+    }
 }
 
 impl StaticFiles {
@@ -43,6 +50,11 @@ impl StaticFiles {
             files.insert(name, StaticFile { body: Bytes::from(body), content_type });
         }
         Ok(Self { files, version: hex(&hasher.finalize()[..6]) })
+    }
+
+    /// The file at `name`, a path relative to the static folder.
+    pub fn get(&self, name: &str) -> Option<&StaticFile> {
+        self.files.get(name)
     }
 
     /// A short hash of every file, appended to their URLs.
@@ -76,27 +88,6 @@ fn content_type(name: &str) -> &'static str {
         Some("txt") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
-}
-
-/// `GET /static/{path}`.
-pub async fn serve(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let files = &state.static_files;
-    let file = files.files.get(path.as_str()).ok_or(AppError::NotFound)?;
-    let etag = EntityTag::new_strong(files.version.clone());
-    let cached = match <IfNoneMatch as header::Header>::parse(&request) {
-        Ok(IfNoneMatch::Any) => true,
-        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&etag)),
-        Err(_) => false,
-    };
-    let mut response = if cached { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header(header::ETag(etag));
-    Ok(if cached { response.finish() } else { response.content_type(file.content_type).body(file.body.clone()) })
 }
 
 #[cfg(test)]

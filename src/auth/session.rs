@@ -11,6 +11,7 @@ use rand::RngCore;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
+use crate::config::Settings;
 use crate::domain::{Role, UserId};
 use crate::keys::hex;
 
@@ -31,6 +32,24 @@ pub struct Timeouts {
     pub idle_secs: i64,
     /// Ends this long after signing in, whatever happens.
     pub absolute_secs: i64,
+}
+
+impl From<&Settings> for Timeouts {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            idle_secs: i64::from(settings.session_idle_minutes) * 60,
+            absolute_secs: i64::from(settings.session_max_days) * 24 * 3600,
+        }
+    }
+}
+
+// Written here rather than in `config`, which then depends on nothing: the
+// session reads its settings, the settings know nothing of sessions.
+impl Settings {
+    /// How long a desk session lasts, as configured.
+    pub fn session_timeouts(&self) -> Timeouts {
+        Timeouts::from(self)
+    }
 }
 
 impl TypedSession {
@@ -113,4 +132,16 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
     pub csrf_token: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_come_from_the_settings_in_seconds() {
+        let settings = Settings { session_idle_minutes: 30, session_max_days: 2, ..Settings::default() };
+        let timeouts = settings.session_timeouts();
+        assert_eq!((timeouts.idle_secs, timeouts.absolute_secs), (30 * 60, 2 * 24 * 3600));
+    }
 }

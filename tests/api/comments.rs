@@ -10,8 +10,8 @@ use healthblog::db;
 use healthblog::db::schema::comments::dsl as c;
 
 use crate::helpers::{
-    comment_fields, csrf_token, input_value, is_hidden, posted_comment_id, set_field, spawn_app, spawn_app_with,
-    thread_level, Content, TestApp,
+    client_builder, comment_fields, csrf_token, input_value, is_hidden, new_browser, posted_comment_id, set_field,
+    spawn_app, spawn_app_with, thread_level, Content, TestApp,
 };
 use healthblog::comments::submit::{store, Author, Draft};
 use healthblog::domain::{CommentBody, CommentId, CommentStatus};
@@ -453,7 +453,7 @@ async fn a_comment_without_a_form_token_is_refused_with_its_text_kept() {
 #[tokio::test]
 async fn a_form_token_from_another_browser_is_refused() {
     let app = spawn_commenting_app().await;
-    let other_browser = reqwest::Client::builder().cookie_store(true).build().expect("an HTTP client");
+    let other_browser = new_browser();
     let theirs = other_browser.get(format!("{}{}", app.address, article())).send().await.expect("GET succeeds");
     let their_token = csrf_token(&theirs.text().await.expect("a page"));
     app.get(&article()).await;
@@ -765,8 +765,7 @@ async fn the_ip_is_stored_as_a_keyed_hash_with_the_user_agent() {
     const SECRET: &str = "another secret that is long enough for every key";
     let mut app = spawn_app_with(|s| s.secret_key = Some(SECRET.into())).await;
     app.accept_instant_posts();
-    app.client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    app.client = client_builder()
         .cookie_store(true)
         .user_agent("Mozilla/5.0 (X11; Linux x86_64) HealthblogTest/1.0")
         .build()

@@ -87,12 +87,18 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 
     let url = db::DatabaseUrl::parse(&settings.database_url).expect("a database URL");
     let pool = db::connect(&url, 2).expect("a pool on the test database");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("an HTTP client");
-    TestApp { address, client, pool, database: url, _dir: dir }
+    TestApp { address, client: new_browser(), pool, database: url, _dir: dir }
+}
+
+/// How every test client starts: a redirect is shown, not followed, so that
+/// a test sees each 303 and where it leads.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none())
+}
+
+/// A browser of its own: its cookies are kept from one request to the next.
+pub fn new_browser() -> reqwest::Client {
+    client_builder().cookie_store(true).build().expect("an HTTP client")
 }
 
 impl TestApp {
@@ -275,7 +281,7 @@ impl TestApp {
 
     /// A client with no cookies: another reader.
     pub fn stranger(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client")
+        client_builder().build().expect("an HTTP client")
     }
 }
 
@@ -364,7 +370,7 @@ pub fn input_value(html: &str, id: &str) -> String {
 
 /// The text of the `<textarea>` with `id`, as the browser shows it.
 #[track_caller]
-pub fn textarea_value(html: &str, id: &str) -> String {
+pub fn textarea_text(html: &str, id: &str) -> String {
     let (_, start) = opening_tag(html, &format!(" id=\"{id}\""));
     let end = start + html[start..].find("</textarea>").expect("the textarea ends");
     unescape_html(&html[start..end])
@@ -409,7 +415,7 @@ impl Page {
         for field in ["author_name", "author_email", "author_url"] {
             assert_eq!(input_value(&self.body, field), typed(field), "the form keeps what was typed in {field}");
         }
-        assert_eq!(textarea_value(&self.body, "body"), typed("body"), "the form keeps the comment's text");
+        assert_eq!(textarea_text(&self.body, "body"), typed("body"), "the form keeps the comment's text");
         assert_eq!(is_checked(&self.body, "notify"), typed("notify") == "on", "the form keeps the notify choice");
     }
 

@@ -7,8 +7,8 @@ use diesel::connection::SimpleConnection;
 use healthblog::db::{AnyConnection, DatabaseUrl};
 use healthblog::domain::CommentStatus;
 
-use crate::admin::{answer, signed_in_app, textarea_text, Stored};
-use crate::helpers::{comment_fields, csrf_token, posted_comment_id, set_field, spawn_app, TestApp};
+use crate::admin::{answer, signed_in_app, Stored};
+use crate::helpers::{comment_fields, csrf_token, posted_comment_id, set_field, spawn_app, textarea_text, TestApp};
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
 

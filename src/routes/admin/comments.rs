@@ -15,7 +15,8 @@ use crate::db::{self, comments::Comment};
 use crate::domain::{CommentBody, CommentId, CommentStatus, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::markdown::SafeHtml;
-use crate::routes::public::{encode_query_value, Pagination};
+use crate::routes::encode_query_value;
+use crate::routes::pagination::Pagination;
 use crate::state::AppState;
 
 const PER_PAGE: i64 = 20;

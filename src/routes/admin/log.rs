@@ -7,7 +7,7 @@ use super::Desk;
 use crate::db;
 use crate::domain::CommentId;
 use crate::error::AppError;
-use crate::routes::public::Pagination;
+use crate::routes::pagination::Pagination;
 
 const PER_PAGE: i64 = 50;
 

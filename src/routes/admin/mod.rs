@@ -22,6 +22,7 @@ use tera::Context;
 use crate::auth::{CurrentUser, TypedSession};
 use crate::comments::moderation::Actor;
 use crate::error::AppError;
+use crate::routes::{encode_query_value, page};
 use crate::state::{AppState, PageMeta};
 
 /// Page numbers in desk lists stop here, far beyond any real list, so that
@@ -48,27 +49,23 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
 
 /// Mounts the sign-in page, then the guarded desk.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(
-        web::resource("/admin/login")
-            .route(crate::startup::page().to(login::form))
-            .route(web::post().to(login::submit)),
-    );
+    config.service(web::resource("/admin/login").route(page().to(login::form)).route(web::post().to(login::submit)));
     let mut scope = web::scope("/admin").wrap(from_fn(require_sign_in));
     for &(method, path) in GUARDED_ROUTES {
         let local = &path["/admin".len()..];
         let route = match (method, path) {
-            ("GET", "/admin") => crate::startup::page().to(dashboard::show),
-            ("GET", "/admin/comments") => crate::startup::page().to(comments::list),
+            ("GET", "/admin") => page().to(dashboard::show),
+            ("GET", "/admin/comments") => page().to(comments::list),
             ("POST", "/admin/comments/bulk") => web::post().to(comments::bulk),
             ("POST", "/admin/comments/{id}/moderate") => web::post().to(comments::moderate),
-            ("GET", "/admin/comments/{id}/edit") => crate::startup::page().to(comments::edit_form),
+            ("GET", "/admin/comments/{id}/edit") => page().to(comments::edit_form),
             ("POST", "/admin/comments/{id}/edit") => web::post().to(comments::edit),
             ("POST", "/admin/comments/{id}/reply") => web::post().to(comments::reply),
             ("POST", "/admin/comments/{id}/no-answer") => web::post().to(questions::no_answer_needed),
-            ("GET", "/admin/questions") => crate::startup::page().to(questions::list),
-            ("GET", "/admin/settings") => crate::startup::page().to(settings::form),
+            ("GET", "/admin/questions") => page().to(questions::list),
+            ("GET", "/admin/settings") => page().to(settings::form),
             ("POST", "/admin/settings") => web::post().to(settings::save),
-            ("GET", "/admin/log") => crate::startup::page().to(log::list),
+            ("GET", "/admin/log") => page().to(log::list),
             ("POST", "/admin/logout") => web::post().to(login::logout),
             _ => unreachable!("every guarded route has a handler"),
         };
@@ -106,7 +103,7 @@ async fn require_sign_in(
             session.sign_out();
             let target = if request.method() == actix_web::http::Method::GET {
                 let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
-                format!("/admin/login?next={}", crate::routes::public::encode_query_value(wanted))
+                format!("/admin/login?next={}", encode_query_value(wanted))
             } else {
                 "/admin/login".to_owned()
             };
@@ -205,8 +202,7 @@ impl Desk {
     pub fn render(&self, template: &str, title: &str, mut context: Context) -> Result<HttpResponse, AppError> {
         context.insert("user", &self.user);
         context.insert("flash", &self.session.take_flash());
-        let return_query =
-            context.get("return_to").and_then(|v| v.as_str()).map(crate::routes::public::encode_query_value);
+        let return_query = context.get("return_to").and_then(|v| v.as_str()).map(encode_query_value);
         context.insert("return_to_query", &return_query.unwrap_or_default());
         let meta = PageMeta { noindex: true, ..PageMeta::new(title, "", "/admin") };
         self.state.page(template, &meta, context)

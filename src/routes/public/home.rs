@@ -2,8 +2,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
-use super::{cards, Pagination};
+use super::cards;
 use crate::error::AppError;
+use crate::routes::pagination::Pagination;
 use crate::state::{AppState, PageMeta};
 
 #[derive(Deserialize)]

@@ -9,10 +9,10 @@ use healthblog::db::schema::comments;
 use healthblog::domain::{CommentId, CommentStatus, Role, MAX_BODY_CHARS};
 
 use super::{
-    answer, comment_card, desk_token, fields, flash, location, log_entries, moderate, nesting_level, reader_comments,
-    signed_in_app, status_of, stored, textarea_text, Stored, DISPLAY, SLUG,
+    answer, desk_token, fields, flash, location, log_entries, moderate, reader_comments, signed_in_app, status_of,
+    stored, Stored, DISPLAY, SLUG,
 };
-use crate::helpers::{Page, TestApp};
+use crate::helpers::{new_browser, textarea_text, thread_level, Page, TestApp};
 
 const BADGE: &str = "<span class=\"badge\">Author</span>";
 
@@ -22,7 +22,7 @@ fn replies_to(app: &TestApp, parent: CommentId) -> Vec<Comment> {
 }
 
 async fn article_as_reader(app: &TestApp) -> Page {
-    let page = super::get_with(app, &app.stranger(), &format!("/posts/{SLUG}")).await;
+    let page = app.get_as_stranger(&format!("/posts/{SLUG}")).await;
     assert_eq!(page.status, 200);
     page
 }
@@ -63,13 +63,13 @@ async fn approve_and_reply_publishes_the_answer_under_the_question_with_the_auth
     );
 
     let article = article_as_reader(&app).await;
-    assert!(comment_card(&article.body, question).contains("my thyroid tablet"));
-    assert!(!comment_card(&article.body, question).contains(BADGE), "the reader gets no badge");
-    let shown = comment_card(&article.body, reply.id);
+    assert!(article.comment_card(question).contains("my thyroid tablet"));
+    assert!(!article.comment_card(question).contains(BADGE), "the reader gets no badge");
+    let shown = article.comment_card(reply.id);
     assert!(shown.contains(BADGE) && shown.contains(DISPLAY), "the answer carries the badge:\n{shown}");
     assert!(shown.contains("<strong>four hours</strong>"));
-    assert_eq!(nesting_level(&article.body, question), 1);
-    assert_eq!(nesting_level(&article.body, reply.id), 2, "the answer is nested under the question");
+    assert_eq!(thread_level(&article.body, question), 1);
+    assert_eq!(thread_level(&article.body, reply.id), 2, "the answer is nested under the question");
 }
 
 #[tokio::test]
@@ -118,7 +118,7 @@ async fn an_edit_is_rendered_and_cleaned_again_and_marked_on_the_article() {
     assert_eq!(form.status, 200);
     assert_eq!(textarea_text(&form.body, "body"), "Original wording of the question");
     assert!(form.body.contains(&format!("name=\"return_to\" value=\"{return_to}\"")), "{}", form.body);
-    assert!(!comment_card(&article_as_reader(&app).await.body, id).contains("Edited"));
+    assert!(!article_as_reader(&app).await.comment_card(id).contains("Edited"));
 
     let typed = "**bold** <script>alert(1)</script>";
     let saved = app
@@ -137,7 +137,7 @@ async fn an_edit_is_rendered_and_cleaned_again_and_marked_on_the_article() {
     assert!(comment.body_html.as_str().contains("&lt;script&gt;"), "the tag shows as text: {}", comment.body_html);
     assert!(comment.edited_at.is_some());
 
-    let card = comment_card(&article_as_reader(&app).await.body, id).to_owned();
+    let card = article_as_reader(&app).await.comment_card(id).to_owned();
     assert!(card.contains("Edited") && card.contains("<strong>bold</strong>"), "{card}");
     assert!(!card.contains("<script") && !card.contains("Original wording"), "{card}");
     let entry = log_entries(&app).pop().expect("a log entry");
@@ -191,7 +191,7 @@ async fn an_edit_that_opens_with_a_script_tag_is_shown_as_text() {
     let html = stored(&app, id).expect("stored").body_html.into_string();
     assert!(!html.contains("<script"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
-    let card = comment_card(&article_as_reader(&app).await.body, id).to_owned();
+    let card = article_as_reader(&app).await.comment_card(id).to_owned();
     assert!(!card.contains("<script") && card.contains("&lt;script&gt;alert(1)"), "{card}");
 }
 
@@ -223,9 +223,9 @@ async fn a_signed_in_author_answers_straight_from_the_article_page() {
     assert!(reply.body_html.as_str().contains("<strong>with food</strong>"));
 
     let public = article_as_reader(&app).await;
-    let card = comment_card(&public.body, reply.id);
+    let card = public.comment_card(reply.id);
     assert!(card.contains(BADGE) && card.contains("with food"), "{card}");
-    assert_eq!(nesting_level(&public.body, reply.id), nesting_level(&public.body, question) + 1);
+    assert_eq!(thread_level(&public.body, reply.id), thread_level(&public.body, question) + 1);
     assert!(log_entries(&app).iter().any(|e| e.action == "reply" && e.comment_id == Some(reply.id)));
 }
 
@@ -240,7 +240,7 @@ async fn a_moderators_answer_says_moderator_and_a_closed_account_keeps_its_badge
     let hash = healthblog::auth::password::hash("a moderator pass phrase").expect("a hash");
     app.with_db(|conn| healthblog::db::users::insert(conn, "mo", "Mo Moderator", Role::Moderator, &hash))
         .expect("the moderator is stored");
-    let moderator = super::new_browser();
+    let moderator = new_browser();
     assert_eq!(super::sign_in_with(&app, &moderator, "mo", "a moderator pass phrase").await.status, 303);
     let queue = super::get_with(&app, &moderator, "/admin").await;
     let form = fields(&[
@@ -254,12 +254,12 @@ async fn a_moderators_answer_says_moderator_and_a_closed_account_keeps_its_badge
     let replies = replies_to(&app, question);
     let (author_reply, moderator_reply) = (&replies[0], &replies[1]);
     let public = article_as_reader(&app).await;
-    assert!(comment_card(&public.body, author_reply.id).contains(BADGE));
-    assert!(comment_card(&public.body, moderator_reply.id).contains("<span class=\"badge\">Moderator</span>"));
+    assert!(public.comment_card(author_reply.id).contains(BADGE));
+    assert!(public.comment_card(moderator_reply.id).contains("<span class=\"badge\">Moderator</span>"));
 
     // Closing the author's account keeps what they published as theirs.
     app.with_db(|conn| healthblog::db::users::remove(conn, super::AUTHOR)).expect("the account is closed");
     let public = article_as_reader(&app).await;
-    assert!(comment_card(&public.body, author_reply.id).contains(BADGE));
+    assert!(public.comment_card(author_reply.id).contains(BADGE));
     assert_eq!(app.get("/admin").await.status, 303, "the closed account's session no longer opens the desk");
 }

@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use healthblog::db::schema::users;
 
 use super::{
-    cookie_pair, get_with_cookies, new_browser, set_cookie, sign_in, sign_in_with, spawn_app_keeping_settings, AUTHOR,
-    DISPLAY, PASSWORD,
+    cookie_pair, get_with_cookies, set_cookie, sign_in, sign_in_with, spawn_app_keeping_settings, AUTHOR, DISPLAY,
+    PASSWORD,
 };
-use crate::helpers::TestApp;
+use crate::helpers::{new_browser, TestApp};
 
 /// Runs `healthblog ARGS` on `database_url`, writing `stdin` to it.
 async fn healthblog(database_url: &str, args: &[&str], stdin: &str) -> Output {

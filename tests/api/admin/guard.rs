@@ -4,8 +4,8 @@
 
 use healthblog::routes::admin::GUARDED_ROUTES;
 
-use super::{create_user, desk_token, fields, get_with, new_browser, sign_in_with, signed_in_app, snapshot, Stored};
-use crate::helpers::{csrf_token, read, Page, TestApp};
+use super::{create_user, desk_token, fields, get_with, sign_in_with, signed_in_app, snapshot, Stored};
+use crate::helpers::{csrf_token, new_browser, read, Page, TestApp};
 use healthblog::domain::CommentId;
 
 /// What a form of each POST route would plausibly carry, so that a route
@@ -61,7 +61,7 @@ async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_change
         let response = send(&app, &stranger, method, &path, &form_for(route, id, Some(&token))).await;
         assert_eq!(response.status, 303, "{method} {path} without a session:\n{}", response.body);
         let expected = match method {
-            "GET" => format!("/admin/login?next={}", healthblog::routes::public::encode_query_value(&path)),
+            "GET" => format!("/admin/login?next={}", healthblog::routes::encode_query_value(&path)),
             _ => "/admin/login".to_owned(),
         };
         assert_eq!(response.header("location"), expected, "{method} {path}");

@@ -6,10 +6,10 @@ use healthblog::config::Settings;
 use healthblog::startup::Application;
 
 use super::{
-    cookie_pair, create_user, desk_token, fields, location, new_browser, set_cookie, settings_form, sign_in,
-    sign_in_with, spawn_app_keeping_settings, status_of, AUTHOR, DISPLAY, PASSWORD, SLUG,
+    cookie_pair, create_user, desk_token, fields, location, set_cookie, settings_form, sign_in, sign_in_with,
+    spawn_app_keeping_settings, status_of, AUTHOR, DISPLAY, PASSWORD, SLUG,
 };
-use crate::helpers::{csrf_token, read, Page};
+use crate::helpers::{csrf_token, new_browser, read, Page};
 use healthblog::domain::{CommentId, CommentStatus};
 
 /// Starts another instance with the same settings (database, secret key)

@@ -4,11 +4,11 @@
 use healthblog::auth::throttle;
 
 use super::{
-    backdate_attempts, backdate_session, cookie_pair, create_user, fields, get_with, get_with_cookies, input_value,
-    location, log_entries, new_browser, post_with, record_failures, session_count, set_cookie, sign_in, sign_in_token,
-    sign_in_with, signed_in_app_with, AUTHOR, DISPLAY, PASSWORD,
+    backdate_attempts, backdate_session, cookie_pair, create_user, fields, get_with, get_with_cookies, location,
+    log_entries, post_with, record_failures, session_count, set_cookie, sign_in, sign_in_token, sign_in_with,
+    signed_in_app_with, AUTHOR, DISPLAY, PASSWORD,
 };
-use crate::helpers::{csrf_token, read, spawn_app, spawn_app_with, Page, TestApp};
+use crate::helpers::{csrf_token, input_value, new_browser, read, spawn_app, spawn_app_with, Page, TestApp};
 
 const WRONG: &str = "The name or the password is wrong.";
 const THROTTLED: &str = "Too many failed sign-ins.";
@@ -230,7 +230,7 @@ async fn the_session_cookie_is_secure_when_the_site_is_https() {
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     // A browser would not send `Secure` cookies over plain http: pass the
     // visitor cookie by hand, as it would over https.
-    let form = get_with(&app, &app.stranger(), "/admin/login").await;
+    let form = app.get_as_stranger("/admin/login").await;
     let visitor = cookie_pair(set_cookie(&form, "hb_visitor").expect("a visitor cookie"));
     let response = read(
         app.stranger()

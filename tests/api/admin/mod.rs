@@ -23,7 +23,10 @@ use healthblog::db::log::LogEntry;
 use healthblog::db::schema::{comments, login_attempts, moderation_log, sessions, users};
 use healthblog::domain::Role;
 
-use crate::helpers::{csrf_token, read, spawn_app_with, CommentBody, CommentId, CommentStatus, Page, TestApp, UserId};
+use crate::helpers::{
+    csrf_token, new_browser, posted_comment_id, read, spawn_app_with, unescape_html, CommentBody, CommentId,
+    CommentStatus, Page, TestApp, UserId,
+};
 
 /// The author's account in most tests.
 pub const AUTHOR: &str = "doc";
@@ -45,15 +48,6 @@ pub fn create_user(app: &TestApp, name: &str, display: &str, password: &str) -> 
 /// Form fields from pairs.
 pub fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-}
-
-/// A browser of its own: cookies kept, redirects not followed.
-pub fn new_browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("an HTTP client")
 }
 
 pub async fn get_with(app: &TestApp, client: &reqwest::Client, path: &str) -> Page {
@@ -151,42 +145,7 @@ pub fn location(page: &Page) -> String {
 pub fn flash(page: &Page) -> Option<String> {
     let marker = "<p class=\"flash\" role=\"status\">";
     let start = page.body.find(marker)? + marker.len();
-    Some(unescape(&page.body[start..start + page.body[start..].find("</p>")?]))
-}
-
-/// Undoes Tera's HTML escaping.
-pub fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&amp;", "&")
-}
-
-/// The `value` of the input with `id`, as a browser shows it.
-#[track_caller]
-pub fn input_value(html: &str, id: &str) -> String {
-    let marker = format!(" id=\"{id}\"");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("an input {id:?} in the page:\n{html}"));
-    let tag = &html[html[..at].rfind('<').expect("the tag starts")..at + html[at..].find('>').expect("the tag ends")];
-    match tag.find(" value=\"") {
-        Some(start) => {
-            let rest = &tag[start + " value=\"".len()..];
-            unescape(&rest[..rest.find('"').expect("the value ends")])
-        }
-        None => String::new(),
-    }
-}
-
-/// The text of the `<textarea>` with `id`, as a browser shows it.
-#[track_caller]
-pub fn textarea_text(html: &str, id: &str) -> String {
-    let marker = format!("<textarea id=\"{id}\"");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("a textarea {id:?} in the page:\n{html}"));
-    let start = at + html[at..].find('>').expect("the tag ends") + 1;
-    unescape(&html[start..start + html[start..].find("</textarea>").expect("the textarea ends")])
+    Some(unescape_html(&page.body[start..start + page.body[start..].find("</p>")?]))
 }
 
 /// The desk rows (`<article … id="row-{id}">`) of a page, in page order.
@@ -206,25 +165,6 @@ pub fn row(html: &str, id: CommentId) -> &str {
     let start = html.find(&format!("id=\"row-{id}\"")).unwrap_or_else(|| panic!("row {id} in the page:\n{html}"));
     let end = start + html[start..].find("</article>").expect("the row ends");
     &html[start..end]
-}
-
-/// The card of comment `id` on an article page (without its replies).
-#[track_caller]
-pub fn comment_card(html: &str, id: CommentId) -> &str {
-    let start =
-        html.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page:\n{html}"));
-    let end = start + html[start..].find("</article>").expect("the comment card ends");
-    &html[start..end]
-}
-
-/// How deep comment `id` sits in an article's thread: 1 in the top list, 2
-/// for a reply nested under it, …
-#[track_caller]
-pub fn nesting_level(html: &str, id: CommentId) -> usize {
-    let start = html.find("<ol class=\"comment-list\">").expect("a comment list in the page");
-    let end = html.find(&format!("<li id=\"comment-{id}\"")).unwrap_or_else(|| panic!("comment {id} in the page"));
-    let before = &html[start..end];
-    before.matches("<ol").count() - before.matches("</ol>").count()
 }
 
 /// `name=value` of the cookie `name` that `page` sets, if it sets one.
@@ -272,10 +212,7 @@ pub async fn reader_replies(app: &TestApp, slug: &str, name: &str, body: &str, p
         ("parent_id", &parent),
         ("csrf_token", &csrf_token(&article.body)),
     ]);
-    let posted = post_with(app, &reader, &format!("/posts/{slug}/comments"), &form).await;
-    let target = location(&posted);
-    let (_, id) = target.rsplit_once("#comment-").unwrap_or_else(|| panic!("a comment permalink, not {target:?}"));
-    id.parse().expect("a comment id")
+    posted_comment_id(&post_with(app, &reader, &format!("/posts/{slug}/comments"), &form).await)
 }
 
 /// A reader's comment stored through the comment service, with the status

@@ -201,7 +201,7 @@ async fn the_queue_search_ignores_case_in_accented_names_and_words() {
 }
 
 fn encode(text: &str) -> String {
-    healthblog::routes::public::encode_query_value(text)
+    healthblog::routes::encode_query_value(text)
 }
 
 #[tokio::test]

@@ -94,7 +94,7 @@ async fn a_question_whose_answer_went_to_the_trash_is_unanswered_again() {
 
     assert_eq!(location(&moderate(&app, reply, "trash", "/admin").await), "/admin");
 
-    let article = super::get_with(&app, &app.stranger(), &format!("/posts/{}", super::SLUG)).await;
+    let article = app.get_as_stranger(&format!("/posts/{}", super::SLUG)).await;
     assert!(!article.body.contains("A first answer with a mistake."), "readers see no answer");
     assert_eq!(row_ids(&app.get("/admin/questions").await.body), [question], "the question waits for an answer again");
 }

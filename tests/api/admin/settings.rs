@@ -2,10 +2,10 @@
 //! what was typed and store nothing, and every save is logged.
 
 use super::{
-    comment_card, desk_token, flash, get_with, input_value, location, log_entries, nesting_level, reader_comments,
-    settings_form, signed_in_app, status_of, stored_settings, textarea_text, Stored, SLUG,
+    desk_token, flash, location, log_entries, reader_comments, settings_form, signed_in_app, status_of,
+    stored_settings, Stored, SLUG,
 };
-use crate::helpers::{Page, TestApp};
+use crate::helpers::{input_value, textarea_text, thread_level, Page, TestApp};
 use healthblog::domain::CommentStatus;
 
 async fn save(app: &TestApp, changes: &[(&str, &str)]) -> Page {
@@ -14,7 +14,7 @@ async fn save(app: &TestApp, changes: &[(&str, &str)]) -> Page {
 }
 
 async fn article_as_reader(app: &TestApp) -> Page {
-    get_with(app, &app.stranger(), &format!("/posts/{SLUG}")).await
+    app.get_as_stranger(&format!("/posts/{SLUG}")).await
 }
 
 #[tokio::test]
@@ -33,7 +33,7 @@ async fn a_new_moderation_policy_applies_to_the_next_comment() {
     let live = reader_comments(&app, SLUG, "Later Reader", "Which form of magnesium is gentlest?").await;
     assert_eq!(status_of(&app, live), CommentStatus::Approved);
     let article = article_as_reader(&app).await;
-    assert!(comment_card(&article.body, live).contains("Which form of magnesium is gentlest?"));
+    assert!(article.comment_card(live).contains("Which form of magnesium is gentlest?"));
     assert!(!article.body.contains("Does magnesium help with sleep too?"), "the earlier comment still waits");
 
     let entry = log_entries(&app).pop().expect("a log entry");
@@ -48,13 +48,13 @@ async fn a_new_reply_depth_applies_to_the_article_at_once() {
     let reply =
         Stored { status: CommentStatus::Approved, name: "Second Reader", parent: Some(question), ..Stored::default() }
             .insert(&app);
-    assert_eq!(nesting_level(&article_as_reader(&app).await.body, reply), 2);
+    assert_eq!(thread_level(&article_as_reader(&app).await.body, reply), 2);
 
     assert_eq!(location(&save(&app, &[("thread_depth", "1")]).await), "/admin/settings");
 
     let article = article_as_reader(&app).await;
-    assert_eq!(nesting_level(&article.body, reply), 1, "replies no longer nest");
-    assert!(comment_card(&article.body, reply).contains("in reply to Maria Reader"));
+    assert_eq!(thread_level(&article.body, reply), 1, "replies no longer nest");
+    assert!(article.comment_card(reply).contains("in reply to Maria Reader"));
     assert_eq!(stored_settings(&app).get("thread_depth").map(String::as_str), Some("1"));
 }
 
@@ -68,7 +68,7 @@ async fn a_new_disclaimer_shows_under_every_article() {
     assert_eq!(location(&save(&app, &[("disclaimer", disclaimer)]).await), "/admin/settings");
 
     for slug in [SLUG, "cluster-headache-treatment"] {
-        let article = get_with(&app, &app.stranger(), &format!("/posts/{slug}")).await;
+        let article = app.get_as_stranger(&format!("/posts/{slug}")).await;
         assert!(article.body.contains(&format!("<p>{disclaimer}</p>")), "{slug}:\n{}", article.body);
         assert!(!article.body.contains(configured), "{slug} no longer shows the configured text");
     }
