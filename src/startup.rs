@@ -52,7 +52,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
         let address = listener.local_addr()?;
         let workers = settings.workers;
-        let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_files));
+        let state = web::Data::new(AppState::new(settings, library, templates, pool, keys, static_files)?);
         let server = run(listener, state.clone(), workers)?;
         Ok(Self { address, server, state })
     }

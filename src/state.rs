@@ -3,12 +3,13 @@
 
 use std::sync::{Arc, RwLock};
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType};
 use actix_web::HttpResponse;
 use anyhow::anyhow;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::client_address::{client_address, ProxyPolicy};
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
 use crate::db::DbPool;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub keys: Keys,
     pub static_files: StaticFiles,
     site: SiteView,
+    proxies: ProxyPolicy,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -89,13 +91,23 @@ impl AppState {
         pool: DbPool,
         keys: Keys,
         static_files: StaticFiles,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
+        let proxies = settings.proxy_policy()?;
         let site = SiteView {
             settings: settings.site.clone(),
             base_url: settings.base_url().to_owned(),
             static_version: static_files.version().to_owned(),
         };
-        Self { settings, library: RwLock::new(Arc::new(library)), templates, pool, keys, static_files, site }
+        Ok(Self {
+            settings,
+            library: RwLock::new(Arc::new(library)),
+            templates,
+            pool,
+            keys,
+            static_files,
+            site,
+            proxies,
+        })
     }
 
     /// The current article library.
@@ -115,15 +127,14 @@ impl AppState {
         }
     }
 
-    /// The client's address: the peer, or what the proxy says when the
-    /// site is configured to be behind one.
+    /// The client's address: the peer, or the address our trusted proxy
+    /// saw when the site is configured to be behind one.
     pub fn client_ip(&self, request: &actix_web::HttpRequest) -> String {
-        if self.settings.behind_proxy {
-            if let Some(ip) = request.connection_info().realip_remote_addr() {
-                return ip.to_owned();
-            }
-        }
-        request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
+        let Some(peer) = request.peer_addr() else { return String::new() };
+        let lines = |name| request.headers().get_all(name).filter_map(|value| value.to_str().ok());
+        let forwarded_for = lines(header::X_FORWARDED_FOR);
+        let forwarded = lines(header::FORWARDED);
+        client_address(peer.ip(), forwarded_for, forwarded, &self.proxies).to_string()
     }
 
     pub fn base_url(&self) -> &str {

@@ -203,13 +203,77 @@ async fn behind_a_proxy_the_throttle_counts_the_forwarded_address() {
     assert_eq!(author.status, 303, "the author, at another address, still gets in:\n{}", author.body);
 }
 
+/// nginx with `$proxy_add_x_forwarded_for` appends the address it saw to
+/// whatever `X-Forwarded-For` the client sent, and passes `Forwarded` on as
+/// it came. An attacker who makes up a new leftmost address for every guess
+/// is still counted at the one address nginx saw.
+#[tokio::test]
+async fn behind_a_proxy_forged_forwarding_headers_do_not_escape_the_throttle() {
+    let app = spawn_app_with(|s| s.behind_proxy = true).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let seen_by_nginx = "203.0.113.7";
+    for n in 1..=throttle::MAX_FAILURES {
+        let forged = format!("198.18.0.{n}");
+        let headers =
+            [("X-Forwarded-For", format!("{forged}, {seen_by_nginx}")), ("Forwarded", format!("for={forged}"))];
+        let response = sign_in_with_headers(&app, &headers, &format!("guess{n}"), "a wrong guess").await;
+        assert_eq!(response.status, 401, "guess {n}:\n{}", response.body);
+    }
+
+    let headers =
+        [("X-Forwarded-For", format!("198.18.1.1, {seen_by_nginx}")), ("Forwarded", "for=198.18.1.1".to_owned())];
+    let again = sign_in_with_headers(&app, &headers, AUTHOR, PASSWORD).await;
+    assert_eq!(again.status, 429, "a fresh forged address changes nothing:\n{}", again.body);
+    again.assert_contains(&[THROTTLED]);
+    assert_eq!(sign_in_from(&app, "198.51.100.20", AUTHOR, PASSWORD).await.status, 303, "the author elsewhere gets in");
+}
+
+/// A client that reaches the site directly, not through a trusted proxy,
+/// is its own address, whatever forwarding headers it sends.
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let app = spawn_app_with(|s| {
+        s.behind_proxy = true;
+        s.trusted_proxies = vec!["10.0.0.0/8".into()];
+    })
+    .await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    for n in 1..=throttle::MAX_FAILURES {
+        let response = sign_in_from(&app, &format!("198.18.0.{n}"), &format!("guess{n}"), "a wrong guess").await;
+        assert_eq!(response.status, 401);
+    }
+    let locked = sign_in_from(&app, "198.18.1.1", AUTHOR, PASSWORD).await;
+    assert_eq!(locked.status, 429, "every guess came from 127.0.0.1:\n{}", locked.body);
+}
+
 /// Signs in from a new browser behind the proxy, which forwards `ip`.
 async fn sign_in_from(app: &TestApp, ip: &str, name: &str, password: &str) -> Page {
-    let browser = new_browser();
+    sign_in_with_headers(app, &[("X-Forwarded-For", ip.to_owned())], name, password).await
+}
+
+/// Signs in from a new browser whose requests carry `headers`.
+async fn sign_in_with_headers(app: &TestApp, headers: &[(&str, String)], name: &str, password: &str) -> Page {
+    sign_in_behind_proxy(app, &new_browser(), headers, name, password).await
+}
+
+/// Signs in from `browser`, whose requests carry `headers`.
+async fn sign_in_behind_proxy(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    headers: &[(&str, String)],
+    name: &str,
+    password: &str,
+) -> Page {
     let url = format!("{}/admin/login", app.address);
-    let form = read(browser.get(&url).header("X-Forwarded-For", ip).send().await.expect("GET succeeds")).await;
+    let with_headers = |mut request: reqwest::RequestBuilder| {
+        for (header, value) in headers {
+            request = request.header(*header, value);
+        }
+        request
+    };
+    let form = read(with_headers(browser.get(&url)).send().await.expect("GET succeeds")).await;
     let form = fields(&[("username", name), ("password", password), ("csrf_token", &csrf_token(&form.body))]);
-    read(browser.post(&url).header("X-Forwarded-For", ip).form(&form).send().await.expect("POST succeeds")).await
+    read(with_headers(browser.post(&url)).form(&form).send().await.expect("POST succeeds")).await
 }
 
 #[tokio::test]
