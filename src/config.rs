@@ -41,6 +41,10 @@ pub struct Settings {
     /// header is ignored, since a proxy that sets one passes the other on
     /// untouched from the client.
     pub proxy_header: ProxyHeader,
+    /// Write readers' raw addresses into the request log, for debugging.
+    /// Off, a request line carries only a short prefix of the keyed address
+    /// hash, the same one the desk shows.
+    pub log_client_addresses: bool,
     /// A desk session ends after this many minutes without a request.
     pub session_idle_minutes: u32,
     /// A desk session ends this many days after signing in.
@@ -79,6 +83,7 @@ impl Default for Settings {
             behind_proxy: false,
             trusted_proxies: vec!["127.0.0.1/8".into(), "::1".into()],
             proxy_header: ProxyHeader::default(),
+            log_client_addresses: false,
             session_idle_minutes: 120,
             session_max_days: 7,
             site: SiteSettings::default(),

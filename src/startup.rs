@@ -24,6 +24,7 @@ use crate::keys::Keys;
 use crate::routes::{admin, health, public};
 use crate::state::AppState;
 use crate::static_files::{self, StaticFiles};
+use crate::telemetry::RequestSpan;
 use crate::templates;
 
 /// Pages may load scripts, styles and fonts from this site only, and never
@@ -108,7 +109,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .wrap(ErrorHandlers::new().default_handler(render_error_page))
             .wrap(security_headers())
             .wrap(Compress::default())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", page().to(public::home::home))
             .route("/posts/{slug}", page().to(public::post::show))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use crate::helpers::{repo_path, Content};
 
 /// The server process, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    log: Lines<BufReader<ChildStderr>>,
-    address: String,
+    pub(crate) log: Lines<BufReader<ChildStderr>>,
+    pub(crate) address: String,
     /// Tells the watchdog the process is gone, so that it never kills a
     /// later process that got the same id.
     stopped: Arc<AtomicBool>,
@@ -29,6 +29,11 @@ impl Drop for Server {
 
 impl Server {
     fn start(content: &Content, data: &std::path::Path) -> Self {
+        Self::start_with(content, data, &[])
+    }
+
+    /// Starts `healthblog serve` with `settings` as extra `HEALTHBLOG_*` variables.
+    pub(crate) fn start_with(content: &Content, data: &std::path::Path, settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_healthblog"))
             .arg("serve")
             .current_dir(repo_path(""))
@@ -39,6 +44,7 @@ impl Server {
             .env("HEALTHBLOG_WORKERS", "1")
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -76,7 +82,7 @@ impl Server {
 }
 
 /// Reads the log until a line contains `needle`, and returns that line.
-fn wait_for(log: &mut Lines<BufReader<ChildStderr>>, needle: &str) -> String {
+pub(crate) fn wait_for(log: &mut Lines<BufReader<ChildStderr>>, needle: &str) -> String {
     for line in log.by_ref() {
         let line = line.expect("a log line");
         if line.contains(needle) {
