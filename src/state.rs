@@ -9,6 +9,7 @@ use anyhow::anyhow;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::auth::password::PasswordChecker;
 use crate::client_address::{client_address, ProxyPolicy};
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
@@ -16,6 +17,11 @@ use crate::db::DbPool;
 use crate::error::AppError;
 use crate::keys::Keys;
 use crate::static_files::StaticFiles;
+
+/// How long a sign-in may wait for a free password check slot before it
+/// is answered 429: long enough to ride out a burst, short enough that a
+/// flood does not pile up requests.
+const PASSWORD_CHECK_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct AppState {
     pub settings: Settings,
@@ -26,6 +32,8 @@ pub struct AppState {
     pub static_files: StaticFiles,
     site: SiteView,
     proxies: ProxyPolicy,
+    /// Checks sign-in passwords, a bounded number at a time.
+    pub passwords: PasswordChecker,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -93,6 +101,8 @@ impl AppState {
         static_files: StaticFiles,
     ) -> anyhow::Result<Self> {
         let proxies = settings.proxy_policy()?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let passwords = PasswordChecker::new(cores, PASSWORD_CHECK_MAX_WAIT)?;
         let site = SiteView {
             settings: settings.site.clone(),
             base_url: settings.base_url().to_owned(),
@@ -107,6 +117,7 @@ impl AppState {
             static_files,
             site,
             proxies,
+            passwords,
         })
     }
 

@@ -276,6 +276,43 @@ async fn sign_in_behind_proxy(
     read(with_headers(browser.post(&url)).form(&form).send().await.expect("POST succeeds")).await
 }
 
+/// Thirty wrong passwords for one name, sent at once, used to be checked
+/// all thirty: each checked the throttle before any had recorded its
+/// failure.
+#[tokio::test]
+async fn simultaneous_wrong_passwords_for_one_name_are_checked_at_most_five_times() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let mut browsers = Vec::new();
+    for _ in 0..30 {
+        let browser = new_browser();
+        let token = sign_in_token(&app, &browser).await;
+        browsers.push((browser, token));
+    }
+
+    let guesses: Vec<_> = browsers
+        .into_iter()
+        .map(|(browser, token)| {
+            let url = format!("{}/admin/login", app.address);
+            let form =
+                fields(&[("username", AUTHOR), ("password", "a wrong guess of a password"), ("csrf_token", &token)]);
+            tokio::spawn(async move { browser.post(url).form(&form).send().await.expect("POST succeeds").status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.expect("the guess finishes").as_u16());
+    }
+
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + refused, statuses.len(), "only 401 and 429: {statuses:?}");
+    assert!(checked <= throttle::MAX_FAILURES as usize, "{checked} passwords were checked: {statuses:?}");
+    let logged = log_entries(&app).iter().filter(|e| e.action == "sign-in-failed").count();
+    assert_eq!(logged, checked, "the log names every checked password");
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 429, "the name is locked");
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_strict_and_not_secure_on_http() {
     let app = spawn_app().await;
