@@ -8,6 +8,11 @@
 //! way the guess whose row is the k-th to be committed sees at least k
 //! failures, so at most [`MAX_FAILURES`] guesses are ever checked, on
 //! SQLite and on PostgreSQL, from one instance or several.
+//!
+//! A browser that has signed in before carries a device cookie. Its
+//! attempts count against that device instead of against the name, so
+//! that strangers guessing at the author's name cannot lock the author
+//! out (OWASP's "device cookies"); the address still counts for everyone.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -15,7 +20,7 @@ use diesel::prelude::*;
 use crate::db::schema::login_attempts;
 use crate::db::{now, AnyConnection};
 
-/// Failures allowed per name and per address within the window.
+/// Failures allowed per name, per device and per address within the window.
 pub const MAX_FAILURES: i64 = 5;
 /// The window, in minutes; also how long a throttled sign-in waits.
 pub const WINDOW_MINUTES: i64 = 15;
@@ -25,6 +30,9 @@ pub const WINDOW_MINUTES: i64 = 15;
 pub struct Attempt {
     pub username: String,
     pub ip_hash: String,
+    /// The id in a genuine device cookie issued to `username`, if the
+    /// browser sent one.
+    pub device: Option<String>,
 }
 
 /// A recorded attempt whose password may be checked.
@@ -34,7 +42,7 @@ pub struct AdmittedAttempt(i32);
 #[derive(Debug)]
 pub enum Admission {
     Admitted(AdmittedAttempt),
-    /// Too many recent failures for this name or address.
+    /// Too many recent failures for this name (or device) or address.
     Throttled,
 }
 
@@ -51,6 +59,7 @@ pub fn admit(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<Admissi
         .values((
             login_attempts::username.eq(&attempt.username),
             login_attempts::ip_hash.eq(&attempt.ip_hash),
+            login_attempts::device.eq(&attempt.device),
             login_attempts::succeeded.eq(false),
             login_attempts::created_at.eq(now()),
         ))
@@ -65,8 +74,14 @@ pub fn admit(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<Admissi
             .count()
     };
     let by_address: i64 = failures().filter(login_attempts::ip_hash.eq(&attempt.ip_hash)).get_result(conn)?;
-    let by_name: i64 = failures().filter(login_attempts::username.eq(&attempt.username)).get_result(conn)?;
-    if by_address > MAX_FAILURES || by_name > MAX_FAILURES {
+    let by_account: i64 = match &attempt.device {
+        Some(device) => failures().filter(login_attempts::device.eq(device)).get_result(conn)?,
+        None => failures()
+            .filter(login_attempts::username.eq(&attempt.username))
+            .filter(login_attempts::device.is_null())
+            .get_result(conn)?,
+    };
+    if by_address > MAX_FAILURES || by_account > MAX_FAILURES {
         // A refused attempt checked no password: counting it would only
         // stretch the lock for as long as someone keeps knocking.
         withdraw(conn, AdmittedAttempt(id))?;
@@ -88,8 +103,8 @@ pub fn withdraw(conn: &mut AnyConnection, attempt: AdmittedAttempt) -> QueryResu
     Ok(())
 }
 
-/// Stores a finished attempt: how tests arrange failures that happened
-/// elsewhere.
+/// Stores a finished attempt from no known device: how tests arrange
+/// failures that happened elsewhere.
 pub fn record(conn: &mut AnyConnection, username: &str, ip_hash: &str, succeeded: bool) -> QueryResult<()> {
     diesel::insert_into(login_attempts::table)
         .values((

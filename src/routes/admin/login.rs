@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::{safe_return_path, AdminForm, Desk};
+use crate::auth::device::DeviceCookie;
 use crate::auth::password::CheckError;
 use crate::auth::throttle::{self, Admission};
 use crate::auth::TypedSession;
@@ -70,7 +71,11 @@ pub async fn submit(
     let username: String = values.username.trim().chars().take(100).collect();
     let ip_hash = state.keys.hash_ip(&state.client_ip(&request));
     let address = format!("address hash {}", ip_hash.chars().take(8).collect::<String>());
-    let attempt = throttle::Attempt { username: username.clone(), ip_hash };
+    let attempt = throttle::Attempt {
+        username: username.clone(),
+        ip_hash,
+        device: DeviceCookie::device_for(&request, &state.keys, &username, now),
+    };
     // Counted before the password is checked, so that simultaneous guesses
     // cannot all slip in under the limit.
     let admission = {
@@ -82,7 +87,7 @@ pub async fn submit(
     let admitted = match admission {
         Admission::Admitted(admitted) => admitted,
         Admission::Throttled => {
-            tracing::warn!(username, "sign-in throttled");
+            tracing::warn!(username, from_known_device = attempt.device.is_some(), "sign-in throttled");
             let entry = NewLogEntry::new(None, &username, "sign-in-throttled").detail(address);
             db::run(&state.pool, move |conn| Ok(db::log::write(conn, &entry)?))
                 .await
@@ -139,7 +144,16 @@ pub async fn submit(
     session.sign_in(user.id, now).map_err(|e| anyhow::anyhow!("starting a session: {e}"))?;
     tracing::info!(username = user.username, "signed in");
     let target = safe_return_path(Some(&values.next)).unwrap_or_else(|| "/admin".into());
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish())
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, target));
+    // This browser is now known for this account: guesses at the name from
+    // elsewhere no longer lock it out.
+    if let Some(cookie) =
+        DeviceCookie::issue(&request, &state.keys, &user.username, now).cookie(&state.keys, state.settings.is_https())
+    {
+        response.cookie(cookie);
+    }
+    Ok(response.finish())
 }
 
 /// The sign-in form again, with 429 and `Retry-After: retry_secs`.

@@ -313,6 +313,62 @@ async fn simultaneous_wrong_passwords_for_one_name_are_checked_at_most_five_time
     assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 429, "the name is locked");
 }
 
+/// Anyone could lock the author out by typing five wrong passwords for the
+/// author's name. The author's own browser, in which they signed in before,
+/// still gets in; a browser that never signed in does not.
+#[tokio::test]
+async fn the_authors_own_browser_signs_in_while_strangers_have_locked_the_name() {
+    let app = spawn_app_with(|s| s.behind_proxy = true).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let home = [("X-Forwarded-For", "198.51.100.20".to_owned())];
+    let authors_browser = new_browser();
+    let first = sign_in_behind_proxy(&app, &authors_browser, &home, AUTHOR, PASSWORD).await;
+    let device = set_cookie(&first, "hb_device").expect("a device cookie").to_lowercase();
+    for wanted in ["httponly", "samesite=strict", "path=/admin/login"] {
+        assert!(device.split(';').any(|a| a.trim() == wanted), "{wanted} in {device}");
+    }
+    sign_out(&app, &authors_browser).await;
+
+    for n in 1..=throttle::MAX_FAILURES {
+        let guess = sign_in_from(&app, &format!("203.0.113.{n}"), AUTHOR, "a wrong guess").await;
+        assert_eq!(guess.status, 401);
+    }
+    let stranger = sign_in_from(&app, "198.51.100.20", AUTHOR, PASSWORD).await;
+    assert_eq!(stranger.status, 429, "a browser without the cookie is locked out:\n{}", stranger.body);
+
+    let author = sign_in_behind_proxy(&app, &authors_browser, &home, AUTHOR, PASSWORD).await;
+    assert_eq!(location(&author), "/admin", "the author's browser gets in");
+    assert_eq!(get_with(&app, &authors_browser, "/admin").await.status, 200);
+}
+
+/// The device cookie lifts the lock on the name, not the limit: its own
+/// failures lock that browser, wherever it connects from.
+#[tokio::test]
+async fn a_known_browser_is_locked_by_its_own_failures_and_only_itself() {
+    let app = spawn_app_with(|s| s.behind_proxy = true).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let known = new_browser();
+    let at = |n: u8| [("X-Forwarded-For", format!("198.51.100.{n}"))];
+    assert_eq!(sign_in_behind_proxy(&app, &known, &at(1), AUTHOR, PASSWORD).await.status, 303);
+    sign_out(&app, &known).await;
+
+    for n in 1..=throttle::MAX_FAILURES as u8 {
+        let guess = sign_in_behind_proxy(&app, &known, &at(10 + n), AUTHOR, "a wrong guess").await;
+        assert_eq!(guess.status, 401);
+    }
+    let locked = sign_in_behind_proxy(&app, &known, &at(30), AUTHOR, PASSWORD).await;
+    assert_eq!(locked.status, 429, "five failures with the cookie lock that browser:\n{}", locked.body);
+    let other = sign_in_from(&app, "198.51.100.31", AUTHOR, PASSWORD).await;
+    assert_eq!(other.status, 303, "its failures do not lock the name for other browsers:\n{}", other.body);
+}
+
+/// Signs `browser` out from the desk.
+async fn sign_out(app: &TestApp, browser: &reqwest::Client) {
+    let desk = get_with(app, browser, "/admin").await;
+    let out = post_with(app, browser, "/admin/logout", &fields(&[("csrf_token", &csrf_token(&desk.body))])).await;
+    assert_eq!(location(&out), "/admin/login");
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_strict_and_not_secure_on_http() {
     let app = spawn_app().await;
