@@ -58,7 +58,8 @@ pub enum CheckError {
 /// hundreds of MiB that the allocator never gave back. Here at most `slots`
 /// evaluations run at once (one per core: more would only queue on the
 /// CPU), each in a memory area that is allocated on first use and then
-/// reused, so the process never holds more than `slots` × 19 MiB for it.
+/// reused, so the process never holds more than `slots` × 19 MiB for it
+/// (more only if an imported hash asks for more memory than ours do).
 /// Requests beyond that wait for a slot, for a bounded time.
 pub struct PasswordChecker {
     slots: Arc<Semaphore>,
