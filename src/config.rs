@@ -8,6 +8,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::client_address::{ProxyHeader, ProxyPolicy};
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -29,9 +31,21 @@ pub struct Settings {
     pub pool_size: u32,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
-    /// Take the client's address from `X-Forwarded-For`/`Forwarded`: only
-    /// behind a proxy that sets them, or anyone could pick their own address.
+    /// Take the client's address from the header named by `proxy_header`
+    /// when the connection comes from one of `trusted_proxies`.
     pub behind_proxy: bool,
+    /// Addresses or CIDR ranges of the proxies in front of the site. Behind
+    /// them, the client is the rightmost `X-Forwarded-For` entry that is not
+    /// one of these; every entry left of it was chosen by the client.
+    pub trusted_proxies: Vec<String>,
+    /// `x-forwarded-for` (the default) or `forwarded` (RFC 7239); the other
+    /// header is ignored, since a proxy that sets one passes the other on
+    /// untouched from the client.
+    pub proxy_header: ProxyHeader,
+    /// Write readers' raw addresses into the request log, for debugging.
+    /// Off, a request line carries only a short prefix of the keyed address
+    /// hash, the same one the desk shows.
+    pub log_client_addresses: bool,
     /// A desk session ends after this many minutes without a request.
     pub session_idle_minutes: u32,
     /// A desk session ends this many days after signing in.
@@ -68,6 +82,9 @@ impl Default for Settings {
             pool_size: 8,
             workers: 0,
             behind_proxy: false,
+            trusted_proxies: vec!["127.0.0.1/8".into(), "::1".into()],
+            proxy_header: ProxyHeader::default(),
+            log_client_addresses: false,
             session_idle_minutes: 120,
             session_max_days: 7,
             site: SiteSettings::default(),
@@ -122,6 +139,12 @@ impl Settings {
         self.base_url.starts_with("https://")
     }
 
+    /// How to tell the client's address, refusing a malformed proxy list.
+    pub fn proxy_policy(&self) -> anyhow::Result<ProxyPolicy> {
+        ProxyPolicy::new(self.behind_proxy, &self.trusted_proxies, self.proxy_header)
+            .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))
+    }
+
     /// The public address without a trailing slash.
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
@@ -142,6 +165,26 @@ mod tests {
         assert!(settings.is_https());
         assert_eq!(settings.site.title, "Notes");
         assert_eq!(settings.site.posts_per_page, 10, "unset keys keep their defaults");
+    }
+
+    #[test]
+    fn proxies_are_read_and_a_malformed_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("healthblog.toml");
+        std::fs::write(
+            &path,
+            "behind_proxy = true\ntrusted_proxies = [\"10.0.0.0/8\"]\nproxy_header = \"forwarded\"\n",
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        assert_eq!(settings.proxy_header, ProxyHeader::Forwarded);
+        assert!(settings.proxy_policy().is_ok());
+        let defaults = Settings::default();
+        assert!(!defaults.behind_proxy && defaults.proxy_header == ProxyHeader::XForwardedFor);
+
+        let broken = Settings { trusted_proxies: vec!["10.0.0.0/40".into()], ..Settings::default() };
+        let error = format!("{:#}", broken.proxy_policy().unwrap_err());
+        assert!(error.contains("10.0.0.0/40"), "{error}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::keys::Keys;
 use crate::routes::{admin, error_pages, health, page, public, static_files};
 use crate::state::AppState;
 use crate::static_files::StaticFiles;
+use crate::telemetry::RequestSpan;
 use crate::templates;
 
 /// Pages may load scripts, styles and fonts from this site only, and never
@@ -53,7 +54,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
         let address = listener.local_addr()?;
         let workers = settings.workers;
-        let mut state = AppState::new(settings, library, templates, pool, keys, static_files);
+        let mut state = AppState::new(settings, library, templates, pool, keys, static_files)?;
         state.database_file = database_file;
         let state = web::Data::new(state);
         let server = run(listener, state.clone(), workers)?;
@@ -111,7 +112,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .wrap(ErrorHandlers::new().default_handler(error_pages::render))
             .wrap(security_headers())
             .wrap(Compress::default())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", page().to(public::home::home))
             .route("/posts/{slug}", page().to(public::post::show))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))

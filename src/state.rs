@@ -3,12 +3,14 @@
 
 use std::sync::{Arc, RwLock};
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType};
 use actix_web::HttpResponse;
 use anyhow::anyhow;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::auth::password::PasswordChecker;
+use crate::client_address::{client_address, ProxyPolicy};
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
 use crate::db::{DatabaseFile, DbPool};
@@ -16,6 +18,11 @@ use crate::error::AppError;
 use crate::keys::Keys;
 use crate::static_files::StaticFiles;
 use crate::structured_data::JsonLd;
+
+/// How long a sign-in may wait for a free password check slot before it
+/// is answered 429: long enough to ride out a burst, short enough that a
+/// flood does not pile up requests.
+const PASSWORD_CHECK_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct AppState {
     pub settings: Settings,
@@ -27,6 +34,9 @@ pub struct AppState {
     /// The SQLite file in use, watched for deletion or replacement.
     pub database_file: Option<DatabaseFile>,
     site: SiteView,
+    proxies: ProxyPolicy,
+    /// Checks sign-in passwords, a bounded number at a time.
+    pub passwords: PasswordChecker,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -91,13 +101,16 @@ impl AppState {
         pool: DbPool,
         keys: Keys,
         static_files: StaticFiles,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
+        let proxies = settings.proxy_policy()?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let passwords = PasswordChecker::new(cores, PASSWORD_CHECK_MAX_WAIT)?;
         let site = SiteView {
             settings: settings.site.clone(),
             base_url: settings.base_url().to_owned(),
             static_version: static_files.version().to_owned(),
         };
-        Self {
+        Ok(Self {
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,
@@ -106,7 +119,9 @@ impl AppState {
             static_files,
             database_file: None,
             site,
-        }
+            proxies,
+            passwords,
+        })
     }
 
     /// The current article library.
@@ -126,15 +141,14 @@ impl AppState {
         }
     }
 
-    /// The client's address: the peer, or what the proxy says when the
-    /// site is configured to be behind one.
+    /// The client's address: the peer, or the address our trusted proxy
+    /// saw when the site is configured to be behind one.
     pub fn client_ip(&self, request: &actix_web::HttpRequest) -> String {
-        if self.settings.behind_proxy {
-            if let Some(ip) = request.connection_info().realip_remote_addr() {
-                return ip.to_owned();
-            }
-        }
-        request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
+        let Some(peer) = request.peer_addr() else { return String::new() };
+        let lines = |name| request.headers().get_all(name).filter_map(|value| value.to_str().ok());
+        let forwarded_for = lines(header::X_FORWARDED_FOR);
+        let forwarded = lines(header::FORWARDED);
+        client_address(peer.ip(), forwarded_for, forwarded, &self.proxies).to_string()
     }
 
     /// An error when the SQLite file was deleted or replaced under the

@@ -1,6 +1,7 @@
 //! Who may use the author's desk: passwords, sessions, and the sign-in throttle.
 
 pub mod accounts;
+pub mod device;
 pub mod password;
 pub mod session;
 pub mod session_store;

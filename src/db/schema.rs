@@ -63,6 +63,7 @@ diesel::table! {
         ip_hash -> Text,
         succeeded -> Bool,
         created_at -> Timestamp,
+        device -> Nullable<Text>,
     }
 }
 

@@ -1,4 +1,5 @@
 use crate::helpers::{spawn_app, spawn_app_with, Content};
+use crate::server::{wait_for, Server};
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
@@ -75,4 +76,47 @@ async fn script_planted_in_an_article_never_reaches_the_page() {
     assert_eq!(page.status, 200);
     page.assert_contains(&["click me", "hi"]);
     page.assert_lacks(&["alert(", "onclick", "onerror", "javascript:", "JaVaScRiPt", "<iframe"]);
+}
+
+/// Readers' addresses are stored only as keyed hashes; the request log used
+/// to carry every reader's raw address and browser all the same.
+#[tokio::test]
+async fn the_request_log_names_no_address_and_no_browser() {
+    let content = Content::new().post("dose", "title = \"Dose\"\ndate = 2024-01-01", "Body.");
+    let data = tempfile::tempdir().expect("a data folder");
+    let reader = "203.0.113.99";
+    let mut server = Server::start_with(
+        &content.path(),
+        data.path(),
+        &Server::sqlite_url(data.path()),
+        &[("HEALTHBLOG_BEHIND_PROXY", "true")],
+    );
+
+    let line = logged_request(&mut server, reader).await;
+    assert!(line.contains("request_id="), "the request id stays: {line}");
+    assert!(line.contains("client.address_hash="), "the client is named by a hash prefix: {line}");
+    assert!(!line.contains(reader), "no raw address: {line}");
+    assert!(!line.contains("ReaderProbe"), "no user agent: {line}");
+    drop(server);
+
+    // For debugging, the raw address may be turned on; the browser stays out.
+    let settings = [("HEALTHBLOG_BEHIND_PROXY", "true"), ("HEALTHBLOG_LOG_CLIENT_ADDRESSES", "true")];
+    let mut debugging = Server::start_with(&content.path(), data.path(), &Server::sqlite_url(data.path()), &settings);
+    let line = logged_request(&mut debugging, reader).await;
+    assert!(line.contains(&format!("http.client_ip={reader}")), "{line}");
+    assert!(line.contains("request_id=") && !line.contains("ReaderProbe"), "{line}");
+}
+
+/// Requests an article as a reader at `address` (behind the proxy) and
+/// returns the log line of that request.
+async fn logged_request(server: &mut Server, address: &str) -> String {
+    let response = reqwest::Client::new()
+        .get(format!("{}/posts/dose?log-probe", server.address))
+        .header("X-Forwarded-For", address)
+        .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) ReaderProbe/7.7")
+        .send()
+        .await
+        .expect("GET succeeds");
+    assert_eq!(response.status(), 200);
+    wait_for(&mut server.log, "log-probe")
 }

@@ -37,6 +37,11 @@ impl Server {
     /// Starts `healthblog serve` on `content`, keeping its files in `data`,
     /// on `database_url`, and waits until it listens.
     pub fn start(content: &Path, data: &Path, database_url: &str) -> Self {
+        Self::start_with(content, data, database_url, &[])
+    }
+
+    /// `start`, with `settings` as extra `HEALTHBLOG_*` variables.
+    pub fn start_with(content: &Path, data: &Path, database_url: &str, settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_healthblog"))
             .arg("serve")
             .current_dir(repo_path(""))
@@ -47,6 +52,7 @@ impl Server {
             .env("HEALTHBLOG_WORKERS", "1")
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

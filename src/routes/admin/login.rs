@@ -1,10 +1,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::{safe_return_path, AdminForm, Desk};
-use crate::auth::{password, throttle, TypedSession};
+use crate::auth::device::DeviceCookie;
+use crate::auth::password::CheckError;
+use crate::auth::throttle::{self, Admission};
+use crate::auth::TypedSession;
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::db;
 use crate::db::log::{LogAction, NewLogEntry};
@@ -13,6 +17,9 @@ use crate::state::{AppState, PageMeta};
 
 /// The same words for an unknown name and a wrong password.
 const WRONG: &str = "The name or the password is wrong.";
+/// How long a sign-in refused for lack of a free password check slot is
+/// asked to wait.
+const BUSY_RETRY_SECS: i64 = 5;
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -64,52 +71,72 @@ pub async fn submit(
 
     let username: String = values.username.trim().chars().take(100).collect();
     let ip_hash = state.keys.hash_ip(&state.client_ip(&request));
-    let throttled = {
-        let (username, ip_hash) = (username.clone(), ip_hash.clone());
-        db::run(&state.pool, move |conn| Ok(throttle::is_throttled(conn, &username, &ip_hash)?)).await?
+    let address = format!("address hash {}", ip_hash.chars().take(8).collect::<String>());
+    let attempt = throttle::Attempt {
+        username: username.clone(),
+        ip_hash,
+        device: DeviceCookie::device_for(&request, &state.keys, &username, now),
     };
-    if throttled {
-        tracing::warn!(username, "sign-in throttled");
-        let entry = NewLogEntry::new(None, &username, LogAction::SignInThrottled)
-            .detail(format!("address hash {}", ip_hash.chars().take(8).collect::<String>()));
-        db::run(&state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
-        let message =
-            format!("Too many failed sign-ins. Please wait {} minutes and try again.", throttle::WINDOW_MINUTES);
-        let mut response = page(&state, &request, values, Some(&message), StatusCode::TOO_MANY_REQUESTS).await?;
-        let retry = (throttle::WINDOW_MINUTES * 60).to_string();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_str(&retry).map_err(anyhow::Error::from)?);
-        return Ok(response);
-    }
+    // Counted before the password is checked, so that simultaneous guesses
+    // cannot all slip in under the limit.
+    let admission = {
+        let attempt = attempt.clone();
+        db::run(&state.pool, move |conn| Ok(throttle::admit(conn, &attempt)?))
+            .await
+            .context("recording a sign-in attempt")?
+    };
+    let admitted = match admission {
+        Admission::Admitted(admitted) => admitted,
+        Admission::Throttled => {
+            tracing::warn!(username, from_known_device = attempt.device.is_some(), "sign-in throttled");
+            let entry = NewLogEntry::new(None, &username, LogAction::SignInThrottled).detail(address);
+            db::run(&state.pool, move |conn| Ok(db::log::write(conn, &entry)?))
+                .await
+                .context("logging a throttled sign-in")?;
+            let message =
+                format!("Too many failed sign-ins. Please wait {} minutes and try again.", throttle::WINDOW_MINUTES);
+            let retry = throttle::WINDOW_MINUTES * 60;
+            return too_many(&state, &request, values, &message, retry).await;
+        }
+    };
 
     let user = {
         let username = username.clone();
         db::run(&state.pool, move |conn| {
             Ok(db::users::find_by_username(conn, &username)?.filter(db::users::User::is_active))
         })
-        .await?
+        .await
+        .context("looking up the account signing in")?
     };
-    // An unknown name is checked against a dummy hash, so that it takes as
-    // long as a wrong password and timing tells nothing.
-    let stored = user.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |u| u.password_hash.clone());
-    let typed = values.password.clone();
-    let matches = web::block(move || password::verify(&typed, &stored)).await.map_err(anyhow::Error::from)??;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = match state.passwords.check(values.password.clone(), stored).await {
+        Ok(matches) => matches,
+        Err(CheckError::Busy) => {
+            tracing::warn!(username, "sign-in refused: every password check slot is busy");
+            db::run(&state.pool, move |conn| Ok(throttle::withdraw(conn, admitted)?))
+                .await
+                .context("withdrawing an unchecked sign-in attempt")?;
+            let message = "The server is busy. Please try again in a few seconds.";
+            return too_many(&state, &request, values, message, BUSY_RETRY_SECS).await;
+        }
+        Err(CheckError::Failed(error)) => return Err(error.context("checking a password").into()),
+    };
     let signed_in = user.filter(|_| matches);
 
-    let (record_name, record_ip) = (username.clone(), ip_hash.clone());
-    let succeeded = signed_in.is_some();
     let entry = match &signed_in {
         Some(user) => NewLogEntry::new(Some(user.id), &user.display_name, LogAction::SignIn),
-        None => NewLogEntry::new(None, &username, LogAction::SignInFailed)
-            .detail(format!("address hash {}", ip_hash.chars().take(8).collect::<String>())),
+        None => NewLogEntry::new(None, &username, LogAction::SignInFailed).detail(address),
     };
+    let succeeded = signed_in.is_some();
     db::run(&state.pool, move |conn| {
-        throttle::record(conn, &record_name, &record_ip, succeeded)?;
+        if succeeded {
+            throttle::mark_succeeded(conn, admitted)?;
+        }
         db::log::write(conn, &entry)?;
         Ok(())
     })
-    .await?;
+    .await
+    .context("recording the outcome of a sign-in")?;
 
     let Some(user) = signed_in else {
         tracing::warn!(username, "sign-in failed");
@@ -118,13 +145,35 @@ pub async fn submit(
     session.sign_in(user.id, now).map_err(|e| anyhow::anyhow!("starting a session: {e}"))?;
     tracing::info!(username = user.username, "signed in");
     let target = safe_return_path(Some(&values.next)).unwrap_or_else(|| "/admin".into());
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish())
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, target));
+    // This browser is now known for this account: guesses at the name from
+    // elsewhere no longer lock it out.
+    if let Some(cookie) =
+        DeviceCookie::issue(&request, &state.keys, &user.username, now).cookie(&state.keys, state.settings.is_https())
+    {
+        response.cookie(cookie);
+    }
+    Ok(response.finish())
+}
+
+/// The sign-in form again, with 429 and `Retry-After: retry_secs`.
+async fn too_many(
+    state: &AppState,
+    request: &HttpRequest,
+    values: SignIn,
+    message: &str,
+    retry_secs: i64,
+) -> Result<HttpResponse, AppError> {
+    let mut response = page(state, request, values, Some(message), StatusCode::TOO_MANY_REQUESTS).await?;
+    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_secs));
+    Ok(response)
 }
 
 /// `POST /admin/logout`.
 pub async fn logout(desk: Desk, _form: AdminForm) -> Result<HttpResponse, AppError> {
     let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, LogAction::SignOut);
-    db::run(&desk.state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await?;
+    db::run(&desk.state.pool, move |conn| Ok(db::log::write(conn, &entry)?)).await.context("logging a sign-out")?;
     desk.session.sign_out();
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/admin/login")).finish())
 }
@@ -136,7 +185,9 @@ async fn page(
     message: Option<&str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let users = db::run(&state.pool, |conn| Ok(db::users::count(conn)?)).await?;
+    let users = db::run(&state.pool, |conn| Ok(db::users::count(conn)?))
+        .await
+        .context("counting accounts for the sign-in page")?;
     let visitor = Visitor::from_request(request, &state.keys);
     let mut context = Context::new();
     context.insert("values", &values);

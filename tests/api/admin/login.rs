@@ -203,13 +203,170 @@ async fn behind_a_proxy_the_throttle_counts_the_forwarded_address() {
     assert_eq!(author.status, 303, "the author, at another address, still gets in:\n{}", author.body);
 }
 
+/// nginx with `$proxy_add_x_forwarded_for` appends the address it saw to
+/// whatever `X-Forwarded-For` the client sent, and passes `Forwarded` on as
+/// it came. An attacker who makes up a new leftmost address for every guess
+/// is still counted at the one address nginx saw.
+#[tokio::test]
+async fn behind_a_proxy_forged_forwarding_headers_do_not_escape_the_throttle() {
+    let app = spawn_app_with(|s| s.behind_proxy = true).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let seen_by_nginx = "203.0.113.7";
+    for n in 1..=throttle::MAX_FAILURES {
+        let forged = format!("198.18.0.{n}");
+        let headers =
+            [("X-Forwarded-For", format!("{forged}, {seen_by_nginx}")), ("Forwarded", format!("for={forged}"))];
+        let response = sign_in_with_headers(&app, &headers, &format!("guess{n}"), "a wrong guess").await;
+        assert_eq!(response.status, 401, "guess {n}:\n{}", response.body);
+    }
+
+    let headers =
+        [("X-Forwarded-For", format!("198.18.1.1, {seen_by_nginx}")), ("Forwarded", "for=198.18.1.1".to_owned())];
+    let again = sign_in_with_headers(&app, &headers, AUTHOR, PASSWORD).await;
+    assert_eq!(again.status, 429, "a fresh forged address changes nothing:\n{}", again.body);
+    again.assert_contains(&[THROTTLED]);
+    assert_eq!(sign_in_from(&app, "198.51.100.20", AUTHOR, PASSWORD).await.status, 303, "the author elsewhere gets in");
+}
+
+/// A client that reaches the site directly, not through a trusted proxy,
+/// is its own address, whatever forwarding headers it sends.
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let app = spawn_app_with(|s| {
+        s.behind_proxy = true;
+        s.trusted_proxies = vec!["10.0.0.0/8".into()];
+    })
+    .await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    for n in 1..=throttle::MAX_FAILURES {
+        let response = sign_in_from(&app, &format!("198.18.0.{n}"), &format!("guess{n}"), "a wrong guess").await;
+        assert_eq!(response.status, 401);
+    }
+    let locked = sign_in_from(&app, "198.18.1.1", AUTHOR, PASSWORD).await;
+    assert_eq!(locked.status, 429, "every guess came from 127.0.0.1:\n{}", locked.body);
+}
+
 /// Signs in from a new browser behind the proxy, which forwards `ip`.
 async fn sign_in_from(app: &TestApp, ip: &str, name: &str, password: &str) -> Page {
-    let browser = new_browser();
+    sign_in_with_headers(app, &[("X-Forwarded-For", ip.to_owned())], name, password).await
+}
+
+/// Signs in from a new browser whose requests carry `headers`.
+async fn sign_in_with_headers(app: &TestApp, headers: &[(&str, String)], name: &str, password: &str) -> Page {
+    sign_in_behind_proxy(app, &new_browser(), headers, name, password).await
+}
+
+/// Signs in from `browser`, whose requests carry `headers`.
+async fn sign_in_behind_proxy(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    headers: &[(&str, String)],
+    name: &str,
+    password: &str,
+) -> Page {
     let url = format!("{}/admin/login", app.address);
-    let form = read(browser.get(&url).header("X-Forwarded-For", ip).send().await.expect("GET succeeds")).await;
+    let with_headers = |mut request: reqwest::RequestBuilder| {
+        for (header, value) in headers {
+            request = request.header(*header, value);
+        }
+        request
+    };
+    let form = read(with_headers(browser.get(&url)).send().await.expect("GET succeeds")).await;
     let form = fields(&[("username", name), ("password", password), ("csrf_token", &csrf_token(&form.body))]);
-    read(browser.post(&url).header("X-Forwarded-For", ip).form(&form).send().await.expect("POST succeeds")).await
+    read(with_headers(browser.post(&url)).form(&form).send().await.expect("POST succeeds")).await
+}
+
+/// Thirty wrong passwords for one name, sent at once, used to be checked
+/// all thirty: each checked the throttle before any had recorded its
+/// failure.
+#[tokio::test]
+async fn simultaneous_wrong_passwords_for_one_name_are_checked_at_most_five_times() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let mut browsers = Vec::new();
+    for _ in 0..30 {
+        let browser = new_browser();
+        let token = sign_in_token(&app, &browser).await;
+        browsers.push((browser, token));
+    }
+
+    let guesses: Vec<_> = browsers
+        .into_iter()
+        .map(|(browser, token)| {
+            let url = format!("{}/admin/login", app.address);
+            let form =
+                fields(&[("username", AUTHOR), ("password", "a wrong guess of a password"), ("csrf_token", &token)]);
+            tokio::spawn(async move { browser.post(url).form(&form).send().await.expect("POST succeeds").status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.expect("the guess finishes").as_u16());
+    }
+
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + refused, statuses.len(), "only 401 and 429: {statuses:?}");
+    assert!(checked <= throttle::MAX_FAILURES as usize, "{checked} passwords were checked: {statuses:?}");
+    let logged = log_entries(&app).iter().filter(|e| e.action == "sign-in-failed").count();
+    assert_eq!(logged, checked, "the log names every checked password");
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 429, "the name is locked");
+}
+
+/// Anyone could lock the author out by typing five wrong passwords for the
+/// author's name. The author's own browser, in which they signed in before,
+/// still gets in; a browser that never signed in does not.
+#[tokio::test]
+async fn the_authors_own_browser_signs_in_while_strangers_have_locked_the_name() {
+    let app = spawn_app_with(|s| s.behind_proxy = true).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let home = [("X-Forwarded-For", "198.51.100.20".to_owned())];
+    let authors_browser = new_browser();
+    let first = sign_in_behind_proxy(&app, &authors_browser, &home, AUTHOR, PASSWORD).await;
+    let device = set_cookie(&first, "hb_device").expect("a device cookie").to_lowercase();
+    for wanted in ["httponly", "samesite=strict", "path=/admin/login"] {
+        assert!(device.split(';').any(|a| a.trim() == wanted), "{wanted} in {device}");
+    }
+    sign_out(&app, &authors_browser).await;
+
+    for n in 1..=throttle::MAX_FAILURES {
+        let guess = sign_in_from(&app, &format!("203.0.113.{n}"), AUTHOR, "a wrong guess").await;
+        assert_eq!(guess.status, 401);
+    }
+    let stranger = sign_in_from(&app, "198.51.100.20", AUTHOR, PASSWORD).await;
+    assert_eq!(stranger.status, 429, "a browser without the cookie is locked out:\n{}", stranger.body);
+
+    let author = sign_in_behind_proxy(&app, &authors_browser, &home, AUTHOR, PASSWORD).await;
+    assert_eq!(location(&author), "/admin", "the author's browser gets in");
+    assert_eq!(get_with(&app, &authors_browser, "/admin").await.status, 200);
+}
+
+/// The device cookie lifts the lock on the name, not the limit: its own
+/// failures lock that browser, wherever it connects from.
+#[tokio::test]
+async fn a_known_browser_is_locked_by_its_own_failures_and_only_itself() {
+    let app = spawn_app_with(|s| s.behind_proxy = true).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let known = new_browser();
+    let at = |n: u8| [("X-Forwarded-For", format!("198.51.100.{n}"))];
+    assert_eq!(sign_in_behind_proxy(&app, &known, &at(1), AUTHOR, PASSWORD).await.status, 303);
+    sign_out(&app, &known).await;
+
+    for n in 1..=throttle::MAX_FAILURES as u8 {
+        let guess = sign_in_behind_proxy(&app, &known, &at(10 + n), AUTHOR, "a wrong guess").await;
+        assert_eq!(guess.status, 401);
+    }
+    let locked = sign_in_behind_proxy(&app, &known, &at(30), AUTHOR, PASSWORD).await;
+    assert_eq!(locked.status, 429, "five failures with the cookie lock that browser:\n{}", locked.body);
+    let other = sign_in_from(&app, "198.51.100.31", AUTHOR, PASSWORD).await;
+    assert_eq!(other.status, 303, "its failures do not lock the name for other browsers:\n{}", other.body);
+}
+
+/// Signs `browser` out from the desk.
+async fn sign_out(app: &TestApp, browser: &reqwest::Client) {
+    let desk = get_with(app, browser, "/admin").await;
+    let out = post_with(app, browser, "/admin/logout", &fields(&[("csrf_token", &csrf_token(&desk.body))])).await;
+    assert_eq!(location(&out), "/admin/login");
 }
 
 #[tokio::test]
