@@ -55,16 +55,20 @@ fn window_start() -> NaiveDateTime {
 /// count has to see every other instance's committed attempts.
 pub fn admit(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<Admission> {
     forget_old_attempts(conn)?;
-    let id: i32 = diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::username.eq(&attempt.username),
-            login_attempts::ip_hash.eq(&attempt.ip_hash),
-            login_attempts::device.eq(&attempt.device),
-            login_attempts::succeeded.eq(false),
-            login_attempts::created_at.eq(now()),
-        ))
-        .returning(login_attempts::id)
-        .get_result(conn)?;
+    // Committed on its own before the count; in a transaction so that a
+    // failed commit is an error, never an id of a row that was not kept.
+    let id: i32 = conn.transaction(|conn| {
+        diesel::insert_into(login_attempts::table)
+            .values((
+                login_attempts::username.eq(&attempt.username),
+                login_attempts::ip_hash.eq(&attempt.ip_hash),
+                login_attempts::device.eq(&attempt.device),
+                login_attempts::succeeded.eq(false),
+                login_attempts::created_at.eq(now()),
+            ))
+            .returning(login_attempts::id)
+            .get_result(conn)
+    })?;
 
     let since = window_start();
     let failures = || {
