@@ -24,7 +24,7 @@ enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
-    /// Check every article in the content folder and report each problem as file:line: message.
+    /// Check every article and page in the content folder and report each problem as file:line: message.
     Check,
     /// Manage the accounts that may sign in to the author's desk.
     #[command(subcommand)]
@@ -168,10 +168,11 @@ fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
         Ok(library) => {
             let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             println!(
-                "{}: {} and {}, no problems",
+                "{}: {}, {} and {}, no problems",
                 settings.content_dir.display(),
                 count(library.articles().len(), "article", "articles"),
                 count(library.drafts(), "draft", "drafts"),
+                count(library.pages().count(), "page", "pages"),
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -13,6 +13,7 @@ mod errors;
 mod feeds;
 mod helpers;
 mod injection;
+mod pages;
 mod reload;
 mod rendering;
 mod security;
