@@ -1,6 +1,7 @@
 //! healthblog: a doctor's Markdown articles and readers' moderated questions.
 
 pub mod auth;
+pub mod backup;
 pub mod client_address;
 pub mod comments;
 pub mod config;

@@ -1,9 +1,10 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use healthblog::config::Settings;
 use healthblog::content::Library;
+use healthblog::db::DatabaseUrl;
 use healthblog::startup::{self, Application};
 use healthblog::telemetry;
 
@@ -26,6 +27,15 @@ enum Command {
     Migrate,
     /// Check every article and page in the content folder and report each problem as file:line: message.
     Check,
+    /// Copy the database, content/ and static/uploads/ into DIR while the blog serves (SQLite;
+    /// on PostgreSQL it prints the pg_dump commands).
+    Backup {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
+    /// Put back a backup made by `healthblog backup`: the current database and content are
+    /// moved aside, never deleted. Restart the server afterwards.
+    Restore { dir: PathBuf },
     /// Manage the accounts that may sign in to the author's desk.
     #[command(subcommand)]
     User(UserCommand),
@@ -73,6 +83,8 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings),
             Command::Migrate => migrate(settings),
             Command::Check => check(&settings),
+            Command::Backup { dir } => backup(&settings, &dir),
+            Command::Restore { dir } => restore(&settings, &dir),
             Command::User(command) => users::run(settings, command),
         });
     match result {
@@ -161,6 +173,44 @@ fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
         println!("the database is up to date");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    if let DatabaseUrl::Postgres(_) = DatabaseUrl::parse(&settings.database_url)? {
+        eprintln!("healthblog backup copies SQLite databases; this site runs on PostgreSQL.");
+        print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+        return Ok(ExitCode::FAILURE);
+    }
+    let manifest = healthblog::backup::backup(settings, dir)?;
+    println!(
+        "backed up the database ({} comments), {}{} into {} at {}",
+        manifest.comments,
+        settings.content_dir.display(),
+        if manifest.uploads.is_some() { " and the uploads" } else { "" },
+        dir.display(),
+        manifest.created_at,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    if let DatabaseUrl::Postgres(_) = DatabaseUrl::parse(&settings.database_url)? {
+        eprintln!("healthblog restore puts back SQLite backups; this site runs on PostgreSQL.");
+        print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+        return Ok(ExitCode::FAILURE);
+    }
+    let restored = healthblog::backup::restore(settings, dir)?;
+    println!(
+        "restored the backup of {} ({} comments) from {}",
+        restored.manifest.created_at,
+        restored.manifest.comments,
+        dir.display()
+    );
+    for path in &restored.kept {
+        println!("kept what was there before as {}", path.display());
+    }
+    println!("Restart the server (healthblog serve) so that it opens the restored database.");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(settings: &Settings) -> anyhow::Result<ExitCode> {

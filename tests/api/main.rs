@@ -3,6 +3,7 @@
 mod accessibility;
 mod admin;
 mod articles;
+mod backup;
 mod browse;
 mod browser;
 mod comment_browser;
