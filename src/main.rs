@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use healthblog::config::Settings;
 use healthblog::content::Library;
@@ -36,9 +37,19 @@ enum Command {
     /// Put back a backup made by `healthblog backup`: the current database and content are
     /// moved aside, never deleted. Restart the server afterwards.
     Restore { dir: PathBuf },
+    /// Write the whole site to standard output in another program's format.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Manage the accounts that may sign in to the author's desk.
     #[command(subcommand)]
     User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A WordPress export (WXR 1.2): every article, page and comment, for WordPress's importer:
+    /// `healthblog export wordpress > site.xml`.
+    Wordpress,
 }
 
 #[derive(Subcommand)]
@@ -85,6 +96,7 @@ fn main() -> ExitCode {
             Command::Check => check(&settings),
             Command::Backup { dir } => backup(&settings, &dir),
             Command::Restore { dir } => restore(&settings, &dir),
+            Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
             Command::User(command) => users::run(settings, command),
         });
     match result {
@@ -213,10 +225,33 @@ fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
+    startup::load_library(&settings.content_dir)?;
+    let (posts, pages) = healthblog::content::read_all(&settings.content_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+    let mut conn = pool.get().context("connecting to the database")?;
+    let site = healthblog::wordpress_export::Site { settings: &settings, posts: &posts, pages: &pages };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let exported = healthblog::wordpress_export::export(&mut conn, &site, out)?;
+    eprintln!(
+        "exported {}, {} and {} as WXR 1.2",
+        count(exported.posts, "article", "articles"),
+        count(exported.pages, "page", "pages"),
+        count(exported.comments, "comment", "comments"),
+    );
+    if exported.orphaned_comments > 0 {
+        eprintln!(
+            "left out {} comments of articles no longer in {}: WXR keeps comments only with their article",
+            exported.orphaned_comments,
+            settings.content_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
     match Library::load(&settings.content_dir) {
         Ok(library) => {
-            let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             println!(
                 "{}: {}, {} and {}, no problems",
                 settings.content_dir.display(),
@@ -234,4 +269,9 @@ fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `1 page`, `2 pages`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -292,6 +292,20 @@ impl Library {
     }
 }
 
+/// Every article and every page, drafts included, in file order: what the
+/// export writes (after `Library::load` has checked them).
+pub fn read_all(dir: &Path) -> Result<(Vec<Article>, Vec<Article>), ContentErrors> {
+    let (posts, mut errors) = parse_folder(&dir.join("posts"))?;
+    let pages = dir.join("pages");
+    let (pages, page_errors) = if pages.is_dir() { parse_folder(&pages)? } else { (Vec::new(), Vec::new()) };
+    errors.extend(page_errors);
+    if errors.is_empty() {
+        Ok((posts, pages))
+    } else {
+        Err(ContentErrors(errors))
+    }
+}
+
 /// Every `*.md` file in `folder`, parsed, with the problems found in them.
 fn parse_folder(folder: &Path) -> Result<(Vec<Article>, Vec<ContentError>), ContentErrors> {
     let entries = std::fs::read_dir(folder).map_err(|e| {

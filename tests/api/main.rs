@@ -11,6 +11,7 @@ mod comments;
 mod content_check;
 mod crash;
 mod errors;
+mod export;
 mod feeds;
 mod helpers;
 mod injection;
