@@ -153,6 +153,15 @@ async fn a_backup_taken_while_readers_comment_restores_every_comment_committed_b
             assert!(!again.status.success(), "a folder that is not empty is refused");
             assert!(text(&again.stderr).contains("exists and is not empty"), "{}", text(&again.stderr));
 
+            // A folder that is not a finished backup is refused, and nothing is touched.
+            let not_a_backup = backups.path().join("half");
+            std::fs::create_dir_all(not_a_backup.join("content")).expect("a folder");
+            let settled = comment_texts(&app);
+            let refused = healthblog(&["restore", &not_a_backup.to_string_lossy()], &site).await;
+            assert!(!refused.status.success());
+            assert!(text(&refused.stderr).contains("is not a finished healthblog backup"), "{}", text(&refused.stderr));
+            assert_eq!(comment_texts(&app), settled, "the site's database is untouched");
+
             let restored_db = restored_site.path().join("data/healthblog.db");
             let target = [
                 ("HEALTHBLOG_DATABASE_URL", Path::new(&format!("sqlite://{}", restored_db.display())).to_owned()),
