@@ -1,6 +1,7 @@
 //! healthblog: a doctor's Markdown articles and readers' moderated questions.
 
 pub mod auth;
+pub mod backup;
 pub mod client_address;
 pub mod comments;
 pub mod config;
@@ -17,3 +18,4 @@ pub mod static_files;
 pub mod structured_data;
 pub mod telemetry;
 pub mod templates;
+pub mod wordpress_export;

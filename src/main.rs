@@ -1,9 +1,11 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use healthblog::config::Settings;
 use healthblog::content::Library;
+use healthblog::db::DatabaseUrl;
 use healthblog::startup::{self, Application};
 use healthblog::telemetry;
 
@@ -24,11 +26,30 @@ enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
-    /// Check every article in the content folder and report each problem as file:line: message.
+    /// Check every article and page in the content folder and report each problem as file:line: message.
     Check,
+    /// Copy the database, content/ and static/uploads/ into DIR while the blog serves (SQLite;
+    /// on PostgreSQL it prints the pg_dump commands).
+    Backup {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
+    /// Put back a backup made by `healthblog backup`: the current database and content are
+    /// moved aside, never deleted. Restart the server afterwards.
+    Restore { dir: PathBuf },
+    /// Write the whole site to standard output in another program's format.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Manage the accounts that may sign in to the author's desk.
     #[command(subcommand)]
     User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A WordPress export (WXR 1.2): every article, page and comment, for WordPress's importer:
+    /// `healthblog export wordpress > site.xml`.
+    Wordpress,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +94,9 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings),
             Command::Migrate => migrate(settings),
             Command::Check => check(&settings),
+            Command::Backup { dir } => backup(&settings, &dir),
+            Command::Restore { dir } => restore(&settings, &dir),
+            Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
             Command::User(command) => users::run(settings, command),
         });
     match result {
@@ -163,15 +187,77 @@ fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    if let DatabaseUrl::Postgres(_) = DatabaseUrl::parse(&settings.database_url)? {
+        eprintln!("healthblog backup copies SQLite databases; this site runs on PostgreSQL.");
+        print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+        return Ok(ExitCode::FAILURE);
+    }
+    let manifest = healthblog::backup::backup(settings, dir)?;
+    println!(
+        "backed up the database ({} comments), {}{} into {} at {}",
+        manifest.comments,
+        settings.content_dir.display(),
+        if manifest.uploads.is_some() { " and the uploads" } else { "" },
+        dir.display(),
+        manifest.created_at,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    if let DatabaseUrl::Postgres(_) = DatabaseUrl::parse(&settings.database_url)? {
+        eprintln!("healthblog restore puts back SQLite backups; this site runs on PostgreSQL.");
+        print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+        return Ok(ExitCode::FAILURE);
+    }
+    let restored = healthblog::backup::restore(settings, dir)?;
+    println!(
+        "restored the backup of {} ({} comments) from {}",
+        restored.manifest.created_at,
+        restored.manifest.comments,
+        dir.display()
+    );
+    for path in &restored.kept {
+        println!("kept what was there before as {}", path.display());
+    }
+    println!("Restart the server (healthblog serve) so that it opens the restored database.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
+    startup::load_library(&settings.content_dir)?;
+    let (posts, pages) = healthblog::content::read_all(&settings.content_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+    let mut conn = pool.get().context("connecting to the database")?;
+    let site = healthblog::wordpress_export::Site { settings: &settings, posts: &posts, pages: &pages };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let exported = healthblog::wordpress_export::export(&mut conn, &site, out)?;
+    eprintln!(
+        "exported {}, {} and {} as WXR 1.2",
+        count(exported.posts, "article", "articles"),
+        count(exported.pages, "page", "pages"),
+        count(exported.comments, "comment", "comments"),
+    );
+    if exported.orphaned_comments > 0 {
+        eprintln!(
+            "left out {} comments of articles no longer in {}: WXR keeps comments only with their article",
+            exported.orphaned_comments,
+            settings.content_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
     match Library::load(&settings.content_dir) {
         Ok(library) => {
-            let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             println!(
-                "{}: {} and {}, no problems",
+                "{}: {}, {} and {}, no problems",
                 settings.content_dir.display(),
                 count(library.articles().len(), "article", "articles"),
                 count(library.drafts(), "draft", "drafts"),
+                count(library.pages().count(), "page", "pages"),
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -183,4 +269,9 @@ fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `1 page`, `2 pages`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

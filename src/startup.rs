@@ -11,7 +11,7 @@ use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
-use actix_web::{web, App, HttpServer};
+use actix_web::{guard, web, App, HttpServer};
 use anyhow::{anyhow, Context};
 use tracing_actix_web::TracingLogger;
 
@@ -127,6 +127,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/healthz", page().to(health::healthz))
             .configure(admin::configure)
             .route("/static/{path:.*}", page().to(static_files::serve))
+            // Last, so that a page never shadows another route: it answers
+            // only addresses that name a page.
+            .route("/{slug}", page().guard(guard::fn_guard(public::page::is_page)).to(public::page::show))
             .default_service(web::to(not_found))
     })
     .listen(listener)?;

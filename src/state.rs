@@ -49,6 +49,13 @@ struct SiteView {
     static_version: String,
 }
 
+/// A page linked from the site header.
+#[derive(Serialize)]
+struct HeaderLink<'a> {
+    path: String,
+    title: &'a str,
+}
+
 /// What a page says about itself in `<head>`.
 #[derive(Debug, Default, Serialize)]
 pub struct PageMeta {
@@ -161,10 +168,14 @@ impl AppState {
         self.settings.base_url()
     }
 
-    /// Renders a template with `site` and `meta` filled in.
+    /// Renders a template with `site`, `meta` and the header's `pages` filled in.
     pub fn render(&self, template: &str, meta: &PageMeta, mut context: Context) -> Result<String, AppError> {
         context.insert("site", &self.site);
         context.insert("meta", meta);
+        let library = self.library();
+        let pages: Vec<HeaderLink> =
+            library.pages().map(|page| HeaderLink { path: format!("/{}", page.slug), title: &page.title }).collect();
+        context.insert("header_pages", &pages);
         self.templates
             .render(template, &context)
             .map_err(|e| AppError::Unexpected(anyhow!(tera_error_chain(&e)).context(format!("rendering {template}"))))

@@ -1,5 +1,5 @@
-//! The articles, read from `content/posts/*.md` once at start-up (and on
-//! reload) into an in-memory library.
+//! The articles (`content/posts/*.md`) and pages (`content/pages/*.md`),
+//! read once at start-up (and on reload) into an in-memory library.
 
 mod article;
 mod front_matter;
@@ -49,7 +49,33 @@ impl fmt::Display for ContentErrors {
 
 impl std::error::Error for ContentErrors {}
 
-/// The published articles, newest first, with their tags and search index.
+/// The first path segments the site's own routes answer, which no page may
+/// take: a page is served at `/{slug}`, after every other route. The old
+/// WordPress addresses that keep working (`/feed/`, `/category/…`, `/tag/…`,
+/// `/wp-admin/`…) are kept free too.
+pub const RESERVED_PAGE_SLUGS: &[&str] = &[
+    "admin",
+    "posts",
+    "tags",
+    "archive",
+    "search",
+    "static",
+    "feed.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "healthz",
+    "feed",
+    "comments",
+    "category",
+    "tag",
+    "wp-admin",
+    "wp-content",
+    "wp-includes",
+    "wp-login.php",
+];
+
+/// The published articles, newest first, with their tags and search index,
+/// and the published pages.
 #[derive(Debug, Default)]
 pub struct Library {
     articles: Vec<Arc<Article>>,
@@ -57,6 +83,8 @@ pub struct Library {
     tags: BTreeMap<String, Vec<usize>>,
     index: SearchIndex,
     drafts: usize,
+    /// Pages by slug: not in the lists, the feed or the search.
+    pages: BTreeMap<String, Arc<Article>>,
 }
 
 /// One year of the archive.
@@ -83,38 +111,16 @@ pub struct SearchResult<'a> {
 }
 
 impl Library {
-    /// Reads and checks every `posts/*.md` file under `dir`.
+    /// Reads and checks every `posts/*.md` and `pages/*.md` file under `dir`
+    /// (the pages folder may be absent).
     pub fn load(dir: &Path) -> Result<Self, ContentErrors> {
         let posts = dir.join("posts");
-        let entries = std::fs::read_dir(&posts).map_err(|e| {
-            ContentErrors(vec![ContentError {
-                file: posts.clone(),
-                line: 0,
-                message: format!("cannot read the posts folder: {e}"),
-            }])
-        })?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
-            .collect();
-        paths.sort();
-
-        let mut articles = Vec::new();
-        let mut errors = Vec::new();
-        for path in paths {
-            let parsed = std::fs::read_to_string(&path)
-                .map_err(|e| vec![front_matter::LineError::new(0, format!("cannot read the file: {e}"))])
-                .and_then(|source| Article::parse(&path, &source));
-            match parsed {
-                Ok(article) => articles.push(article),
-                Err(problems) => errors.extend(problems.into_iter().map(|p| ContentError {
-                    file: path.clone(),
-                    line: p.line,
-                    message: p.message,
-                })),
-            }
-        }
-        match Self::from_articles(articles) {
+        let (articles, mut errors) = parse_folder(&posts)?;
+        let pages = dir.join("pages");
+        let (pages, page_errors) = if pages.is_dir() { parse_folder(&pages)? } else { (Vec::new(), Vec::new()) };
+        errors.extend(page_errors);
+        let library = Self::from_articles(articles).and_then(|library| library.with_pages(pages));
+        match library {
             Ok(library) if errors.is_empty() => Ok(library),
             Ok(_) => Err(ContentErrors(errors)),
             Err(ContentErrors(more)) => {
@@ -122,6 +128,36 @@ impl Library {
                 Err(ContentErrors(errors))
             }
         }
+    }
+
+    /// Adds the pages, refusing a slug that a route or another page has;
+    /// draft pages are left out.
+    pub fn with_pages(mut self, pages: Vec<Article>) -> Result<Self, ContentErrors> {
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut errors = Vec::new();
+        for page in &pages {
+            if RESERVED_PAGE_SLUGS.contains(&page.slug.as_str()) {
+                errors.push(ContentError {
+                    file: page.source.clone(),
+                    line: 1,
+                    message: format!(
+                        "the page slug `{}` is taken by the site's own /{} address; choose another `slug`",
+                        page.slug, page.slug
+                    ),
+                });
+            } else if let Some(first) = seen.insert(page.slug.clone(), page.source.clone()) {
+                errors.push(ContentError {
+                    file: page.source.clone(),
+                    line: 1,
+                    message: format!("the page slug `{}` is already used by {}", page.slug, first.display()),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ContentErrors(errors));
+        }
+        self.pages = pages.into_iter().filter(|p| !p.draft).map(|p| (p.slug.clone(), Arc::new(p))).collect();
+        Ok(self)
     }
 
     /// Builds the library from parsed articles; drafts are counted, not kept.
@@ -158,7 +194,7 @@ impl Library {
             summary: &a.summary,
             body: &a.plain_text,
         }));
-        Ok(Self { articles, by_slug, tags, index, drafts })
+        Ok(Self { articles, by_slug, tags, index, drafts, pages: BTreeMap::new() })
     }
 
     /// Published articles, newest first.
@@ -172,6 +208,16 @@ impl Library {
 
     pub fn get(&self, slug: &str) -> Option<&Arc<Article>> {
         self.by_slug.get(slug).map(|&i| &self.articles[i])
+    }
+
+    /// The published page served at `/{slug}`.
+    pub fn page_at(&self, slug: &str) -> Option<&Arc<Article>> {
+        self.pages.get(slug)
+    }
+
+    /// Published pages, by slug.
+    pub fn pages(&self) -> impl Iterator<Item = &Arc<Article>> {
+        self.pages.values()
     }
 
     /// The article published before and the one published after `slug`.
@@ -244,4 +290,51 @@ impl Library {
             })
             .collect()
     }
+}
+
+/// Every article and every page, drafts included, in file order: what the
+/// export writes (after `Library::load` has checked them).
+pub fn read_all(dir: &Path) -> Result<(Vec<Article>, Vec<Article>), ContentErrors> {
+    let (posts, mut errors) = parse_folder(&dir.join("posts"))?;
+    let pages = dir.join("pages");
+    let (pages, page_errors) = if pages.is_dir() { parse_folder(&pages)? } else { (Vec::new(), Vec::new()) };
+    errors.extend(page_errors);
+    if errors.is_empty() {
+        Ok((posts, pages))
+    } else {
+        Err(ContentErrors(errors))
+    }
+}
+
+/// Every `*.md` file in `folder`, parsed, with the problems found in them.
+fn parse_folder(folder: &Path) -> Result<(Vec<Article>, Vec<ContentError>), ContentErrors> {
+    let entries = std::fs::read_dir(folder).map_err(|e| {
+        ContentErrors(vec![ContentError {
+            file: folder.to_owned(),
+            line: 0,
+            message: format!("cannot read the folder: {e}"),
+        }])
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .collect();
+    paths.sort();
+
+    let mut articles = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| vec![front_matter::LineError::new(0, format!("cannot read the file: {e}"))])
+            .and_then(|source| Article::parse(&path, &source));
+        match parsed {
+            Ok(article) => articles.push(article),
+            Err(problems) => errors.extend(problems.into_iter().map(|p| ContentError {
+                file: path.clone(),
+                line: p.line,
+                message: p.message,
+            })),
+        }
+    }
+    Ok((articles, errors))
 }

@@ -50,6 +50,7 @@ async fn every_kind_of_page_passes_axe_core() {
         "/tags".to_owned(),
         "/tags/magnesium".to_owned(),
         "/archive".to_owned(),
+        "/about".to_owned(),
         "/search?q=magnesium".to_owned(),
         "/search?q=zebra".to_owned(),
         "/no-such-page".to_owned(),

@@ -48,7 +48,7 @@ fn check_passes_on_the_sample_content() {
     let output = check(&repo_path("content"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("6 articles and 1 draft, no problems"), "{stdout}");
+    assert!(stdout.contains("6 articles, 1 draft and 1 page, no problems"), "{stdout}");
 }
 
 #[tokio::test]

@@ -166,6 +166,15 @@ impl Content {
         self
     }
 
+    /// Adds `pages/{file}.md` with the given front matter lines and body.
+    pub fn page(self, file: &str, front: &str, body: &str) -> Self {
+        let pages = self.dir.path().join("pages");
+        std::fs::create_dir_all(&pages).expect("a pages folder");
+        let text = format!("+++\n{}\n+++\n{body}\n", front.trim());
+        std::fs::write(pages.join(format!("{file}.md")), text).expect("the page is written");
+        self
+    }
+
     pub fn path(&self) -> PathBuf {
         self.dir.path().to_owned()
     }

@@ -28,3 +28,24 @@ async fn sighup_reloads_the_articles_and_a_broken_file_keeps_the_old_ones() {
     assert_eq!(server.title_of("dose").await, "New title");
     drop(content);
 }
+
+#[tokio::test]
+async fn sighup_reloads_the_pages_too() {
+    let content = Content::new().post("dose", &post("Dose"), "Body.");
+    let data = tempfile::tempdir().expect("a data folder");
+    let server = Server::start(&content.path(), data.path(), &Server::sqlite_url(data.path()));
+    let status = |path: &'static str| {
+        let url = format!("{}{path}", server.address);
+        async move { reqwest::get(url).await.expect("GET").status().as_u16() }
+    };
+    assert_eq!(status("/contact").await, 404);
+
+    let content = content.page("contact", &post("Contact"), "Write to the clinic.");
+    server.hang_up();
+    let mut server = server;
+    wait_for(&mut server.log, "reloaded the articles");
+    let page = reqwest::get(format!("{}/contact", server.address)).await.expect("GET");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.expect("a body").contains("Write to the clinic."));
+    drop(content);
+}

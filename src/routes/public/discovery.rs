@@ -11,7 +11,8 @@ struct SitemapEntry {
     lastmod: Option<String>,
 }
 
-/// `GET /sitemap.xml`: the home page, the archive, every tag and every article.
+/// `GET /sitemap.xml`: the home page, the archive, every tag, every article
+/// and every page.
 pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let library = state.library();
     let base = state.base_url();
@@ -24,6 +25,10 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
     entries.extend(library.articles().iter().map(|article| SitemapEntry {
         loc: format!("{base}/posts/{}", article.slug),
         lastmod: Some(article.modified().iso_date.clone()),
+    }));
+    entries.extend(library.pages().map(|page| SitemapEntry {
+        loc: format!("{base}/{}", page.slug),
+        lastmod: Some(page.modified().iso_date.clone()),
     }));
     let mut context = Context::new();
     context.insert("entries", &entries);

@@ -1,0 +1,37 @@
+use actix_web::guard::GuardContext;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+use tera::Context;
+
+use crate::error::AppError;
+use crate::state::{AppState, PageMeta};
+
+/// Whether the request's path `/{slug}` names a published page. The page
+/// route answers only then, so that every other address still reaches the
+/// not-found service.
+pub fn is_page(context: &GuardContext<'_>) -> bool {
+    let Some(state) = context.app_data::<web::Data<AppState>>() else { return false };
+    let slug = context.head().uri.path().trim_start_matches('/');
+    state.library().page_at(slug).is_some()
+}
+
+/// `GET /{slug}`: a page such as `/about`, without comments.
+pub async fn show(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, AppError> {
+    let library = state.library();
+    let slug = request.match_info().get("slug").unwrap_or_default();
+    let page = library.page_at(slug).ok_or(AppError::NotFound)?;
+    let path = format!("/{}", page.slug);
+    let data = json!({
+        "@context": "https://schema.org",
+        "@type": if page.slug == "about" { "AboutPage" } else { "WebPage" },
+        "name": page.title,
+        "description": page.summary,
+        "url": format!("{}{path}", state.base_url()),
+        "inLanguage": state.settings.site.language,
+        "dateModified": page.modified().rfc3339,
+    });
+    let meta = PageMeta::new(page.title.clone(), page.summary.clone(), path).with_json_ld(&data);
+    let mut context = Context::new();
+    context.insert("page", page.as_ref());
+    state.page("page.html", &meta, context)
+}
