@@ -17,3 +17,4 @@ pub mod static_files;
 pub mod structured_data;
 pub mod telemetry;
 pub mod templates;
+pub mod wordpress;
