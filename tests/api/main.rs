@@ -12,6 +12,7 @@ mod crash;
 mod errors;
 mod feeds;
 mod helpers;
+mod import;
 mod injection;
 mod reload;
 mod rendering;
