@@ -16,8 +16,13 @@ pub struct Converted {
 /// inside WordPress.
 const DROPPED: [&str; 6] = ["script", "style", "noscript", "form", "iframe", "object"];
 
-fn converter() -> HtmlToMarkdown {
-    HtmlToMarkdown::builder().skip_tags(DROPPED.to_vec()).build()
+thread_local! {
+    /// Built once: an import converts every comment of the site.
+    static CONVERTER: HtmlToMarkdown = HtmlToMarkdown::builder().skip_tags(DROPPED.to_vec()).build();
+}
+
+fn to_markdown(html: &str) -> std::io::Result<String> {
+    CONVERTER.with(|converter| converter.convert(html))
 }
 
 /// A post or page body.
@@ -28,7 +33,7 @@ pub fn article(html: &str) -> Converted {
     let html = autop(&html);
     note_dropped(&html, &mut losses);
     let (html, figures) = set_figures_aside(&html);
-    let mut markdown = converter().convert(&html).unwrap_or_else(|e| {
+    let mut markdown = to_markdown(&html).unwrap_or_else(|e| {
         losses.push(format!("the HTML could not be converted ({e}); it was kept as it was"));
         html.clone()
     });
@@ -47,7 +52,7 @@ pub fn comment(html: &str) -> Converted {
     let mut losses = Vec::new();
     let html = autop(&remove_comments(html));
     note_dropped(&html, &mut losses);
-    let markdown = converter().convert(&html).unwrap_or_else(|e| {
+    let markdown = to_markdown(&html).unwrap_or_else(|e| {
         losses.push(format!("the HTML could not be converted ({e}); it was kept as text"));
         html.clone()
     });
@@ -56,7 +61,7 @@ pub fn comment(html: &str) -> Converted {
 
 /// Plain text of an HTML fragment (for a summary), on one line.
 pub fn plain_text(html: &str) -> String {
-    let markdown = converter().convert(&remove_comments(html)).unwrap_or_default();
+    let markdown = to_markdown(&remove_comments(html)).unwrap_or_default();
     let mut text = String::with_capacity(markdown.len());
     let mut chars = markdown.chars().peekable();
     while let Some(c) = chars.next() {

@@ -94,7 +94,8 @@ struct PlannedComment<'a> {
 /// it. The report says what was (or would be) done.
 pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Options) -> anyhow::Result<Report> {
     let mut report = Report::new(options.dry_run);
-    let items = plan_items(export, options, &mut report)?;
+    let mut items = plan_items(export, options, &mut report)?;
+    let uploads = plan_uploads(export, &mut items, options, &mut report);
 
     let already: HashMap<i32, CommentId> = comments::table
         .filter(comments::wordpress_id.is_not_null())
@@ -104,7 +105,7 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
         .into_iter()
         .collect();
     let accounts = resolve_accounts(conn, export, &items, options, &mut report)?;
-    let planned = plan_comments(export, &items, &already, &accounts, &mut report);
+    let planned = plan_comments(&items, &already, &accounts, &mut report);
     let routes = plan_redirects(export, &items);
 
     let known_paths: HashSet<String> =
@@ -113,7 +114,6 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
         routes.into_iter().filter(|(old, _)| !known_paths.contains(old)).collect();
     report.redirects_new = new_redirects.len();
     report.redirects_known = known_paths.len();
-    let uploads = plan_uploads(export, &items, options, &mut report);
 
     if options.dry_run {
         report.comments_stored = planned.len();
@@ -126,12 +126,21 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
         );
     }
 
+    if let AnyConnection::Sqlite(sqlite) = conn {
+        // The whole import is one transaction: let SQLite keep it in memory
+        // (64 MiB), savepoints included, instead of spilling pages to disk.
+        diesel::connection::SimpleConnection::batch_execute(
+            sqlite,
+            "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY",
+        )?;
+    }
     let progress = super::progress_bar(planned.len() as u64);
-    let stored = conn
+    let (stored, renumbered) = conn
         .transaction(|conn| apply(conn, keys, &planned, &already, &new_redirects, &progress))
         .context("importing the comments and redirects (nothing was stored)")?;
     progress.finish_and_clear();
     report.comments_stored = stored;
+    report.renumbered = renumbered;
     report.applied = true;
 
     for planned in items.iter().filter(|p| p.state == FileState::New) {
@@ -386,29 +395,32 @@ fn urls_with_prefix(text: &str, prefix: &str) -> Vec<String> {
     urls
 }
 
-/// With `--uploads`, each referenced file that exists there is copied under
-/// `static/uploads/` and its address rewritten; those missing are listed.
+/// With `--uploads`, each referenced file that exists there is to be copied
+/// under `static/uploads/` and its address in the new article rewritten;
+/// those missing are listed.
 fn plan_uploads(
     export: &Export,
-    items: &[PlannedItem],
+    items: &mut [PlannedItem],
     options: &Options,
     report: &mut Report,
 ) -> Vec<(PathBuf, PathBuf)> {
     let Some(dir) = options.uploads.as_ref() else { return Vec::new() };
-    let _ = (export, items, dir);
     let prefix = format!("{}/wp-content/uploads/", export.base_url);
     let mut copies = Vec::new();
-    for planned in items {
+    for planned in items.iter_mut().filter(|p| p.state == FileState::New) {
         for url in urls_with_prefix(&planned.text, &prefix) {
-            let relative = &url[prefix.len()..];
-            let source = dir.join(relative);
-            if source.is_file() {
-                copies.push((source, options.static_dir.join("uploads").join(relative)));
+            let relative = url[prefix.len()..].to_owned();
+            let source = dir.join(&relative);
+            if source.is_file() && !relative.split('/').any(|part| part == "..") {
+                planned.text = planned.text.replace(&url, &format!("/static/uploads/{relative}"));
+                copies.push((source, options.static_dir.join("uploads").join(&relative)));
             } else {
                 report.old_images.push(format!("{}: {url} (not in {})", planned.slug, dir.display()));
             }
         }
     }
+    copies.sort();
+    copies.dedup();
     copies
 }
 
@@ -472,7 +484,6 @@ fn shell_quote(text: &str) -> String {
 }
 
 fn plan_comments<'a>(
-    _export: &Export,
     items: &[PlannedItem<'a>],
     already: &HashMap<i32, CommentId>,
     accounts: &HashMap<i64, (UserId, String)>,
@@ -528,7 +539,6 @@ fn plan_comments<'a>(
             };
             let staff = (comment.user_id != 0).then(|| accounts.get(&comment.user_id).cloned()).flatten();
             report.count_stored(status, staff.is_some());
-            let _ = item.draft;
             planned.push(PlannedComment { comment, slug: item.slug.clone(), status, body, created_at, staff });
         }
     }
@@ -633,6 +643,8 @@ fn plan_redirects(export: &Export, items: &[PlannedItem]) -> Vec<(String, String
 }
 
 /// Stores the comments and redirects; inside the caller's transaction.
+/// Returns how many comments were stored, and how many of them could not
+/// keep their WordPress number because a comment here already had it.
 fn apply(
     conn: &mut AnyConnection,
     keys: &Keys,
@@ -640,7 +652,7 @@ fn apply(
     already: &HashMap<i32, CommentId>,
     new_redirects: &[(String, String)],
     progress: &indicatif::ProgressBar,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<(usize, usize)> {
     // Take the write lock first, so that no comment posted meanwhile can take
     // an id this import keeps.
     match conn {
@@ -660,7 +672,6 @@ fn apply(
 
     let mut taken: HashSet<i32> =
         comments::table.select(comments::id).load::<CommentId>(conn)?.into_iter().map(|id| id.0).collect();
-    let mut next_free = taken.iter().max().copied().unwrap_or(0) + 1;
     let mut ids: HashMap<i64, CommentId> = HashMap::new();
     let mut deferred = Vec::new();
     for (index, p) in planned.iter().enumerate() {
@@ -672,6 +683,11 @@ fn apply(
             None => deferred.push(index),
         }
     }
+    // New numbers come after every number in use and every WordPress number
+    // in the file, so that they never take one a newer export will bring.
+    let highest_in_file = planned.iter().filter_map(|p| i32::try_from(p.comment.id).ok()).max().unwrap_or(0);
+    let mut next_free = taken.iter().max().copied().unwrap_or(0).max(highest_in_file) + 1;
+    let renumbered = deferred.len();
     for index in deferred {
         while taken.contains(&next_free) {
             next_free += 1;
@@ -719,5 +735,5 @@ fn apply(
         )
         .execute(pg)?;
     }
-    Ok(planned.len())
+    Ok((planned.len(), renumbered))
 }

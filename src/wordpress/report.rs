@@ -39,6 +39,8 @@ pub struct Report {
     pub to_store: BTreeMap<&'static str, usize>,
     pub answers_by_accounts: usize,
     pub comments_stored: usize,
+    /// Stored comments whose WordPress number was taken here already.
+    pub renumbered: usize,
     pub accounts: Vec<String>,
     pub missing_accounts: Vec<String>,
     pub clashes: Vec<String>,
@@ -156,6 +158,14 @@ impl fmt::Display for Report {
             writeln!(f, "  {:>6} {status}", self.stored_with(status))?;
         }
         writeln!(f, "  {:>6} of them answers by the blog's accounts (with their badge)", self.answers_by_accounts)?;
+        if self.renumbered > 0 {
+            writeln!(
+                f,
+                "  {:>6} of them got a new number (theirs was taken here): an old link to #comment-N opens their \
+                 article, not the comment",
+                self.renumbered
+            )?;
+        }
         if self.already_imported > 0 {
             writeln!(f, "  {:>6} already imported by an earlier run (left alone)", self.already_imported)?;
         }

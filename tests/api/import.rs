@@ -472,3 +472,76 @@ async fn an_existing_article_with_the_same_slug_is_left_alone_and_reported() {
     });
     assert_eq!(on_it, 0, "the clashing post's comments are not put under another article");
 }
+
+#[tokio::test]
+async fn with_uploads_the_images_are_copied_and_the_articles_point_at_them() {
+    let site = Site::new(true);
+    let uploads = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(uploads.path().join("2022/02")).unwrap();
+    std::fs::write(uploads.path().join("2022/02/serum-vs-rbc-magnesium.png"), b"not really a png").unwrap();
+
+    let output = site.import(&["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_succeeded(&output);
+    let article = std::fs::read_to_string(site.content().join(format!("posts/{RBC}.md"))).unwrap();
+    assert!(article.contains("src=\"/static/uploads/2022/02/serum-vs-rbc-magnesium.png\""), "{article}");
+    assert!(!article.contains("headache-notes.example/wp-content"), "{article}");
+    let copied = site.dir.path().join("static/uploads/2022/02/serum-vs-rbc-magnesium.png");
+    assert_eq!(std::fs::read(copied).unwrap(), b"not really a png");
+    let report = text(&output.stdout);
+    assert!(report.contains("2023/01/oxygen-mask.png (not in"), "the missing file is reported:\n{report}");
+}
+
+#[tokio::test]
+async fn comments_whose_numbers_are_taken_get_new_ones_and_keep_their_threads() {
+    use healthblog::comments::submit::{store, Author, Draft};
+    let site = Site::new(true);
+    // Three comments written here first hold numbers 1, 2 and 3, which the
+    // doctor's first WordPress thread (2 > 3 > 4 > 5 > 6) also used.
+    let body = healthblog::domain::CommentBody::parse("Written on the new blog first.").unwrap();
+    let mine: Vec<CommentId> = site.with_db(|conn| {
+        (0..3)
+            .map(|_| {
+                store(
+                    conn,
+                    Draft {
+                        slug: "cluster-headache-treatment".into(),
+                        parent: None,
+                        author: Author::Reader {
+                            name: "Early".into(),
+                            email: "early@example.com".into(),
+                            website: None,
+                        },
+                        body: &body,
+                        status: CommentStatus::Approved,
+                        notify: false,
+                        ip_hash: String::new(),
+                        user_agent: String::new(),
+                        created_at: db::now(),
+                        kept_id: None,
+                        wordpress_id: None,
+                    },
+                )
+                .unwrap()
+            })
+            .collect()
+    });
+    assert_eq!(mine, [CommentId(1), CommentId(2), CommentId(3)]);
+
+    let output = site.import(&[]).await;
+
+    assert_succeeded(&output);
+    assert!(text(&output.stdout).contains("2 of them got a new number"), "{}", text(&output.stdout));
+    assert_eq!(site.count_comments(), 3 + 126);
+    let app = site.serve().await;
+    let magnesium = app.get(&format!("/posts/{MAGNESIUM}")).await;
+    let renumbered_reply: CommentId = site
+        .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(3)).select(comments::id).first(conn))
+        .unwrap();
+    assert!(renumbered_reply.0 > 133, "a free number: {renumbered_reply}");
+    assert_eq!(thread_level(&magnesium.body, renumbered_reply), 2, "the answer still answers the question");
+    assert_eq!(thread_level(&magnesium.body, CommentId(6)), 5, "the thread is still five deep");
+    assert!(magnesium.comment_card(renumbered_reply).contains("class=\"badge\""));
+    let early = app.get("/posts/cluster-headache-treatment").await;
+    assert_eq!(count_in(&early.body, "Written on the new blog first."), 3, "the comments written here are untouched");
+}
