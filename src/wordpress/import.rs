@@ -179,7 +179,10 @@ fn plan_items<'a>(export: &'a Export, options: &Options, report: &mut Report) ->
             "post" => Kind::Post,
             "page" => Kind::Page,
             "attachment" => {
-                report.skip(Skip::Item, format!("attachment {} ({}): files are not items", item.id, item.title));
+                report.skip(
+                    Skip::Item,
+                    format!("attachment {} ({}): an uploaded file, not an article", item.id, item.title),
+                );
                 continue;
             }
             other => {
@@ -203,6 +206,14 @@ fn plan_items<'a>(export: &'a Export, options: &Options, report: &mut Report) ->
             }
         };
         let mut slug = slug_of(item);
+        let wp_slug = percent_encoding::percent_decode_str(&item.name).decode_utf8_lossy().into_owned();
+        if !wp_slug.is_empty() && !wp_slug.ends_with("__trashed") && wp_slug != slug {
+            report.note(format!(
+                "{} {}: the slug `{wp_slug}` becomes `{slug}` (slugs here are lower-case ASCII letters, digits and \
+                 hyphens); its old address still redirects",
+                item.post_type, item.id
+            ));
+        }
         if kind == Kind::Page && RESERVED_SLUGS.contains(&slug.as_str()) {
             report.note(format!(
                 "page {}: `/{slug}` is one of the site's own addresses; it becomes `/{slug}-page`",
@@ -736,4 +747,32 @@ fn apply(
         .execute(pg)?;
     }
     Ok((planned.len(), renumbered))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &str, title: &str) -> Item {
+        Item { id: 7, name: name.into(), title: title.into(), ..Item::default() }
+    }
+
+    #[test]
+    fn slugs_are_decoded_and_made_acceptable_to_check() {
+        assert_eq!(slug_of(&item("caf%c3%a9-au-lait", "")), "cafe-au-lait");
+        assert_eq!(slug_of(&item("clinic-closed__trashed", "")), "clinic-closed");
+        assert_eq!(slug_of(&item("", "Vestibular migraine: a short guide")), "vestibular-migraine-a-short-guide");
+        assert_eq!(slug_of(&item("%d0%bc%d0%b0%d0%b3%d0%bd%d0%b8%d0%b9", "")), "post-7");
+    }
+
+    #[test]
+    fn front_matter_strings_are_escaped() {
+        let mut wp = item("a", "A \"quoted\" title \\ with a backslash");
+        wp.date_gmt = "2021-06-14 12:15:00".into();
+        let (text, _) = article_file(&wp, "a", false);
+        let front = text.split("+++\n").nth(1).unwrap();
+        let table: toml::Table = toml::from_str(front).unwrap();
+        assert_eq!(table["title"].as_str(), Some("A \"quoted\" title \\ with a backslash"));
+        assert!(table["date"].is_datetime());
+    }
 }
