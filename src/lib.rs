@@ -18,4 +18,5 @@ pub mod static_files;
 pub mod structured_data;
 pub mod telemetry;
 pub mod templates;
+pub mod wordpress;
 pub mod wordpress_export;

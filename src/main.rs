@@ -43,6 +43,29 @@ enum Command {
     /// Manage the accounts that may sign in to the author's desk.
     #[command(subcommand)]
     User(UserCommand),
+    /// Bring in articles, pages and comments from another blog.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a WordPress export (Tools → Export → All content): articles, pages, comments with their
+    /// threads, the authors' answers, and redirects from the old addresses. Safe to run again.
+    Wordpress {
+        /// The WXR file WordPress wrote.
+        file: PathBuf,
+        /// Print what would be imported, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// A copy of the old site's wp-content/uploads: the images the articles use are copied under
+        /// static/uploads/ and their addresses rewritten.
+        #[arg(long, value_name = "DIR")]
+        uploads: Option<PathBuf>,
+        /// Whose answers belong to which account, e.g. --author drmarsh=mauskop (default: the same name).
+        #[arg(long, value_name = "LOGIN=ACCOUNT")]
+        author: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +121,7 @@ fn main() -> ExitCode {
             Command::Restore { dir } => restore(&settings, &dir),
             Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
             Command::User(command) => users::run(settings, command),
+            Command::Import(command) => import::run(settings, command),
         });
     match result {
         Ok(code) => code,
@@ -166,6 +190,49 @@ mod users {
             bail!("the two passwords differ");
         }
         Ok(first)
+    }
+}
+
+mod import {
+    use std::process::ExitCode;
+    use std::time::Instant;
+
+    use anyhow::{bail, Context};
+    use healthblog::config::Settings;
+    use healthblog::keys::Keys;
+    use healthblog::startup;
+    use healthblog::wordpress::{import, wxr};
+
+    use super::ImportCommand;
+
+    pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCode> {
+        let ImportCommand::Wordpress { file, dry_run, uploads, author } = command;
+        let started = Instant::now();
+        let mut authors = Vec::new();
+        for pair in &author {
+            let Some((login, account)) = pair.split_once('=') else {
+                bail!("--author {pair}: expected LOGIN=ACCOUNT, such as --author drmarsh=mauskop");
+            };
+            authors.push((login.trim().to_owned(), account.trim().to_owned()));
+        }
+        let export = wxr::read_file(&file)?;
+        let keys = Keys::load(&settings)?;
+        let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+        let mut conn = pool.get().context("connecting to the database")?;
+        let options = import::Options {
+            dry_run,
+            uploads,
+            authors,
+            content_dir: settings.content_dir.clone(),
+            static_dir: settings.static_dir.clone(),
+        };
+        let report = import::run(&mut conn, &keys, &export, &options)?;
+        print!("{report}");
+        println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
+        if !dry_run && report.files_written > 0 {
+            println!("Restart healthblog (or send it SIGHUP) to show the new articles.");
+        }
+        Ok(ExitCode::SUCCESS)
     }
 }
 

@@ -19,7 +19,6 @@ use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
 use crate::content::Library;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
-use crate::error::AppError;
 use crate::keys::Keys;
 use crate::routes::{admin, error_pages, health, page, public, static_files};
 use crate::state::AppState;
@@ -130,17 +129,13 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             // Last, so that a page never shadows another route: it answers
             // only addresses that name a page.
             .route("/{slug}", page().guard(guard::fn_guard(public::page::is_page)).to(public::page::show))
-            .default_service(web::to(not_found))
+            .default_service(web::to(public::old_address::not_found))
     })
     .listen(listener)?;
     if workers > 0 {
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound)
 }
 
 /// The author's session: state in the database, a signed and encrypted key

@@ -226,6 +226,8 @@ fn submit_as_reader(
                 ip_hash: reader.ip_hash.clone(),
                 user_agent: reader.user_agent.clone(),
                 created_at: now,
+                kept_id: None,
+                wordpress_id: None,
             },
         )?;
         // Counted after the insert, inside the transaction: parallel posts
@@ -300,6 +302,8 @@ fn submit_as_staff(
                 ip_hash: String::new(),
                 user_agent: String::new(),
                 created_at: now,
+                kept_id: None,
+                wordpress_id: None,
             },
         )?;
         let detail = match &parent {
@@ -332,6 +336,11 @@ pub struct Draft<'a> {
     pub ip_hash: String,
     pub user_agent: String,
     pub created_at: NaiveDateTime,
+    /// The id to keep (an imported comment's old id, when free); `None`
+    /// lets the database choose.
+    pub kept_id: Option<CommentId>,
+    /// The WordPress comment this is a copy of.
+    pub wordpress_id: Option<i32>,
 }
 
 /// Renders and cleans the draft's Markdown and writes the row. Runs in a
@@ -343,6 +352,7 @@ pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, Diesel
         Author::Staff { name, user_id } => (name, String::new(), None, Some(user_id)),
     };
     let row = NewComment {
+        id: draft.kept_id,
         post_slug: draft.slug,
         parent_id: draft.parent,
         author_name,
@@ -357,6 +367,7 @@ pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, Diesel
         user_agent: draft.user_agent,
         created_at: draft.created_at,
         updated_at: draft.created_at,
+        wordpress_id: draft.wordpress_id,
     };
     conn.transaction(|conn| comments::insert(conn, &row))
 }

@@ -46,6 +46,8 @@ impl Comment {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = comments)]
 pub struct NewComment {
+    /// Chosen by the database unless an import keeps an old id.
+    pub id: Option<CommentId>,
     pub post_slug: String,
     pub parent_id: Option<CommentId>,
     pub author_name: String,
@@ -60,6 +62,8 @@ pub struct NewComment {
     pub user_agent: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The WordPress comment it was imported from.
+    pub wordpress_id: Option<i32>,
 }
 
 /// Stores `comment` and returns its id. Call it inside a transaction: on

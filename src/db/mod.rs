@@ -2,6 +2,7 @@
 
 pub mod comments;
 pub mod log;
+pub mod redirects;
 pub mod schema;
 pub mod settings;
 pub mod users;

@@ -31,6 +31,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
+        wordpress_id -> Nullable<Integer>,
     }
 }
 
@@ -89,6 +90,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    redirects (old_path) {
+        old_path -> Text,
+        target -> Text,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -98,5 +106,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     sessions,
     spent_form_tokens,
-    heartbeat
+    heartbeat,
+    redirects
 );

@@ -127,6 +127,13 @@ impl CommentBody {
         Ok(Self(body.replace("\r\n", "\n")))
     }
 
+    /// A comment copied from another site, where it was already accepted:
+    /// its length was that site's rule, so only emptiness is refused.
+    pub fn imported(input: &str) -> Option<Self> {
+        let body = input.trim();
+        (!body.is_empty()).then(|| Self(body.replace("\r\n", "\n")))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

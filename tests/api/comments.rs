@@ -411,6 +411,8 @@ async fn a_thread_of_500_comments_loads() {
                         ip_hash: String::new(),
                         user_agent: String::new(),
                         created_at: stamp,
+                        kept_id: None,
+                        wordpress_id: None,
                     },
                 )?;
                 previous = Some(id);

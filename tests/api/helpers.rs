@@ -135,6 +135,8 @@ impl TestApp {
             ip_hash: String::new(),
             user_agent: String::new(),
             created_at: db::now(),
+            kept_id: None,
+            wordpress_id: None,
         };
         self.with_db(|conn| healthblog::comments::submit::store(conn, draft)).expect("the comment is stored")
     }

@@ -14,6 +14,7 @@ mod errors;
 mod export;
 mod feeds;
 mod helpers;
+mod import;
 mod injection;
 mod pages;
 mod reload;

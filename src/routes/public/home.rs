@@ -1,4 +1,4 @@
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
@@ -13,7 +13,18 @@ pub struct PageQuery {
 }
 
 /// `GET /?page=N`: the newest articles, a page at a time.
-pub async fn home(state: web::Data<AppState>, query: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
+pub async fn home(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    // `/?p=12` and its kin were addresses of the WordPress site this replaced.
+    let query_string = req.query_string();
+    if ["p=", "page_id=", "replytocom="].iter().any(|key| query_string.contains(key)) {
+        if let Some(target) = super::old_address::find(&state, &req).await? {
+            return Ok(super::old_address::moved_permanently(&target));
+        }
+    }
     let number = match query.page.as_deref() {
         None => 1,
         Some(text) => text.parse::<usize>().ok().filter(|n| *n >= 1).ok_or(AppError::NotFound)?,

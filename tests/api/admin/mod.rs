@@ -258,6 +258,8 @@ impl Stored<'_> {
             ip_hash: "5e1f0a9c33d2b7e4aa90c1d2e3f40516".into(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0".into(),
             created_at: healthblog::db::now() - chrono::Duration::minutes(self.minutes_ago),
+            kept_id: None,
+            wordpress_id: None,
         };
         app.with_db(|conn| healthblog::comments::submit::store(conn, draft)).expect("the comment is stored")
     }

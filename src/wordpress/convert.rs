@@ -1,0 +1,339 @@
+//! WordPress HTML to the Markdown healthblog stores: block comments and
+//! shortcodes out, paragraphs as WordPress would show them, then `htmd`.
+//! Figures stay HTML (Markdown has no caption); the article pipeline cleans
+//! them as it cleans any HTML an author writes.
+
+use htmd::HtmlToMarkdown;
+
+/// Markdown, with what could not be carried over faithfully.
+#[derive(Debug, Default)]
+pub struct Converted {
+    pub markdown: String,
+    pub losses: Vec<String>,
+}
+
+/// Elements dropped with their content: they run code or only make sense
+/// inside WordPress.
+const DROPPED: [&str; 6] = ["script", "style", "noscript", "form", "iframe", "object"];
+
+thread_local! {
+    /// Built once: an import converts every comment of the site.
+    static CONVERTER: HtmlToMarkdown = HtmlToMarkdown::builder().skip_tags(DROPPED.to_vec()).build();
+}
+
+fn to_markdown(html: &str) -> std::io::Result<String> {
+    CONVERTER.with(|converter| converter.convert(html))
+}
+
+/// A post or page body.
+pub fn article(html: &str) -> Converted {
+    let mut losses = Vec::new();
+    let html = remove_comments(html);
+    let html = captions_to_figures(&html);
+    let html = autop(&html);
+    note_dropped(&html, &mut losses);
+    let (html, figures) = set_figures_aside(&html);
+    let mut markdown = to_markdown(&html).unwrap_or_else(|e| {
+        losses.push(format!("the HTML could not be converted ({e}); it was kept as it was"));
+        html.clone()
+    });
+    for (index, figure) in figures.iter().enumerate() {
+        markdown = markdown.replace(&placeholder(index), figure);
+    }
+    if let Some(code) = leftover_shortcode(&markdown) {
+        losses.push(format!("the shortcode [{code}] has no meaning here and was kept as text"));
+    }
+    Converted { markdown: format!("{}\n", markdown.trim()), losses }
+}
+
+/// A comment's text: WordPress keeps line breaks as typed and allows a few
+/// inline tags.
+pub fn comment(html: &str) -> Converted {
+    let mut losses = Vec::new();
+    let html = autop(&remove_comments(html));
+    note_dropped(&html, &mut losses);
+    let markdown = to_markdown(&html).unwrap_or_else(|e| {
+        losses.push(format!("the HTML could not be converted ({e}); it was kept as text"));
+        html.clone()
+    });
+    Converted { markdown: markdown.trim().to_owned(), losses }
+}
+
+/// Plain text of an HTML fragment (for a summary), on one line.
+pub fn plain_text(html: &str) -> String {
+    let markdown = to_markdown(&remove_comments(html)).unwrap_or_default();
+    let mut text = String::with_capacity(markdown.len());
+    let mut chars = markdown.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '_' | '#' | '`' => {}
+            '\\' => text.extend(chars.next()),
+            '[' | ']' => {}
+            _ => text.push(c),
+        }
+    }
+    let text = strip_link_targets(&text);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `label(https://…)` left over from a Markdown link, without the address.
+fn strip_link_targets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("(http") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(')') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The part before `<!--more-->`, when there is one.
+pub fn before_more(html: &str) -> Option<&str> {
+    html.find("<!--more").map(|at| &html[..at])
+}
+
+/// Removes every HTML comment: Gutenberg's `<!-- wp:… -->` block markers,
+/// `<!--more-->`, `<!--nextpage-->` and the rest.
+pub fn remove_comments(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("-->") {
+            Some(end) => rest = &rest[start + end + 3..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `[caption …]<img …> Text[/caption]` as a `<figure>`.
+fn captions_to_figures(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("[caption") {
+        let Some(open_end) = rest[start..].find(']').map(|i| start + i + 1) else { break };
+        let Some(close) = rest[open_end..].find("[/caption]").map(|i| open_end + i) else { break };
+        out.push_str(&rest[..start]);
+        let inner = &rest[open_end..close];
+        // The image (perhaps inside a link) comes first, the caption after it.
+        let split = inner.rfind("</a>").map(|i| i + 4).or_else(|| inner.find('>').map(|i| i + 1)).unwrap_or(0);
+        let (media, caption) = inner.split_at(split);
+        out.push_str(&format!("<figure>{}<figcaption>{}</figcaption></figure>", media.trim(), caption.trim()));
+        rest = &rest[close + "[/caption]".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const BLOCK_TAGS: [&str; 18] = [
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "table",
+    "figure",
+    "blockquote",
+    "pre",
+    "div",
+    "hr",
+    "dl",
+    "section",
+    "address",
+];
+
+fn starts_block(chunk: &str) -> bool {
+    let Some(rest) = chunk.strip_prefix('<') else { return false };
+    let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+    BLOCK_TAGS.contains(&name.as_str())
+}
+
+/// WordPress's `wpautop`, simplified: blank lines separate paragraphs,
+/// single line breaks inside a paragraph are kept, and block elements stand
+/// on their own.
+pub fn autop(html: &str) -> String {
+    let mut spaced = html.replace("\r\n", "\n");
+    for tag in BLOCK_TAGS {
+        spaced = spaced.replace(&format!("</{tag}>"), &format!("</{tag}>\n\n"));
+        spaced = spaced.replace(&format!("<{tag}>"), &format!("\n\n<{tag}>"));
+        spaced = spaced.replace(&format!("<{tag} "), &format!("\n\n<{tag} "));
+    }
+    let mut out = String::with_capacity(spaced.len() + 64);
+    let mut in_block = 0usize;
+    for chunk in spaced.split("\n\n") {
+        let chunk = chunk.trim();
+        if chunk.is_empty() {
+            continue;
+        }
+        let is_block = starts_block(chunk) || in_block > 0;
+        in_block += count_open_lists(chunk);
+        in_block = in_block.saturating_sub(count_closed_lists(chunk));
+        if is_block {
+            out.push_str(chunk);
+        } else {
+            out.push_str("<p>");
+            out.push_str(&chunk.replace('\n', "<br>\n"));
+            out.push_str("</p>");
+        }
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// Lists and tables hold blank lines that do not end them.
+fn count_open_lists(chunk: &str) -> usize {
+    ["<ul", "<ol", "<table", "<blockquote", "<pre", "<figure", "<div"].iter().map(|t| chunk.matches(t).count()).sum()
+}
+
+fn count_closed_lists(chunk: &str) -> usize {
+    ["</ul>", "</ol>", "</table>", "</blockquote>", "</pre>", "</figure>", "</div>"]
+        .iter()
+        .map(|t| chunk.matches(t).count())
+        .sum()
+}
+
+fn note_dropped(html: &str, losses: &mut Vec<String>) {
+    let lower = html.to_lowercase();
+    for tag in DROPPED {
+        let count = lower.matches(&format!("<{tag}")).count();
+        if count > 0 {
+            losses.push(format!("{count} <{tag}> element(s) dropped"));
+        }
+    }
+}
+
+fn placeholder(index: usize) -> String {
+    format!("HBFIGURE{index}X")
+}
+
+/// Takes out each `<figure>` holding an image, leaving a placeholder, and
+/// returns it rebuilt as plain HTML (image and caption, without WordPress's
+/// classes). A figure around a table keeps its table as Markdown and its
+/// caption as an emphasised line.
+fn set_figures_aside(html: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(html.len());
+    let mut figures = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<figure") {
+        let Some(end) = rest[start..].find("</figure>").map(|i| start + i + "</figure>".len()) else { break };
+        out.push_str(&rest[..start]);
+        let figure = &rest[start..end];
+        let caption = between(figure, "<figcaption", "</figcaption>")
+            .and_then(|c| c.find('>').map(|i| c[i + 1..].trim().to_owned()))
+            .unwrap_or_default();
+        if figure.contains("<table") {
+            let table = between(figure, "<table", "</table>").unwrap_or_default();
+            out.push_str(&format!("<table{table}</table>"));
+            if !caption.is_empty() {
+                out.push_str(&format!("<p><em>{caption}</em></p>"));
+            }
+        } else if let Some(img) = between(figure, "<img", ">") {
+            let src = attribute(img, "src").unwrap_or_default();
+            let alt = attribute(img, "alt").unwrap_or_default();
+            let mut rebuilt = format!("<figure>\n<img src=\"{src}\" alt=\"{alt}\">");
+            if !caption.is_empty() {
+                rebuilt.push_str(&format!("\n<figcaption>{}</figcaption>", caption.replace('\n', " ")));
+            }
+            rebuilt.push_str("\n</figure>");
+            out.push_str(&format!("<p>{}</p>", placeholder(figures.len())));
+            figures.push(rebuilt);
+        } else {
+            out.push_str(figure);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    (out, figures)
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+/// An attribute's value as written (still HTML-escaped, which is what the
+/// rebuilt tag needs).
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    for quote in ['"', '\''] {
+        let key = format!(" {name}={quote}");
+        if let Some(start) = tag.find(&key).map(|i| i + key.len()) {
+            let end = tag[start..].find(quote)? + start;
+            return Some(&tag[start..end]);
+        }
+    }
+    None
+}
+
+/// A `[shortcode …]` WordPress would have expanded, if one is left.
+fn leftover_shortcode(markdown: &str) -> Option<String> {
+    let mut rest = markdown;
+    while let Some(start) = rest.find('[') {
+        let after = &rest[start + 1..];
+        let name: String = after.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == '-').collect();
+        let closes = after[name.len()..].starts_with([']', ' ']);
+        if !name.is_empty() && closes && !after.contains(&format!("]({name}")) {
+            let looks_like_link = after.find(']').is_some_and(|end| after[end + 1..].starts_with('('));
+            if !looks_like_link {
+                return Some(name);
+            }
+        }
+        rest = after;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_markup_goes_and_structure_stays() {
+        let html = "<!-- wp:heading -->\n<h2>Trials</h2>\n<!-- /wp:heading -->\n\n<!-- wp:list -->\n<ul><!-- \
+                    wp:list-item -->\n<li>One</li>\n<!-- /wp:list-item --></ul>\n<!-- /wp:list -->\n\n<p>A \
+                    <em>b</em> <a href=\"https://x.example/\">c</a></p>";
+        let md = article(html).markdown;
+        assert!(md.contains("## Trials"), "{md}");
+        assert!(md.contains("One"), "{md}");
+        assert!(md.contains("_b_") || md.contains("*b*"), "{md}");
+        assert!(md.contains("[c](https://x.example/)"), "{md}");
+        assert!(!md.contains("wp:"), "{md}");
+    }
+
+    #[test]
+    fn tables_become_markdown_and_captions_figures() {
+        let html = "<figure class=\"wp-block-table\"><table><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr>\
+                    <td>1</td><td>2</td></tr></tbody></table><figcaption>Trials.</figcaption></figure>\n\n\
+                    [caption id=\"attachment_10\" width=\"16\"]<img class=\"x\" src=\"https://s.example/m.png\" \
+                    alt=\"Mask\" width=\"16\" /> A mask.[/caption]";
+        let md = article(html).markdown;
+        assert!(md.contains("| A | B |") || md.contains("|A|B|") || md.contains("| A "), "{md}");
+        assert!(md.contains("Trials."), "{md}");
+        assert!(md.contains("<img src=\"https://s.example/m.png\" alt=\"Mask\">"), "{md}");
+        assert!(md.contains("<figcaption>A mask.</figcaption>"), "{md}");
+    }
+
+    #[test]
+    fn classic_paragraphs_and_scripts() {
+        let converted = comment("Line one\nline two\n\nSecond <b>bold</b>\n<script>alert(1)</script>");
+        assert!(converted.markdown.contains("Second **bold**"), "{}", converted.markdown);
+        assert!(!converted.markdown.contains("alert"), "{}", converted.markdown);
+        assert_eq!(converted.losses.len(), 1);
+    }
+}

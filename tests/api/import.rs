@@ -1,0 +1,547 @@
+//! `healthblog import wordpress`, run as the real binary on the fixture
+//! WordPress 6.1.9 wrote (`../shared/fixtures/wordpress-export.xml`, whose
+//! README gives every count checked here), then the imported blog as a
+//! reader sees it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use healthblog::auth::accounts::{self, Role};
+use healthblog::db::schema::{comments, redirects, users};
+use healthblog::db::{self, AnyConnection};
+use tempfile::TempDir;
+
+use crate::helpers::{repo_path, spawn_app_with, thread_level, unescape_html, CommentId, CommentStatus, Page, TestApp};
+
+const SECRET: &str = "a test secret that is long enough to derive every key";
+const PASSWORD: &str = "correct horse battery staple";
+/// The corpus post: 100 approved comments, 67 top-level, 25 replies, 8
+/// replies to replies.
+const CORPUS: &str = "post-concussion-syndrome-responds-to-intravenous-magnesium";
+const RBC: &str = "the-rbc-magnesium-test-when-a-normal-serum-level-is-not-the-whole-story";
+const MAGNESIUM: &str = "oral-magnesium-for-migraine-prevention-what-the-trials-show";
+const OXYGEN: &str = "high-flow-oxygen-for-cluster-headache";
+const CONCUSSION: &str = "recovering-from-concussion-the-first-four-weeks";
+
+fn fixture() -> PathBuf {
+    let shared = repo_path("../shared/fixtures/wordpress-export.xml");
+    if shared.exists() {
+        return shared;
+    }
+    PathBuf::from("/work/shared/fixtures/wordpress-export.xml")
+}
+
+/// A site before the import: the sample articles in a content folder of
+/// its own, a migrated database, and (when `with_accounts`) the doctor's
+/// account and a moderator's for WordPress's editor.
+struct Site {
+    dir: TempDir,
+    database_url: String,
+}
+
+impl Site {
+    fn new(with_accounts: bool) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let posts = dir.path().join("content/posts");
+        std::fs::create_dir_all(&posts).expect("a posts folder");
+        for entry in std::fs::read_dir(repo_path("content/posts")).expect("the sample posts") {
+            let entry = entry.expect("a sample post");
+            std::fs::copy(entry.path(), posts.join(entry.file_name())).expect("the sample post is copied");
+        }
+        let database_url = crate::helpers::fresh_database_url(dir.path());
+        let pool = db::connect(&db::DatabaseUrl::parse(&database_url).expect("a URL"), 1).expect("a pool");
+        let mut conn = pool.get().expect("a connection");
+        db::run_migrations(&mut conn).expect("the schema");
+        if with_accounts {
+            accounts::create(&mut conn, "drmarsh", "Dr. Helen Marsh", Role::Author, PASSWORD).expect("an author");
+            accounts::create(&mut conn, "sam", "Sam Editor", Role::Moderator, PASSWORD).expect("a moderator");
+        }
+        Self { dir, database_url }
+    }
+
+    fn content(&self) -> PathBuf {
+        self.dir.path().join("content")
+    }
+
+    /// Runs `healthblog ARGS` on this site.
+    async fn healthblog(&self, args: &[&str]) -> Output {
+        let (database_url, content) = (self.database_url.clone(), self.content());
+        let static_dir = self.dir.path().join("static");
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        tokio::task::spawn_blocking(move || {
+            let work = tempfile::tempdir().expect("a temporary folder");
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"));
+            for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
+                command.env_remove(name);
+            }
+            command
+                .args(&args)
+                .current_dir(work.path())
+                .env("HEALTHBLOG_DATABASE_URL", &database_url)
+                .env("HEALTHBLOG_CONTENT_DIR", &content)
+                .env("HEALTHBLOG_STATIC_DIR", &static_dir)
+                .env("HEALTHBLOG_SECRET_KEY", SECRET)
+                .env("RUST_LOG", "warn")
+                .output()
+                .expect("the healthblog binary runs")
+        })
+        .await
+        .expect("the command ran")
+    }
+
+    async fn import(&self, extra: &[&str]) -> Output {
+        let file = fixture();
+        let mut args = vec!["import", "wordpress", file.to_str().expect("a UTF-8 path"), "--author", "editor2=sam"];
+        args.extend_from_slice(extra);
+        self.healthblog(&args).await
+    }
+
+    fn with_db<T>(&self, work: impl FnOnce(&mut AnyConnection) -> T) -> T {
+        let pool = db::connect(&db::DatabaseUrl::parse(&self.database_url).expect("a URL"), 1).expect("a pool");
+        let mut conn = pool.get().expect("a connection");
+        work(&mut conn)
+    }
+
+    fn count_status(&self, status: CommentStatus) -> i64 {
+        self.with_db(|conn| {
+            comments::table.filter(comments::status.eq(status)).select(count_star()).first(conn).expect("a count")
+        })
+    }
+
+    fn count_comments(&self) -> i64 {
+        self.with_db(|conn| comments::table.select(count_star()).first(conn).expect("a count"))
+    }
+
+    fn count_redirects(&self) -> i64 {
+        self.with_db(|conn| redirects::table.select(count_star()).first(conn).expect("a count"))
+    }
+
+    /// Every file under content/, with its text.
+    fn files(&self) -> Vec<(PathBuf, String)> {
+        let mut files = Vec::new();
+        for folder in ["posts", "pages"] {
+            let Ok(entries) = std::fs::read_dir(self.content().join(folder)) else { continue };
+            for entry in entries {
+                let path = entry.expect("an entry").path();
+                let text = std::fs::read_to_string(&path).expect("a readable file");
+                files.push((path, text));
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// The blog served on this site's content and database.
+    async fn serve(&self) -> TestApp {
+        let (content, url) = (self.content(), self.database_url.clone());
+        spawn_app_with(move |settings| {
+            settings.content_dir = content;
+            settings.database_url = url;
+        })
+        .await
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_succeeded(output: &Output) {
+    assert!(output.status.success(), "stdout:\n{}\nstderr:\n{}", text(&output.stdout), text(&output.stderr));
+}
+
+fn count_in(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_everything_and_writes_nothing() {
+    let site = Site::new(false);
+    let files_before = site.files();
+
+    let output = site.import(&["--dry-run"]).await;
+
+    assert_succeeded(&output);
+    let report = text(&output.stdout);
+    for line in [
+        "Dry run: nothing was written.",
+        "5 published articles",
+        "2 drafts",
+        "1 pages",
+        "121 approved",
+        "3 pending",
+        "2 trash",
+        "1 pingbacks",
+        "1 trackbacks",
+        "2 comments their post is in the WordPress trash",
+        "post 16 (Clinic closed 24–26 December): in the WordPress trash",
+        "healthblog user add drmarsh --display-name \"Dr. Helen Marsh\"",
+        "healthblog user add sam --display-name \"Sam Editor\"",
+        "comment 20: 1 <script> element(s) dropped",
+        "wp-content/uploads/2022/02/serum-vs-rbc-magnesium.png",
+        "redirects would be added",
+    ] {
+        assert!(report.contains(line), "{line:?} in the report:\n{report}");
+    }
+    assert_eq!(site.count_comments(), 0, "no comment is stored");
+    assert_eq!(site.count_redirects(), 0, "no redirect is stored");
+    assert_eq!(site.files(), files_before, "no file is written or changed");
+    assert!(!site.content().join("pages").exists(), "no pages folder is made");
+}
+
+#[tokio::test]
+async fn without_the_authors_accounts_a_real_run_stores_nothing_and_says_how_to_create_them() {
+    let site = Site::new(false);
+    let files_before = site.files();
+
+    let output = site.import(&[]).await;
+
+    assert_eq!(output.status.code(), Some(1));
+    let said = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(said.contains("healthblog user add drmarsh --display-name \"Dr. Helen Marsh\""), "{said}");
+    assert!(said.contains("nothing was imported"), "{said}");
+    assert_eq!(site.count_comments(), 0);
+    assert_eq!(site.count_redirects(), 0);
+    assert_eq!(site.files(), files_before);
+}
+
+#[tokio::test]
+async fn every_article_comment_and_answer_comes_in_once() {
+    let site = Site::new(true);
+
+    let output = site.import(&[]).await;
+    assert_succeeded(&output);
+
+    // Exact counts against the fixture's README: of its 130 comments, the
+    // pingback, the trackback and the 2 of the trashed post stay out.
+    assert_eq!(site.count_status(CommentStatus::Approved), 121);
+    assert_eq!(site.count_status(CommentStatus::Pending), 3);
+    assert_eq!(site.count_status(CommentStatus::Trash), 2);
+    assert_eq!(site.count_status(CommentStatus::Spam), 0);
+    let kept_ids: Vec<(CommentId, Option<i32>)> =
+        site.with_db(|conn| comments::table.select((comments::id, comments::wordpress_id)).load(conn)).unwrap();
+    assert_eq!(kept_ids.len(), 126);
+    assert!(kept_ids.iter().all(|(id, wp)| Some(id.0) == *wp), "each comment keeps its WordPress id: {kept_ids:?}");
+    let by_account: Vec<(String, i64)> = site.with_db(|conn| {
+        comments::table
+            .inner_join(users::table)
+            .group_by(users::username)
+            .select((users::username, count_star()))
+            .order(users::username)
+            .load(conn)
+            .unwrap()
+    });
+    // editor2's third comment belongs to the trashed post.
+    assert_eq!(by_account, vec![("drmarsh".to_owned(), 23), ("sam".to_owned(), 2)]);
+    for (id, status) in [(11, CommentStatus::Pending), (21, CommentStatus::Pending), (19, CommentStatus::Trash)] {
+        let stored: CommentStatus =
+            site.with_db(|conn| comments::table.find(CommentId(id)).select(comments::status).first(conn)).unwrap();
+        assert_eq!(stored, status, "comment {id}");
+    }
+    let names: Vec<String> = site.files().iter().map(|(p, _)| file_name(p)).collect();
+    for file in [CORPUS, RBC, MAGNESIUM, OXYGEN, CONCUSSION, "vestibular-migraine-a-short-guide-for-patients"] {
+        assert!(names.contains(&format!("{file}.md")), "{file}.md in {names:?}");
+    }
+    assert!(site.content().join("pages/about-the-doctor.md").exists());
+    let draft = std::fs::read_to_string(site.content().join("posts/infusion-day-checklist-staff-only.md")).unwrap();
+    assert!(draft.contains("draft = true"), "a private post comes in as a draft:\n{draft}");
+    assert!(!names.iter().any(|n| n.contains("clinic-closed")), "the trashed post stays out: {names:?}");
+    let check = site.healthblog(&["check"]).await;
+    assert_succeeded(&check);
+
+    // A second run with the same file adds nothing.
+    let files = site.files();
+    let (count, redirects) = (site.count_comments(), site.count_redirects());
+    let again = site.import(&[]).await;
+    assert_succeeded(&again);
+    assert!(text(&again.stdout).contains("126 already imported"), "{}", text(&again.stdout));
+    assert_eq!(site.count_comments(), count);
+    assert_eq!(site.count_redirects(), redirects);
+    assert_eq!(site.files(), files);
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[tokio::test]
+async fn readers_see_the_threads_the_answers_and_the_old_text_safely() {
+    let site = Site::new(true);
+    assert_succeeded(&site.import(&[]).await);
+    let app = site.serve().await;
+
+    let corpus = app.get(&format!("/posts/{CORPUS}")).await;
+    assert_eq!(corpus.status, 200);
+    let ids: Vec<i32> = site
+        .with_db(|conn| {
+            comments::table.filter(comments::post_slug.eq(CORPUS)).select(comments::id).load::<CommentId>(conn).unwrap()
+        })
+        .into_iter()
+        .map(|id| id.0)
+        .collect();
+    assert_eq!(ids.len(), 100);
+    let mut levels = [0usize; 4];
+    for id in &ids {
+        levels[thread_level(&corpus.body, CommentId(*id)).min(3)] += 1;
+    }
+    assert_eq!(levels[1..], [67, 25, 8], "top-level, replies, replies to replies");
+
+    let mut badges = 0;
+    for slug in [CORPUS, RBC, MAGNESIUM, OXYGEN, CONCUSSION] {
+        let page = app.get(&format!("/posts/{slug}")).await;
+        assert_eq!(page.status, 200, "{slug}");
+        badges += count_in(&page.body, "class=\"badge\"");
+    }
+    assert_eq!(badges, 25, "the 23 answers of drmarsh and 2 of the editor carry their badge");
+
+    let magnesium = app.get(&format!("/posts/{MAGNESIUM}")).await;
+    magnesium.assert_contains(&["Ольга Петрова", "Спасибо за статью", "🙂", "José Müller", "Très intéressant"]);
+    magnesium.assert_lacks(&["Which brand do you recommend"]);
+    assert!(magnesium.comment_card(CommentId(3)).contains("class=\"badge\""), "the doctor's answer has her badge");
+    assert!(!magnesium.comment_card(CommentId(2)).contains("class=\"badge\""), "a reader's question has none");
+    assert_eq!(thread_level(&magnesium.body, CommentId(6)), 5, "the thread five deep stays five deep");
+
+    let rbc = app.get(&format!("/posts/{RBC}")).await;
+    let note = unescape_html(rbc.comment_card(CommentId(17)));
+    assert!(note.contains("stray characters such as ]]> after the table"), "{note}");
+    let embed = rbc.comment_card(CommentId(20));
+    assert!(embed.contains("Why a normal serum magnesium can mislead"), "{embed}");
+    assert!(!embed.contains("<script"), "{embed}");
+    rbc.assert_lacks(&["platform.twitter.com/widgets.js", "This is all nonsense", "¿Sirve también"]);
+    let link = rbc.comment_card(CommentId(16));
+    assert!(link.contains("href=\"https://reviews.example.org/rbc-magnesium\""), "{link}");
+    assert!(link.contains("<strong>good</strong>"), "{link}");
+
+    // An old `…/slug/#comment-17` link: the fragment is the comment's id here.
+    assert!(rbc.body.contains("<li id=\"comment-17\""));
+
+    // A comment written after the import takes a new id, on both databases.
+    let newest = app.insert_comment(CORPUS, CommentStatus::Approved, "A new reader");
+    assert!(newest.0 > *ids.iter().max().unwrap(), "{newest} comes after the imported ids");
+
+    let oxygen = app.get(&format!("/posts/{OXYGEN}")).await;
+    oxygen.assert_contains(&["<figcaption>A non-rebreather mask with a reservoir bag.</figcaption>"]);
+    magnesium.assert_contains(&["<table>", "Peikert et al., 1996 (adults)"]);
+}
+
+async fn get_redirect(app: &TestApp, path: &str) -> Page {
+    app.get(path).await
+}
+
+#[tokio::test]
+async fn every_kind_of_old_address_answers_301_to_its_new_home() {
+    let site = Site::new(true);
+    assert_succeeded(&site.import(&[]).await);
+    let app = site.serve().await;
+
+    let cases = [
+        ("/?p=13".to_owned(), format!("/posts/{CORPUS}")),
+        ("/?page_id=4".to_owned(), "/about-the-doctor".to_owned()),
+        (format!("/2024/03/12/{CORPUS}/"), format!("/posts/{CORPUS}")),
+        (format!("/2024/03/{CORPUS}/"), format!("/posts/{CORPUS}")),
+        (format!("/{CORPUS}/"), format!("/posts/{CORPUS}")),
+        (format!("/{CORPUS}"), format!("/posts/{CORPUS}")),
+        (format!("/{CORPUS}/comment-page-2/"), format!("/posts/{CORPUS}")),
+        ("/category/concussion/".to_owned(), "/tags/concussion".to_owned()),
+        ("/tag/magnesium/".to_owned(), "/tags/magnesium".to_owned()),
+        (format!("/{CORPUS}/feed/"), format!("/posts/{CORPUS}/comments.xml")),
+        ("/feed/".to_owned(), "/feed.xml".to_owned()),
+        ("/comments/feed/".to_owned(), "/feed.xml".to_owned()),
+        (format!("/{RBC}/?replytocom=17"), format!("/posts/{RBC}#comment-17")),
+        ("/?replytocom=17".to_owned(), format!("/posts/{RBC}#comment-17")),
+        ("/wp-login.php".to_owned(), "/admin".to_owned()),
+        ("/wp-admin/".to_owned(), "/admin".to_owned()),
+        ("/wp-admin/edit-comments.php".to_owned(), "/admin".to_owned()),
+    ];
+    for (old, new) in cases {
+        let page = get_redirect(&app, &old).await;
+        assert_eq!(page.status, 301, "{old}");
+        assert_eq!(page.header("location"), new, "{old}");
+    }
+    for new in [format!("/posts/{CORPUS}"), "/tags/magnesium".to_owned(), format!("/posts/{CORPUS}/comments.xml")] {
+        assert_eq!(app.get(&new).await.status, 200, "{new} is there");
+    }
+    assert_eq!(app.get("/?p=999").await.status, 200, "an unknown old post id shows the home page");
+    assert_eq!(app.get("/2024/03/12/no-such-post/").await.status, 404);
+    assert_eq!(app.get("/?page=1").await.status, 200, "the home page's own query is untouched");
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_complete_export_is_one_error_at_its_line() {
+    let site = Site::new(true);
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read_to_string(fixture()).unwrap();
+    let cut = full.find("<wp:comment_id>20</wp:comment_id>").unwrap();
+    let truncated_lines = full[..cut].matches('\n').count() + 1;
+    let cases = [
+        ("not-xml.xml", "this is a letter, not an export\n<<< & >>>\n".to_owned(), None),
+        ("truncated.xml", full[..cut].to_owned(), Some(truncated_lines)),
+        ("page.xml", "<?xml version=\"1.0\"?>\n<html><body><p>hello</p></body></html>\n".to_owned(), Some(2)),
+        ("feed.xml", "<rss version=\"2.0\">\n<channel><title>t</title></channel>\n</rss>\n".to_owned(), None),
+    ];
+    for (name, content, line) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let output = site.healthblog(&["import", "wordpress", path.to_str().unwrap()]).await;
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let error = text(&output.stderr);
+        let prefix = format!("error: {}:", path.display());
+        assert!(error.starts_with(&prefix), "{name}: {error}");
+        let named_line: usize =
+            error[prefix.len()..].split(':').next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{error}"));
+        if let Some(line) = line {
+            assert_eq!(named_line, line, "{name}: {error}");
+        }
+        assert_eq!(error.trim_end().lines().count(), 1, "one clear error: {error}");
+    }
+    assert_eq!(site.count_comments(), 0);
+}
+
+/// The fixture as an earlier export would have been: without the comments
+/// whose WordPress id is above `last_id`. Returns the file and how many of
+/// the left-out comments an import stores.
+fn earlier_export(dir: &Path, last_id: i64) -> (PathBuf, i64) {
+    let full = std::fs::read_to_string(fixture()).unwrap();
+    let mut earlier = String::with_capacity(full.len());
+    let mut left_out = 0;
+    let mut rest = full.as_str();
+    while let Some(start) = rest.find("<wp:comment>") {
+        let end = start + rest[start..].find("</wp:comment>").unwrap() + "</wp:comment>".len();
+        let block = &rest[start..end];
+        earlier.push_str(&rest[..start]);
+        let id: i64 = block.split("<wp:comment_id>").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
+        if id <= last_id {
+            earlier.push_str(block);
+        } else if block.contains("<wp:comment_type><![CDATA[comment]]>") && !block.contains("post-trashed") {
+            left_out += 1;
+        }
+        rest = &rest[end..];
+    }
+    earlier.push_str(rest);
+    let path = dir.join("earlier.xml");
+    std::fs::write(&path, earlier).unwrap();
+    (path, left_out)
+}
+
+#[tokio::test]
+async fn a_newer_export_adds_only_what_is_new_and_keeps_the_threads() {
+    let site = Site::new(true);
+    let dir = tempfile::tempdir().unwrap();
+    let (earlier, newer_comments) = earlier_export(dir.path(), 100);
+    assert!(newer_comments > 10, "the earlier export leaves out some comments");
+    let first = site.healthblog(&["import", "wordpress", earlier.to_str().unwrap(), "--author", "editor2=sam"]).await;
+    assert_succeeded(&first);
+    let before = site.count_comments();
+    assert_eq!(before, 126 - newer_comments);
+
+    let output = site.import(&[]).await;
+
+    assert_succeeded(&output);
+    assert_eq!(site.count_comments(), 126, "only the {newer_comments} new comments are added");
+    assert!(text(&output.stdout).contains(&format!("{before} already imported")), "{}", text(&output.stdout));
+    let app = site.serve().await;
+    let corpus = app.get(&format!("/posts/{CORPUS}")).await;
+    let mut levels = [0usize; 4];
+    for id in site.with_db(|conn| {
+        comments::table.filter(comments::post_slug.eq(CORPUS)).select(comments::id).load::<CommentId>(conn).unwrap()
+    }) {
+        levels[thread_level(&corpus.body, id).min(3)] += 1;
+    }
+    assert_eq!(levels[1..], [67, 25, 8], "replies in the newer export found their parents from the earlier one");
+}
+
+#[tokio::test]
+async fn an_existing_article_with_the_same_slug_is_left_alone_and_reported() {
+    let site = Site::new(true);
+    let mine = site.content().join(format!("posts/{OXYGEN}.md"));
+    let text_before = "+++\ntitle = \"My own oxygen article\"\ndate = 2020-01-01\n+++\nWritten here.\n";
+    std::fs::write(&mine, text_before).unwrap();
+
+    let output = site.import(&[]).await;
+
+    assert_succeeded(&output);
+    let report = text(&output.stdout);
+    assert!(report.contains("Slug clashes with existing files"), "{report}");
+    assert!(report.contains(&format!("{OXYGEN}.md already exists")), "{report}");
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), text_before, "the doctor's file is untouched");
+    let on_it: i64 = site.with_db(|conn| {
+        comments::table.filter(comments::post_slug.eq(OXYGEN)).select(count_star()).first(conn).unwrap()
+    });
+    assert_eq!(on_it, 0, "the clashing post's comments are not put under another article");
+}
+
+#[tokio::test]
+async fn with_uploads_the_images_are_copied_and_the_articles_point_at_them() {
+    let site = Site::new(true);
+    let uploads = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(uploads.path().join("2022/02")).unwrap();
+    std::fs::write(uploads.path().join("2022/02/serum-vs-rbc-magnesium.png"), b"not really a png").unwrap();
+
+    let output = site.import(&["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_succeeded(&output);
+    let article = std::fs::read_to_string(site.content().join(format!("posts/{RBC}.md"))).unwrap();
+    assert!(article.contains("src=\"/static/uploads/2022/02/serum-vs-rbc-magnesium.png\""), "{article}");
+    assert!(!article.contains("headache-notes.example/wp-content"), "{article}");
+    let copied = site.dir.path().join("static/uploads/2022/02/serum-vs-rbc-magnesium.png");
+    assert_eq!(std::fs::read(copied).unwrap(), b"not really a png");
+    let report = text(&output.stdout);
+    assert!(report.contains("2023/01/oxygen-mask.png (not in"), "the missing file is reported:\n{report}");
+}
+
+#[tokio::test]
+async fn comments_whose_numbers_are_taken_get_new_ones_and_keep_their_threads() {
+    use healthblog::comments::submit::{store, Author, Draft};
+    let site = Site::new(true);
+    // Three comments written here first hold numbers 1, 2 and 3, which the
+    // doctor's first WordPress thread (2 > 3 > 4 > 5 > 6) also used.
+    let body = healthblog::domain::CommentBody::parse("Written on the new blog first.").unwrap();
+    let mine: Vec<CommentId> = site.with_db(|conn| {
+        (0..3)
+            .map(|_| {
+                store(
+                    conn,
+                    Draft {
+                        slug: "cluster-headache-treatment".into(),
+                        parent: None,
+                        author: Author::Reader {
+                            name: "Early".into(),
+                            email: "early@example.com".into(),
+                            website: None,
+                        },
+                        body: &body,
+                        status: CommentStatus::Approved,
+                        notify: false,
+                        ip_hash: String::new(),
+                        user_agent: String::new(),
+                        created_at: db::now(),
+                        kept_id: None,
+                        wordpress_id: None,
+                    },
+                )
+                .unwrap()
+            })
+            .collect()
+    });
+    assert_eq!(mine, [CommentId(1), CommentId(2), CommentId(3)]);
+
+    let output = site.import(&[]).await;
+
+    assert_succeeded(&output);
+    assert!(text(&output.stdout).contains("2 of them got a new number"), "{}", text(&output.stdout));
+    assert_eq!(site.count_comments(), 3 + 126);
+    let app = site.serve().await;
+    let magnesium = app.get(&format!("/posts/{MAGNESIUM}")).await;
+    let renumbered_reply: CommentId = site
+        .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(3)).select(comments::id).first(conn))
+        .unwrap();
+    assert!(renumbered_reply.0 > 133, "a free number: {renumbered_reply}");
+    assert_eq!(thread_level(&magnesium.body, renumbered_reply), 2, "the answer still answers the question");
+    assert_eq!(thread_level(&magnesium.body, CommentId(6)), 5, "the thread is still five deep");
+    assert!(magnesium.comment_card(renumbered_reply).contains("class=\"badge\""));
+    let early = app.get("/posts/cluster-headache-treatment").await;
+    assert_eq!(count_in(&early.body, "Written on the new blog first."), 3, "the comments written here are untouched");
+}
