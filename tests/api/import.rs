@@ -639,3 +639,38 @@ async fn the_imported_page_is_served_where_its_old_address_leads() {
     let sitemap = app.get("/sitemap.xml").await;
     sitemap.assert_contains(&["/about-the-doctor</loc>"]);
 }
+
+#[tokio::test]
+async fn in_chromium_an_old_comment_link_lands_on_the_comment_and_the_old_embed_runs_nothing() {
+    let site = Site::new(true);
+    assert_succeeded(&site.import(&[]).await);
+    let app = site.serve().await;
+    let browser = crate::helpers::Browser::open().await;
+
+    // The date-based address WordPress gave the RBC article (2022-02-09),
+    // with a comment's fragment, as a search engine or an email kept it.
+    let old = format!("{}/2022/02/09/{RBC}/#comment-20", app.address);
+    browser.client.goto(&old).await.expect("the old address opens");
+
+    let url = browser.client.current_url().await.expect("a URL");
+    assert_eq!((url.path(), url.fragment()), (format!("/posts/{RBC}").as_str(), Some("comment-20")));
+    let target = browser.eval("const t = document.querySelector(':target'); return t ? t.id : null").await;
+    assert_eq!(target, "comment-20", "the browser is at the old comment");
+    // Scrolled so that the comment starts at the top of the window (within
+    // a pixel of rounding), well below the article.
+    let place = browser
+        .eval("const r = document.getElementById('comment-20').getBoundingClientRect(); return [r.top, window.scrollY]")
+        .await;
+    let (top, scrolled) = (place[0].as_f64().unwrap_or(f64::NAN), place[1].as_f64().unwrap_or(0.0));
+    assert!(top.abs() < 2.0 && scrolled > 500.0, "the comment is scrolled into view: {place}");
+
+    // Comment 20 carried a tweet embed with a <script>: nothing of it runs.
+    // (The JSON-LD block is data, which browsers never run.)
+    let scripts = browser
+        .eval("return Array.from(document.scripts).filter(s => s.type !== 'application/ld+json').map(s => s.src)")
+        .await;
+    let scripts: Vec<&str> = scripts.as_array().expect("a list").iter().filter_map(|s| s.as_str()).collect();
+    assert!(scripts.iter().all(|src| src.starts_with(&format!("{}/static/", app.address))), "{scripts:?}");
+    assert_eq!(browser.eval("return typeof window.twttr").await, "undefined");
+    browser.close().await;
+}
