@@ -10,10 +10,10 @@ use healthblog::db;
 use healthblog::db::schema::comments::dsl as c;
 
 use crate::helpers::{
-    client_builder, comment_fields, csrf_token, input_value, is_hidden, new_browser, posted_comment_id, set_field,
-    spawn_app, spawn_app_with, thread_level, Content, TestApp,
+    client_builder, comment_fields, csrf_token, input_value, is_hidden, new_browser, posted_comment_id, reader_draft,
+    set_field, spawn_app, spawn_app_with, thread_level, Content, TestApp,
 };
-use healthblog::comments::submit::{store, Author, Draft};
+use healthblog::comments::submit::{store, Draft};
 use healthblog::domain::{CommentBody, CommentId, CommentStatus};
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
@@ -395,26 +395,9 @@ async fn a_thread_of_500_comments_loads() {
                 // Every fifth comment starts a thread; the others answer the one before.
                 let parent = if n % 5 == 0 { None } else { previous };
                 let body = CommentBody::parse(&format!("Question {n}")).expect("a valid comment");
-                let id = store(
-                    conn,
-                    Draft {
-                        slug: SLUG.to_owned(),
-                        parent,
-                        author: Author::Reader {
-                            name: format!("Reader {n}"),
-                            email: format!("reader{n}@example.org"),
-                            website: None,
-                        },
-                        body: &body,
-                        status: CommentStatus::Approved,
-                        notify: false,
-                        ip_hash: String::new(),
-                        user_agent: String::new(),
-                        created_at: stamp,
-                        kept_id: None,
-                        wordpress_id: None,
-                    },
-                )?;
+                let email = format!("reader{n}@example.org");
+                let draft = reader_draft(SLUG, &format!("Reader {n}"), &email, &body, CommentStatus::Approved);
+                let id = store(conn, Draft { parent, created_at: stamp, ..draft })?;
                 previous = Some(id);
             }
             diesel::QueryResult::Ok(())

@@ -1,8 +1,4 @@
-use std::process::Command;
-
-use healthblog::startup::Application;
-
-use crate::helpers::{repo_path, test_settings, Content};
+use crate::helpers::{repo_path, run_check, start_error, Content};
 
 fn broken_content() -> Content {
     Content::new()
@@ -12,20 +8,10 @@ fn broken_content() -> Content {
         .post("Bad Name", "title = \"Bad name\"\ndate = 2024-01-03\nsummary = \"s\"", "Body.")
 }
 
-fn check(content_dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .arg("check")
-        .env("HEALTHBLOG_CONTENT_DIR", content_dir)
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(repo_path(""))
-        .output()
-        .expect("healthblog check runs")
-}
-
 #[test]
 fn check_reports_every_problem_as_file_line_message() {
     let content = broken_content();
-    let output = check(&content.path());
+    let output = run_check(&content.path());
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     let posts = content.path().join("posts");
@@ -45,7 +31,7 @@ fn check_reports_every_problem_as_file_line_message() {
 
 #[test]
 fn check_passes_on_the_sample_content() {
-    let output = check(&repo_path("content"));
+    let output = run_check(&repo_path("content"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("6 articles, 1 draft and 1 page, no problems"), "{stdout}");
@@ -53,13 +39,6 @@ fn check_passes_on_the_sample_content() {
 
 #[tokio::test]
 async fn serve_refuses_to_start_on_a_broken_article() {
-    let content = broken_content();
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let mut settings = test_settings(dir.path());
-    settings.content_dir = content.path();
-    let error = match Application::build(settings).await {
-        Ok(_) => panic!("the application started on broken content"),
-        Err(error) => format!("{error:#}"),
-    };
+    let error = start_error(&broken_content()).await;
     assert!(error.contains("typo.md:4: front matter: unknown field `tagz`"), "{error}");
 }

@@ -121,24 +121,56 @@ impl TestApp {
 
     fn store_comment(&self, slug: &str, parent: Option<CommentId>, status: CommentStatus, name: &str) -> CommentId {
         let body = CommentBody::parse("A question").expect("a valid comment");
-        let draft = Draft {
-            slug: slug.to_owned(),
-            parent,
-            author: Author::Reader {
-                name: name.to_owned(),
-                email: format!("{}@example.org", name.to_lowercase()),
-                website: None,
-            },
-            body: &body,
-            status,
-            notify: false,
-            ip_hash: String::new(),
-            user_agent: String::new(),
-            created_at: db::now(),
-            kept_id: None,
-            wordpress_id: None,
-        };
+        let email = format!("{}@example.org", name.to_lowercase());
+        let draft = Draft { parent, ..reader_draft(slug, name, &email, &body, status) };
         self.with_db(|conn| healthblog::comments::submit::store(conn, draft)).expect("the comment is stored")
+    }
+}
+
+/// A reader's comment on `slug`, written now, ready for
+/// `comments::submit::store` (the road every comment takes); change any
+/// field with `Draft { field, ..reader_draft(…) }`.
+pub fn reader_draft<'a>(
+    slug: &str,
+    name: &str,
+    email: &str,
+    body: &'a CommentBody,
+    status: CommentStatus,
+) -> Draft<'a> {
+    Draft {
+        slug: slug.to_owned(),
+        parent: None,
+        author: Author::Reader { name: name.to_owned(), email: email.to_owned(), website: None },
+        body,
+        status,
+        notify: false,
+        ip_hash: String::new(),
+        user_agent: String::new(),
+        created_at: db::now(),
+        kept_id: None,
+        wordpress_id: None,
+    }
+}
+
+/// `healthblog check` on `content_dir`, as a user runs it.
+pub fn run_check(content_dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .arg("check")
+        .env("HEALTHBLOG_CONTENT_DIR", content_dir)
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(repo_path(""))
+        .output()
+        .expect("healthblog check runs")
+}
+
+/// The error with which the application refuses to start on `content`.
+pub async fn start_error(content: &Content) -> String {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut settings = test_settings(dir.path());
+    settings.content_dir = content.path();
+    match Application::build(settings).await {
+        Ok(_) => panic!("the application started on content it should refuse"),
+        Err(error) => format!("{error:#}"),
     }
 }
 

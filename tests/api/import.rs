@@ -13,7 +13,9 @@ use healthblog::db::schema::{comments, redirects, users};
 use healthblog::db::{self, AnyConnection};
 use tempfile::TempDir;
 
-use crate::helpers::{repo_path, spawn_app_with, thread_level, unescape_html, CommentId, CommentStatus, Page, TestApp};
+use crate::helpers::{
+    reader_draft, repo_path, spawn_app_with, thread_level, unescape_html, CommentId, CommentStatus, Page, TestApp,
+};
 
 const SECRET: &str = "a test secret that is long enough to derive every key";
 const PASSWORD: &str = "correct horse battery staple";
@@ -491,7 +493,7 @@ async fn with_uploads_the_images_are_copied_and_the_articles_point_at_them() {
 
 #[tokio::test]
 async fn comments_whose_numbers_are_taken_get_new_ones_and_keep_their_threads() {
-    use healthblog::comments::submit::{store, Author, Draft};
+    use healthblog::comments::submit::store;
     let site = Site::new(true);
     // Three comments written here first hold numbers 1, 2 and 3, which the
     // doctor's first WordPress thread (2 > 3 > 4 > 5 > 6) also used.
@@ -499,27 +501,14 @@ async fn comments_whose_numbers_are_taken_get_new_ones_and_keep_their_threads() 
     let mine: Vec<CommentId> = site.with_db(|conn| {
         (0..3)
             .map(|_| {
-                store(
-                    conn,
-                    Draft {
-                        slug: "cluster-headache-treatment".into(),
-                        parent: None,
-                        author: Author::Reader {
-                            name: "Early".into(),
-                            email: "early@example.com".into(),
-                            website: None,
-                        },
-                        body: &body,
-                        status: CommentStatus::Approved,
-                        notify: false,
-                        ip_hash: String::new(),
-                        user_agent: String::new(),
-                        created_at: db::now(),
-                        kept_id: None,
-                        wordpress_id: None,
-                    },
-                )
-                .unwrap()
+                let draft = reader_draft(
+                    "cluster-headache-treatment",
+                    "Early",
+                    "early@example.com",
+                    &body,
+                    CommentStatus::Approved,
+                );
+                store(conn, draft).unwrap()
             })
             .collect()
     });

@@ -1,11 +1,7 @@
 //! Pages such as `/about`: served at `/{slug}`, linked from the header, in
 //! the sitemap, and nowhere an article list is.
 
-use std::process::Command;
-
-use healthblog::startup::Application;
-
-use crate::helpers::{repo_path, spawn_app, spawn_app_with, test_settings, Content, Page};
+use crate::helpers::{run_check, spawn_app, spawn_app_with, start_error, Content, Page};
 
 /// The part of a page inside `<main>`: the header links every page.
 fn main_part(page: &Page) -> &str {
@@ -70,16 +66,6 @@ async fn a_draft_page_is_not_served_and_other_addresses_still_answer_404() {
     assert_eq!(app.get("/archive").await.status, 200, "the archive is not taken for a page");
 }
 
-fn check(content_dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .arg("check")
-        .env("HEALTHBLOG_CONTENT_DIR", content_dir)
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(repo_path(""))
-        .output()
-        .expect("healthblog check runs")
-}
-
 fn clashing_pages() -> Content {
     Content::new()
         .post("dose", "title = \"Dose\"\ndate = 2024-01-01", "Body.")
@@ -92,7 +78,7 @@ fn clashing_pages() -> Content {
 #[test]
 fn check_reports_a_page_slug_taken_by_a_route_or_another_page() {
     let content = clashing_pages();
-    let output = check(&content.path());
+    let output = run_check(&content.path());
 
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -117,13 +103,6 @@ fn check_reports_a_page_slug_taken_by_a_route_or_another_page() {
 
 #[tokio::test]
 async fn serve_refuses_to_start_on_a_page_that_takes_a_route() {
-    let content = clashing_pages();
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let mut settings = test_settings(dir.path());
-    settings.content_dir = content.path();
-    let error = match Application::build(settings).await {
-        Ok(_) => panic!("the application started with a page at /admin"),
-        Err(error) => format!("{error:#}"),
-    };
+    let error = start_error(&clashing_pages()).await;
     assert!(error.contains("admin.md:1: the page slug `admin` is taken by the site's own /admin address"), "{error}");
 }

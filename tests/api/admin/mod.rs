@@ -24,8 +24,8 @@ use healthblog::db::schema::{comments, login_attempts, moderation_log, sessions,
 use healthblog::domain::Role;
 
 use crate::helpers::{
-    csrf_token, new_browser, posted_comment_id, read, spawn_app_with, unescape_html, CommentBody, CommentId,
-    CommentStatus, Page, TestApp, UserId,
+    csrf_token, new_browser, posted_comment_id, read, reader_draft, spawn_app_with, unescape_html, CommentBody,
+    CommentId, CommentStatus, Page, TestApp, UserId,
 };
 
 /// The author's account in most tests.
@@ -245,21 +245,16 @@ impl Stored<'_> {
     pub fn insert(&self, app: &TestApp) -> CommentId {
         let body = CommentBody::parse(self.body).expect("a valid comment");
         let draft = Draft {
-            slug: SLUG.into(),
             parent: self.parent,
             author: Author::Reader {
                 name: self.name.into(),
                 email: self.email.into(),
                 website: self.url.map(str::to_owned),
             },
-            body: &body,
-            status: self.status,
-            notify: false,
             ip_hash: "5e1f0a9c33d2b7e4aa90c1d2e3f40516".into(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0".into(),
             created_at: healthblog::db::now() - chrono::Duration::minutes(self.minutes_ago),
-            kept_id: None,
-            wordpress_id: None,
+            ..reader_draft(SLUG, self.name, self.email, &body, self.status)
         };
         app.with_db(|conn| healthblog::comments::submit::store(conn, draft)).expect("the comment is stored")
     }
