@@ -230,19 +230,28 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
         .load(conn)
 }
 
-/// Readers' comments that no published author reply answers yet and that
-/// were not marked "no answer needed", oldest first.
+/// Readers' questions to the author that no published author reply answers
+/// yet and that were not marked "no answer needed", oldest first. A question
+/// is a reader's comment on the article, or a reader's reply to an answer of
+/// the author's; a reader answering another reader asks the author nothing.
 pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
-    let answered = diesel::alias!(comments as answered);
+    let (answer, asked) = diesel::alias!(comments as answer, comments as asked);
     comments::table
         .filter(comments::user_id.is_null())
         .filter(comments::no_answer_needed.eq(false))
         .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
+        .filter(
+            comments::parent_id.is_null().or(diesel::dsl::exists(
+                asked
+                    .filter(asked.field(comments::id).nullable().eq(comments::parent_id))
+                    .filter(asked.field(comments::user_id).is_not_null()),
+            )),
+        )
         .filter(diesel::dsl::not(diesel::dsl::exists(
-            answered
-                .filter(answered.field(comments::parent_id).eq(comments::id.nullable()))
-                .filter(answered.field(comments::user_id).is_not_null())
-                .filter(answered.field(comments::status).eq(CommentStatus::Approved)),
+            answer
+                .filter(answer.field(comments::parent_id).eq(comments::id.nullable()))
+                .filter(answer.field(comments::user_id).is_not_null())
+                .filter(answer.field(comments::status).eq(CommentStatus::Approved)),
         )))
         .order((comments::created_at.asc(), comments::id.asc()))
         .limit(limit)

@@ -98,3 +98,37 @@ async fn a_question_whose_answer_went_to_the_trash_is_unanswered_again() {
     assert!(!article.body.contains("A first answer with a mistake."), "readers see no answer");
     assert_eq!(row_ids(&app.get("/admin/questions").await.body), [question], "the question waits for an answer again");
 }
+
+#[tokio::test]
+async fn a_reader_answering_another_reader_asks_the_author_nothing_but_a_follow_up_does() {
+    let (app, _) = signed_in_app().await;
+    let question = Stored { status: CommentStatus::Approved, minutes_ago: 60, ..Stored::default() }.insert(&app);
+    let other_reader = Stored {
+        status: CommentStatus::Approved,
+        name: "Helpful Reader",
+        email: "helpful@example.org",
+        body: "I had the same trouble; taking it with dinner helped me.",
+        parent: Some(question),
+        minutes_ago: 50,
+        ..Stored::default()
+    }
+    .insert(&app);
+
+    assert_eq!(row_ids(&app.get("/admin/questions").await.body), [question], "only the reader's question");
+    let dashboard = app.get("/admin").await;
+    dashboard.assert_contains(&["<strong>1</strong> unanswered question</a>"]);
+
+    answer(&app, question, "Two hours apart from the tablet is enough.", "/admin/questions").await;
+    let doctors_answer = *super::replies_of(&app, question).last().expect("the answer is stored");
+    let follow_up = Stored {
+        status: CommentStatus::Approved,
+        body: "Thank you. Does the same go for iron tablets?",
+        parent: Some(doctors_answer),
+        ..Stored::default()
+    }
+    .insert(&app);
+
+    let listed = row_ids(&app.get("/admin/questions").await.body);
+    assert_eq!(listed, [follow_up], "a follow-up to the author's answer is a question again");
+    assert!(!listed.contains(&other_reader));
+}
