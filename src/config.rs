@@ -66,6 +66,9 @@ pub struct SiteSettings {
     /// Shown under every article.
     pub disclaimer: String,
     pub posts_per_page: usize,
+    /// The newest articles in `/feed.xml`: a feed stays small however many
+    /// articles the site has.
+    pub feed_articles: usize,
 }
 
 impl Default for Settings {
@@ -111,6 +114,7 @@ impl Default for SiteSettings {
                          In an emergency, call your local emergency number."
                 .into(),
             posts_per_page: 10,
+            feed_articles: 20,
         }
     }
 }

@@ -1,3 +1,5 @@
+use std::str::FromStr;
+
 use crate::helpers::{spawn_app, spawn_app_with, Content};
 use healthblog::domain::CommentStatus;
 
@@ -164,4 +166,21 @@ async fn an_address_with_a_trailing_slash_finds_the_page() {
     }
     let article = app.get("/posts/cluster-headache-treatment/").await;
     article.assert_contains(&[r#"<link rel="canonical" href="http://blog.test/posts/cluster-headache-treatment">"#]);
+}
+
+#[tokio::test]
+async fn the_feed_carries_the_newest_articles_only() {
+    let content = numbered_posts(23);
+    let app = spawn_app_with(|s| {
+        s.content_dir = content.path();
+        s.site.feed_articles = 20;
+    })
+    .await;
+
+    let page = app.get("/feed.xml").await;
+
+    let feed = atom_syndication::Feed::from_str(&page.body).expect("the feed is valid Atom");
+    let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
+    assert_eq!(titles.len(), 20, "{titles:?}");
+    assert_eq!((titles[0], titles[19]), ("Article number 23", "Article number 04"), "newest first");
 }

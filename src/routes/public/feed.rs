@@ -4,7 +4,7 @@ use atom_syndication::{Category, Content, Entry, FixedDateTime, Link, Person, Te
 use crate::content::When;
 use crate::state::AppState;
 
-/// `GET /feed.xml`: every published article as Atom 1.0.
+/// `GET /feed.xml`: the newest published articles as Atom 1.0.
 pub async fn articles(state: web::Data<AppState>) -> HttpResponse {
     let library = state.library();
     let base = state.base_url();
@@ -14,6 +14,7 @@ pub async fn articles(state: web::Data<AppState>) -> HttpResponse {
     let entries: Vec<Entry> = library
         .articles()
         .iter()
+        .take(site.feed_articles.max(1))
         .map(|article| {
             let url = format!("{base}/posts/{}", article.slug);
             let mut entry = Entry::default();
