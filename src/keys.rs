@@ -48,6 +48,30 @@ impl Keys {
         }
     }
 
+    /// The JSON a private (encrypted and signed) cookie `name` of this
+    /// request holds, if it is genuine.
+    pub fn open_cookie<T: serde::de::DeserializeOwned>(
+        &self,
+        request: &actix_web::HttpRequest,
+        name: &str,
+    ) -> Option<T> {
+        let mut jar = actix_web::cookie::CookieJar::new();
+        jar.add_original(request.cookie(name)?);
+        let decrypted = jar.private(self.cookie()).get(name)?;
+        serde_json::from_str(decrypted.value()).ok()
+    }
+
+    /// `cookie` with its value encrypted and signed, ready to send.
+    pub fn seal_cookie(
+        &self,
+        cookie: actix_web::cookie::Cookie<'static>,
+    ) -> Option<actix_web::cookie::Cookie<'static>> {
+        let name = cookie.name().to_owned();
+        let mut jar = actix_web::cookie::CookieJar::new();
+        jar.private_mut(self.cookie()).add(cookie);
+        jar.get(&name).cloned()
+    }
+
     pub fn cookie(&self) -> &actix_web::cookie::Key {
         &self.cookie
     }

@@ -254,10 +254,19 @@ fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// On PostgreSQL, backups are pg_dump's work: says so, prints its commands
+/// and returns true.
+fn on_postgres(settings: &Settings, dir: &Path, what: &str) -> anyhow::Result<bool> {
+    if !matches!(DatabaseUrl::parse(&settings.database_url)?, DatabaseUrl::Postgres(_)) {
+        return Ok(false);
+    }
+    eprintln!("{what}; this site runs on PostgreSQL.");
+    print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+    Ok(true)
+}
+
 fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
-    if let DatabaseUrl::Postgres(_) = DatabaseUrl::parse(&settings.database_url)? {
-        eprintln!("healthblog backup copies SQLite databases; this site runs on PostgreSQL.");
-        print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+    if on_postgres(settings, dir, "healthblog backup copies SQLite databases")? {
         return Ok(ExitCode::FAILURE);
     }
     let manifest = healthblog::backup::backup(settings, dir)?;
@@ -273,9 +282,7 @@ fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
-    if let DatabaseUrl::Postgres(_) = DatabaseUrl::parse(&settings.database_url)? {
-        eprintln!("healthblog restore puts back SQLite backups; this site runs on PostgreSQL.");
-        print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
+    if on_postgres(settings, dir, "healthblog restore puts back SQLite backups")? {
         return Ok(ExitCode::FAILURE);
     }
     let restored = healthblog::backup::restore(settings, dir)?;

@@ -6,7 +6,7 @@
 //! themselves.
 
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::{Cookie, CookieJar, SameSite};
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -48,10 +48,7 @@ impl DeviceCookie {
     }
 
     fn from_request(request: &HttpRequest, keys: &Keys, now: i64) -> Option<Self> {
-        let mut jar = CookieJar::new();
-        jar.add_original(request.cookie(COOKIE_NAME)?);
-        let decrypted = jar.private(keys.cookie()).get(COOKIE_NAME)?;
-        let cookie: Self = serde_json::from_str(decrypted.value()).ok()?;
+        let cookie: Self = keys.open_cookie(request, COOKIE_NAME)?;
         (now - cookie.issued < LIFETIME_DAYS * 24 * 3600).then_some(cookie)
     }
 
@@ -66,9 +63,7 @@ impl DeviceCookie {
             .same_site(SameSite::Strict)
             .max_age(CookieDuration::days(LIFETIME_DAYS))
             .finish();
-        let mut jar = CookieJar::new();
-        jar.private_mut(keys.cookie()).add(cookie);
-        jar.get(COOKIE_NAME).cloned()
+        keys.seal_cookie(cookie)
     }
 }
 

@@ -2,7 +2,7 @@
 //! form's CSRF token to one browser and remembers which of that browser's
 //! comments still await moderation, so that it alone sees them.
 
-use actix_web::cookie::{Cookie, CookieJar, SameSite};
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -57,11 +57,7 @@ impl Visitor {
 
     /// The visitor whose cookie came with this request, if any and genuine.
     pub fn existing(request: &HttpRequest, keys: &Keys) -> Option<Self> {
-        let cookie = request.cookie(COOKIE_NAME)?;
-        let mut jar = CookieJar::new();
-        jar.add_original(cookie);
-        let decrypted = jar.private(keys.cookie()).get(COOKIE_NAME)?;
-        serde_json::from_str(decrypted.value()).ok()
+        keys.open_cookie(request, COOKIE_NAME)
     }
 
     /// Comments of this browser that await moderation.
@@ -90,9 +86,7 @@ impl Visitor {
             .same_site(SameSite::Lax)
             .max_age(actix_web::cookie::time::Duration::days(365))
             .finish();
-        let mut jar = CookieJar::new();
-        jar.private_mut(keys.cookie()).add(cookie);
-        jar.get(COOKIE_NAME).cloned()
+        keys.seal_cookie(cookie)
     }
 
     /// A CSRF token for a form (`purpose` names which) shown now; it also

@@ -14,7 +14,7 @@ use crate::comments::moderation::Actor;
 use crate::comments::submit::{FormTicket, Reader};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
 use crate::comments::{self, Discussion, Refusal, Submission, SubmitError, Writer};
-use crate::content::Article;
+use crate::content::{Article, Library};
 use crate::db::{self, users::User};
 use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, WebsiteUrl};
 use crate::error::AppError;
@@ -55,7 +55,7 @@ pub async fn create(
     // The cookie is decrypted once: a form without one still gets a visitor.
     let existing_visitor = Visitor::existing(&request, &state.keys);
     let mut visitor = existing_visitor.clone().unwrap_or_else(Visitor::first_visit);
-    let answer = Answer { state: &state, article, author: author.as_ref() };
+    let answer = Answer { state: &state, library: &library, article, author: author.as_ref() };
 
     let now = chrono::Utc::now();
     let issued_at = match existing_visitor
@@ -167,6 +167,7 @@ fn parse(
 /// The article page shown again after a comment was not taken.
 struct Answer<'a> {
     state: &'a AppState,
+    library: &'a Library,
     article: &'a Article,
     author: Option<&'a User>,
 }
@@ -223,9 +224,8 @@ impl Answer<'_> {
             }
             Err(error) => return Err(error),
         };
-        let library = self.state.library();
         let page = ArticlePage {
-            library: &library,
+            library: self.library,
             article: self.article,
             discussion: &discussion,
             author: self.author,
