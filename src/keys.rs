@@ -19,6 +19,7 @@ pub struct Keys {
     cookie: actix_web::cookie::Key,
     csrf: [u8; 32],
     ip: [u8; 32],
+    links: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -36,7 +37,12 @@ impl Keys {
         let mut cookie = [0u8; 64];
         cookie[..32].copy_from_slice(&derive("cookie-signing"));
         cookie[32..].copy_from_slice(&derive("cookie-encryption"));
-        Ok(Self { cookie: actix_web::cookie::Key::from(&cookie), csrf: derive("csrf"), ip: derive("ip-hash") })
+        Ok(Self {
+            cookie: actix_web::cookie::Key::from(&cookie),
+            csrf: derive("csrf"),
+            ip: derive("ip-hash"),
+            links: derive("signed-links"),
+        })
     }
 
     /// The configured secret, or a development key generated once and kept in
@@ -82,6 +88,11 @@ impl Keys {
     }
 
     /// How an IP address is stored: a keyed hash, never the address.
+    /// Signs the links that emails carry (`crate::signed_links`).
+    pub fn link_mac(&self, message: &[u8]) -> [u8; 32] {
+        hmac_sha256(&self.links, message)
+    }
+
     pub fn hash_ip(&self, ip: &str) -> String {
         hex(&hmac_sha256(&self.ip, ip.as_bytes())[..16])
     }

@@ -47,7 +47,10 @@ pub struct Reader {
     pub name: AuthorName,
     pub email: Email,
     pub website: Option<WebsiteUrl>,
+    /// Email me when the author answers.
     pub notify: bool,
+    /// Email me when another reader replies, too.
+    pub notify_replies: bool,
     pub ip_hash: String,
     pub user_agent: String,
     /// The hidden field that people never see and bots fill in.
@@ -223,6 +226,7 @@ fn submit_as_reader(
                 body: &body,
                 status: decision.status,
                 notify: reader.notify,
+                notify_replies: reader.notify_replies,
                 ip_hash: reader.ip_hash.clone(),
                 user_agent: reader.user_agent.clone(),
                 created_at: now,
@@ -299,6 +303,7 @@ fn submit_as_staff(
                 body: &body,
                 status: CommentStatus::Approved,
                 notify: false,
+                notify_replies: false,
                 ip_hash: String::new(),
                 user_agent: String::new(),
                 created_at: now,
@@ -333,6 +338,7 @@ pub struct Draft<'a> {
     pub body: &'a CommentBody,
     pub status: CommentStatus,
     pub notify: bool,
+    pub notify_replies: bool,
     pub ip_hash: String,
     pub user_agent: String,
     pub created_at: NaiveDateTime,
@@ -363,6 +369,7 @@ pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, Diesel
         body_markdown: draft.body.as_str().to_owned(),
         status: draft.status,
         notify: draft.notify,
+        notify_replies: draft.notify_replies,
         ip_hash: draft.ip_hash,
         user_agent: draft.user_agent,
         created_at: draft.created_at,

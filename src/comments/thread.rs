@@ -149,6 +149,8 @@ mod tests {
             created_at: at,
             updated_at: at,
             edited_at: None,
+            notify_replies: false,
+            erased_at: None,
         }
     }
 

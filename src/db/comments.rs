@@ -32,6 +32,11 @@ pub struct Comment {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    /// The writer also wants to hear of other readers' replies.
+    pub notify_replies: bool,
+    /// When the writer had it erased: it keeps its place for its replies,
+    /// and nothing it said.
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 impl Comment {
@@ -58,6 +63,7 @@ pub struct NewComment {
     pub body_html: SafeHtml,
     pub status: CommentStatus,
     pub notify: bool,
+    pub notify_replies: bool,
     pub ip_hash: String,
     pub user_agent: String,
     pub created_at: NaiveDateTime,

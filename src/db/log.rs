@@ -30,10 +30,20 @@ pub enum LogAction {
     SignInFailed,
     SignInThrottled,
     SignOut,
+    /// A commenter changed their own comment (through their link or cookie).
+    WriterEdit,
+    /// A commenter took their own comment out.
+    WriterDelete,
+    /// A commenter had everything they wrote erased.
+    WriterErase,
+    /// Old addresses' hashes and never-moderated comments purged by age.
+    Purge,
+    /// A notice could not be delivered.
+    MailFailed,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 15] = [
+    pub const ALL: [LogAction; 20] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -49,6 +59,11 @@ impl LogAction {
         Self::SignInFailed,
         Self::SignInThrottled,
         Self::SignOut,
+        Self::WriterEdit,
+        Self::WriterDelete,
+        Self::WriterErase,
+        Self::Purge,
+        Self::MailFailed,
     ];
 
     /// The stored name, also what the log page shows.
@@ -69,6 +84,11 @@ impl LogAction {
             Self::SignInFailed => "sign-in-failed",
             Self::SignInThrottled => "sign-in-throttled",
             Self::SignOut => "sign-out",
+            Self::WriterEdit => "writer-edit",
+            Self::WriterDelete => "writer-delete",
+            Self::WriterErase => "writer-erase",
+            Self::Purge => "purge",
+            Self::MailFailed => "mail-failed",
         }
     }
 }

@@ -9,6 +9,9 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         created_at -> Timestamp,
+        email -> Text,
+        notify_on -> Text,
+        digest_sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -32,6 +35,8 @@ diesel::table! {
         updated_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         wordpress_id -> Nullable<Integer>,
+        notify_replies -> Bool,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -97,6 +102,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscribers (email) {
+        email -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        stopped_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        kind -> Text,
+        recipient -> Text,
+        comment_id -> Nullable<Integer>,
+        user_id -> Nullable<Integer>,
+        dedupe_key -> Text,
+        held -> Bool,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Text,
+        since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -107,5 +141,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     spent_form_tokens,
     heartbeat,
-    redirects
+    redirects,
+    subscribers,
+    outbox
 );

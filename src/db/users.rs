@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{now, AnyConnection};
-use crate::domain::{Role, UserId};
+use crate::domain::{NoticeChoice, Role, UserId};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -16,6 +16,10 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub created_at: NaiveDateTime,
+    /// Where notices go; empty for none.
+    pub email: String,
+    pub notify_on: NoticeChoice,
+    pub digest_sent_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -78,4 +82,24 @@ pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<usize> {
     diesel::update(users::table.filter(users::username.eq(username)).filter(users::password_hash.ne("")))
         .set(users::password_hash.eq(""))
         .execute(conn)
+}
+
+/// Sets the address an account's notices go to ("" for none).
+pub fn set_email(conn: &mut AnyConnection, username: &str, email: &str) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::username.eq(username))).set(users::email.eq(email)).execute(conn)
+}
+
+/// Sets what an account wants to hear of.
+pub fn set_notify_on(conn: &mut AnyConnection, id: UserId, choice: NoticeChoice) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::notify_on.eq(choice)).execute(conn)
+}
+
+/// The open accounts with an address, for notices.
+pub fn with_email(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::password_hash.ne(""))
+        .filter(users::email.ne(""))
+        .order(users::id.asc())
+        .select(User::as_select())
+        .load(conn)
 }

@@ -3,6 +3,7 @@
 mod comment_status;
 mod commenter;
 mod ids;
+mod notice_choice;
 mod role;
 mod stored_text;
 
@@ -11,4 +12,5 @@ pub(crate) use stored_text::text_enum;
 pub use comment_status::CommentStatus;
 pub use commenter::{AuthorName, CommentBody, Email, WebsiteUrl, MAX_BODY_CHARS};
 pub use ids::{CommentId, UserId};
+pub use notice_choice::NoticeChoice;
 pub use role::Role;

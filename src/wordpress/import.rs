@@ -730,6 +730,7 @@ fn apply(
                 body: &p.body,
                 status: p.status,
                 notify: false,
+                notify_replies: false,
                 ip_hash: if c.ip.is_empty() { String::new() } else { keys.hash_ip(&c.ip) },
                 user_agent: String::new(),
                 created_at: p.created_at,

@@ -144,6 +144,7 @@ pub fn reader_draft<'a>(
         body,
         status,
         notify: false,
+        notify_replies: false,
         ip_hash: String::new(),
         user_agent: String::new(),
         created_at: db::now(),

@@ -149,6 +149,7 @@ fn parse(
                     email,
                     website,
                     notify: values.notify.is_some(),
+                    notify_replies: values.notify_replies.is_some(),
                     ip_hash: sender.ip_hash,
                     user_agent: sender.user_agent,
                     honeypot_filled: sender.honeypot_filled,

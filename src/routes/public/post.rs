@@ -67,6 +67,8 @@ pub struct CommentValues {
     pub parent_id: String,
     #[serde(default)]
     pub notify: Option<String>,
+    #[serde(default)]
+    pub notify_replies: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]

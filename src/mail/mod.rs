@@ -1,0 +1,7 @@
+//! Email: the outbox that events write to in their own transaction, the
+//! addresses that asked for notices, the notices each event causes, and the
+//! sender that delivers them (over SMTP, or into `.eml` files when no mail
+//! server is configured).
+
+pub mod outbox;
+pub mod subscribers;
