@@ -51,6 +51,88 @@ pub struct Settings {
     /// A desk session ends this many days after signing in.
     pub session_max_days: u32,
     pub site: SiteSettings,
+    pub mail: MailSettings,
+}
+
+/// How the site sends email. Without a `host`, messages are written as
+/// `.eml` files under `data_dir/mail/` instead: nothing is lost, and the
+/// desk says so.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// The SMTP server; unset writes files instead.
+    pub host: Option<String>,
+    /// 0 picks the usual port for `security`: 25, 587 or 465.
+    pub port: u16,
+    pub security: MailSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `"Dr. Mauskop's blog <blog@example.org>"`; by
+    /// default `blog@` the public address's host.
+    pub from: Option<String>,
+    /// The first retry after a failed delivery waits this long; each next
+    /// one twice as long, up to an hour.
+    pub retry_seconds: u64,
+    /// How often the sender looks for due messages when nothing wakes it.
+    pub poll_seconds: u64,
+    /// A message that still could not be delivered after this many
+    /// attempts is given up and shown in the desk.
+    pub max_attempts: i32,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// Plain SMTP, for a relay on the same machine.
+    None,
+    /// SMTP upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// SMTP inside TLS from the start (port 465).
+    Tls,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: 0,
+            security: MailSecurity::default(),
+            username: None,
+            password: None,
+            from: None,
+            retry_seconds: 60,
+            poll_seconds: 30,
+            max_attempts: 12,
+        }
+    }
+}
+
+// The password stays out of logs and error messages.
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailSettings {
+    /// The port to connect to.
+    pub fn port(&self) -> u16 {
+        match (self.port, self.security) {
+            (0, MailSecurity::None) => 25,
+            (0, MailSecurity::Starttls) => 587,
+            (0, MailSecurity::Tls) => 465,
+            (port, _) => port,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -91,6 +173,7 @@ impl Default for Settings {
             session_idle_minutes: 120,
             session_max_days: 7,
             site: SiteSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -147,6 +230,18 @@ impl Settings {
     pub fn proxy_policy(&self) -> anyhow::Result<ProxyPolicy> {
         ProxyPolicy::new(self.behind_proxy, &self.trusted_proxies, self.proxy_header)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))
+    }
+
+    /// Who the site's email comes from.
+    pub fn mail_from(&self) -> String {
+        if let Some(from) = self.mail.from.as_deref().filter(|f| !f.trim().is_empty()) {
+            return from.trim().to_owned();
+        }
+        let host = url::Url::parse(self.base_url())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        format!("{} <blog@{host}>", self.site.title.replace(['<', '>', '"'], ""))
     }
 
     /// The public address without a trailing slash.

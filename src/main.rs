@@ -89,7 +89,12 @@ enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Where the account's notices of new questions go.
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
     },
+    /// Set where an account's notices go ("" for none); what it hears of is chosen in the desk.
+    Email { name: String, address: String },
     /// Change an account's password.
     Passwd {
         name: String,
@@ -148,15 +153,28 @@ mod users {
         let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
         let mut conn = pool.get().context("connecting to the database")?;
         match command {
-            UserCommand::Add { name, display_name, role, password_stdin } => {
+            UserCommand::Add { name, display_name, role, password_stdin, email } => {
                 let (name, display_name) = (name.trim(), display_name.trim());
                 accounts::check_new(&mut conn, name, display_name)?;
+                let email = email.as_deref().map(parse_email).transpose()?;
                 let role = match role {
                     RoleArg::Author => Role::Author,
                     RoleArg::Moderator => Role::Moderator,
                 };
                 accounts::create(&mut conn, name, display_name, role, &read_password(password_stdin)?)?;
+                if let Some(email) = &email {
+                    users::set_email(&mut conn, name, email)?;
+                }
                 println!("created {} {name} ({display_name})", role.as_str());
+            }
+            UserCommand::Email { name, address } => {
+                let user = accounts::find(&mut conn, &name)?;
+                let address = if address.trim().is_empty() { String::new() } else { parse_email(&address)? };
+                users::set_email(&mut conn, &user.username, &address)?;
+                match address.as_str() {
+                    "" => println!("{name} gets no email now"),
+                    address => println!("{name}'s notices go to {address} (choose which in the desk: /admin/mail)"),
+                }
             }
             UserCommand::Passwd { name, password_stdin } => {
                 let user = accounts::find(&mut conn, &name)?;
@@ -166,7 +184,8 @@ mod users {
             UserCommand::List => {
                 for user in users::list(&mut conn)? {
                     let created = user.created_at.format("%Y-%m-%d");
-                    println!("{}\t{}\t{}\t{created}", user.username, user.role, user.display_name);
+                    let email = if user.email.is_empty() { "-" } else { &user.email };
+                    println!("{}\t{}\t{}\t{email}\t{created}", user.username, user.role, user.display_name);
                 }
             }
             UserCommand::Remove { name } => {
@@ -175,6 +194,12 @@ mod users {
             }
         }
         Ok(ExitCode::SUCCESS)
+    }
+
+    fn parse_email(text: &str) -> anyhow::Result<String> {
+        healthblog::domain::Email::parse(text)
+            .map(|email| email.as_str().to_owned())
+            .map_err(|error| anyhow::anyhow!("--email {text:?}: {error}"))
     }
 
     /// The first line of standard input, or a password typed twice at a prompt.

@@ -20,7 +20,8 @@ use crate::config::Settings;
 use crate::content::Library;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
-use crate::routes::{admin, error_pages, health, page, public, static_files};
+use crate::mail;
+use crate::routes::{admin, error_pages, health, mail_links, page, public, static_files};
 use crate::state::AppState;
 use crate::static_files::StaticFiles;
 use crate::telemetry::RequestSpan;
@@ -72,6 +73,7 @@ impl Application {
     /// Serves until the process is asked to stop. SIGHUP reloads the articles.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         reload_on_hangup(self.state.clone());
+        send_mail_in_background(self.state.clone());
         self.server.await
     }
 }
@@ -124,6 +126,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/sitemap.xml", page().to(public::discovery::sitemap))
             .route("/robots.txt", page().to(public::discovery::robots))
             .route("/healthz", page().to(health::healthz))
+            .configure(mail_links::configure)
             .configure(admin::configure)
             .route("/static/{path:.*}", page().to(static_files::serve))
             // Last, so that a page never shadows another route: it answers
@@ -162,6 +165,41 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// The outbox's sender: delivers what is due, then waits until a write
+/// wakes it or `[mail] poll_seconds` pass. Also queues the daily digests.
+fn send_mail_in_background(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let poll = std::time::Duration::from_secs(state.settings.mail.poll_seconds.max(1));
+        loop {
+            let worker = state.clone();
+            match web::block(move || deliver_mail(&worker)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "sending mail"),
+                Err(error) => tracing::error!(%error, "the mail sender stopped unexpectedly"),
+            }
+            state.mail_woken(poll).await;
+        }
+    });
+}
+
+fn deliver_mail(state: &AppState) -> anyhow::Result<()> {
+    let mut conn = state.pool.get().context("waiting for a database connection")?;
+    let now = db::now();
+    mail::sender::queue_digests(&mut conn, now).context("queueing the daily digests")?;
+    let library = state.library();
+    let settings = &state.settings;
+    let site = mail::compose::Site {
+        title: &settings.site.title,
+        author_name: &settings.site.author_name,
+        base_url: settings.base_url(),
+        library: &library,
+        links: mail::links::Links { keys: &state.keys, base_url: settings.base_url(), now: now.and_utc().timestamp() },
+        templates: state,
+    };
+    state.mailer.deliver_due(&mut conn, &site)?;
+    Ok(())
 }
 
 #[cfg(unix)]

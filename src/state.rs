@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use tokio::sync::Notify;
+
 use actix_web::http::header::{self, ContentType};
 use actix_web::HttpResponse;
 use anyhow::anyhow;
@@ -16,6 +18,8 @@ use crate::content::Library;
 use crate::db::{DatabaseFile, DbPool};
 use crate::error::AppError;
 use crate::keys::Keys;
+use crate::mail::compose::Render;
+use crate::mail::sender::Mailer;
 use crate::static_files::StaticFiles;
 use crate::structured_data::JsonLd;
 
@@ -37,6 +41,10 @@ pub struct AppState {
     proxies: ProxyPolicy,
     /// Checks sign-in passwords, a bounded number at a time.
     pub passwords: PasswordChecker,
+    /// Sends the outbox.
+    pub mailer: Mailer,
+    /// Wakes the mail sender after a write queued a message.
+    mail_wake: Arc<Notify>,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -117,7 +125,10 @@ impl AppState {
             base_url: settings.base_url().to_owned(),
             static_version: static_files.version().to_owned(),
         };
+        let mailer = Mailer::new(&settings)?;
         Ok(Self {
+            mailer,
+            mail_wake: Arc::new(Notify::new()),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,
@@ -129,6 +140,16 @@ impl AppState {
             proxies,
             passwords,
         })
+    }
+
+    /// Tells the mail sender that messages may be waiting.
+    pub fn wake_mail(&self) {
+        self.mail_wake.notify_one();
+    }
+
+    /// Waits until `wake_mail` is called or `timeout` passes.
+    pub async fn mail_woken(&self, timeout: std::time::Duration) {
+        let _ = tokio::time::timeout(timeout, self.mail_wake.notified()).await;
     }
 
     /// The current article library.
@@ -185,6 +206,14 @@ impl AppState {
     pub fn page(&self, template: &str, meta: &PageMeta, context: Context) -> Result<HttpResponse, AppError> {
         let body = self.render(template, meta, context)?;
         Ok(HttpResponse::Ok().content_type(ContentType::html()).body(body))
+    }
+}
+
+impl Render for AppState {
+    fn render_mail(&self, template: &str, context: &Context) -> anyhow::Result<String> {
+        self.templates
+            .render(template, context)
+            .map_err(|e| anyhow!(tera_error_chain(&e)).context(format!("rendering {template}")))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::db::comments::{self, Comment};
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::AnyConnection;
 use crate::domain::{CommentBody, CommentId, CommentStatus, UserId};
+use crate::mail::notices;
 use crate::markdown;
 
 /// Who acts.
@@ -95,6 +96,9 @@ pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: Commen
         match to {
             Some(status) => {
                 comments::set_status(conn, id, status)?;
+                if status == CommentStatus::Approved {
+                    notices::comment_approved(conn, id, crate::db::now())?;
+                }
             }
             None => {
                 comments::delete(conn, &comment)?;

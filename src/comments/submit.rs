@@ -6,9 +6,8 @@
 
 use anyhow::anyhow;
 use chrono::{Duration, NaiveDateTime};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use diesel::Connection;
-use sha2::{Digest, Sha256};
 
 use super::discussion::comments_open;
 use super::moderation::{Action, Actor};
@@ -17,9 +16,9 @@ use super::rules::Rules;
 use crate::content::Article;
 use crate::db::comments::{self, NewComment};
 use crate::db::log::{self, LogAction, NewLogEntry};
-use crate::db::AnyConnection;
+use crate::db::{spent_tokens, AnyConnection};
 use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, UserId, WebsiteUrl};
-use crate::keys::hex;
+use crate::mail::notices;
 use crate::markdown;
 
 /// How long a comment form may be open; a spent token is remembered as long.
@@ -206,18 +205,19 @@ fn submit_as_reader(
                 pg,
             )?;
         }
-        if let Some(parent) = parent {
-            let answerable = comments::find(conn, parent)?
-                .is_some_and(|p| p.post_slug == slug && p.status == CommentStatus::Approved);
-            if !answerable {
-                return Err(Refusal::ParentUnavailable.into());
-            }
-        }
+        let parent = match parent {
+            Some(id) => Some(
+                comments::find(conn, id)?
+                    .filter(|p| p.post_slug == slug && p.status == CommentStatus::Approved)
+                    .ok_or(Refusal::ParentUnavailable)?,
+            ),
+            None => None,
+        };
         let id = store(
             conn,
             Draft {
                 slug: slug.to_owned(),
-                parent,
+                parent: parent.as_ref().map(|p| p.id),
                 author: Author::Reader {
                     name: reader.name.as_str().to_owned(),
                     email: reader.email.as_str().to_owned(),
@@ -243,27 +243,21 @@ fn submit_as_reader(
         if comments::is_duplicate(conn, id, slug, reader.email.as_str(), body.as_str())? {
             return Err(Refusal::Duplicate.into());
         }
+        let stored = stored_comment(conn, id)?;
+        notices::comment_arrived(conn, &stored, parent.as_ref(), now)?;
         Ok(Stored { id, status: decision.status })
     })
 }
 
 /// Remembers that `form`'s token was used; a second use is refused.
 fn spend_form_token(conn: &mut AnyConnection, form: &FormTicket, now: NaiveDateTime) -> Result<(), SubmitError> {
-    use crate::db::schema::spent_form_tokens as spent;
-    use diesel::prelude::*;
-
-    diesel::delete(spent::table.filter(spent::expires_at.lt(now))).execute(conn)?;
     let expires_at = chrono::DateTime::from_timestamp(form.issued_at + FORM_LIFETIME_SECS, 0)
         .ok_or_else(|| SubmitError::NotStored(anyhow!("a form token from an impossible time")))?
         .naive_utc();
-    let token_hash = hex(&Sha256::digest(form.token.as_bytes()));
-    match diesel::insert_into(spent::table)
-        .values((spent::token_hash.eq(token_hash), spent::expires_at.eq(expires_at)))
-        .execute(conn)
-    {
-        Ok(_) => Ok(()),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(Refusal::FormUsed.into()),
-        Err(error) => Err(error.into()),
+    if spent_tokens::spend(conn, &form.token, expires_at, now)? {
+        Ok(())
+    } else {
+        Err(Refusal::FormUsed.into())
     }
 }
 
@@ -293,6 +287,7 @@ fn submit_as_staff(
                 .comment(parent.id, Some(parent.status.as_str()), Some(CommentStatus::Approved.as_str()))
                 .detail("approved by replying");
             log::write(conn, &entry)?;
+            notices::comment_approved(conn, parent.id, now)?;
         }
         let id = store(
             conn,
@@ -319,8 +314,15 @@ fn submit_as_staff(
             .comment(id, None, Some(CommentStatus::Approved.as_str()))
             .detail(detail);
         log::write(conn, &entry)?;
+        let answer = stored_comment(conn, id)?;
+        notices::comment_published(conn, &answer, parent.as_ref(), now)?;
         Ok(Stored { id, status: CommentStatus::Approved })
     })
+}
+
+/// The row just written, as the notices read it.
+fn stored_comment(conn: &mut AnyConnection, id: CommentId) -> Result<comments::Comment, SubmitError> {
+    comments::find(conn, id)?.ok_or_else(|| SubmitError::NotStored(anyhow!("comment {id} vanished as it was stored")))
 }
 
 /// Who wrote a stored comment.

@@ -5,6 +5,7 @@ pub mod log;
 pub mod redirects;
 pub mod schema;
 pub mod settings;
+pub mod spent_tokens;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -3,5 +3,9 @@
 //! sender that delivers them (over SMTP, or into `.eml` files when no mail
 //! server is configured).
 
+pub mod compose;
+pub mod links;
+pub mod notices;
 pub mod outbox;
+pub mod sender;
 pub mod subscribers;

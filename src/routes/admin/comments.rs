@@ -165,6 +165,7 @@ pub async fn moderate(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> 
     let changed = db::run(&desk.state.pool, move |conn| moderation::apply(conn, &actor, action, id))
         .await
         .map_err(AppError::NotStored)?;
+    desk.state.wake_mail();
     let message = if changed {
         format!("Comment {id} {}.", action.done())
     } else {
@@ -193,6 +194,7 @@ pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     })
     .await
     .map_err(AppError::NotStored)?;
+    desk.state.wake_mail();
     let message = format!("{changed} comment{} {}.", if changed == 1 { "" } else { "s" }, action.done());
     Ok(desk.redirect(&return_to, &message))
 }
@@ -298,6 +300,7 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         tracing::error!(error = format!("{error:#}"), "an answer could not be stored");
         return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
     }
+    desk.state.wake_mail();
     let message = format!("Your answer is published: /posts/{}#comment-{}", article.slug, stored.id);
     Ok(desk.redirect(&return_to, &message))
 }

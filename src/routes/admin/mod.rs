@@ -5,6 +5,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod log;
 pub mod login;
+pub mod mail;
 pub mod questions;
 pub mod settings;
 
@@ -44,6 +45,8 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/settings"),
     ("POST", "/admin/settings"),
     ("GET", "/admin/log"),
+    ("GET", "/admin/mail"),
+    ("POST", "/admin/mail"),
     ("POST", "/admin/logout"),
 ];
 
@@ -66,6 +69,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("GET", "/admin/settings") => page().to(settings::form),
             ("POST", "/admin/settings") => web::post().to(settings::save),
             ("GET", "/admin/log") => page().to(log::list),
+            ("GET", "/admin/mail") => page().to(mail::show),
+            ("POST", "/admin/mail") => web::post().to(mail::save),
             ("POST", "/admin/logout") => web::post().to(login::logout),
             _ => unreachable!("every guarded route has a handler"),
         };

@@ -101,6 +101,7 @@ pub async fn create(
     if let Err(error) = state.check_database_file() {
         return answer.not_stored(visitor, values, error).await;
     }
+    state.wake_mail();
     if author.is_none() && stored.status != CommentStatus::Approved {
         // The commenter sees their comment as "awaiting moderation", whether
         // it waits for the author or was filtered as spam.

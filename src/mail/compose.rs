@@ -1,0 +1,236 @@
+//! Turns a queued message into an email at the moment it is sent, from what
+//! the database holds then: a comment deleted or erased in the meantime is
+//! never mailed, and an answer edited since goes out as it reads now.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::links::{DeskAction, DeskVerb, Links, Stop};
+use super::outbox::{Message, MessageKind};
+use crate::content::Library;
+use crate::db::comments::{self, Comment};
+use crate::db::schema::comments as comment_columns;
+use crate::db::users::{self, User};
+use crate::db::AnyConnection;
+use crate::domain::CommentStatus;
+use crate::markdown::SafeHtml;
+
+/// The comments a digest lists, at most.
+const DIGEST_MAX_COMMENTS: i64 = 100;
+
+/// An email ready for the transport.
+#[derive(Debug)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The article it is about: its notices thread together in a mail client.
+    pub article: Option<String>,
+    /// The one-click "stop" link of RFC 8058, for `List-Unsubscribe`.
+    pub unsubscribe: String,
+}
+
+/// What a template can show of a comment.
+#[derive(Serialize)]
+struct CommentView {
+    author_name: String,
+    text: String,
+    /// The first lines of the text, on one line.
+    excerpt: String,
+    /// The first lines of the text, each behind `> `.
+    quote: String,
+    html: SafeHtml,
+    permalink: String,
+    article_title: String,
+    pending: bool,
+    by_author: bool,
+}
+
+/// Renders `template` (`mail/x.txt` or `mail/x.html`) with a context.
+pub trait Render {
+    fn render_mail(&self, template: &str, context: &Context) -> anyhow::Result<String>;
+}
+
+/// What composing needs besides the database.
+pub struct Site<'a> {
+    pub title: &'a str,
+    pub author_name: &'a str,
+    pub base_url: &'a str,
+    pub library: &'a Library,
+    pub links: Links<'a>,
+    pub templates: &'a dyn Render,
+}
+
+impl Site<'_> {
+    fn view(&self, comment: &Comment) -> CommentView {
+        let article_title =
+            self.library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
+        CommentView {
+            author_name: comment.author_name.clone(),
+            text: comment.body_markdown.clone(),
+            excerpt: excerpt(&comment.body_markdown).split_whitespace().collect::<Vec<_>>().join(" "),
+            quote: excerpt(&comment.body_markdown)
+                .lines()
+                .map(|line| format!("> {line}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            html: comment.body_html.clone(),
+            permalink: format!("{}/posts/{}#comment-{}", self.base_url, comment.post_slug, comment.id),
+            article_title,
+            pending: comment.status == CommentStatus::Pending,
+            by_author: comment.is_by_author(),
+        }
+    }
+
+    fn render(
+        &self,
+        name: &str,
+        mut context: Context,
+        subject: String,
+        article: Option<String>,
+        unsubscribe: String,
+    ) -> anyhow::Result<Composed> {
+        context.insert("site_title", self.title);
+        context.insert("base_url", self.base_url);
+        context.insert("subject", &subject);
+        context.insert("unsubscribe", &unsubscribe);
+        let text = self.templates.render_mail(&format!("mail/{name}.txt"), &context)?;
+        let html = self.templates.render_mail(&format!("mail/{name}.html"), &context)?;
+        Ok(Composed { subject, text, html, article, unsubscribe })
+    }
+}
+
+/// At most 300 characters of `text`, with "…" when cut.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 300;
+    let text = text.trim();
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_owned(),
+    }
+}
+
+/// The email for `message`, or `None` when it has nothing left to say (its
+/// comment is gone, erased or no longer public, its account closed): the
+/// sender then drops it.
+pub fn compose(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::Result<Option<Composed>> {
+    match message.kind {
+        MessageKind::NewComment => new_comment(conn, site, message),
+        MessageKind::Digest => digest(conn, site, message),
+        MessageKind::Answer | MessageKind::Reply => answer(conn, site, message),
+        MessageKind::Confirm => Ok(Some(confirm(site, message)?)),
+        MessageKind::ManageLink => Ok(Some(manage_link(site, message)?)),
+    }
+}
+
+/// The desk account a message is for, while it is open and still wants mail.
+fn account(conn: &mut AnyConnection, message: &Message) -> anyhow::Result<Option<User>> {
+    let Some(id) = message.user_id else { return Ok(None) };
+    Ok(users::find(conn, id)?.filter(|u| u.is_active() && !u.email.is_empty()))
+}
+
+fn new_comment(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::Result<Option<Composed>> {
+    let Some(user) = account(conn, message)? else { return Ok(None) };
+    let Some(comment) = message.comment_id.map(|id| comments::find(conn, id)).transpose()?.flatten() else {
+        return Ok(None);
+    };
+    if comment.erased_at.is_some() || !matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved) {
+        return Ok(None);
+    }
+    let parent = comment.parent_id.map(|id| comments::find(conn, id)).transpose()?.flatten();
+    let view = site.view(&comment);
+    let question = parent.as_ref().is_none_or(Comment::is_by_author);
+    let action =
+        |verb| site.links.desk_action(&DeskAction { verb, comment: comment.id, user: user.id, message: message.id });
+    let mut context = Context::new();
+    context.insert("comment", &view);
+    context.insert("parent", &parent.as_ref().map(|p| site.view(p)));
+    context.insert("question", &question);
+    context.insert("approve_url", &view.pending.then(|| action(DeskVerb::Approve)));
+    context.insert("spam_url", &action(DeskVerb::Spam));
+    context.insert("answer_url", &action(DeskVerb::Answer));
+    context.insert("desk_url", &format!("{}/admin/comments?status={}", site.base_url, comment.status));
+    context.insert("settings_url", &format!("{}/admin/settings", site.base_url));
+    let what = if question { "question" } else { "comment" };
+    let waiting = if view.pending { " (waiting for you)" } else { "" };
+    let subject = format!("New {what} from {} on “{}”{waiting}", view.author_name, view.article_title);
+    let unsubscribe = site.links.unsubscribe(&Stop::Account { user: user.id });
+    site.render("new_comment", context, subject, Some(comment.post_slug.clone()), unsubscribe).map(Some)
+}
+
+fn digest(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::Result<Option<Composed>> {
+    let Some(user) = account(conn, message)? else { return Ok(None) };
+    let since = message.since.unwrap_or(NaiveDateTime::MIN);
+    let arrived: Vec<Comment> = comment_columns::table
+        .filter(comment_columns::user_id.is_null())
+        .filter(comment_columns::erased_at.is_null())
+        .filter(comment_columns::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
+        .filter(comment_columns::created_at.gt(since))
+        .filter(comment_columns::created_at.le(message.created_at))
+        .order((comment_columns::created_at.asc(), comment_columns::id.asc()))
+        .limit(DIGEST_MAX_COMMENTS)
+        .select(Comment::as_select())
+        .load(conn)?;
+    if arrived.is_empty() {
+        return Ok(None);
+    }
+    let views: Vec<CommentView> = arrived.iter().map(|c| site.view(c)).collect();
+    let waiting = views.iter().filter(|v| v.pending).count();
+    let mut context = Context::new();
+    context.insert("comments", &views);
+    context.insert("waiting", &waiting);
+    context.insert("desk_url", &format!("{}/admin", site.base_url));
+    context.insert("settings_url", &format!("{}/admin/settings", site.base_url));
+    let count = if views.len() == 1 { "1 new comment".to_owned() } else { format!("{} new comments", views.len()) };
+    let subject = format!("{count} on {}", site.title);
+    let unsubscribe = site.links.unsubscribe(&Stop::Account { user: user.id });
+    site.render("digest", context, subject, None, unsubscribe).map(Some)
+}
+
+fn answer(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::Result<Option<Composed>> {
+    let Some(reply) = message.comment_id.map(|id| comments::find(conn, id)).transpose()?.flatten() else {
+        return Ok(None);
+    };
+    if reply.status != CommentStatus::Approved || reply.erased_at.is_some() {
+        return Ok(None);
+    }
+    let Some(asked) = reply.parent_id.map(|id| comments::find(conn, id)).transpose()?.flatten() else {
+        return Ok(None);
+    };
+    if asked.erased_at.is_some() {
+        return Ok(None);
+    }
+    let reply_view = site.view(&reply);
+    let mut context = Context::new();
+    context.insert("reply", &reply_view);
+    context.insert("asked", &site.view(&asked));
+    context.insert("stop_all", &site.links.unsubscribe(&Stop::Address { email: message.recipient.clone() }));
+    context.insert("manage_url", &format!("{}/comments/manage", site.base_url));
+    let subject = if message.kind == MessageKind::Answer {
+        format!("{} answered your question on “{}”", reply_view.author_name, reply_view.article_title)
+    } else {
+        format!("{} replied to your comment on “{}”", reply_view.author_name, reply_view.article_title)
+    };
+    let unsubscribe = site.links.unsubscribe(&Stop::Thread { email: message.recipient.clone(), comment: asked.id });
+    site.render("answer", context, subject, Some(asked.post_slug.clone()), unsubscribe).map(Some)
+}
+
+fn confirm(site: &Site, message: &Message) -> anyhow::Result<Composed> {
+    let mut context = Context::new();
+    context.insert("confirm_url", &site.links.confirm(&message.recipient));
+    context.insert("author_name", site.author_name);
+    let subject = format!("Please confirm: email notices from {}", site.title);
+    let unsubscribe = site.links.unsubscribe(&Stop::Address { email: message.recipient.clone() });
+    site.render("confirm", context, subject, None, unsubscribe)
+}
+
+fn manage_link(site: &Site, message: &Message) -> anyhow::Result<Composed> {
+    let mut context = Context::new();
+    context.insert("manage_url", &site.links.manage(&message.recipient));
+    context.insert("hours", &(super::links::MANAGE_LIFETIME_SECS / 3600));
+    let subject = format!("Your link to manage your comments on {}", site.title);
+    let unsubscribe = site.links.unsubscribe(&Stop::Address { email: message.recipient.clone() });
+    site.render("manage_link", context, subject, None, unsubscribe)
+}

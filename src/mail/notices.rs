@@ -1,0 +1,108 @@
+//! The notices each event causes, queued in the event's own transaction.
+//! Who gets what:
+//! - each desk account with an address hears of readers' comments as it
+//!   chose (every comment, questions only, or nothing now and a digest later);
+//! - a reader who ticked "email me" hears once when the author's answer to
+//!   their comment is published, and, with the second box, when another
+//!   reader's reply is;
+//! - the first time an address asks for notices, it gets a confirmation
+//!   instead, and its notices wait until it confirms.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use super::outbox::{self, MessageKind, NewMessage};
+use super::subscribers::{self, AddressState};
+use crate::db::comments::{self, Comment};
+use crate::db::{users, AnyConnection};
+use crate::domain::{CommentId, CommentStatus, NoticeChoice};
+
+/// A reader's comment was stored, with whatever status the rules gave it.
+/// `parent` is the comment it answers.
+pub fn comment_arrived(
+    conn: &mut AnyConnection,
+    comment: &Comment,
+    parent: Option<&Comment>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved) {
+        let question = is_question(parent);
+        for user in users::with_email(conn)? {
+            let wanted = match user.notify_on {
+                NoticeChoice::Every => true,
+                NoticeChoice::Questions => question,
+                NoticeChoice::Digest | NoticeChoice::Nothing => false,
+            };
+            if wanted {
+                let key = format!("new-comment:{}:{}", comment.id, user.id);
+                let message =
+                    NewMessage::new(MessageKind::NewComment, &user.email, key, now).about(comment.id).for_user(user.id);
+                outbox::enqueue(conn, &message)?;
+            }
+        }
+    }
+    if comment.notify || comment.notify_replies {
+        let before = subscribers::ask(conn, &comment.author_email, now)?;
+        if matches!(before, AddressState::Unknown | AddressState::Unconfirmed | AddressState::Stopped) {
+            // At most one confirmation a day, however many comments ask.
+            let email = subscribers::normalize(&comment.author_email);
+            let key = format!("confirm:{email}:{}", now.format("%Y-%m-%d"));
+            outbox::enqueue(conn, &NewMessage::new(MessageKind::Confirm, &email, key, now).about(comment.id))?;
+        }
+    }
+    if comment.status == CommentStatus::Approved {
+        comment_published(conn, comment, parent, now)?;
+    }
+    Ok(())
+}
+
+/// A question to the author: a reader's comment on the article, or a
+/// reader's follow-up to one of the author's answers (as the desk's list of
+/// unanswered questions counts them).
+fn is_question(parent: Option<&Comment>) -> bool {
+    parent.is_none_or(Comment::is_by_author)
+}
+
+/// Comment `id` was just approved by the desk: tells whoever asked to hear
+/// of it.
+pub fn comment_approved(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> QueryResult<()> {
+    let Some(comment) = comments::find(conn, id)? else { return Ok(()) };
+    let parent = match comment.parent_id {
+        Some(parent) => comments::find(conn, parent)?,
+        None => None,
+    };
+    comment_published(conn, &comment, parent.as_ref(), now)
+}
+
+/// `comment` became public: stored approved, or approved later. Tells the
+/// writer of the comment it answers, if they asked to hear of it.
+pub fn comment_published(
+    conn: &mut AnyConnection,
+    comment: &Comment,
+    parent: Option<&Comment>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let Some(parent) = parent else { return Ok(()) };
+    if parent.is_by_author() || parent.erased_at.is_some() || parent.author_email.is_empty() {
+        return Ok(());
+    }
+    let (kind, asked) = if comment.is_by_author() {
+        (MessageKind::Answer, parent.notify)
+    } else {
+        (MessageKind::Reply, parent.notify_replies)
+    };
+    let own_words = !comment.is_by_author()
+        && subscribers::normalize(&comment.author_email) == subscribers::normalize(&parent.author_email);
+    if !asked || own_words {
+        return Ok(());
+    }
+    let held = match subscribers::state(conn, &parent.author_email)? {
+        AddressState::Confirmed => false,
+        AddressState::Stopped => return Ok(()),
+        AddressState::Unknown | AddressState::Unconfirmed => true,
+    };
+    let recipient = subscribers::normalize(&parent.author_email);
+    let key = format!("{}:{}", kind.as_str(), comment.id);
+    outbox::enqueue(conn, &NewMessage::new(kind, &recipient, key, now).about(comment.id).held(held))?;
+    Ok(())
+}

@@ -1,0 +1,481 @@
+//! Where the links in emails lead. Opening a link never acts: a link
+//! scanner that fetches every URL of a message must not confirm, stop or
+//! approve anything. The page says what the button will do; the button
+//! POSTs. Mail clients may also stop notices with the one-click POST of
+//! RFC 8058 (`List-Unsubscribe=One-Click`), which needs no page.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use anyhow::Context as _;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use crate::comments::discussion::load_rules;
+use crate::comments::moderation::{self, Action, Actor};
+use crate::comments::visitor::{FormPurpose, Visitor};
+use crate::comments::{self, Submission, SubmitError, Writer};
+use crate::db::comments::Comment;
+use crate::db::{self, spent_tokens, users, AnyConnection};
+use crate::domain::{CommentBody, NoticeChoice, MAX_BODY_CHARS};
+use crate::error::AppError;
+use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
+use crate::mail::outbox::MessageKind;
+use crate::mail::subscribers;
+use crate::routes::page;
+use crate::signed_links::{self, LinkProblem, Purpose};
+use crate::state::{AppState, PageMeta};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/mail/confirm/{token}", page().to(show_confirm))
+        .route("/mail/confirm/{token}", web::post().to(confirm))
+        .route("/mail/unsubscribe/{token}", page().to(show_unsubscribe))
+        .route("/mail/unsubscribe/{token}", web::post().to(unsubscribe))
+        .route("/mail/act/{token}", page().to(show_action))
+        .route("/mail/act/{token}", web::post().to(act));
+}
+
+/// A POST from one of these pages.
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    csrf_token: String,
+    /// Sent by mail clients for a one-click unsubscribe (RFC 8058).
+    #[serde(default, rename = "List-Unsubscribe")]
+    list_unsubscribe: String,
+    /// The author's answer, for the "answer" action.
+    #[serde(default)]
+    body: String,
+}
+
+/// What the page shows: a title, a few sentences, and perhaps a form.
+#[derive(Serialize, Default)]
+struct Notice {
+    title: String,
+    message: String,
+    /// The button, when there is something to do.
+    button: Option<String>,
+    /// The comment the page is about.
+    comment: Option<CommentView>,
+    /// The author's answer being written, for the "answer" action.
+    answer: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CommentView {
+    author_name: String,
+    html: crate::markdown::SafeHtml,
+    article_title: String,
+    permalink: String,
+}
+
+fn now() -> NaiveDateTime {
+    db::now()
+}
+
+fn render(
+    state: &AppState,
+    request: &HttpRequest,
+    status: StatusCode,
+    notice: Notice,
+) -> Result<HttpResponse, AppError> {
+    let visitor = Visitor::from_request(request, &state.keys);
+    let mut context = Context::new();
+    context.insert("notice", &notice);
+    context.insert("action", request.path());
+    context.insert("max_body_chars", &MAX_BODY_CHARS);
+    context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now().and_utc().timestamp()));
+    let mut meta = PageMeta::new(notice.title.clone(), "", request.path());
+    meta.noindex = true;
+    let body = state.render("mail_link.html", &meta, context)?;
+    let mut response = HttpResponse::build(status);
+    response.content_type(actix_web::http::header::ContentType::html());
+    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
+        response.cookie(cookie);
+    }
+    Ok(response.body(body))
+}
+
+fn refused(
+    state: &AppState,
+    request: &HttpRequest,
+    problem: LinkProblem,
+    what: &str,
+) -> Result<HttpResponse, AppError> {
+    let (status, message) = match problem {
+        LinkProblem::Expired => (StatusCode::GONE, format!("This link has expired. {what}")),
+        LinkProblem::Invalid => (
+            StatusCode::NOT_FOUND,
+            "This link is not valid: it may have been cut short when it was copied. Open it from the email again."
+                .to_owned(),
+        ),
+    };
+    render(state, request, status, Notice { title: "This link does not work".into(), message, ..Notice::default() })
+}
+
+/// Whether the POST came from a page of this site.
+fn form_is_ours(state: &AppState, request: &HttpRequest, form: &LinkForm) -> bool {
+    let now = now().and_utc().timestamp();
+    Visitor::existing(request, &state.keys)
+        .is_some_and(|v| v.verify_form_token(&state.keys, FormPurpose::Comment, &form.csrf_token, now).is_ok())
+}
+
+fn stale_form(state: &AppState, request: &HttpRequest) -> Result<HttpResponse, AppError> {
+    let notice = Notice {
+        title: "Please press the button again".into(),
+        message: "We could not confirm that this came from this site's page (it may have been open too long, or \
+                  cookies may be off). Open the link from the email again and press the button."
+            .into(),
+        ..Notice::default()
+    };
+    render(state, request, StatusCode::FORBIDDEN, notice)
+}
+
+/// `j…@example.org`: enough for its owner to recognise.
+fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}…@{domain}", local.chars().next().unwrap_or('?')),
+        None => "this address".into(),
+    }
+}
+
+fn not_stored(error: anyhow::Error) -> AppError {
+    AppError::NotStored(error)
+}
+
+// Confirming an address.
+
+fn open_confirm(state: &AppState, token: &str) -> Result<String, LinkProblem> {
+    signed_links::open(&state.keys, Purpose::Confirm, token, now().and_utc().timestamp())
+}
+
+pub async fn show_confirm(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let email = match open_confirm(&state, &token) {
+        Ok(email) => email,
+        Err(problem) => {
+            return refused(&state, &request, problem, "Leave a new comment with the box ticked to get another one.")
+        }
+    };
+    let notice = Notice {
+        title: "Confirm email notices".into(),
+        message: format!(
+            "Press the button to confirm that {} wants an email when the author answers. Nothing is sent to it \
+             until then.",
+            masked(&email)
+        ),
+        button: Some("Yes, send me notices".into()),
+        ..Notice::default()
+    };
+    render(&state, &request, StatusCode::OK, notice)
+}
+
+pub async fn confirm(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<LinkForm>,
+) -> Result<HttpResponse, AppError> {
+    let email = match open_confirm(&state, &token) {
+        Ok(email) => email,
+        Err(problem) => {
+            return refused(&state, &request, problem, "Leave a new comment with the box ticked to get another one.")
+        }
+    };
+    if !form_is_ours(&state, &request, &form) {
+        return stale_form(&state, &request);
+    }
+    db::run(&state.pool, move |conn| Ok(subscribers::confirm(conn, &email, now())?))
+        .await
+        .context("confirming an address")
+        .map_err(not_stored)?;
+    state.check_database_file().map_err(not_stored)?;
+    state.wake_mail();
+    let notice = Notice {
+        title: "Notices confirmed".into(),
+        message: "Thank you. You will get an email when the author answers; every email has a link to stop them."
+            .into(),
+        ..Notice::default()
+    };
+    render(&state, &request, StatusCode::OK, notice)
+}
+
+// Stopping notices.
+
+fn open_stop(state: &AppState, token: &str) -> Result<Stop, LinkProblem> {
+    signed_links::open(&state.keys, Purpose::Unsubscribe, token, now().and_utc().timestamp())
+}
+
+fn describe(stop: &Stop) -> String {
+    match stop {
+        Stop::Thread { .. } => "the email notices about this comment".into(),
+        Stop::Address { email } => format!("every email from this site to {}", masked(email)),
+        Stop::Account { .. } => "the notices of new comments to your desk account".into(),
+    }
+}
+
+pub async fn show_unsubscribe(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let stop = match open_stop(&state, &token) {
+        Ok(stop) => stop,
+        Err(problem) => return refused(&state, &request, problem, "Use the link in a newer email."),
+    };
+    let notice = Notice {
+        title: "Stop email notices".into(),
+        message: format!("Press the button to stop {}.", describe(&stop)),
+        button: Some("Stop them".into()),
+        ..Notice::default()
+    };
+    render(&state, &request, StatusCode::OK, notice)
+}
+
+pub async fn unsubscribe(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<LinkForm>,
+) -> Result<HttpResponse, AppError> {
+    let stop = match open_stop(&state, &token) {
+        Ok(stop) => stop,
+        Err(problem) => return refused(&state, &request, problem, "Use the link in a newer email."),
+    };
+    let one_click = form.list_unsubscribe == "One-Click";
+    if !one_click && !form_is_ours(&state, &request, &form) {
+        return stale_form(&state, &request);
+    }
+    let what = describe(&stop);
+    db::run(&state.pool, move |conn| apply_stop(conn, &stop)).await.context("stopping notices").map_err(not_stored)?;
+    state.check_database_file().map_err(not_stored)?;
+    if one_click {
+        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("Unsubscribed.\n"));
+    }
+    let notice =
+        Notice { title: "Notices stopped".into(), message: format!("Done: {what} stopped."), ..Notice::default() };
+    render(&state, &request, StatusCode::OK, notice)
+}
+
+fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
+    use crate::db::schema::{comments as c, outbox as o};
+    let now = now();
+    match stop {
+        Stop::Thread { email, comment } => conn.transaction(|conn| {
+            let email = subscribers::normalize(email);
+            diesel::update(c::table.find(comment).filter(db::lower(c::author_email).eq(&email)))
+                .set((c::notify.eq(false), c::notify_replies.eq(false)))
+                .execute(conn)?;
+            let replies = c::table.filter(c::parent_id.eq(comment)).select(c::id.nullable());
+            diesel::delete(
+                o::table
+                    .filter(o::recipient.eq(&email))
+                    .filter(o::sent_at.is_null())
+                    .filter(o::comment_id.eq_any(replies)),
+            )
+            .execute(conn)?;
+            Ok::<_, diesel::result::Error>(())
+        })?,
+        Stop::Address { email } => subscribers::stop(conn, email, now)?,
+        Stop::Account { user } => conn.transaction(|conn| {
+            users::set_notify_on(conn, *user, NoticeChoice::Nothing)?;
+            diesel::delete(
+                o::table
+                    .filter(o::user_id.eq(user))
+                    .filter(o::sent_at.is_null())
+                    .filter(o::kind.eq_any([MessageKind::NewComment, MessageKind::Digest])),
+            )
+            .execute(conn)?;
+            Ok::<_, diesel::result::Error>(())
+        })?,
+    }
+    Ok(())
+}
+
+// The author's one-click actions.
+
+fn open_action(state: &AppState, token: &str) -> Result<DeskAction, LinkProblem> {
+    signed_links::open(&state.keys, Purpose::DeskAction, token, now().and_utc().timestamp())
+}
+
+/// What an action link acts on, as it is now.
+struct ActionTarget {
+    used: bool,
+    comment: Option<Comment>,
+    actor: Option<Actor>,
+}
+
+async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Result<ActionTarget, AppError> {
+    let (token, action) = (token.to_owned(), action.clone());
+    let target = db::run(&state.pool, move |conn| {
+        let used = spent_tokens::is_spent(conn, &token)?;
+        let comment = db::comments::find(conn, action.comment)?.filter(|c| c.erased_at.is_none());
+        let actor = users::find(conn, action.user)?
+            .filter(users::User::is_active)
+            .map(|u| Actor { user_id: u.id, name: u.display_name });
+        Ok(ActionTarget { used, comment, actor })
+    })
+    .await
+    .context("loading the comment of an email action")?;
+    Ok(target)
+}
+
+fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment) -> Notice {
+    let library = state.library();
+    let article_title = library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
+    let (title, button) = match action.verb {
+        DeskVerb::Approve => ("Approve this comment?", "Approve"),
+        DeskVerb::Spam => ("Mark this comment as spam?", "Mark as spam"),
+        DeskVerb::Answer => ("Answer this comment", "Publish the answer"),
+    };
+    Notice {
+        title: title.into(),
+        message: format!("{} on “{article_title}”:", comment.author_name),
+        button: Some(button.into()),
+        comment: Some(CommentView {
+            author_name: comment.author_name.clone(),
+            html: comment.body_html.clone(),
+            article_title,
+            permalink: format!("/posts/{}#comment-{}", comment.post_slug, comment.id),
+        }),
+        answer: (action.verb == DeskVerb::Answer).then(String::new),
+        error: None,
+    }
+}
+
+fn unusable(state: &AppState, request: &HttpRequest, target: &ActionTarget) -> Option<Result<HttpResponse, AppError>> {
+    let message = if target.used {
+        "This link was already used: each link in a notice works once. Open the desk to do more."
+    } else if target.comment.is_none() {
+        "That comment is not there any more."
+    } else if target.actor.is_none() {
+        "The account this notice was sent to cannot sign in any more."
+    } else {
+        return None;
+    };
+    let notice =
+        Notice { title: "This link does not work any more".into(), message: message.into(), ..Notice::default() };
+    Some(render(state, request, StatusCode::GONE, notice))
+}
+
+pub async fn show_action(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let action = match open_action(&state, &token) {
+        Ok(action) => action,
+        Err(problem) => return refused(&state, &request, problem, "Open the desk to moderate this comment."),
+    };
+    let target = load_target(&state, &token, &action).await?;
+    if let Some(response) = unusable(&state, &request, &target) {
+        return response;
+    }
+    let Some(comment) = &target.comment else { return Err(AppError::NotFound) };
+    render(&state, &request, StatusCode::OK, action_notice(&state, &action, comment))
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<LinkForm>,
+) -> Result<HttpResponse, AppError> {
+    let action = match open_action(&state, &token) {
+        Ok(action) => action,
+        Err(problem) => return refused(&state, &request, problem, "Open the desk to moderate this comment."),
+    };
+    let target = load_target(&state, &token, &action).await?;
+    if let Some(response) = unusable(&state, &request, &target) {
+        return response;
+    }
+    let (Some(comment), Some(actor)) = (target.comment, target.actor) else { return Err(AppError::NotFound) };
+    let mut notice = action_notice(&state, &action, &comment);
+    if !form_is_ours(&state, &request, &form) {
+        notice.answer = notice.answer.map(|_| form.body.clone());
+        notice.error =
+            Some("We could not confirm that this came from this site's page. Please press the button again.".into());
+        return render(&state, &request, StatusCode::FORBIDDEN, notice);
+    }
+    let body = match action.verb {
+        DeskVerb::Answer => match CommentBody::parse(&form.body) {
+            Ok(body) => Some(body),
+            Err(error) => {
+                notice.answer = Some(form.body.clone());
+                notice.error = Some(error);
+                return render(&state, &request, StatusCode::UNPROCESSABLE_ENTITY, notice);
+            }
+        },
+        _ => None,
+    };
+    let library = state.library();
+    let outcome = {
+        let (token, verb, library) = (token.into_inner(), action.verb, library.clone());
+        let comment = comment.clone();
+        db::run(&state.pool, move |conn| {
+            let now = now();
+            let expires = now + chrono::Duration::seconds(DESK_ACTION_LIFETIME_SECS);
+            conn.transaction::<_, anyhow::Error, _>(|conn| {
+                if !spent_tokens::spend(conn, &token, expires, now)? {
+                    return Ok(Err("This link was already used: each link in a notice works once.".to_owned()));
+                }
+                match (verb, body) {
+                    (DeskVerb::Approve, _) => {
+                        moderation::apply(conn, &actor, Action::Approve, comment.id)?;
+                    }
+                    (DeskVerb::Spam, _) => {
+                        moderation::apply(conn, &actor, Action::Spam, comment.id)?;
+                    }
+                    (DeskVerb::Answer, Some(body)) => {
+                        let article = library.get(&comment.post_slug).context("the article is not on the site")?;
+                        let rules = load_rules(conn)?;
+                        let submission =
+                            Submission { parent: Some(comment.id), body, writer: Writer::Staff(actor.clone()) };
+                        match comments::submit(conn, article, &rules, submission, now) {
+                            Ok(_) => {}
+                            Err(SubmitError::Refused(refusal)) => return Ok(Err(refusal.message().to_owned())),
+                            Err(SubmitError::NotStored(error)) => return Err(error),
+                        }
+                    }
+                    (DeskVerb::Answer, None) => return Ok(Err("Write the answer first.".to_owned())),
+                }
+                Ok(Ok(()))
+            })
+        })
+        .await
+    };
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => {
+            notice.answer = notice.answer.map(|_| form.body.clone());
+            notice.error = Some(message);
+            return render(&state, &request, StatusCode::CONFLICT, notice);
+        }
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "an email action could not be stored");
+            notice.answer = notice.answer.map(|_| form.body.clone());
+            notice.error = Some(
+                "Nothing was saved: the site cannot store anything right now. Your text is kept below; please try \
+                 again in a few minutes."
+                    .into(),
+            );
+            return render(&state, &request, StatusCode::SERVICE_UNAVAILABLE, notice);
+        }
+    }
+    if let Err(error) = state.check_database_file() {
+        return Err(not_stored(error));
+    }
+    state.wake_mail();
+    let done = match action.verb {
+        DeskVerb::Approve => "Approved: the comment is on the page.",
+        DeskVerb::Spam => "Marked as spam.",
+        DeskVerb::Answer => "Your answer is published under the comment.",
+    };
+    let done = Notice { title: "Done".into(), message: done.into(), comment: notice.comment, ..Notice::default() };
+    render(&state, &request, StatusCode::OK, done)
+}

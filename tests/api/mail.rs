@@ -1,0 +1,205 @@
+//! Email, delivered to a real SMTP server on loopback and read back: the
+//! doctor hears of questions, the asker of the answer (once, after
+//! confirming the address), every notice can be stopped in one click, and
+//! nothing is lost or doubled while the mail server is down.
+
+use diesel::prelude::*;
+use healthblog::config::{MailSecurity, Settings};
+use healthblog::db::schema::outbox;
+
+use crate::admin::{answer, create_user, fields, sign_in, AUTHOR, PASSWORD};
+use crate::helpers::{comment_fields, csrf_token, posted_comment_id, set_field, spawn_app_with, CommentId, TestApp};
+use crate::smtp::SmtpServer;
+
+const SLUG: &str = "oral-magnesium-for-migraine-prevention";
+const DOCTOR: &str = "doctor@clinic.test";
+const READER: &str = "reader@example.org";
+
+fn mail_to(smtp: &SmtpServer) -> impl FnOnce(&mut Settings) {
+    let port = smtp.port;
+    move |settings: &mut Settings| {
+        settings.mail.host = Some("127.0.0.1".into());
+        settings.mail.port = port;
+        settings.mail.security = MailSecurity::None;
+        settings.mail.poll_seconds = 1;
+        settings.mail.retry_seconds = 1;
+    }
+}
+
+/// An app that mails through `smtp`, whose author gets every question at
+/// `DOCTOR` and is signed in with `app.client`.
+async fn app_mailing(smtp: &SmtpServer) -> TestApp {
+    let app = spawn_app_with(mail_to(smtp)).await;
+    create_user(&app, AUTHOR, "Dr. Test", PASSWORD);
+    app.with_db(|conn| healthblog::db::users::set_email(conn, AUTHOR, DOCTOR)).expect("the address is stored");
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    app.accept_instant_posts();
+    app
+}
+
+/// A reader (a browser of their own) asks on `SLUG`, ticking "email me".
+async fn ask(app: &TestApp, reader: &reqwest::Client, body: &str) -> CommentId {
+    let page = crate::admin::get_with(app, reader, &format!("/posts/{SLUG}")).await;
+    let mut form = comment_fields("Ann Reader", READER, body);
+    set_field(&mut form, "notify", "on");
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    posted_comment_id(&crate::admin::post_with(app, reader, &format!("/posts/{SLUG}/comments"), &form).await)
+}
+
+/// Opens a link from an email in `browser` and presses its button.
+async fn follow_and_press(app: &TestApp, browser: &reqwest::Client, link: &str) -> crate::helpers::Page {
+    let page = crate::admin::get_with(app, browser, link).await;
+    assert_eq!(page.status, 200, "the link opens a page:\n{}", page.body);
+    crate::admin::post_with(app, browser, link, &fields(&[("csrf_token", &csrf_token(&page.body))])).await
+}
+
+fn unsent(app: &TestApp) -> i64 {
+    app.with_db(|conn| outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn))
+        .expect("the outbox answers")
+}
+
+#[tokio::test]
+async fn the_doctor_hears_of_a_question_and_the_asker_of_the_answer_once() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    let question = ask(&app, &reader, "Does magnesium glycinate upset the stomach less?").await;
+
+    let to_doctor = smtp.wait_for(DOCTOR, 1).await;
+    let notice = &to_doctor[0];
+    assert!(notice.subject.contains("New question from Ann Reader"), "{}", notice.subject);
+    assert!(notice.text.contains("Does magnesium glycinate upset the stomach less?"), "{}", notice.text);
+    assert!(!notice.html.is_empty(), "an HTML part too");
+    assert!(notice.text.contains("http://blog.test/admin/comments?status="), "a link to the desk:\n{}", notice.text);
+    assert!(notice.header("In-Reply-To").is_some_and(|v| v.contains(SLUG)), "threads by article");
+
+    // The asker's address is confirmed once; nothing else went to it before.
+    let confirmation = smtp.wait_for(READER, 1).await;
+    assert!(confirmation[0].subject.contains("Please confirm"), "{}", confirmation[0].subject);
+    let confirmed = follow_and_press(&app, &reader, &confirmation[0].link("http://blog.test/mail/confirm/")).await;
+    assert_eq!(confirmed.status, 200);
+    confirmed.assert_contains(&["Notices confirmed"]);
+
+    let page = answer(&app, question, "Usually, yes: glycinate is gentler than oxide.", "/admin").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let to_reader = smtp.wait_for(READER, 2).await;
+    let answered = &to_reader[1];
+    assert!(answered.subject.contains("Dr. Test answered your question"), "{}", answered.subject);
+    assert!(answered.text.contains("Usually, yes: glycinate is gentler than oxide."), "{}", answered.text);
+    assert_eq!(answered.header("List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+    let unsubscribe = answered.header("List-Unsubscribe").expect("a List-Unsubscribe header");
+    let unsubscribe = unsubscribe.trim_matches(['<', '>']).trim_start_matches("http://blog.test");
+
+    // A mail client's one-click unsubscribe (RFC 8058): no page, no cookie.
+    let one_click = app
+        .stranger()
+        .post(format!("{}{unsubscribe}", app.address))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .expect("the POST is answered");
+    assert_eq!(one_click.status().as_u16(), 200);
+
+    // A second answer in that thread is not mailed; a later question to the
+    // doctor is, so the sender has passed the answer by when it arrives.
+    answer(&app, question, "One more thing: take it with food.", "/admin").await;
+    ask(&app, &reader, "And what about magnesium threonate?").await;
+    smtp.wait_for(DOCTOR, 2).await;
+    assert_eq!(smtp.wait_for(READER, 2).await.len(), 2, "nothing more to the reader after unsubscribing");
+    assert!(!app.stored_comment(question).notify, "the thread's notices are off");
+}
+
+#[tokio::test]
+async fn without_confirmation_no_notice_is_sent_and_after_it_the_answer_goes_out() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    let question = ask(&app, &reader, "Can teenagers take riboflavin for migraine?").await;
+    let confirmation = smtp.wait_for(READER, 1).await;
+
+    answer(&app, question, "Yes, at the doses studied in adults.", "/admin").await;
+    let held: i64 = app
+        .with_db(|conn| outbox::table.filter(outbox::held.eq(true)).count().get_result(conn))
+        .expect("the outbox answers");
+    assert_eq!(held, 1, "the answer's notice waits for the confirmation");
+    // A later notice to the doctor is delivered: the held one was passed by.
+    ask(&app, &reader, "And for children under twelve?").await;
+    smtp.wait_for(DOCTOR, 2).await;
+    assert_eq!(smtp.wait_for(READER, 1).await.len(), 1, "only the confirmation reached the reader");
+
+    // Opening the link is not confirming (a link scanner must not act).
+    let link = confirmation[0].link("http://blog.test/mail/confirm/");
+    crate::admin::get_with(&app, &reader, &link).await;
+    assert_eq!(held, 1);
+    follow_and_press(&app, &reader, &link).await;
+    let to_reader = smtp.wait_for(READER, 2).await;
+    assert!(to_reader[1].text.contains("Yes, at the doses studied in adults."), "{}", to_reader[1].text);
+}
+
+#[tokio::test]
+async fn messages_queued_while_the_mail_server_is_down_are_each_delivered_once_when_it_is_back() {
+    let mut smtp = SmtpServer::down();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    for n in 0..3 {
+        // Mail being down never refuses a comment.
+        ask(&app, &reader, &format!("Question number {n} about magnesium and sleep?")).await;
+    }
+    // Every notice was tried and failed, and waits for another try.
+    let tried = || -> i64 {
+        app.with_db(|conn| {
+            outbox::table.filter(outbox::attempts.gt(0)).filter(outbox::last_error.ne("")).count().get_result(conn)
+        })
+        .expect("the outbox answers")
+    };
+    let started = std::time::Instant::now();
+    while tried() < 4 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sender tries while the server is down");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(unsent(&app), 4, "three notices to the doctor and one confirmation wait");
+
+    smtp.resume();
+    let to_doctor = smtp.wait_for(DOCTOR, 3).await;
+    smtp.wait_for(READER, 1).await;
+    let started = std::time::Instant::now();
+    while unsent(&app) > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the outbox empties");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(smtp.delivered().len(), 4, "each message once");
+    let mut subjects: Vec<&str> = to_doctor.iter().map(|m| m.text.as_str()).collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 3, "three different questions");
+}
+
+#[tokio::test]
+async fn the_doctors_one_click_approve_asks_first_and_works_once() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    app.set_rule("moderation_policy", "hold_all");
+    let reader = crate::helpers::new_browser();
+    let question = ask(&app, &reader, "Is 400 mg of magnesium too much for a pregnant woman?").await;
+    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
+    let approve = notice.link("http://blog.test/mail/act/");
+
+    // The doctor's phone has no desk session: a fresh browser.
+    let phone = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &phone, &approve).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains(&["Approve this comment?", "Is 400 mg of magnesium too much"]);
+    assert_eq!(app.stored_comment(question).status, crate::helpers::CommentStatus::Pending, "opening is not acting");
+
+    let done =
+        crate::admin::post_with(&app, &phone, &approve, &fields(&[("csrf_token", &csrf_token(&page.body))])).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(app.stored_comment(question).status, crate::helpers::CommentStatus::Approved);
+    let again =
+        crate::admin::post_with(&app, &phone, &approve, &fields(&[("csrf_token", &csrf_token(&page.body))])).await;
+    assert_eq!(again.status, 410, "a second use is refused:\n{}", again.body);
+
+    let mut tampered = approve.clone();
+    tampered.replace_range(tampered.len() - 2.., if approve.ends_with("00") { "11" } else { "00" });
+    assert_eq!(crate::admin::get_with(&app, &phone, &tampered).await.status, 404);
+}
