@@ -25,7 +25,8 @@ async fn a_reader_opens_an_article_and_searches_in_chromium() {
     let search = client.find(Locator::Id("site-search")).await.expect("the search box");
     search.send_keys("magnesium glycinate").await.expect("typing works");
     client.find(Locator::Css(".search-form button")).await.expect("a search button").click().await.expect("search");
-    let status = client.find(Locator::Css("[role=status]")).await.expect("a result count");
+    // Waits for the results page: right after the click the old page may still be there.
+    let status = client.wait().for_element(Locator::Css("[role=status]")).await.expect("a result count");
     assert!(status.text().await.expect("status text").contains("found for “magnesium glycinate”"));
     let marks = client.find_all(Locator::Css(".search-results mark")).await.expect("highlights");
     assert!(!marks.is_empty(), "the matching words are highlighted");

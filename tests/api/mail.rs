@@ -203,3 +203,165 @@ async fn the_doctors_one_click_approve_asks_first_and_works_once() {
     tampered.replace_range(tampered.len() - 2.., if approve.ends_with("00") { "11" } else { "00" });
     assert_eq!(crate::admin::get_with(&app, &phone, &tampered).await.status, 404);
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_deliver_each_message_once() {
+    let mut smtp = SmtpServer::down();
+    let (a, settings) = crate::admin::spawn_app_keeping_settings(mail_to(&smtp)).await;
+    let b = crate::admin::instances::second_instance(&settings).await;
+    create_user(&a, AUTHOR, "Dr. Test", PASSWORD);
+    a.with_db(|conn| healthblog::db::users::set_email(conn, AUTHOR, DOCTOR)).expect("the address is stored");
+    a.accept_instant_posts();
+    a.set_rule("rate_limit_per_minute", "1000");
+    const QUESTIONS: usize = 12;
+    for n in 0..QUESTIONS {
+        // Half the readers reach one instance, half the other.
+        let reader = crate::helpers::new_browser();
+        let address = if n % 2 == 0 { a.address.clone() } else { b.clone() };
+        let page = reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("a page");
+        let mut form = comment_fields(&format!("Reader {n}"), &format!("reader{n}@example.org"), &format!("Question {n}?"));
+        set_field(&mut form, "csrf_token", &csrf_token(&page));
+        let response = reader.post(format!("{address}/posts/{SLUG}/comments")).form(&form).send().await.expect("POST");
+        assert_eq!(response.status().as_u16(), 303);
+    }
+    // Both senders find the whole backlog waiting when the server comes up.
+    smtp.resume();
+    smtp.wait_for(DOCTOR, QUESTIONS).await;
+    let started = std::time::Instant::now();
+    while unsent(&a) > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the outbox empties");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let delivered = smtp.delivered();
+    let mut ids: Vec<&str> = delivered.iter().map(|m| m.message_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((delivered.len(), ids.len()), (QUESTIONS, QUESTIONS), "each message once");
+}
+
+#[tokio::test]
+async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
+    use crate::server::Server;
+    use healthblog::db::{self, DatabaseUrl};
+
+    let mut smtp = SmtpServer::down();
+    let data = tempfile::tempdir().expect("a data folder");
+    let database_url = match crate::helpers::fresh_database_url(data.path()) {
+        url if url.starts_with("sqlite://") => Server::sqlite_url(data.path()),
+        url => url,
+    };
+    let content = crate::helpers::repo_path("content");
+    let port = smtp.port.to_string();
+    let mail = [
+        ("HEALTHBLOG_MAIL__HOST", "127.0.0.1"),
+        ("HEALTHBLOG_MAIL__PORT", port.as_str()),
+        ("HEALTHBLOG_MAIL__SECURITY", "none"),
+        ("HEALTHBLOG_MAIL__POLL_SECONDS", "1"),
+        ("HEALTHBLOG_MAIL__RETRY_SECONDS", "1"),
+    ];
+    let server = Server::start_with(&content, data.path(), &database_url, &mail);
+    let pool = db::connect(&DatabaseUrl::parse(&database_url).expect("a URL"), 2).expect("a pool");
+    {
+        let mut conn = pool.get().expect("a connection");
+        db::settings::save(&mut conn, "min_seconds_to_submit", "0").expect("the rule is stored");
+        healthblog::auth::accounts::create(&mut conn, AUTHOR, "Dr. Test", healthblog::domain::Role::Author, PASSWORD)
+            .expect("the account is created");
+        db::users::set_email(&mut conn, AUTHOR, DOCTOR).expect("the address is stored");
+    }
+    let reader = crate::helpers::new_browser();
+    let page = reader.get(format!("{}/posts/{SLUG}", server.address)).send().await.expect("GET").text().await.expect("a page");
+    let mut form = comment_fields("Ann Reader", READER, "Is magnesium safe with kidney stones?");
+    set_field(&mut form, "csrf_token", &csrf_token(&page));
+    let posted = reader.post(format!("{}/posts/{SLUG}/comments", server.address)).form(&form).send().await.expect("POST");
+    assert_eq!(posted.status().as_u16(), 303, "the comment is taken while mail is down");
+
+    // The server tried and failed to deliver; then it dies.
+    let tried = || -> i64 {
+        let mut conn = pool.get().expect("a connection");
+        outbox::table.filter(outbox::attempts.gt(0)).count().get_result(&mut conn).expect("the outbox answers")
+    };
+    let started = std::time::Instant::now();
+    while tried() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sender tries");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(server); // SIGKILL
+
+    smtp.resume();
+    let _restarted = Server::start_with(&content, data.path(), &database_url, &mail);
+    let delivered = smtp.wait_for(DOCTOR, 1).await;
+    assert!(delivered[0].text.contains("Is magnesium safe with kidney stones?"), "{}", delivered[0].text);
+}
+
+#[tokio::test]
+async fn without_a_mail_server_messages_are_written_as_files_and_the_desk_says_so() {
+    let (app, settings) = crate::admin::spawn_app_keeping_settings(|s| s.mail.poll_seconds = 1).await;
+    create_user(&app, AUTHOR, "Dr. Test", PASSWORD);
+    app.with_db(|conn| healthblog::db::users::set_email(conn, AUTHOR, DOCTOR)).expect("the address is stored");
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    app.accept_instant_posts();
+    let reader = crate::helpers::new_browser();
+    ask(&app, &reader, "Where do these notices go?").await;
+
+    let folder = settings.data_dir.join("mail");
+    let started = std::time::Instant::now();
+    let files = loop {
+        let files: Vec<String> = std::fs::read_dir(&folder)
+            .map(|entries| {
+                entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+            })
+            .unwrap_or_default();
+        if files.iter().filter(|f| f.ends_with(".eml")).count() >= 2 {
+            break files;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the messages are written: {files:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let notice = files.iter().find(|f| f.ends_with("new-comment.eml")).expect("the doctor's notice as a file");
+    let text = std::fs::read_to_string(folder.join(notice)).expect("the file is readable");
+    assert!(text.contains(&format!("To: {DOCTOR}")), "{text}");
+    let desk = app.get("/admin/mail").await;
+    desk.assert_contains(&["no mail server is configured", "[mail] host"]);
+}
+
+#[tokio::test]
+async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_from_the_email() {
+    use fantoccini::Locator;
+
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let browser = crate::helpers::Browser::open().await;
+    let client = &browser.client;
+    client.goto(&format!("{}/posts/{SLUG}", app.address)).await.expect("the article opens");
+    for (id, text) in [("author_name", "Ann Reader"), ("author_email", READER), ("body", "Should I take magnesium at night?")] {
+        client.find(Locator::Id(id)).await.expect("a field").send_keys(text).await.expect("typing works");
+    }
+    client.find(Locator::Id("notify")).await.expect("the notify box").click().await.expect("it ticks");
+    client.find(Locator::Css("form.comment-form button[type=submit]")).await.expect("a button").click().await.expect("sent");
+    client.wait().for_element(Locator::Css(".moderation-notice")).await.expect("the comment is taken");
+
+    let confirmation = smtp.wait_for(READER, 1).await;
+    let link = confirmation[0].link("http://blog.test/mail/confirm/");
+    client.goto(&format!("{}{link}", app.address)).await.expect("the confirmation page opens");
+    let button = client.find(Locator::Css("form.comment-form button[type=submit]")).await.expect("the button");
+    assert_eq!(button.text().await.expect("text"), "Yes, send me notices");
+    button.click().await.expect("pressed");
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Notices confirmed']"))
+        .await
+        .expect("the address is confirmed");
+
+    let question = app.stored_comments()[0].id;
+    answer(&app, question, "Yes: in the evening it may also help you sleep.", "/admin").await;
+    let answered = &smtp.wait_for(READER, 2).await[1];
+    let link = answered.link("http://blog.test/posts/");
+    client.goto(&format!("{}{link}", app.address)).await.expect("the answer's link opens");
+    let answer_id = app.stored_comments().iter().find(|c| c.parent_id == Some(question)).expect("the answer").id;
+    let shown = client
+        .find(Locator::Css(&format!("#comment-{answer_id} .comment-body")))
+        .await
+        .expect("the answer is on the page");
+    assert_eq!(shown.text().await.expect("text"), "Yes: in the evening it may also help you sleep.");
+    browser.close().await;
+}

@@ -14,7 +14,7 @@ use healthblog::domain::{CommentId, CommentStatus};
 
 /// Starts another instance with the same settings (database, secret key)
 /// and returns its address.
-async fn second_instance(settings: &Settings) -> String {
+pub async fn second_instance(settings: &Settings) -> String {
     let settings = Settings { bind: "127.0.0.1:0".into(), ..settings.clone() };
     let application = Application::build(settings).await.expect("the second instance starts");
     let address = format!("http://127.0.0.1:{}", application.port());

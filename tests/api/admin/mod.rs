@@ -7,7 +7,7 @@ mod answers;
 mod browser;
 mod cli;
 mod guard;
-mod instances;
+pub mod instances;
 mod login;
 mod moderation;
 mod questions;
