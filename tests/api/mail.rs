@@ -218,8 +218,10 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
         // Half the readers reach one instance, half the other.
         let reader = crate::helpers::new_browser();
         let address = if n % 2 == 0 { a.address.clone() } else { b.clone() };
-        let page = reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("a page");
-        let mut form = comment_fields(&format!("Reader {n}"), &format!("reader{n}@example.org"), &format!("Question {n}?"));
+        let page =
+            reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("a page");
+        let mut form =
+            comment_fields(&format!("Reader {n}"), &format!("reader{n}@example.org"), &format!("Question {n}?"));
         set_field(&mut form, "csrf_token", &csrf_token(&page));
         let response = reader.post(format!("{address}/posts/{SLUG}/comments")).form(&form).send().await.expect("POST");
         assert_eq!(response.status().as_u16(), 303);
@@ -269,10 +271,12 @@ async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
         db::users::set_email(&mut conn, AUTHOR, DOCTOR).expect("the address is stored");
     }
     let reader = crate::helpers::new_browser();
-    let page = reader.get(format!("{}/posts/{SLUG}", server.address)).send().await.expect("GET").text().await.expect("a page");
+    let page =
+        reader.get(format!("{}/posts/{SLUG}", server.address)).send().await.expect("GET").text().await.expect("a page");
     let mut form = comment_fields("Ann Reader", READER, "Is magnesium safe with kidney stones?");
     set_field(&mut form, "csrf_token", &csrf_token(&page));
-    let posted = reader.post(format!("{}/posts/{SLUG}/comments", server.address)).form(&form).send().await.expect("POST");
+    let posted =
+        reader.post(format!("{}/posts/{SLUG}/comments", server.address)).form(&form).send().await.expect("POST");
     assert_eq!(posted.status().as_u16(), 303, "the comment is taken while mail is down");
 
     // The server tried and failed to deliver; then it dies.
@@ -333,11 +337,19 @@ async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_f
     let browser = crate::helpers::Browser::open().await;
     let client = &browser.client;
     client.goto(&format!("{}/posts/{SLUG}", app.address)).await.expect("the article opens");
-    for (id, text) in [("author_name", "Ann Reader"), ("author_email", READER), ("body", "Should I take magnesium at night?")] {
+    for (id, text) in
+        [("author_name", "Ann Reader"), ("author_email", READER), ("body", "Should I take magnesium at night?")]
+    {
         client.find(Locator::Id(id)).await.expect("a field").send_keys(text).await.expect("typing works");
     }
     client.find(Locator::Id("notify")).await.expect("the notify box").click().await.expect("it ticks");
-    client.find(Locator::Css("form.comment-form button[type=submit]")).await.expect("a button").click().await.expect("sent");
+    client
+        .find(Locator::Css("form.comment-form button[type=submit]"))
+        .await
+        .expect("a button")
+        .click()
+        .await
+        .expect("sent");
     client.wait().for_element(Locator::Css(".moderation-notice")).await.expect("the comment is taken");
 
     let confirmation = smtp.wait_for(READER, 1).await;
@@ -364,4 +376,40 @@ async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_f
         .expect("the answer is on the page");
     assert_eq!(shown.text().await.expect("text"), "Yes: in the evening it may also help you sleep.");
     browser.close().await;
+}
+
+#[tokio::test]
+async fn a_doctor_who_chose_the_daily_digest_gets_one_email_listing_the_days_comments() {
+    use healthblog::db::schema::users;
+
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    app.with_db(|conn| healthblog::db::users::set_email(conn, AUTHOR, DOCTOR)).expect("the address is stored");
+    // Until now the doctor heard of nothing: arrange a day's comments.
+    app.with_db(|conn| {
+        diesel::update(users::table).set(users::notify_on.eq(healthblog::domain::NoticeChoice::Nothing)).execute(conn)
+    })
+    .expect("the choice is stored");
+    app.insert_comment(SLUG, crate::helpers::CommentStatus::Pending, "Bea");
+    app.insert_comment(SLUG, crate::helpers::CommentStatus::Approved, "Carl");
+    // The doctor chose the digest yesterday: today's is due.
+    let yesterday = healthblog::db::now() - chrono::Duration::hours(25);
+    app.with_db(|conn| {
+        diesel::update(users::table)
+            .set((
+                users::notify_on.eq(healthblog::domain::NoticeChoice::Digest),
+                users::digest_sent_at.eq(Some(yesterday)),
+            ))
+            .execute(conn)
+    })
+    .expect("the choice is stored");
+    let digest = &smtp.wait_for(DOCTOR, 1).await[0];
+    assert!(digest.subject.starts_with("2 new comments on "), "{}", digest.subject);
+    assert!(digest.text.contains("Bea on") && digest.text.contains("Carl on"), "{}", digest.text);
+    assert!(digest.text.contains("1 waiting for your approval"), "{}", digest.text);
+    // A later notice proves the sender went round again without a second digest.
+    let reader = crate::helpers::new_browser();
+    ask(&app, &reader, "Is there a magnesium spray?").await;
+    smtp.wait_for(READER, 1).await;
+    assert_eq!(smtp.wait_for(DOCTOR, 1).await.len(), 1, "one digest a day, and no instant notice");
 }
