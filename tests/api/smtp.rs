@@ -69,9 +69,12 @@ impl SmtpServer {
     pub fn resume(&mut self) {
         assert!(self.process.is_none(), "the SMTP server already runs");
         let python = std::env::var("TEST_SMTP_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        // The handler is aiosmtpd's Maildir one, refusing addresses that
+        // start with "nobody" as a real server refuses an unknown mailbox.
         let child = std::process::Command::new(&python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-c", "refusing.RefusingMailbox"])
+            .env("PYTHONPATH", crate::helpers::repo_path("tests/fixtures/smtp"))
             .arg(self.maildir_path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
