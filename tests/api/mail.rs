@@ -452,3 +452,69 @@ async fn an_address_the_mail_server_refuses_is_given_up_at_once_and_shown_in_the
     desk.assert_contains(&["Not delivered", "nobody@clinic.test", "no such mailbox"]);
     app.get("/admin/log").await.assert_contains(&["mail-failed"]);
 }
+
+#[tokio::test]
+async fn another_readers_reply_is_mailed_only_to_those_who_ticked_the_second_box() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    app.set_rule("moderation_policy", "approve_all");
+    let asker = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &asker, &format!("/posts/{SLUG}")).await;
+    let mut form = comment_fields("Ann Reader", READER, "Which form of magnesium do you all take?");
+    set_field(&mut form, "notify", "on");
+    set_field(&mut form, "notify_replies", "on");
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    let question =
+        posted_comment_id(&crate::admin::post_with(&app, &asker, &format!("/posts/{SLUG}/comments"), &form).await);
+    let confirmation = smtp.wait_for(READER, 1).await;
+    follow_and_press(&app, &asker, &confirmation[0].link("http://blog.test/mail/confirm/")).await;
+
+    let other = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &other, &format!("/posts/{SLUG}")).await;
+    let mut reply = comment_fields("Bo Other", "bo@example.org", "Glycinate, at night.");
+    set_field(&mut reply, "parent_id", &question.to_string());
+    set_field(&mut reply, "csrf_token", &csrf_token(&page.body));
+    posted_comment_id(&crate::admin::post_with(&app, &other, &format!("/posts/{SLUG}/comments"), &reply).await);
+
+    let to_reader = smtp.wait_for(READER, 2).await;
+    assert!(to_reader[1].subject.contains("Bo Other replied to your comment"), "{}", to_reader[1].subject);
+    assert!(to_reader[1].text.contains("Glycinate, at night."), "{}", to_reader[1].text);
+    assert!(!to_reader[1].text.contains("bo@example.org"), "another reader's address is never mailed");
+}
+
+#[tokio::test]
+async fn the_desk_keeps_a_mistyped_notice_address_with_a_message_and_stores_a_good_one() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let token = csrf_token(&app.get("/admin/mail").await.body);
+    let page = app
+        .post_form("/admin/mail", &fields(&[("email", "doc@@clinic"), ("notify_on", "every"), ("csrf_token", &token)]))
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(crate::helpers::input_value(&page.body, "email"), "doc@@clinic", "the typed address is kept");
+    assert!(crate::helpers::is_checked(&page.body, "notify_on-every"), "the typed choice is kept");
+    let page = app
+        .post_form(
+            "/admin/mail",
+            &fields(&[("email", "desk@clinic.test"), ("notify_on", "every"), ("csrf_token", &token)]),
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let user = app
+        .with_db(|conn| healthblog::db::users::find_by_username(conn, AUTHOR))
+        .expect("stored")
+        .expect("the account");
+    assert_eq!((user.email.as_str(), user.notify_on), ("desk@clinic.test", healthblog::domain::NoticeChoice::Every));
+
+    // Every comment now reaches the desk, not only questions.
+    app.set_rule("moderation_policy", "approve_all");
+    let question = app.insert_comment(SLUG, crate::helpers::CommentStatus::Approved, "Ann");
+    let reader = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &reader, &format!("/posts/{SLUG}")).await;
+    let mut reply = comment_fields("Bo Other", "bo@example.org", "Same question here.");
+    set_field(&mut reply, "parent_id", &question.to_string());
+    set_field(&mut reply, "csrf_token", &csrf_token(&page.body));
+    crate::admin::post_with(&app, &reader, &format!("/posts/{SLUG}/comments"), &reply).await;
+    let notice = &smtp.wait_for("desk@clinic.test", 1).await[0];
+    assert!(notice.subject.contains("New comment from Bo Other"), "{}", notice.subject);
+}

@@ -165,3 +165,37 @@ async fn user_list_shows_the_accounts_and_user_remove_takes_one_away() {
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("there is no user sam"), "{}", text(&again.stderr));
 }
+
+#[tokio::test]
+async fn an_accounts_notice_address_is_set_at_creation_and_changed_later_and_a_bad_one_is_refused() {
+    let (app, settings) = spawn_app_keeping_settings(|_| {}).await;
+    let url = settings.database_url.as_str();
+    let email_of = || -> String {
+        app.with_db(|conn| users::table.filter(users::username.eq(AUTHOR)).select(users::email).first(conn))
+            .expect("the account is stored")
+    };
+    let refused = healthblog(
+        url,
+        &["user", "add", AUTHOR, "--display-name", DISPLAY, "--password-stdin", "--email", "not-an-address"],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("--email"), "{}", text(&refused.stderr));
+    assert!(accounts(&app).is_empty(), "nothing is created with a bad address");
+
+    let added = healthblog(
+        url,
+        &["user", "add", AUTHOR, "--display-name", DISPLAY, "--password-stdin", "--email", "doc@clinic.test"],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert_eq!(email_of(), "doc@clinic.test");
+
+    let changed = healthblog(url, &["user", "email", AUTHOR, "desk@clinic.test"], "").await;
+    assert!(changed.status.success(), "{}", text(&changed.stderr));
+    assert_eq!(email_of(), "desk@clinic.test");
+    let listed = healthblog(url, &["user", "list"], "").await;
+    assert!(text(&listed.stdout).contains("desk@clinic.test"), "{}", text(&listed.stdout));
+}
