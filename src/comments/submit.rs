@@ -208,7 +208,7 @@ fn submit_as_reader(
         }
         if let Some(parent) = parent {
             let answerable = comments::find(conn, parent)?
-                .is_some_and(|p| p.post_slug == slug && p.status == CommentStatus::Approved);
+                .is_some_and(|p| p.post_slug == slug && p.status == CommentStatus::Approved && p.erased_at.is_none());
             if !answerable {
                 return Err(Refusal::ParentUnavailable.into());
             }
