@@ -116,6 +116,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/posts/{slug}", page().to(public::post::show))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))
             .route("/posts/{slug}/comments.xml", page().to(public::comments::feed))
+            .configure(public::manage::configure)
             .route("/tags", page().to(public::tags::index))
             .route("/tags/{tag}", page().to(public::tags::show))
             .route("/archive", page().to(public::archive::show))

@@ -16,6 +16,7 @@ mod feeds;
 mod helpers;
 mod import;
 mod injection;
+mod manage;
 mod pages;
 mod reload;
 mod rendering;
