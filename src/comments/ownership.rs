@@ -195,12 +195,27 @@ pub(crate) fn remove(conn: &mut AnyConnection, comment: &Comment, now: NaiveDate
         Removed::Tombstone
     } else {
         comments::delete(conn, comment)?;
+        forget_empty_places(conn, comment.parent_id)?;
         Removed::Deleted
     };
     diesel::delete(outbox::table.filter(outbox::comment_id.eq(comment.id)).filter(outbox::sent_at.is_null()))
         .execute(conn)?;
     log::scrub_details(conn, &[comment.id])?;
     Ok(removed)
+}
+
+/// Deletes the erased comment `parent`, and its erased parents, once no
+/// reply is left for them to keep a place for.
+fn forget_empty_places(conn: &mut AnyConnection, mut parent: Option<CommentId>) -> QueryResult<()> {
+    while let Some(id) = parent {
+        let Some(place) = comments::find(conn, id)?.filter(|c| c.erased_at.is_some()) else { break };
+        if comments::has_replies(conn, id)? {
+            break;
+        }
+        comments::delete(conn, &place)?;
+        parent = place.parent_id;
+    }
+    Ok(())
 }
 
 /// What an erasure did.

@@ -33,12 +33,12 @@ fn keys() -> Keys {
 }
 
 /// A manage link's token for `email`, valid until `expires_at` (Unix seconds).
-fn manage_token(email: &str, expires_at: i64) -> String {
+pub fn manage_token(email: &str, expires_at: i64) -> String {
     signed_links::sign(&keys(), Purpose::Manage, &email.to_owned(), expires_at)
 }
 
 /// The manage page's address for `email`, valid for a day.
-fn manage_path(email: &str) -> String {
+pub fn manage_path(email: &str) -> String {
     format!("/comments/manage/{}", manage_token(email, Utc::now().timestamp() + 24 * 3600))
 }
 
@@ -351,6 +351,14 @@ async fn deleting_a_comment_without_replies_removes_it_and_with_replies_leaves_i
     article.assert_contains(&[r#"<h2 id="comments-heading">1 comment</h2>"#]);
     let deletes: Vec<_> = log(&app).into_iter().filter(|e| e.action == LogAction::WriterDelete).collect();
     assert_eq!(deletes.iter().map(|e| e.comment_id).collect::<Vec<_>>(), [Some(lonely), Some(answered)]);
+
+    // Once its last reply goes, the empty place goes too.
+    let bob = manage_path("bob@example.org");
+    let token = token_from(&app, &bob).await;
+    let gone = app.post_form(&format!("{bob}/comments/{reply}/delete"), &fields(&[("csrf_token", &token)])).await;
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    assert!(find(&app, reply).is_none() && find(&app, answered).is_none());
+    app.get_as_stranger(&format!("/posts/{SLUG}")).await.assert_lacks(&["Comment removed at the writer's request"]);
 }
 
 #[tokio::test]
