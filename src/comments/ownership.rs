@@ -115,6 +115,7 @@ pub fn edit(
     now: NaiveDateTime,
 ) -> Result<CommentStatus, OwnershipError> {
     conn.transaction(|conn| {
+        comments::take_for_change(conn, id)?;
         let comment = find_owned(conn, owner, id)?.ok_or(OwnershipError::NotFound)?;
         let answered = !comments::answered_by_staff(conn, &[id])?.is_empty();
         if let Some(refusal) = edit_refusal(&comment, rules, answered, now) {
@@ -173,6 +174,7 @@ pub fn delete(
     now: NaiveDateTime,
 ) -> Result<Removed, OwnershipError> {
     conn.transaction(|conn| {
+        comments::take_for_change(conn, id)?;
         let comment = find_owned(conn, owner, id)?.ok_or(OwnershipError::NotFound)?;
         let removed = remove(conn, &comment, now)?;
         let entry = NewLogEntry::new(None, WRITER, LogAction::WriterDelete).comment(
@@ -231,6 +233,7 @@ pub struct Erased {
 pub fn erase_all(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<Erased> {
     let email = subscribers::normalize(email);
     conn.transaction(|conn| {
+        comments::take_all_for_change(conn, &email)?;
         let mut erased = Erased::default();
         // Newest first: a writer's reply to their own comment goes before it,
         // so that the older one is left with no replies to keep a place for.

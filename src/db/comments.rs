@@ -386,3 +386,22 @@ pub fn erase(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> Que
         ))
         .execute(conn)
 }
+
+/// Takes comment `id` for a change by its writer: a write that changes
+/// nothing, so that on SQLite the transaction holds the write lock before
+/// it reads (instead of failing later on a stale snapshot), and on
+/// PostgreSQL other changes to the row wait for it.
+pub fn take_for_change(conn: &mut AnyConnection, id: CommentId) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id)).set(comments::updated_at.eq(comments::updated_at)).execute(conn)
+}
+
+/// `take_for_change` for every reader's comment written with `email`.
+pub fn take_all_for_change(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
+    diesel::update(
+        comments::table
+            .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+            .filter(comments::user_id.is_null()),
+    )
+    .set(comments::updated_at.eq(comments::updated_at))
+    .execute(conn)
+}
