@@ -211,7 +211,7 @@ pub async fn show(
             body: comment.body_html,
         })
         .collect();
-    let done = query.done.as_deref().and_then(done_message);
+    let done = query.done.as_deref().and_then(Done::parse).map(Done::message);
     let mut context = Context::new();
     context.insert("email", &email);
     context.insert("token", token.as_str());
@@ -225,16 +225,51 @@ pub async fn show(
     respond(&state, "manage/list.html", &meta, context, StatusCode::OK, &visitor)
 }
 
-fn done_message(done: &str) -> Option<&'static str> {
-    Some(match done {
-        "edited" => "Your changes are saved.",
-        "held" => "Your changes are saved. The comment waits for the author's approval again before it is shown.",
-        "deleted" => "The comment is deleted.",
-        "removed" => "The comment is removed. Its replies stay, under “Comment removed at the writer's request”.",
-        "stopped" => "You will get no more notices from this site.",
-        "erased" => "Everything you wrote here is erased, and this address is forgotten.",
-        _ => return None,
-    })
+/// What the writer just did, said on the page they land on (`?done=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Done {
+    Edited,
+    /// Edited, and waiting for moderation again.
+    Held,
+    Deleted,
+    /// Deleted, its place kept for its replies.
+    Removed,
+    Stopped,
+    Erased,
+}
+
+impl Done {
+    const ALL: [Done; 6] = [Self::Edited, Self::Held, Self::Deleted, Self::Removed, Self::Stopped, Self::Erased];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Edited => "edited",
+            Self::Held => "held",
+            Self::Deleted => "deleted",
+            Self::Removed => "removed",
+            Self::Stopped => "stopped",
+            Self::Erased => "erased",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|done| done.as_str() == text)
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::Edited => "Your changes are saved.",
+            Self::Held => {
+                "Your changes are saved. The comment waits for the author's approval again before it is shown."
+            }
+            Self::Deleted => "The comment is deleted.",
+            Self::Removed => {
+                "The comment is removed. Its replies stay, under “Comment removed at the writer's request”."
+            }
+            Self::Stopped => "You will get no more notices from this site.",
+            Self::Erased => "Everything you wrote here is erased, and this address is forgotten.",
+        }
+    }
 }
 
 /// `GET /comments/manage/{token}/export`: everything kept about the
@@ -283,7 +318,7 @@ pub async fn stop(
         .await
         .and_then(|()| state.check_database_file())
         .map_err(AppError::NotStored)?;
-    Ok(see_other(&format!("/comments/manage/{token}?done=stopped")))
+    Ok(see_other(&format!("/comments/manage/{token}?done={}", Done::Stopped.as_str())))
 }
 
 /// `GET /comments/manage/{token}/erase`: what erasing does, and the button.
@@ -323,7 +358,7 @@ pub async fn erase(
         .and_then(|erased| state.check_database_file().map(|()| erased))
         .map_err(AppError::NotStored)?;
     tracing::info!(deleted = erased.deleted, kept_for_replies = erased.tombstones, "a writer erased their comments");
-    Ok(see_other(&format!("/comments/manage/{token}?done=erased")))
+    Ok(see_other(&format!("/comments/manage/{token}?done={}", Done::Erased.as_str())))
 }
 
 // ---------------------------------------------------------------------------
@@ -369,10 +404,10 @@ impl Via {
     }
 
     /// Where the writer lands after a change.
-    fn after(&self, id: CommentId, done: &str) -> String {
+    fn after(&self, id: CommentId, done: Done) -> String {
         match self {
-            Self::Link { token, .. } => format!("/comments/manage/{token}?done={done}"),
-            Self::Cookie { slug, .. } if done == "deleted" => format!("/posts/{slug}#comments"),
+            Self::Link { token, .. } => format!("/comments/manage/{token}?done={}", done.as_str()),
+            Self::Cookie { slug, .. } if done == Done::Deleted => format!("/posts/{slug}#comments"),
             Self::Cookie { slug, .. } => format!("/posts/{slug}#comment-{id}"),
         }
     }
@@ -564,7 +599,7 @@ async fn save_edit(
         visitor.remember_pending(id);
     }
     let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, via.after(id, if held { "held" } else { "edited" })));
+    response.insert_header((header::LOCATION, via.after(id, if held { Done::Held } else { Done::Edited })));
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
         response.cookie(cookie);
     }
@@ -586,8 +621,8 @@ async fn delete(state: &AppState, via: Via, id: CommentId) -> Result<HttpRespons
     };
     state.check_database_file().map_err(AppError::NotStored)?;
     let done = match removed {
-        Removed::Deleted => "deleted",
-        Removed::Tombstone => "removed",
+        Removed::Deleted => Done::Deleted,
+        Removed::Tombstone => Done::Removed,
     };
     Ok(see_other(&via.after(id, done)))
 }
