@@ -118,6 +118,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/posts/{slug}", page().to(public::post::show))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))
             .route("/posts/{slug}/comments.xml", page().to(public::comments::feed))
+            .configure(public::manage::configure)
             .route("/tags", page().to(public::tags::index))
             .route("/tags/{tag}", page().to(public::tags::show))
             .route("/archive", page().to(public::archive::show))
@@ -167,12 +168,26 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
 }
 
+/// How often old address hashes and never-moderated comments are purged.
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// The outbox's sender: delivers what is due, then waits until a write
-/// wakes it or `[mail] poll_seconds` pass. Also queues the daily digests.
+/// wakes it or `[mail] poll_seconds` pass. Also queues the daily digests,
+/// and once an hour applies the retention settings.
 fn send_mail_in_background(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let poll = std::time::Duration::from_secs(state.settings.mail.poll_seconds.max(1));
+        let mut last_purge: Option<std::time::Instant> = None;
         loop {
+            if last_purge.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
+                last_purge = Some(std::time::Instant::now());
+                let worker = state.clone();
+                match web::block(move || purge_old_data(&worker)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "applying the retention settings"),
+                    Err(error) => tracing::error!(%error, "the retention purge stopped unexpectedly"),
+                }
+            }
             let worker = state.clone();
             match web::block(move || deliver_mail(&worker)).await {
                 Ok(Ok(())) => {}
@@ -182,6 +197,16 @@ fn send_mail_in_background(state: web::Data<AppState>) {
             state.mail_woken(poll).await;
         }
     });
+}
+
+fn purge_old_data(state: &AppState) -> anyhow::Result<()> {
+    let mut conn = state.pool.get().context("waiting for a database connection")?;
+    let rules = crate::comments::discussion::load_rules(&mut conn)?;
+    let purged = crate::comments::retention::purge(&mut conn, &rules, db::now())?;
+    if !purged.is_empty() {
+        tracing::info!(addresses = purged.addresses, pending = purged.pending, "purged by the retention settings");
+    }
+    Ok(())
 }
 
 fn deliver_mail(state: &AppState) -> anyhow::Result<()> {

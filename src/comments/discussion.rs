@@ -39,11 +39,11 @@ impl Discussion {
 
     /// An approved comment of this article that a reply may answer.
     pub fn answerable(&self, id: CommentId) -> Option<&Comment> {
-        self.comments.iter().find(|c| c.id == id && c.status == CommentStatus::Approved)
+        self.comments.iter().find(|c| c.id == id && c.status == CommentStatus::Approved && c.erased_at.is_none())
     }
 
     pub fn approved_count(&self) -> usize {
-        self.comments.iter().filter(|c| c.status == CommentStatus::Approved).count()
+        self.comments.iter().filter(|c| c.status == CommentStatus::Approved && c.erased_at.is_none()).count()
     }
 }
 

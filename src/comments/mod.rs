@@ -4,7 +4,9 @@
 
 pub mod discussion;
 pub mod moderation;
+pub mod ownership;
 pub mod policy;
+pub mod retention;
 pub mod rules;
 pub mod submit;
 pub mod thread;

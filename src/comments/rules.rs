@@ -60,6 +60,15 @@ pub struct Rules {
     pub min_seconds_to_submit: u32,
     /// Replaces the configured disclaimer under every article when set.
     pub disclaimer: String,
+    /// A writer may change their comment this long after sending it, until
+    /// the author answers it.
+    pub edit_window_minutes: u32,
+    /// Address hashes and browsers of comments older than this are
+    /// forgotten; 0 keeps them.
+    pub ip_retention_days: u32,
+    /// Comments still waiting for moderation after this long are deleted;
+    /// 0 keeps them.
+    pub pending_retention_days: u32,
 }
 
 impl Default for Rules {
@@ -74,6 +83,9 @@ impl Default for Rules {
             thread_depth: 5,
             min_seconds_to_submit: 3,
             disclaimer: String::new(),
+            edit_window_minutes: 15,
+            ip_retention_days: 90,
+            pending_retention_days: 60,
         }
     }
 }
@@ -89,6 +101,9 @@ pub mod keys {
     pub const THREAD_DEPTH: &str = "thread_depth";
     pub const MIN_SECONDS: &str = "min_seconds_to_submit";
     pub const DISCLAIMER: &str = "disclaimer";
+    pub const EDIT_WINDOW: &str = "edit_window_minutes";
+    pub const IP_RETENTION: &str = "ip_retention_days";
+    pub const PENDING_RETENTION: &str = "pending_retention_days";
 }
 
 impl Rules {
@@ -108,6 +123,9 @@ impl Rules {
             thread_depth: parse_or(get(keys::THREAD_DEPTH), defaults.thread_depth).clamp(1, 10),
             min_seconds_to_submit: parse_or(get(keys::MIN_SECONDS), defaults.min_seconds_to_submit),
             disclaimer: get(keys::DISCLAIMER).unwrap_or_default().to_owned(),
+            edit_window_minutes: parse_or(get(keys::EDIT_WINDOW), defaults.edit_window_minutes),
+            ip_retention_days: parse_or(get(keys::IP_RETENTION), defaults.ip_retention_days),
+            pending_retention_days: parse_or(get(keys::PENDING_RETENTION), defaults.pending_retention_days),
         }
     }
 }

@@ -208,7 +208,7 @@ fn submit_as_reader(
         let parent = match parent {
             Some(id) => Some(
                 comments::find(conn, id)?
-                    .filter(|p| p.post_slug == slug && p.status == CommentStatus::Approved)
+                    .filter(|p| p.post_slug == slug && p.status == CommentStatus::Approved && p.erased_at.is_none())
                     .ok_or(Refusal::ParentUnavailable)?,
             ),
             None => None,
@@ -272,6 +272,8 @@ fn submit_as_staff(
     conn.transaction(|conn| {
         let parent = match parent {
             Some(id) => {
+                // Its writer cannot be editing it while it is answered.
+                comments::take_for_change(conn, id)?;
                 let parent = comments::find(conn, id)?.filter(|p| p.post_slug == slug);
                 let parent = parent.ok_or(Refusal::ParentUnavailable)?;
                 if matches!(parent.status, CommentStatus::Spam | CommentStatus::Trash) {

@@ -23,6 +23,10 @@ pub struct ShownComment {
     pub badge: Option<&'static str>,
     pub awaiting_moderation: bool,
     pub edited: bool,
+    /// Erased at the writer's request: only its place is shown, for its replies.
+    pub erased: bool,
+    /// The visitor's own comment, awaiting moderation: they may edit or delete it.
+    pub own: bool,
     pub body: SafeHtml,
     pub posted: When,
     /// The time of day, for people: `3:39 pm`.
@@ -50,6 +54,8 @@ impl ShownComment {
             // A writer's filtered comment looks pending to them: spammers learn nothing.
             awaiting_moderation: comment.status != CommentStatus::Approved,
             edited: comment.edited_at.is_some(),
+            erased: comment.erased_at.is_some(),
+            own: false,
             body: comment.body_html.clone(),
             time: posted.time_of_day(),
             posted,
@@ -115,7 +121,11 @@ impl Tree<'_> {
                     flat.in_reply_to = self.comments[j]
                         .parent_id
                         .and_then(|parent| self.position.get(&parent))
-                        .map(|&parent| self.comments[parent].author_name.clone());
+                        .map(|&parent| &self.comments[parent])
+                        .map(|parent| match parent.erased_at {
+                            Some(_) => "a removed comment".to_owned(),
+                            None => parent.author_name.clone(),
+                        });
                     out.push(flat);
                     stack.extend(self.children[j].iter().rev());
                 }

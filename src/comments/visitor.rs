@@ -31,6 +31,8 @@ pub struct Visitor {
 pub enum FormPurpose {
     Comment,
     SignIn,
+    /// A commenter's own actions: asking for a link, editing, deleting, erasing.
+    Manage,
 }
 
 /// Why a form's token was refused.

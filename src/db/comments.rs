@@ -112,6 +112,7 @@ pub fn latest_approved(conn: &mut AnyConnection, slug: &str, limit: i64) -> Quer
     comments::table
         .filter(comments::post_slug.eq(slug))
         .filter(comments::status.eq(CommentStatus::Approved))
+        .filter(comments::erased_at.is_null())
         .order((comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
         .select(Comment::as_select())
@@ -126,6 +127,7 @@ pub fn approved_counts(conn: &mut AnyConnection, slugs: &[String]) -> QueryResul
     }
     let rows: Vec<(String, i64)> = comments::table
         .filter(comments::status.eq(CommentStatus::Approved))
+        .filter(comments::erased_at.is_null())
         .filter(comments::post_slug.eq_any(slugs))
         .group_by(comments::post_slug)
         .select((comments::post_slug, count_star()))
@@ -183,7 +185,9 @@ pub fn moderation_page(
 ) -> QueryResult<(Vec<Comment>, i64)> {
     let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
     let query = || {
-        let base = comments::table.filter(comments::status.eq(status)).into_boxed();
+        // What a writer erased is not the desk's to moderate any more.
+        let base =
+            comments::table.filter(comments::status.eq(status)).filter(comments::erased_at.is_null()).into_boxed();
         if search.trim().is_empty() {
             base
         } else {
@@ -212,8 +216,11 @@ fn escape_like(text: &str) -> String {
 
 /// How many comments have each status.
 pub fn status_counts(conn: &mut AnyConnection) -> QueryResult<HashMap<CommentStatus, i64>> {
-    let rows: Vec<(CommentStatus, i64)> =
-        comments::table.group_by(comments::status).select((comments::status, count_star())).load(conn)?;
+    let rows: Vec<(CommentStatus, i64)> = comments::table
+        .filter(comments::erased_at.is_null())
+        .group_by(comments::status)
+        .select((comments::status, count_star()))
+        .load(conn)?;
     Ok(rows.into_iter().collect())
 }
 
@@ -230,6 +237,7 @@ pub fn parents_of(conn: &mut AnyConnection, children: &[Comment]) -> QueryResult
 pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
+        .filter(comments::erased_at.is_null())
         .order((comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
         .select(Comment::as_select())
@@ -245,6 +253,7 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
     comments::table
         .filter(comments::user_id.is_null())
         .filter(comments::no_answer_needed.eq(false))
+        .filter(comments::erased_at.is_null())
         .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
         .filter(
             comments::parent_id.is_null().or(diesel::dsl::exists(
@@ -293,4 +302,106 @@ pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<usize>
         .set(comments::parent_id.eq(comment.parent_id))
         .execute(conn)?;
     diesel::delete(comments::table.find(comment.id)).execute(conn)
+}
+
+/// Every reader's comment written with `email` (compared case-insensitively),
+/// on every article, newest first. Erased comments keep no address, so they
+/// are not among them.
+pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+        .filter(comments::user_id.is_null())
+        .filter(comments::erased_at.is_null())
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// Whether a reader's comment was written with `email` (case-insensitively).
+pub fn any_from_email(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+            .filter(comments::user_id.is_null())
+            .filter(comments::erased_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Whether any comment, of any status, answers comment `id`.
+pub fn has_replies(conn: &mut AnyConnection, id: CommentId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(comments::table.filter(comments::parent_id.eq(id)))).get_result(conn)
+}
+
+/// Which of `ids` the author or a moderator has answered.
+pub fn answered_by_staff(conn: &mut AnyConnection, ids: &[CommentId]) -> QueryResult<Vec<CommentId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let answered: Vec<Option<CommentId>> = comments::table
+        .filter(comments::parent_id.eq_any(ids))
+        .filter(comments::user_id.is_not_null())
+        .select(comments::parent_id)
+        .distinct()
+        .load(conn)?;
+    Ok(answered.into_iter().flatten().collect())
+}
+
+/// A writer's new text, the status the rules gave it, marked edited.
+pub fn update_by_writer(
+    conn: &mut AnyConnection,
+    id: CommentId,
+    markdown: &str,
+    html: &SafeHtml,
+    status: CommentStatus,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::body_markdown.eq(markdown),
+            comments::body_html.eq(html),
+            comments::status.eq(status),
+            comments::edited_at.eq(Some(now)),
+            comments::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Keeps comment `id`'s place in its thread, for its replies, and nothing
+/// that its writer said or was known by.
+pub fn erase(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::author_name.eq(""),
+            comments::author_email.eq(""),
+            comments::author_url.eq(None::<String>),
+            comments::body_markdown.eq(""),
+            comments::body_html.eq(SafeHtml::default()),
+            comments::ip_hash.eq(""),
+            comments::user_agent.eq(""),
+            comments::notify.eq(false),
+            comments::notify_replies.eq(false),
+            comments::erased_at.eq(Some(now)),
+            comments::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Takes comment `id` for a change by its writer: a write that changes
+/// nothing, so that on SQLite the transaction holds the write lock before
+/// it reads (instead of failing later on a stale snapshot), and on
+/// PostgreSQL other changes to the row wait for it.
+pub fn take_for_change(conn: &mut AnyConnection, id: CommentId) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id)).set(comments::updated_at.eq(comments::updated_at)).execute(conn)
+}
+
+/// `take_for_change` for every reader's comment written with `email`.
+pub fn take_all_for_change(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
+    diesel::update(
+        comments::table
+            .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+            .filter(comments::user_id.is_null()),
+    )
+    .set(comments::updated_at.eq(comments::updated_at))
+    .execute(conn)
 }

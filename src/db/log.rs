@@ -173,3 +173,23 @@ pub fn page(conn: &mut AnyConnection, offset: i64, limit: i64) -> QueryResult<Ve
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     moderation_log::table.count().get_result(conn)
 }
+
+/// Blanks the details of every entry about comments `ids`, and of entries
+/// that name one of them ("answered Ann (comment 7)"): a detail may hold a
+/// writer's name, which goes when the writer erases what they wrote. The
+/// entries stay, with their actions and ids.
+pub fn scrub_details(conn: &mut AnyConnection, ids: &[crate::domain::CommentId]) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut scrubbed = diesel::update(moderation_log::table.filter(moderation_log::comment_id.eq_any(ids)))
+        .set(moderation_log::detail.eq(""))
+        .execute(conn)?;
+    for id in ids {
+        scrubbed +=
+            diesel::update(moderation_log::table.filter(moderation_log::detail.like(format!("%(comment {id})%"))))
+                .set(moderation_log::detail.eq(""))
+                .execute(conn)?;
+    }
+    Ok(scrubbed)
+}

@@ -6,6 +6,7 @@ use fantoccini::Locator;
 
 use crate::admin::{create_user, AUTHOR, PASSWORD};
 use crate::helpers::{spawn_app, Browser};
+use crate::manage::{manage_path, manage_token};
 use healthblog::domain::CommentStatus;
 
 const SLUG: &str = "iv-magnesium-post-concussion-syndrome";
@@ -39,6 +40,7 @@ async fn every_kind_of_page_passes_axe_core() {
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
     let browser = Browser::open().await;
     let client = &browser.client;
+    let manage = manage_path("ann@example.org");
     let mut problems = Vec::new();
     let mut check =
         |page: String, found: Vec<String>| problems.extend(found.into_iter().map(|v| format!("{page}: {v}")));
@@ -55,6 +57,12 @@ async fn every_kind_of_page_passes_axe_core() {
         "/search?q=zebra".to_owned(),
         "/no-such-page".to_owned(),
         "/admin/login".to_owned(),
+        "/comments/manage".to_owned(),
+        "/comments/manage?sent=1".to_owned(),
+        format!("{manage}?done=edited"),
+        format!("{manage}/comments/{question}/edit"),
+        format!("{manage}/erase"),
+        format!("/comments/manage/{}", manage_token("ann@example.org", 1)),
     ];
     for path in public {
         client.goto(&format!("{}{path}", app.address)).await.expect("the page opens");

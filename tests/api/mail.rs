@@ -518,3 +518,58 @@ async fn the_desk_keeps_a_mistyped_notice_address_with_a_message_and_stores_a_go
     let notice = &smtp.wait_for("desk@clinic.test", 1).await[0];
     assert!(notice.subject.contains("New comment from Bo Other"), "{}", notice.subject);
 }
+
+#[tokio::test]
+async fn manage_my_comments_mails_a_link_that_opens_the_writers_comments() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    ask(&app, &reader, "Can I split the magnesium dose in two?").await;
+    smtp.wait_for(READER, 1).await; // the confirmation
+
+    let stranger = crate::helpers::new_browser();
+    let form = crate::admin::get_with(&app, &stranger, "/comments/manage").await;
+    let fields = fields(&[("email", "Reader@Example.org"), ("csrf_token", &csrf_token(&form.body))]);
+    let asked = crate::admin::post_with(&app, &stranger, "/comments/manage", &fields).await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let mail = &smtp.wait_for(READER, 2).await[1];
+    assert!(mail.subject.contains("manage your comments"), "{}", mail.subject);
+    let link = mail.link("http://blog.test/comments/manage/");
+    let page = crate::admin::get_with(&app, &stranger, &link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains(&["Can I split the magnesium dose in two?"]);
+}
+
+#[tokio::test]
+async fn the_retention_settings_are_applied_when_an_instance_starts_and_hourly() {
+    use healthblog::db::schema::comments;
+
+    let (app, settings) = crate::admin::spawn_app_keeping_settings(|_| {}).await;
+    let old = app.insert_comment(SLUG, crate::helpers::CommentStatus::Approved, "Old");
+    let forgotten = app.insert_comment(SLUG, crate::helpers::CommentStatus::Pending, "Forgotten");
+    let long_ago = healthblog::db::now() - chrono::Duration::days(400);
+    app.with_db(|conn| {
+        diesel::update(comments::table.filter(comments::id.eq_any([old, forgotten])))
+            .set((
+                comments::created_at.eq(long_ago),
+                comments::updated_at.eq(long_ago),
+                comments::ip_hash.eq("abcdef"),
+                comments::user_agent.eq("Agent"),
+            ))
+            .execute(conn)
+    })
+    .expect("the comments are aged");
+    crate::admin::instances::second_instance(&settings).await;
+    let started = std::time::Instant::now();
+    loop {
+        let gone = app
+            .with_db(|conn| comments::table.find(forgotten).select(comments::id).first::<CommentId>(conn).optional());
+        let kept = app.stored_comment(old);
+        if gone.expect("the comments table answers").is_none() && kept.ip_hash.is_empty() {
+            assert!(kept.user_agent.is_empty(), "the browser string is forgotten with the address hash");
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the new instance purges at start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

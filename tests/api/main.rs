@@ -17,6 +17,7 @@ mod helpers;
 mod import;
 mod injection;
 mod mail;
+mod manage;
 mod pages;
 mod reload;
 mod rendering;

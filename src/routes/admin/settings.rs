@@ -22,12 +22,15 @@ struct NumberField {
     max: u32,
 }
 
-const NUMBERS: [NumberField; 5] = [
+const NUMBERS: [NumberField; 8] = [
     NumberField { key: keys::MAX_LINKS, label: "Links before a comment is held", min: 0, max: 100 },
     NumberField { key: keys::CLOSE_AFTER_DAYS, label: "Close comments after (days)", min: 0, max: 36_500 },
     NumberField { key: keys::RATE_LIMIT, label: "Comments per minute from one address", min: 1, max: 1_000 },
     NumberField { key: keys::THREAD_DEPTH, label: "Reply depth", min: 1, max: 10 },
     NumberField { key: keys::MIN_SECONDS, label: "Seconds before a form may be sent", min: 0, max: 600 },
+    NumberField { key: keys::EDIT_WINDOW, label: "Minutes a writer may edit their comment", min: 0, max: 10_080 },
+    NumberField { key: keys::IP_RETENTION, label: "Keep address hashes and browsers (days)", min: 0, max: 36_500 },
+    NumberField { key: keys::PENDING_RETENTION, label: "Keep unmoderated comments (days)", min: 0, max: 36_500 },
 ];
 const TEXTS: [&str; 3] = [keys::HOLD_WORDS, keys::BLOCK_LIST, keys::DISCLAIMER];
 
@@ -52,6 +55,9 @@ pub async fn form(desk: Desk) -> Result<HttpResponse, AppError> {
         (keys::THREAD_DEPTH, rules.thread_depth.to_string()),
         (keys::MIN_SECONDS, rules.min_seconds_to_submit.to_string()),
         (keys::DISCLAIMER, rules.disclaimer.clone()),
+        (keys::EDIT_WINDOW, rules.edit_window_minutes.to_string()),
+        (keys::IP_RETENTION, rules.ip_retention_days.to_string()),
+        (keys::PENDING_RETENTION, rules.pending_retention_days.to_string()),
     ]
     .into_iter()
     .collect();

@@ -5,6 +5,7 @@ pub mod comments;
 pub mod discovery;
 pub mod feed;
 pub mod home;
+pub mod manage;
 pub mod old_address;
 pub mod page;
 pub mod post;

@@ -125,7 +125,11 @@ pub fn render(
         .ok()
         .and_then(|id| discussion.answerable(id))
         .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
-    let thread: Vec<ShownComment> = thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth);
+    let mut thread: Vec<ShownComment> =
+        thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth);
+    for comment in &mut thread {
+        comment.own = comment.awaiting_moderation && !comment.erased && visitor.pending().contains(&comment.id);
+    }
 
     let meta = PageMeta {
         og_type: "article",
@@ -145,6 +149,8 @@ pub fn render(
     context.insert("reply_to", &reply_to);
     context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now.timestamp()));
     context.insert("max_body_chars", &MAX_BODY_CHARS);
+    context.insert("ip_retention_days", &rules.ip_retention_days);
+    context.insert("pending_retention_days", &rules.pending_retention_days);
     context.insert("author", &author.map(|user| user.display_name.as_str()));
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);

@@ -350,6 +350,9 @@ pub fn settings_form(token: &str, changes: &[(&str, &str)]) -> Vec<(String, Stri
         ("thread_depth", "5"),
         ("min_seconds_to_submit", "0"),
         ("disclaimer", ""),
+        ("edit_window_minutes", "15"),
+        ("ip_retention_days", "90"),
+        ("pending_retention_days", "60"),
         ("csrf_token", token),
     ]
     .into_iter()
