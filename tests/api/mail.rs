@@ -573,3 +573,30 @@ async fn the_retention_settings_are_applied_when_an_instance_starts_and_hourly()
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn the_doctor_answers_from_the_email_and_a_mistake_keeps_the_text() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    let question = ask(&app, &reader, "How long before magnesium helps with migraine?").await;
+    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
+    let start = notice.text.find("Answer: ").expect("an answer link") + "Answer: ".len();
+    let link = notice.text[start..].split_whitespace().next().expect("the link").trim_start_matches("http://blog.test");
+
+    let phone = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &phone, link).await;
+    page.assert_contains(&["Answer this comment", "How long before magnesium helps with migraine?"]);
+    let token = csrf_token(&page.body);
+    let empty = crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", "  ")])).await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    let answer_text = "Give it two to three months at a steady dose.";
+    let done =
+        crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", answer_text)])).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let stored = app.stored_comments();
+    let answer = stored.iter().find(|c| c.parent_id == Some(question)).expect("the answer is stored");
+    assert_eq!((answer.body_markdown.as_str(), answer.user_id.is_some()), (answer_text, true));
+    assert_eq!(app.stored_comment(question).status, crate::helpers::CommentStatus::Approved, "answering approves");
+    app.get_as_stranger(&format!("/posts/{SLUG}")).await.assert_contains(&[answer_text]);
+}
