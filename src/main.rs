@@ -28,6 +28,9 @@ enum Command {
     Migrate,
     /// Check every article and page in the content folder and report each problem as file:line: message.
     Check,
+    /// Make every running instance on this database reload the content folder within a second
+    /// (after checking it: a folder with problems is reported and nothing is reloaded).
+    Reload,
     /// Copy the database, content/ and static/uploads/ into DIR while the blog serves (SQLite;
     /// on PostgreSQL it prints the pg_dump commands).
     Backup {
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings),
             Command::Migrate => migrate(settings),
             Command::Check => check(&settings),
+            Command::Reload => reload(&settings),
             Command::Backup { dir } => backup(&settings, &dir),
             Command::Restore { dir } => restore(&settings, &dir),
             Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
@@ -345,6 +349,22 @@ fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
             settings.content_dir.display()
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reload(settings: &Settings) -> anyhow::Result<ExitCode> {
+    if let Err(errors) = Library::load(&settings.content_dir) {
+        for error in &errors.0 {
+            println!("{error}");
+        }
+        eprintln!("{} problem(s) found: the running instances keep the articles they have", errors.0.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(settings))?;
+    let mut conn = pool.get().context("connecting to the database")?;
+    healthblog::db::change_counters::bump(&mut conn, healthblog::db::change_counters::CONTENT)
+        .context("asking the instances to reload")?;
+    println!("every running instance reloads {} within a second", settings.content_dir.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -48,6 +48,8 @@ impl Application {
         let templates = templates::load(&settings.templates_dir)?;
         let keys = Keys::load(&settings)?;
         let pool = connect_and_migrate(&settings).await?;
+        let content_version =
+            db::run(&pool, |conn| Ok(db::change_counters::get(conn, db::change_counters::CONTENT)?)).await?;
         let database_file = DatabaseFile::of(&DatabaseUrl::parse(&settings.database_url)?)?;
         let static_files = StaticFiles::load(&settings.static_dir)?;
 
@@ -56,6 +58,7 @@ impl Application {
         let workers = settings.workers;
         let mut state = AppState::new(settings, library, templates, pool, keys, static_files)?;
         state.database_file = database_file;
+        state.set_content_version(content_version);
         let state = web::Data::new(state);
         let server = run(listener, state.clone(), workers)?;
         Ok(Self { address, server, state })
@@ -73,6 +76,7 @@ impl Application {
     /// Serves until the process is asked to stop. SIGHUP reloads the articles.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         reload_on_hangup(self.state.clone());
+        follow_content_reloads(self.state.clone(), self.state.content_version());
         send_mail_in_background(self.state.clone());
         self.server.await
     }
@@ -227,6 +231,47 @@ fn deliver_mail(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How often an instance looks whether another one (or `healthblog
+/// reload`) asked every instance to reload `content/`.
+const CONTENT_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Reloads `content/` into `state`, keeping the current articles when the
+/// folder has problems.
+async fn reload_content(state: &web::Data<AppState>) {
+    let dir = state.settings.content_dir.clone();
+    match web::block(move || load_library(&dir)).await {
+        Ok(Ok(library)) => {
+            state.replace_library(library);
+            tracing::info!("reloaded the articles: new requests see them");
+        }
+        Ok(Err(error)) => tracing::error!("kept the current articles: {error:#}"),
+        Err(error) => tracing::error!("reloading the articles failed: {error}"),
+    }
+}
+
+/// Reloads the articles whenever the database's content counter moves, so
+/// that every instance behind a load balancer shows the same articles
+/// within a second of `healthblog reload` or a SIGHUP to any one of them.
+fn follow_content_reloads(state: web::Data<AppState>, mut seen: i64) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(CONTENT_CHECK_EVERY).await;
+            let counter =
+                db::run(&state.pool, |conn| Ok(db::change_counters::get(conn, db::change_counters::CONTENT)?)).await;
+            match counter {
+                Ok(value) if value != seen && value != state.content_version() => {
+                    seen = value;
+                    state.set_content_version(value);
+                    reload_content(&state).await;
+                }
+                Ok(value) => seen = value,
+                Err(error) => tracing::debug!(error = format!("{error:#}"), "looking for content reloads"),
+            }
+        }
+    });
+}
+
+/// SIGHUP reloads this instance's articles at once and tells the others.
 #[cfg(unix)]
 fn reload_on_hangup(state: web::Data<AppState>) {
     use tokio::signal::unix::{signal, SignalKind};
@@ -236,14 +281,14 @@ fn reload_on_hangup(state: web::Data<AppState>) {
             return;
         };
         while hangups.recv().await.is_some() {
-            let dir = state.settings.content_dir.clone();
-            match web::block(move || load_library(&dir)).await {
-                Ok(Ok(library)) => {
-                    state.replace_library(library);
-                    tracing::info!("reloaded the articles: new requests see them");
-                }
-                Ok(Err(error)) => tracing::error!("kept the current articles: {error:#}"),
-                Err(error) => tracing::error!("reloading the articles failed: {error}"),
+            reload_content(&state).await;
+            match db::run(&state.pool, |conn| Ok(db::change_counters::bump(conn, db::change_counters::CONTENT)?)).await
+            {
+                Ok(value) => state.set_content_version(value),
+                Err(error) => tracing::warn!(
+                    error = format!("{error:#}"),
+                    "reloaded here, but could not tell the other instances: run `healthblog reload`"
+                ),
             }
         }
     });

@@ -1,6 +1,7 @@
 //! What every request handler shares: settings, the article library, the
 //! compiled templates, the database pool and the keys.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::Notify;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Wakes the mail sender after a write queued a message.
     mail_wake: Arc<Notify>,
+    /// The database's content counter when the articles were last loaded.
+    content_version: AtomicI64,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -129,6 +132,7 @@ impl AppState {
         Ok(Self {
             mailer,
             mail_wake: Arc::new(Notify::new()),
+            content_version: AtomicI64::new(0),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,
@@ -140,6 +144,14 @@ impl AppState {
             proxies,
             passwords,
         })
+    }
+
+    pub fn content_version(&self) -> i64 {
+        self.content_version.load(Ordering::SeqCst)
+    }
+
+    pub fn set_content_version(&self, version: i64) {
+        self.content_version.store(version, Ordering::SeqCst);
     }
 
     /// Tells the mail sender that messages may be waiting.

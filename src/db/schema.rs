@@ -131,6 +131,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    change_counters (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -143,5 +150,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     heartbeat,
     redirects,
     subscribers,
-    outbox
+    outbox,
+    change_counters
 );

@@ -4,13 +4,12 @@
 //! POSTs. Mail clients may also stop notices with the one-click POST of
 //! RFC 8058 (`List-Unsubscribe=One-Click`), which needs no page.
 
+use crate::db::now;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use tera::Context;
+use serde::Deserialize;
 
 use crate::comments::discussion::load_rules;
 use crate::comments::moderation::{self, Action, Actor};
@@ -18,14 +17,15 @@ use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{self, Submission, SubmitError, Writer};
 use crate::db::comments::Comment;
 use crate::db::{self, spent_tokens, users, AnyConnection};
-use crate::domain::{CommentBody, NoticeChoice, MAX_BODY_CHARS};
+use crate::domain::{CommentBody, NoticeChoice};
 use crate::error::AppError;
 use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
 use crate::mail::outbox::MessageKind;
 use crate::mail::subscribers;
+use crate::routes::notice::{render, CommentView, Notice};
 use crate::routes::page;
 use crate::signed_links::{self, LinkProblem, Purpose};
-use crate::state::{AppState, PageMeta};
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/mail/confirm/{token}", page().to(show_confirm))
@@ -47,55 +47,6 @@ pub struct LinkForm {
     /// The author's answer, for the "answer" action.
     #[serde(default)]
     body: String,
-}
-
-/// What the page shows: a title, a few sentences, and perhaps a form.
-#[derive(Serialize, Default)]
-struct Notice {
-    title: String,
-    message: String,
-    /// The button, when there is something to do.
-    button: Option<String>,
-    /// The comment the page is about.
-    comment: Option<CommentView>,
-    /// The author's answer being written, for the "answer" action.
-    answer: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Serialize)]
-struct CommentView {
-    author_name: String,
-    html: crate::markdown::SafeHtml,
-    article_title: String,
-    permalink: String,
-}
-
-fn now() -> NaiveDateTime {
-    db::now()
-}
-
-fn render(
-    state: &AppState,
-    request: &HttpRequest,
-    status: StatusCode,
-    notice: Notice,
-) -> Result<HttpResponse, AppError> {
-    let visitor = Visitor::from_request(request, &state.keys);
-    let mut context = Context::new();
-    context.insert("notice", &notice);
-    context.insert("action", request.path());
-    context.insert("max_body_chars", &MAX_BODY_CHARS);
-    context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now().and_utc().timestamp()));
-    let mut meta = PageMeta::new(notice.title.clone(), "", request.path());
-    meta.noindex = true;
-    let body = state.render("mail_link.html", &meta, context)?;
-    let mut response = HttpResponse::build(status);
-    response.content_type(actix_web::http::header::ContentType::html());
-    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
-        response.cookie(cookie);
-    }
-    Ok(response.body(body))
 }
 
 fn refused(
@@ -344,7 +295,7 @@ fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment) -> No
             permalink: format!("/posts/{}#comment-{}", comment.post_slug, comment.id),
         }),
         answer: (action.verb == DeskVerb::Answer).then(String::new),
-        error: None,
+        ..Notice::default()
     }
 }
 

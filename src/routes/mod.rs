@@ -4,6 +4,7 @@ pub mod admin;
 pub mod error_pages;
 pub mod health;
 pub mod mail_links;
+pub mod notice;
 pub mod pagination;
 pub mod public;
 pub mod static_files;

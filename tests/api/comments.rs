@@ -11,7 +11,7 @@ use healthblog::db::schema::comments::dsl as c;
 
 use crate::helpers::{
     client_builder, comment_fields, csrf_token, input_value, is_hidden, new_browser, posted_comment_id, reader_draft,
-    set_field, spawn_app, spawn_app_with, thread_level, Content, TestApp,
+    set_field, spawn_app, spawn_app_with, textarea_text, thread_level, Content, TestApp,
 };
 use healthblog::comments::submit::{store, Draft};
 use healthblog::domain::{CommentBody, CommentId, CommentStatus};
@@ -857,4 +857,18 @@ async fn the_comment_feed_carries_approved_comments_only_without_emails() {
     page.assert_lacks(&["@example.org", "Bob", "Sam", "Carol"]);
     let article_page = app.get(&article()).await;
     article_page.assert_contains(&[&format!(r#"href="/posts/{SLUG}/comments.xml""#)]);
+}
+
+#[tokio::test]
+async fn a_comment_for_an_article_this_instance_does_not_have_keeps_its_text() {
+    let app = spawn_app().await;
+    let page = app
+        .post_form(
+            "/posts/an-article-published-a-moment-ago/comments",
+            &comment_fields("Ann", "ann@example.org", "My words, which must not be lost."),
+        )
+        .await;
+    assert_eq!(page.status, 404);
+    assert_eq!(textarea_text(&page.body, "kept-text"), "My words, which must not be lost.");
+    assert!(app.stored_comments().is_empty());
 }

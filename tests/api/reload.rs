@@ -49,3 +49,57 @@ async fn sighup_reloads_the_pages_too() {
     assert!(page.text().await.expect("a body").contains("Write to the clinic."));
     drop(content);
 }
+
+/// A database both servers of a test share: SQLite or the test PostgreSQL.
+fn shared_database(data: &std::path::Path) -> String {
+    match crate::helpers::fresh_database_url(data) {
+        url if url.starts_with("sqlite://") => Server::sqlite_url(data),
+        url => url,
+    }
+}
+
+#[tokio::test]
+async fn healthblog_reload_and_a_sighup_to_one_instance_reach_every_instance_on_the_database() {
+    let content = Content::new().post("dose", &post("Old title"), "Body.");
+    let data = tempfile::tempdir().expect("a data folder");
+    let database_url = shared_database(data.path());
+    let mut a = Server::start(&content.path(), data.path(), &database_url);
+    let mut b = Server::start(&content.path(), data.path(), &database_url);
+
+    let content = content.post("dose", &post("New title"), "Body.");
+    let reload = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .arg("reload")
+        .env("HEALTHBLOG_CONTENT_DIR", content.path())
+        .env("HEALTHBLOG_DATABASE_URL", &database_url)
+        .env("HEALTHBLOG_DATA_DIR", data.path())
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(crate::helpers::repo_path(""))
+        .output()
+        .expect("healthblog reload runs");
+    assert!(reload.status.success(), "{}", String::from_utf8_lossy(&reload.stderr));
+    wait_for(&mut a.log, "reloaded the articles");
+    wait_for(&mut b.log, "reloaded the articles");
+    assert_eq!((a.title_of("dose").await, b.title_of("dose").await), ("New title".into(), "New title".into()));
+
+    // A SIGHUP to one instance reloads the other too.
+    let content = content.post("dose", &post("Newest title"), "Body.");
+    a.hang_up();
+    wait_for(&mut a.log, "reloaded the articles");
+    wait_for(&mut b.log, "reloaded the articles");
+    assert_eq!(b.title_of("dose").await, "Newest title");
+
+    // A broken folder is reported and reloads nothing.
+    let content = content.post("dose", "title = \"Broken\"\ndate = 2024-01-01\ncolour = \"red\"", "Body.");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .arg("reload")
+        .env("HEALTHBLOG_CONTENT_DIR", content.path())
+        .env("HEALTHBLOG_DATABASE_URL", &database_url)
+        .env("HEALTHBLOG_DATA_DIR", data.path())
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(crate::helpers::repo_path(""))
+        .output()
+        .expect("healthblog reload runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("unknown field `colour`"));
+    drop(content);
+}

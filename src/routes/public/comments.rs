@@ -18,6 +18,7 @@ use crate::content::{Article, Library};
 use crate::db::{self, users::User};
 use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, WebsiteUrl};
 use crate::error::AppError;
+use crate::routes::notice::{self, Notice};
 use crate::state::AppState;
 
 /// Approved comments in an article's comment feed.
@@ -47,7 +48,20 @@ pub async fn create(
     submission: web::Form<CommentSubmission>,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let article = library.get(&slug).ok_or(AppError::NotFound)?;
+    let Some(article) = library.get(&slug) else {
+        // Perhaps another instance behind the load balancer showed the
+        // form of an article this one does not have yet: keep the text.
+        let notice = Notice {
+            title: "This article is not available".into(),
+            message: "Your comment was not posted: the article is not on this site right now (it may have been \
+                      published or taken down a moment ago). Your text is kept below: copy it, and try again in a \
+                      minute."
+                .into(),
+            kept_text: Some(submission.values.body.clone()),
+            ..Notice::default()
+        };
+        return notice::render(&state, &request, StatusCode::NOT_FOUND, notice);
+    };
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts())
         .await
         .context("finding who is signed in")?;
