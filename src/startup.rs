@@ -10,7 +10,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
 use actix_web::{guard, web, App, HttpServer};
 use anyhow::{anyhow, Context};
 use tracing_actix_web::TracingLogger;
@@ -21,6 +21,7 @@ use crate::content::Library;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
 use crate::mail;
+use crate::page_cache;
 use crate::routes::{admin, error_pages, health, mail_links, page, public, static_files};
 use crate::state::AppState;
 use crate::static_files::StaticFiles;
@@ -48,8 +49,11 @@ impl Application {
         let templates = templates::load(&settings.templates_dir)?;
         let keys = Keys::load(&settings)?;
         let pool = connect_and_migrate(&settings).await?;
-        let content_version =
-            db::run(&pool, |conn| Ok(db::change_counters::get(conn, db::change_counters::CONTENT)?)).await?;
+        // Where the change counters stand before the first page is served.
+        let counters = db::run(&pool, |conn| Ok(db::change_counters::all(conn)?)).await?;
+        let counter = |name| counters.get(name).copied().unwrap_or(0);
+        let (content_version, pages_version) =
+            (counter(db::change_counters::CONTENT), counter(db::change_counters::PAGES));
         let database_file = DatabaseFile::of(&DatabaseUrl::parse(&settings.database_url)?)?;
         let static_files = StaticFiles::load(&settings.static_dir)?;
 
@@ -59,6 +63,7 @@ impl Application {
         let mut state = AppState::new(settings, library, templates, pool, keys, static_files)?;
         state.database_file = database_file;
         state.set_content_version(content_version);
+        state.set_pages_version(pages_version);
         let state = web::Data::new(state);
         let server = run(listener, state.clone(), workers)?;
         Ok(Self { address, server, state })
@@ -76,7 +81,7 @@ impl Application {
     /// Serves until the process is asked to stop. SIGHUP reloads the articles.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         reload_on_hangup(self.state.clone());
-        follow_content_reloads(self.state.clone(), self.state.content_version());
+        follow_changes(self.state.clone());
         send_mail_in_background(self.state.clone());
         self.server.await
     }
@@ -111,6 +116,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
+            .wrap(from_fn(page_cache::serve))
             // `/posts/slug/` is `/posts/slug`: old links often end in a slash.
             .wrap(NormalizePath::trim())
             .wrap(session_middleware(&state))
@@ -249,23 +255,33 @@ async fn reload_content(state: &web::Data<AppState>) {
     }
 }
 
-/// Reloads the articles whenever the database's content counter moves, so
-/// that every instance behind a load balancer shows the same articles
-/// within a second of `healthblog reload` or a SIGHUP to any one of them.
-fn follow_content_reloads(state: web::Data<AppState>, mut seen: i64) {
+/// Follows the database's change counters, so that every instance behind a
+/// load balancer shows the same thing within a second: the articles after
+/// `healthblog reload` or a SIGHUP to any one of them, and pages after a
+/// comment or setting changed through any instance or the command line.
+fn follow_changes(state: web::Data<AppState>) {
+    let (mut seen, mut pages_seen) = (state.content_version(), state.pages_version());
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(CONTENT_CHECK_EVERY).await;
-            let counter =
-                db::run(&state.pool, |conn| Ok(db::change_counters::get(conn, db::change_counters::CONTENT)?)).await;
-            match counter {
-                Ok(value) if value != seen && value != state.content_version() => {
-                    seen = value;
-                    state.set_content_version(value);
-                    reload_content(&state).await;
+            let counters = match db::run(&state.pool, |conn| Ok(db::change_counters::all(conn)?)).await {
+                Ok(counters) => counters,
+                Err(error) => {
+                    tracing::debug!(error = format!("{error:#}"), "looking for changes made elsewhere");
+                    continue;
                 }
-                Ok(value) => seen = value,
-                Err(error) => tracing::debug!(error = format!("{error:#}"), "looking for content reloads"),
+            };
+            let counter = |name| counters.get(name).copied().unwrap_or(0);
+            let content = counter(db::change_counters::CONTENT);
+            if content != seen && content != state.content_version() {
+                state.set_content_version(content);
+                reload_content(&state).await;
+            }
+            seen = content;
+            let pages = counter(db::change_counters::PAGES);
+            if pages != pages_seen {
+                state.page_cache.clear();
+                pages_seen = pages;
             }
         }
     });

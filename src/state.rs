@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::keys::Keys;
 use crate::mail::compose::Render;
 use crate::mail::sender::Mailer;
+use crate::page_cache::PageCache;
 use crate::static_files::StaticFiles;
 use crate::structured_data::JsonLd;
 
@@ -48,6 +49,10 @@ pub struct AppState {
     mail_wake: Arc<Notify>,
     /// The database's content counter when the articles were last loaded.
     content_version: AtomicI64,
+    /// The database's pages counter when the server started.
+    pages_version: AtomicI64,
+    /// Rendered public pages.
+    pub page_cache: PageCache,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -133,6 +138,8 @@ impl AppState {
             mailer,
             mail_wake: Arc::new(Notify::new()),
             content_version: AtomicI64::new(0),
+            pages_version: AtomicI64::new(0),
+            page_cache: PageCache::new(),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,
@@ -152,6 +159,14 @@ impl AppState {
 
     pub fn set_content_version(&self, version: i64) {
         self.content_version.store(version, Ordering::SeqCst);
+    }
+
+    pub fn pages_version(&self) -> i64 {
+        self.pages_version.load(Ordering::SeqCst)
+    }
+
+    pub fn set_pages_version(&self, version: i64) {
+        self.pages_version.store(version, Ordering::SeqCst);
     }
 
     /// Tells the mail sender that messages may be waiting.
@@ -179,6 +194,7 @@ impl AppState {
             Ok(mut current) => *current = library,
             Err(poisoned) => *poisoned.into_inner() = library,
         }
+        self.page_cache.clear();
     }
 
     /// The client's address: the peer, or the address our trusted proxy

@@ -77,7 +77,15 @@ pub struct NewComment {
 /// could fail, and that failure would go unnoticed; a failed COMMIT is an
 /// error.
 pub(crate) fn insert(conn: &mut AnyConnection, comment: &NewComment) -> QueryResult<CommentId> {
-    diesel::insert_into(comments::table).values(comment).returning(comments::id).get_result(conn)
+    let id = diesel::insert_into(comments::table).values(comment).returning(comments::id).get_result(conn)?;
+    pages_changed(conn)?;
+    Ok(id)
+}
+
+/// Tells every instance's page cache that pages may show something else
+/// now: part of each write to the comments.
+fn pages_changed(conn: &mut AnyConnection) -> QueryResult<()> {
+    super::change_counters::touch(conn, super::change_counters::PAGES)
 }
 
 pub fn find(conn: &mut AnyConnection, id: CommentId) -> QueryResult<Option<Comment>> {
@@ -275,6 +283,7 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
 }
 
 pub fn set_status(conn: &mut AnyConnection, id: CommentId, status: CommentStatus) -> QueryResult<usize> {
+    pages_changed(conn)?;
     diesel::update(comments::table.find(id))
         .set((comments::status.eq(status), comments::updated_at.eq(super::now())))
         .execute(conn)
@@ -286,6 +295,7 @@ pub fn set_no_answer_needed(conn: &mut AnyConnection, id: CommentId) -> QueryRes
 
 pub fn update_body(conn: &mut AnyConnection, id: CommentId, markdown: &str, html: &SafeHtml) -> QueryResult<usize> {
     let now = super::now();
+    pages_changed(conn)?;
     diesel::update(comments::table.find(id))
         .set((
             comments::body_markdown.eq(markdown),
@@ -298,6 +308,7 @@ pub fn update_body(conn: &mut AnyConnection, id: CommentId, markdown: &str, html
 
 /// Deletes a comment for good; its replies move up to its parent.
 pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<usize> {
+    pages_changed(conn)?;
     diesel::update(comments::table.filter(comments::parent_id.eq(comment.id)))
         .set(comments::parent_id.eq(comment.parent_id))
         .execute(conn)?;
@@ -356,6 +367,7 @@ pub fn update_by_writer(
     status: CommentStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    pages_changed(conn)?;
     diesel::update(comments::table.find(id))
         .set((
             comments::body_markdown.eq(markdown),
@@ -370,6 +382,7 @@ pub fn update_by_writer(
 /// Keeps comment `id`'s place in its thread, for its replies, and nothing
 /// that its writer said or was known by.
 pub fn erase(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> QueryResult<usize> {
+    pages_changed(conn)?;
     diesel::update(comments::table.find(id))
         .set((
             comments::author_name.eq(""),

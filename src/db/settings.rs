@@ -15,6 +15,8 @@ pub fn load_all(conn: &mut AnyConnection) -> QueryResult<HashMap<String, String>
 
 /// Stores `value` under `name`, replacing any earlier value.
 pub fn save(conn: &mut AnyConnection, name: &str, value: &str) -> QueryResult<()> {
+    // The rules shape public pages (the disclaimer, open comments…).
+    super::change_counters::touch(conn, super::change_counters::PAGES)?;
     // Upserts are not available across both backends: update, then insert.
     let updated = diesel::update(settings::table.find(name))
         .set((settings::value.eq(value), settings::updated_at.eq(now())))

@@ -18,6 +18,7 @@ mod import;
 mod injection;
 mod mail;
 mod manage;
+mod page_cache;
 mod pages;
 mod reload;
 mod rendering;

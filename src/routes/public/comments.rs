@@ -246,6 +246,7 @@ impl Answer<'_> {
             discussion: &discussion,
             author: self.author,
             form,
+            for_cache: false,
         };
         post::render(self.state, page, visitor, status)
     }

@@ -15,6 +15,7 @@ use crate::content::{Article, Library};
 use crate::db::{self, users::User};
 use crate::domain::{CommentId, MAX_BODY_CHARS};
 use crate::error::AppError;
+use crate::page_cache;
 use crate::state::{AppState, PageMeta};
 
 #[derive(Deserialize)]
@@ -39,7 +40,15 @@ pub async fn show(
         form.values.parent_id = parent.to_string();
     }
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
-    let page = ArticlePage { library: &library, article, discussion: &discussion, author: author.as_ref(), form };
+    let mut page = ArticlePage {
+        library: &library,
+        article,
+        discussion: &discussion,
+        author: author.as_ref(),
+        form,
+        for_cache: false,
+    };
+    page.for_cache = page_cache::rendering_for_cache(&request) && author.is_none();
     render(&state, page, visitor, StatusCode::OK)
 }
 
@@ -105,6 +114,9 @@ pub struct ArticlePage<'a> {
     /// A signed-in author gets a form that publishes as the author.
     pub author: Option<&'a User>,
     pub form: CommentForm,
+    /// Rendered for the page cache: the form token is a placeholder, filled
+    /// in for each reader, and no cookie is set here.
+    pub for_cache: bool,
 }
 
 /// Renders the article page for `visitor`, whose cookie goes with it when it
@@ -115,7 +127,7 @@ pub fn render(
     visitor: Visitor,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let ArticlePage { library, article, discussion, author, form } = page;
+    let ArticlePage { library, article, discussion, author, form, for_cache } = page;
     let (older, newer) = library.neighbours(&article.slug);
     let rules = &discussion.rules;
     let reply_to = form
@@ -147,7 +159,12 @@ pub fn render(
     context.insert("comments_open", &comments_open(article, rules, now.naive_utc()));
     context.insert("form", &form);
     context.insert("reply_to", &reply_to);
-    context.insert("csrf_token", &visitor.form_token(&state.keys, FormPurpose::Comment, now.timestamp()));
+    let token = if for_cache {
+        state.page_cache.placeholder().to_owned()
+    } else {
+        visitor.form_token(&state.keys, FormPurpose::Comment, now.timestamp())
+    };
+    context.insert("csrf_token", &token);
     context.insert("max_body_chars", &MAX_BODY_CHARS);
     context.insert("ip_retention_days", &rules.ip_retention_days);
     context.insert("pending_retention_days", &rules.pending_retention_days);
@@ -159,7 +176,7 @@ pub fn render(
 
     let mut response = HttpResponse::build(status);
     response.content_type(actix_web::http::header::ContentType::html());
-    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
+    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()).filter(|_| !for_cache) {
         response.cookie(cookie);
     }
     Ok(response.body(body))

@@ -1,0 +1,120 @@
+//! The page cache serves the same bytes to every anonymous reader until
+//! something changes, and never one reader's page to another.
+
+use std::time::{Duration, Instant};
+
+use crate::admin::instances::second_instance;
+use crate::admin::{create_user, moderate, sign_in, spawn_app_keeping_settings, AUTHOR, DISPLAY, PASSWORD};
+use crate::helpers::{
+    comment_fields, csrf_token, new_browser, posted_comment_id, read, set_field, spawn_app, CommentStatus,
+};
+
+const SLUG: &str = "oral-magnesium-for-migraine-prevention";
+
+async fn get(client: &reqwest::Client, url: String) -> crate::helpers::Page {
+    read(client.get(url).send().await.expect("GET succeeds")).await
+}
+
+#[tokio::test]
+async fn a_comment_approved_on_one_instance_appears_on_the_others_cached_page_within_a_second() {
+    let (a, settings) = spawn_app_keeping_settings(|_| {}).await;
+    let b = second_instance(&settings).await;
+    let pending = a.insert_comment(SLUG, CommentStatus::Pending, "Ann");
+    let reader = new_browser();
+    let before = get(&reader, format!("{b}/posts/{SLUG}")).await;
+    assert!(!before.body.contains(&format!("id=\"comment-{pending}\"")));
+    assert_eq!(get(&reader, format!("{b}/posts/{SLUG}")).await.body.len(), before.body.len(), "served again");
+
+    create_user(&a, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&a, AUTHOR, PASSWORD).await.status, 303);
+    assert_eq!(moderate(&a, pending, "approve", "/admin").await.status, 303);
+    let started = Instant::now();
+    while !get(&reader, format!("{b}/posts/{SLUG}")).await.body.contains(&format!("id=\"comment-{pending}\"")) {
+        assert!(started.elapsed() < Duration::from_secs(3), "B shows the approved comment within a second");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // On A, where it was approved, at once.
+    assert!(get(&reader, format!("{}/posts/{SLUG}", a.address))
+        .await
+        .body
+        .contains(&format!("id=\"comment-{pending}\"")));
+}
+
+#[tokio::test]
+async fn a_readers_pending_comment_and_form_token_are_theirs_alone() {
+    let app = spawn_app().await;
+    app.accept_instant_posts();
+    let (ann, bob) = (new_browser(), new_browser());
+    let ann_page = get(&ann, format!("{}/posts/{SLUG}", app.address)).await;
+    let bob_page = get(&bob, format!("{}/posts/{SLUG}", app.address)).await;
+    let (ann_token, bob_token) = (csrf_token(&ann_page.body), csrf_token(&bob_page.body));
+    assert_ne!(ann_token, bob_token, "each reader gets a form token of their own");
+    assert!(ann_page.header("set-cookie").contains("hb_visitor="), "a first visit gets its visitor cookie");
+
+    // Ann's token works for Ann and her pending comment shows only to her.
+    let mut form = comment_fields("Ann", "ann@example.org", "My own question, waiting for the doctor.");
+    set_field(&mut form, "csrf_token", &ann_token);
+    let posted = read(
+        ann.post(format!("{}/posts/{SLUG}/comments", app.address)).form(&form).send().await.expect("POST succeeds"),
+    )
+    .await;
+    let id = posted_comment_id(&posted);
+    assert!(get(&ann, format!("{}/posts/{SLUG}", app.address)).await.body.contains(&format!("id=\"comment-{id}\"")));
+    for _ in 0..2 {
+        let page = get(&bob, format!("{}/posts/{SLUG}", app.address)).await;
+        assert!(!page.body.contains("My own question"), "another reader never sees it");
+    }
+    // Bob's token is his: it works for his comment.
+    let mut form = comment_fields("Bob", "bob@example.org", "And mine.");
+    let fresh = get(&bob, format!("{}/posts/{SLUG}", app.address)).await;
+    set_field(&mut form, "csrf_token", &csrf_token(&fresh.body));
+    let posted = read(
+        bob.post(format!("{}/posts/{SLUG}/comments", app.address)).form(&form).send().await.expect("POST succeeds"),
+    )
+    .await;
+    posted_comment_id(&posted);
+}
+
+#[tokio::test]
+async fn the_signed_in_author_gets_the_desk_controls_and_a_reader_never_does() {
+    let app = spawn_app().await;
+    let reader = new_browser();
+    let public = get(&reader, format!("{}/posts/{SLUG}", app.address)).await;
+    assert!(!public.body.contains("You are signed in as"));
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let desk = app.get(&format!("/posts/{SLUG}")).await;
+    desk.assert_contains(&["You are signed in as"]);
+    let again = get(&reader, format!("{}/posts/{SLUG}", app.address)).await;
+    assert!(!again.body.contains("You are signed in as"), "the reader gets the reader's page");
+}
+
+#[tokio::test]
+async fn a_reader_who_has_the_page_gets_304_until_it_changes() {
+    let app = spawn_app().await;
+    let client = crate::helpers::client_builder().build().expect("a client");
+    for path in ["/", "/feed.xml", "/archive", &format!("/posts/{SLUG}")] {
+        let first = get(&client, format!("{}{path}", app.address)).await;
+        let etag = first.header("etag").to_owned();
+        assert!(etag.starts_with('"'), "{path} has an ETag");
+        let again = client
+            .get(format!("{}{path}", app.address))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .expect("GET succeeds");
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+    }
+    let first = get(&client, format!("{}/", app.address)).await;
+    let etag = first.header("etag").to_owned();
+    app.insert_comment(SLUG, CommentStatus::Approved, "Carl");
+    let started = Instant::now();
+    loop {
+        let again = client.get(format!("{}/", app.address)).header("If-None-Match", &etag).send().await.expect("GET");
+        if again.status().as_u16() == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "a new comment changes the home page's counts");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
