@@ -55,6 +55,8 @@ struct Entry {
     content_type: header::HeaderValue,
     /// The page, split where the form token goes (one part when it has none).
     parts: Vec<web::Bytes>,
+    /// A page without a token, gzipped once for every reader who accepts it.
+    gzipped: Option<web::Bytes>,
     etag: String,
 }
 
@@ -193,9 +195,28 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
     let placeholder = state.page_cache.placeholder().as_bytes();
     let parts = split(&bytes, placeholder);
     let etag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..12]));
-    let entry = state.page_cache.insert(key, Entry { generation, content_type, parts, etag });
+    let gzipped = if parts.len() == 1 { gzip(&bytes) } else { None };
+    let entry = state.page_cache.insert(key, Entry { generation, content_type, parts, gzipped, etag });
     let response = respond(&state, &request, &entry);
     Ok(ServiceResponse::new(request, response))
+}
+
+fn gzip(bytes: &[u8]) -> Option<web::Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok().map(web::Bytes::from)
+}
+
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    request.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').any(|coding| {
+            let mut fields = coding.split(';');
+            let name = fields.next().unwrap_or("").trim();
+            let refused = fields.any(|param| matches!(param.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+    })
 }
 
 /// The page's bytes cut around every placeholder.
@@ -234,6 +255,12 @@ fn respond(state: &AppState, request: &HttpRequest, entry: &Entry) -> HttpRespon
         .insert_header((header::ETAG, entry.etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache_control));
     if !personal_parts {
+        response.insert_header((header::VARY, "Accept-Encoding"));
+        if let Some(gzipped) = entry.gzipped.as_ref().filter(|_| accepts_gzip(request)) {
+            // Compressed once, when the page was kept; the compression
+            // middleware leaves a response that has its encoding alone.
+            return response.insert_header((header::CONTENT_ENCODING, "gzip")).body(gzipped.clone());
+        }
         return response.body(entry.parts[0].clone());
     }
     let visitor = Visitor::from_request(request, &state.keys);
@@ -279,6 +306,7 @@ mod tests {
             generation,
             content_type: header::HeaderValue::from_static("text/html"),
             parts: vec![web::Bytes::from_static(b"x")],
+            gzipped: None,
             etag: "\"x\"".into(),
         };
         cache.insert("/".into(), entry(0));

@@ -118,3 +118,33 @@ async fn a_reader_who_has_the_page_gets_304_until_it_changes() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_cached_page_is_gzipped_once_for_readers_who_accept_it() {
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    let client = crate::helpers::client_builder().build().expect("a client");
+    let plain = get(&client, format!("{}/", app.address)).await;
+    for _ in 0..2 {
+        let response = client
+            .get(format!("{}/", app.address))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .expect("GET succeeds");
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        assert_eq!(response.headers()["vary"], "Accept-Encoding");
+        let bytes = response.bytes().await.expect("a body");
+        let mut page = String::new();
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut page).expect("valid gzip");
+        assert_eq!(page, plain.body);
+    }
+    let refused = client
+        .get(format!("{}/", app.address))
+        .header("Accept-Encoding", "gzip;q=0")
+        .send()
+        .await
+        .expect("GET succeeds");
+    assert!(refused.headers().get("content-encoding").is_none());
+}
