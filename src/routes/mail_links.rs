@@ -96,22 +96,31 @@ fn not_stored(error: anyhow::Error) -> AppError {
     AppError::NotStored(error)
 }
 
+/// The payload of a link for `purpose`, or the page that says why the link
+/// does not work (with `hint` for an expired one).
+fn open_link<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    request: &HttpRequest,
+    purpose: Purpose,
+    token: &str,
+    hint: &str,
+) -> Result<T, Result<HttpResponse, AppError>> {
+    signed_links::open(&state.keys, purpose, token, now().and_utc().timestamp())
+        .map_err(|problem| refused(state, request, problem, hint))
+}
+
 // Confirming an address.
 
-fn open_confirm(state: &AppState, token: &str) -> Result<String, LinkProblem> {
-    signed_links::open(&state.keys, Purpose::Confirm, token, now().and_utc().timestamp())
-}
+const CONFIRM_HINT: &str = "Leave a new comment with the box ticked to get another one.";
 
 pub async fn show_confirm(
     state: web::Data<AppState>,
     request: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let email = match open_confirm(&state, &token) {
+    let email: String = match open_link(&state, &request, Purpose::Confirm, &token, CONFIRM_HINT) {
         Ok(email) => email,
-        Err(problem) => {
-            return refused(&state, &request, problem, "Leave a new comment with the box ticked to get another one.")
-        }
+        Err(page) => return page,
     };
     let notice = Notice {
         title: "Confirm email notices".into(),
@@ -132,11 +141,9 @@ pub async fn confirm(
     token: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email = match open_confirm(&state, &token) {
+    let email: String = match open_link(&state, &request, Purpose::Confirm, &token, CONFIRM_HINT) {
         Ok(email) => email,
-        Err(problem) => {
-            return refused(&state, &request, problem, "Leave a new comment with the box ticked to get another one.")
-        }
+        Err(page) => return page,
     };
     if !form_is_ours(&state, &request, &form) {
         return stale_form(&state, &request);
@@ -158,9 +165,7 @@ pub async fn confirm(
 
 // Stopping notices.
 
-fn open_stop(state: &AppState, token: &str) -> Result<Stop, LinkProblem> {
-    signed_links::open(&state.keys, Purpose::Unsubscribe, token, now().and_utc().timestamp())
-}
+const STOP_HINT: &str = "Use the link in a newer email.";
 
 fn describe(stop: &Stop) -> String {
     match stop {
@@ -175,9 +180,9 @@ pub async fn show_unsubscribe(
     request: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let stop = match open_stop(&state, &token) {
+    let stop: Stop = match open_link(&state, &request, Purpose::Unsubscribe, &token, STOP_HINT) {
         Ok(stop) => stop,
-        Err(problem) => return refused(&state, &request, problem, "Use the link in a newer email."),
+        Err(page) => return page,
     };
     let notice = Notice {
         title: "Stop email notices".into(),
@@ -194,9 +199,9 @@ pub async fn unsubscribe(
     token: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let stop = match open_stop(&state, &token) {
+    let stop: Stop = match open_link(&state, &request, Purpose::Unsubscribe, &token, STOP_HINT) {
         Ok(stop) => stop,
-        Err(problem) => return refused(&state, &request, problem, "Use the link in a newer email."),
+        Err(page) => return page,
     };
     let one_click = form.list_unsubscribe == "One-Click";
     if !one_click && !form_is_ours(&state, &request, &form) {
@@ -250,9 +255,7 @@ fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
 
 // The author's one-click actions.
 
-fn open_action(state: &AppState, token: &str) -> Result<DeskAction, LinkProblem> {
-    signed_links::open(&state.keys, Purpose::DeskAction, token, now().and_utc().timestamp())
-}
+const ACTION_HINT: &str = "Open the desk to moderate this comment.";
 
 /// What an action link acts on, as it is now.
 struct ActionTarget {
@@ -319,9 +322,9 @@ pub async fn show_action(
     request: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let action = match open_action(&state, &token) {
+    let action: DeskAction = match open_link(&state, &request, Purpose::DeskAction, &token, ACTION_HINT) {
         Ok(action) => action,
-        Err(problem) => return refused(&state, &request, problem, "Open the desk to moderate this comment."),
+        Err(page) => return page,
     };
     let target = load_target(&state, &token, &action).await?;
     if let Some(response) = unusable(&state, &request, &target) {
@@ -337,9 +340,9 @@ pub async fn act(
     token: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let action = match open_action(&state, &token) {
+    let action: DeskAction = match open_link(&state, &request, Purpose::DeskAction, &token, ACTION_HINT) {
         Ok(action) => action,
-        Err(problem) => return refused(&state, &request, problem, "Open the desk to moderate this comment."),
+        Err(page) => return page,
     };
     let target = load_target(&state, &token, &action).await?;
     if let Some(response) = unusable(&state, &request, &target) {

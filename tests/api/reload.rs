@@ -58,6 +58,19 @@ fn shared_database(data: &std::path::Path) -> String {
     }
 }
 
+/// `healthblog reload`, as an operator runs it after changing `content`.
+fn run_reload(content: &Content, data: &std::path::Path, database_url: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .arg("reload")
+        .env("HEALTHBLOG_CONTENT_DIR", content.path())
+        .env("HEALTHBLOG_DATABASE_URL", database_url)
+        .env("HEALTHBLOG_DATA_DIR", data)
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(crate::helpers::repo_path(""))
+        .output()
+        .expect("healthblog reload runs")
+}
+
 #[tokio::test]
 async fn healthblog_reload_and_a_sighup_to_one_instance_reach_every_instance_on_the_database() {
     let content = Content::new().post("dose", &post("Old title"), "Body.");
@@ -67,15 +80,7 @@ async fn healthblog_reload_and_a_sighup_to_one_instance_reach_every_instance_on_
     let mut b = Server::start(&content.path(), data.path(), &database_url);
 
     let content = content.post("dose", &post("New title"), "Body.");
-    let reload = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .arg("reload")
-        .env("HEALTHBLOG_CONTENT_DIR", content.path())
-        .env("HEALTHBLOG_DATABASE_URL", &database_url)
-        .env("HEALTHBLOG_DATA_DIR", data.path())
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(crate::helpers::repo_path(""))
-        .output()
-        .expect("healthblog reload runs");
+    let reload = run_reload(&content, data.path(), &database_url);
     assert!(reload.status.success(), "{}", String::from_utf8_lossy(&reload.stderr));
     wait_for(&mut a.log, "reloaded the articles");
     wait_for(&mut b.log, "reloaded the articles");
@@ -90,15 +95,7 @@ async fn healthblog_reload_and_a_sighup_to_one_instance_reach_every_instance_on_
 
     // A broken folder is reported and reloads nothing.
     let content = content.post("dose", "title = \"Broken\"\ndate = 2024-01-01\ncolour = \"red\"", "Body.");
-    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .arg("reload")
-        .env("HEALTHBLOG_CONTENT_DIR", content.path())
-        .env("HEALTHBLOG_DATABASE_URL", &database_url)
-        .env("HEALTHBLOG_DATA_DIR", data.path())
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(crate::helpers::repo_path(""))
-        .output()
-        .expect("healthblog reload runs");
+    let refused = run_reload(&content, data.path(), &database_url);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stdout).contains("unknown field `colour`"));
     drop(content);
