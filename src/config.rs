@@ -30,6 +30,9 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Database connections per instance.
     pub pool_size: u32,
+    /// How long to keep trying a PostgreSQL server that does not answer at
+    /// start-up before giving up.
+    pub database_wait_seconds: u64,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
     /// Take the client's address from the header named by `proxy_header`
@@ -166,6 +169,7 @@ impl Default for Settings {
             data_dir: "data".into(),
             secret_key: None,
             pool_size: 8,
+            database_wait_seconds: 60,
             workers: 0,
             behind_proxy: false,
             trusted_proxies: vec!["127.0.0.1/8".into(), "::1".into()],

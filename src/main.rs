@@ -399,6 +399,7 @@ fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
+    startup::check_content_folder(&settings.content_dir)?;
     match Library::load(&settings.content_dir) {
         Ok(library) => {
             println!(

@@ -62,6 +62,30 @@ impl DatabaseUrl {
         }
     }
 
+    /// Opens one connection and closes it: does the database answer?
+    pub fn check_connection(&self) -> anyhow::Result<()> {
+        self.connect().map(drop).map_err(|error| {
+            let message = error.to_string();
+            anyhow!("{}", message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "))
+        })
+    }
+
+    /// The URL without its password, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(text) => match url::Url::parse(text) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        let _ = url.set_password(Some("xxxxx"));
+                    }
+                    url.to_string()
+                }
+                Err(_) => "(an unreadable postgres:// URL)".into(),
+            },
+        }
+    }
+
     fn connect(&self) -> ConnectionResult<AnyConnection> {
         match self {
             Self::Sqlite(path) => {

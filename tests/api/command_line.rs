@@ -94,3 +94,137 @@ fn a_correct_configuration_file_is_read() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("1 article, 0 drafts and 0 pages, no problems"), "{}", text(&output.stdout));
 }
+
+/// The stderr lines of a finished command, and how long it ran.
+fn run_timed(mut command: Command) -> (Output, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let output = command.stdout(Stdio::piped()).output().expect("the healthblog binary runs");
+    (output, started.elapsed())
+}
+
+#[test]
+fn a_port_in_use_is_found_before_the_database_is_touched() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let address = taken.local_addr().expect("its address").to_string();
+    let data = tempfile::tempdir().expect("a data folder");
+    let database = data.path().join("blog.db");
+    let url = format!("sqlite://{}", database.display());
+    let command = Server::command(
+        &repo_path(""),
+        &["serve"],
+        &repo_path("content"),
+        data.path(),
+        &url,
+        &[("HEALTHBLOG_BIND", &address)],
+    );
+
+    let (output, _) = run_timed(command);
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("error: cannot listen on {address}: another program already uses that port")),
+        "{stderr}"
+    );
+    assert!(!database.exists(), "nothing was migrated: {stderr}");
+}
+
+#[test]
+fn a_missing_content_folder_is_found_before_the_database_is_touched() {
+    let data = tempfile::tempdir().expect("a data folder");
+    let database = data.path().join("blog.db");
+    let url = format!("sqlite://{}", database.display());
+    let missing = data.path().join("no-such-content");
+    let command = Server::command(&repo_path(""), &["serve"], &missing, data.path(), &url, &[]);
+
+    let (output, _) = run_timed(command);
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("error: the content folder {} does not exist; set `content_dir`", missing.display())),
+        "{stderr}"
+    );
+    assert!(!database.exists(), "nothing was migrated: {stderr}");
+
+    let check = healthblog_in(data.path(), &["check"], &[("HEALTHBLOG_CONTENT_DIR", data.path().to_str().unwrap())]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stderr).contains("has no posts/ folder"), "{}", text(&check.stderr));
+}
+
+#[test]
+fn an_unreachable_postgresql_is_retried_with_growing_waits_then_given_up_with_a_clear_error() {
+    // Nothing listens on port 1: every attempt is refused at once.
+    let folder = tempfile::tempdir().expect("a working folder");
+    let url = "postgres://blog:hunter2secret@127.0.0.1:1/blog";
+    let mut command = Command::new(env!("CARGO_BIN_EXE_healthblog"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
+        command.env_remove(name);
+    }
+    command
+        .arg("migrate")
+        .current_dir(folder.path())
+        .env("HEALTHBLOG_DATABASE_URL", url)
+        .env("HEALTHBLOG_DATABASE_WAIT_SECONDS", "3")
+        .env_remove("RUST_LOG");
+
+    let (output, took) = run_timed(command);
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    let retries: Vec<&str> = stderr.lines().filter(|line| line.contains("does not answer")).collect();
+    assert_eq!(retries.len(), 3, "{stderr}");
+    for (line, wait) in retries.iter().zip(["trying again in 0.5 s", "trying again in 1.0 s", "trying again in 1.5 s"])
+    {
+        assert!(line.ends_with(wait), "{line:?} should end with {wait:?}");
+        assert!(line.contains("postgres://blog:xxxxx@127.0.0.1:1/blog"), "the address, not the password: {line}");
+    }
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "error: gave up reaching the PostgreSQL database postgres://blog:xxxxx@127.0.0.1:1/blog after 3 s"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
+    assert!(took < std::time::Duration::from_secs(10), "bounded: {took:?}");
+}
+
+#[test]
+fn one_shot_commands_print_their_result_without_log_noise() {
+    let folder = tempfile::tempdir().expect("a working folder");
+    let url = format!("sqlite://{}", folder.path().join("blog.db").display());
+    let secret = ("HEALTHBLOG_SECRET_KEY", "a secret that is long enough for every key here");
+    let migrate = healthblog_in(folder.path(), &["migrate"], &[("HEALTHBLOG_DATABASE_URL", &url), secret]);
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    assert_eq!(text(&migrate.stdout), "the database is up to date\n");
+    assert_eq!(text(&migrate.stderr), "", "no log lines");
+    let list = healthblog_in(folder.path(), &["user", "list"], &[("HEALTHBLOG_DATABASE_URL", &url), secret]);
+    assert!(list.status.success());
+    assert_eq!(text(&list.stderr), "", "no log lines");
+}
+
+#[tokio::test]
+async fn the_log_has_no_colour_codes_off_a_terminal_and_one_compact_line_per_request() {
+    let data = tempfile::tempdir().expect("a data folder");
+    let mut command = Server::command(
+        &repo_path(""),
+        &["serve"],
+        &repo_path("content"),
+        data.path(),
+        &Server::sqlite_url(data.path()),
+        &[],
+    );
+    command.env_remove("NO_COLOR");
+    let mut server = Server::spawn(command);
+    let page = reqwest::get(format!("{}/archive?colour-probe=1", server.address)).await.expect("GET succeeds");
+    assert_eq!(page.status(), 200);
+
+    let line = crate::server::wait_for(&mut server.log, "colour-probe");
+    assert!(!line.contains('\u{1b}'), "no escape codes in a piped log: {line:?}");
+    let (context, request) = line.split_once("}: ").expect("the request's context, then its line");
+    assert!(context.contains(" INFO request{request_id=") && context.contains(" client.address_hash="), "{line}");
+    let words: Vec<&str> = request.split(' ').collect();
+    assert_eq!(words[..3], ["GET", "/archive?colour-probe=1", "200"], "{line}");
+    assert!(words[3].parse::<f64>().is_ok() && words[4] == "ms" && words.len() == 5, "{line}");
+}

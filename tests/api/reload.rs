@@ -24,7 +24,7 @@ async fn sighup_reloads_the_articles_and_a_broken_file_keeps_the_old_ones() {
     let content = content.post("dose", "title = \"Broken\"\ndate = 2024-01-01\ncolour = \"red\"", "Body.");
     server.hang_up();
     let line = wait_for(&mut server.log, "kept the current articles");
-    assert!(line.contains("dose.md:4: front matter: unknown field `colour`"), "{line}");
+    assert!(line.contains("dose.md:4: front matter: unknown key `colour`"), "{line}");
     assert_eq!(server.title_of("dose").await, "New title");
     drop(content);
 }
