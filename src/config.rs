@@ -21,8 +21,12 @@ pub struct Settings {
     /// The public address of the site, used in feeds, the sitemap and canonical links.
     pub base_url: String,
     pub content_dir: PathBuf,
-    pub templates_dir: PathBuf,
-    pub static_dir: PathBuf,
+    /// A folder of templates laid over the built-in ones (a theme); unset,
+    /// the templates built into the binary are used as they are.
+    pub templates_dir: Option<PathBuf>,
+    /// A folder of static files laid over the built-in ones; unset, the
+    /// built-in files are served, and the uploads from `static/uploads`.
+    pub static_dir: Option<PathBuf>,
     /// Where the generated development key is kept when no secret key is configured.
     pub data_dir: PathBuf,
     /// Signs and encrypts cookies and keys the IP hashes; `keys` refuses one
@@ -164,8 +168,8 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             base_url: "http://127.0.0.1:8080".into(),
             content_dir: "content".into(),
-            templates_dir: "templates".into(),
-            static_dir: "static".into(),
+            templates_dir: None,
+            static_dir: None,
             data_dir: "data".into(),
             secret_key: None,
             pool_size: 8,
@@ -230,6 +234,12 @@ impl Settings {
             .merge(Env::prefixed("HEALTHBLOG_").split("__").ignore(&["config"]))
             .extract()
             .map_err(|error| anyhow!(explain(error, file.as_deref())))
+    }
+
+    /// Where the site's uploaded files live: `uploads/` in `static_dir`, or
+    /// in `static/` of the working folder when it is unset.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.static_dir.clone().unwrap_or_else(|| PathBuf::from("static")).join(crate::static_files::UPLOADS)
     }
 
     /// Cookies are marked `Secure` when the public address is https.

@@ -299,7 +299,7 @@ mod import {
             uploads,
             authors,
             content_dir: settings.content_dir.clone(),
-            static_dir: settings.static_dir.clone(),
+            uploads_dir: settings.uploads_dir(),
         };
         let report = import::run(&mut conn, &keys, &export, &options)?;
         print!("{report}");

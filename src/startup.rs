@@ -49,8 +49,8 @@ impl Application {
     /// is checked before the database is opened and migrated.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let library = load_library(&settings.content_dir)?;
-        let templates = templates::load(&settings.templates_dir)?;
-        let static_files = StaticFiles::load(&settings.static_dir)?;
+        let templates = templates::load(settings.templates_dir.as_deref())?;
+        let static_files = StaticFiles::load(settings.static_dir.as_deref(), &settings.uploads_dir())?;
         let keys = Keys::load(&settings)?;
         let listener = listen(&settings.bind)?;
         let address = listener.local_addr()?;

@@ -228,3 +228,72 @@ async fn the_log_has_no_colour_codes_off_a_terminal_and_one_compact_line_per_req
     assert_eq!(words[..3], ["GET", "/archive?colour-probe=1", "200"], "{line}");
     assert!(words[3].parse::<f64>().is_ok() && words[4] == "ms" && words.len() == 5, "{line}");
 }
+
+/// One file to deploy: started where there is no `templates/` or `static/`,
+/// the binary serves its pages and files from what is built into it.
+#[tokio::test]
+async fn the_binary_alone_serves_pages_and_static_files_from_an_empty_folder() {
+    let empty = tempfile::tempdir().expect("an empty working folder");
+    let data = tempfile::tempdir().expect("a data folder");
+    let command = Server::command(
+        empty.path(),
+        &["serve"],
+        &repo_path("content"),
+        data.path(),
+        &Server::sqlite_url(data.path()),
+        &[],
+    );
+    let server = Server::spawn(command);
+
+    let home = reqwest::get(&server.address).await.expect("GET /");
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.expect("a page");
+    let start = html.find("/static/style.css?v=").expect("the stylesheet's address");
+    let stylesheet = &html[start..start + html[start..].find('"').expect("the address ends")];
+    let css = reqwest::get(format!("{}{stylesheet}", server.address)).await.expect("GET the stylesheet");
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    let built_in = std::fs::read_to_string(repo_path("static/style.css")).expect("the repository's stylesheet");
+    assert_eq!(css.text().await.expect("the stylesheet"), built_in);
+    let article = reqwest::get(format!("{}/archive", server.address)).await.expect("GET /archive");
+    assert_eq!(article.status(), 200);
+    let entries: Vec<_> = std::fs::read_dir(empty.path()).expect("the folder").collect();
+    assert!(entries.is_empty(), "nothing was written into the working folder: {entries:?}");
+}
+
+/// A theme: folders given in the settings are laid over the built-in
+/// templates and files, one file at a time, and uploads are served beside them.
+#[tokio::test]
+async fn folders_in_the_settings_override_the_built_in_templates_and_files() {
+    let theme = tempfile::tempdir().expect("a theme folder");
+    std::fs::create_dir_all(theme.path().join("templates")).expect("a templates folder");
+    std::fs::write(theme.path().join("templates/tags.html"), "Topics, themed").expect("a template");
+    std::fs::create_dir_all(theme.path().join("static/uploads/2016")).expect("a static folder");
+    std::fs::write(theme.path().join("static/style.css"), "body { color: teal }").expect("a stylesheet");
+    std::fs::write(theme.path().join("static/uploads/2016/scan.png"), "not really a png").expect("an upload");
+    let data = tempfile::tempdir().expect("a data folder");
+    let (templates, files) = (theme.path().join("templates"), theme.path().join("static"));
+    let settings = [
+        ("HEALTHBLOG_TEMPLATES_DIR", templates.to_str().expect("a UTF-8 path")),
+        ("HEALTHBLOG_STATIC_DIR", files.to_str().expect("a UTF-8 path")),
+    ];
+    let command = Server::command(
+        theme.path(),
+        &["serve"],
+        &repo_path("content"),
+        data.path(),
+        &Server::sqlite_url(data.path()),
+        &settings,
+    );
+    let server = Server::spawn(command);
+
+    let get = |path: &str| reqwest::get(format!("{}{path}", server.address));
+    assert_eq!(get("/tags").await.expect("GET").text().await.expect("a page"), "Topics, themed");
+    assert!(get("/archive").await.expect("GET").text().await.expect("a page").contains("<h1"), "the rest built in");
+    assert_eq!(get("/static/style.css").await.expect("GET").text().await.expect("css"), "body { color: teal }");
+    assert_eq!(get("/static/site.js").await.expect("GET").status(), 200, "what the theme lacks stays built in");
+    assert_eq!(
+        get("/static/uploads/2016/scan.png").await.expect("GET").text().await.expect("a file"),
+        "not really a png"
+    );
+}
