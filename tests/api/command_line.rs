@@ -130,7 +130,7 @@ fn a_port_in_use_is_found_before_the_database_is_touched() {
 }
 
 #[test]
-fn a_missing_content_folder_is_found_before_the_database_is_touched() {
+fn a_missing_content_or_theme_folder_is_found_before_the_database_is_touched() {
     let data = tempfile::tempdir().expect("a data folder");
     let database = data.path().join("blog.db");
     let url = format!("sqlite://{}", database.display());
@@ -145,6 +145,15 @@ fn a_missing_content_folder_is_found_before_the_database_is_touched() {
         stderr.contains(&format!("error: the content folder {} does not exist; set `content_dir`", missing.display())),
         "{stderr}"
     );
+    assert!(!database.exists(), "nothing was migrated: {stderr}");
+
+    let theme = data.path().join("no-such-theme");
+    let settings = [("HEALTHBLOG_TEMPLATES_DIR", theme.to_str().expect("a UTF-8 path"))];
+    let command = Server::command(&repo_path(""), &["serve"], &repo_path("content"), data.path(), &url, &settings);
+    let (output, _) = run_timed(command);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains(&format!("templates_dir: the folder {} does not exist", theme.display())), "{stderr}");
     assert!(!database.exists(), "nothing was migrated: {stderr}");
 
     let check = healthblog_in(data.path(), &["check"], &[("HEALTHBLOG_CONTENT_DIR", data.path().to_str().unwrap())]);
@@ -296,4 +305,38 @@ async fn folders_in_the_settings_override_the_built_in_templates_and_files() {
         get("/static/uploads/2016/scan.png").await.expect("GET").text().await.expect("a file"),
         "not really a png"
     );
+}
+
+/// The `HEALTHBLOG_*` assignments in a deploy file, commented examples included.
+fn deploy_settings(file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo_path(file)).expect("the deploy file");
+    text.lines()
+        .map(|line| line.trim_start_matches(['#', ' ']).trim_start_matches("Environment="))
+        .filter(|line| line.starts_with("HEALTHBLOG_"))
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// The files in `deploy/` set only settings that exist, with values the
+/// binary accepts, and the proxies forward to where the service listens.
+#[test]
+fn the_deploy_files_use_real_settings_and_agree_on_the_address() {
+    let mut settings = deploy_settings("deploy/healthblog.service");
+    settings.extend(deploy_settings("deploy/env.example"));
+    let names: Vec<&str> = settings.iter().map(|(name, _)| name.as_str()).collect();
+    for needed in ["HEALTHBLOG_SECRET_KEY", "HEALTHBLOG_BIND", "HEALTHBLOG_BEHIND_PROXY", "HEALTHBLOG_DATABASE_URL"] {
+        assert!(names.contains(&needed), "{needed} in the deploy files: {names:?}");
+    }
+    let folder = tempfile::tempdir().expect("a working folder");
+    let pairs: Vec<(&str, &str)> = settings.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let output = healthblog_in(folder.path(), &["check"], &pairs);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let bind = &settings.iter().find(|(name, _)| name == "HEALTHBLOG_BIND").expect("a bind address").1;
+    let nginx = std::fs::read_to_string(repo_path("deploy/nginx.conf")).expect("the nginx site");
+    assert!(nginx.contains(&format!("server {bind};")), "nginx forwards to {bind}");
+    assert!(nginx.contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"), "{nginx}");
+    let caddy = std::fs::read_to_string(repo_path("deploy/Caddyfile")).expect("the Caddy site");
+    assert!(caddy.contains(&format!("reverse_proxy {bind}")), "Caddy forwards to {bind}");
 }
