@@ -65,7 +65,7 @@ pub fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Manifest> {
     let comments = count_comments(&snapshot)?;
 
     copy_folder(&settings.content_dir, &dir.join(CONTENT_FOLDER))?;
-    let uploads = settings.static_dir.join(UPLOADS_FOLDER);
+    let uploads = settings.uploads_dir();
     let uploads = if uploads.is_dir() {
         copy_folder(&uploads, &dir.join(UPLOADS_FOLDER))?;
         Some(UPLOADS_FOLDER.to_owned())
@@ -150,7 +150,7 @@ pub fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<Restored> {
 
     kept.extend(replace_folder(&content, &settings.content_dir, &aside)?);
     if let Some(uploads) = &manifest.uploads {
-        kept.extend(replace_folder(&dir.join(uploads), &settings.static_dir.join(UPLOADS_FOLDER), &aside)?);
+        kept.extend(replace_folder(&dir.join(uploads), &settings.uploads_dir(), &aside)?);
     }
     Ok(Restored { manifest, kept })
 }
@@ -167,7 +167,7 @@ pub fn postgres_commands(settings: &Settings, dir: &Path) -> anyhow::Result<Stri
     let url = quote(url.as_str());
     let dump = quote(&dir.join("healthblog.dump").to_string_lossy());
     let (dir, content) = (quote(&dir.to_string_lossy()), quote(&settings.content_dir.to_string_lossy()));
-    let uploads = quote(&settings.static_dir.join(UPLOADS_FOLDER).to_string_lossy());
+    let uploads = quote(&settings.uploads_dir().to_string_lossy());
     let mut text = format!(
         "On PostgreSQL, back up with pg_dump: it takes a consistent snapshot while the blog serves.\n\
          \n\

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{anyhow, bail, Context};
+use figment::error::Kind;
 use figment::providers::{Env, Format, Serialized, Toml};
-use figment::Figment;
+use figment::{Figment, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::client_address::{ProxyHeader, ProxyPolicy};
@@ -20,8 +21,12 @@ pub struct Settings {
     /// The public address of the site, used in feeds, the sitemap and canonical links.
     pub base_url: String,
     pub content_dir: PathBuf,
-    pub templates_dir: PathBuf,
-    pub static_dir: PathBuf,
+    /// A folder of templates laid over the built-in ones (a theme); unset,
+    /// the templates built into the binary are used as they are.
+    pub templates_dir: Option<PathBuf>,
+    /// A folder of static files laid over the built-in ones; unset, the
+    /// built-in files are served, and the uploads from `static/uploads`.
+    pub static_dir: Option<PathBuf>,
     /// Where the generated development key is kept when no secret key is configured.
     pub data_dir: PathBuf,
     /// Signs and encrypts cookies and keys the IP hashes; `keys` refuses one
@@ -29,6 +34,9 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Database connections per instance.
     pub pool_size: u32,
+    /// How long to keep trying a PostgreSQL server that does not answer at
+    /// start-up before giving up.
+    pub database_wait_seconds: u64,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
     /// Take the client's address from the header named by `proxy_header`
@@ -160,11 +168,12 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             base_url: "http://127.0.0.1:8080".into(),
             content_dir: "content".into(),
-            templates_dir: "templates".into(),
-            static_dir: "static".into(),
+            templates_dir: None,
+            static_dir: None,
             data_dir: "data".into(),
             secret_key: None,
             pool_size: 8,
+            database_wait_seconds: 60,
             workers: 0,
             behind_proxy: false,
             trusted_proxies: vec!["127.0.0.1/8".into(), "::1".into()],
@@ -204,21 +213,33 @@ impl Default for SiteSettings {
 
 impl Settings {
     /// Reads `path` (or `healthblog.toml` when it exists) and the environment.
+    /// A mistake is reported in plain words: which key, in which file or
+    /// variable, and the nearest valid key.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let file = match path {
+            Some(path) if !path.exists() => bail!("the configuration file {} does not exist", path.display()),
+            Some(path) => Some(path.to_owned()),
+            None => Some(PathBuf::from("healthblog.toml")).filter(|default| default.exists()),
+        };
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        match path {
-            Some(path) => {
-                if !path.exists() {
-                    anyhow::bail!("the configuration file {} does not exist", path.display());
-                }
-                figment = figment.merge(Toml::file(path));
+        if let Some(file) = &file {
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            if let Err(error) = text.parse::<toml::Table>() {
+                let line = error.span().map_or(1, |span| 1 + text[..span.start].matches('\n').count());
+                bail!("{}:{line}: {}", file.display(), one_line(error.message()));
             }
-            None => figment = figment.merge(Toml::file("healthblog.toml")),
+            figment = figment.merge(Toml::file(file));
         }
         figment
             .merge(Env::prefixed("HEALTHBLOG_").split("__").ignore(&["config"]))
             .extract()
-            .context("reading the configuration (healthblog.toml and HEALTHBLOG_* variables)")
+            .map_err(|error| anyhow!(explain(error, file.as_deref())))
+    }
+
+    /// Where the site's uploaded files live: `uploads/` in `static_dir`, or
+    /// in `static/` of the working folder when it is unset.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.static_dir.clone().unwrap_or_else(|| PathBuf::from("static")).join(crate::static_files::UPLOADS)
     }
 
     /// Cookies are marked `Secure` when the public address is https.
@@ -248,6 +269,98 @@ impl Settings {
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }
+}
+
+/// Every problem figment found, one per line, as `file:line: message` for
+/// the configuration file and naming the variable for the environment.
+fn explain(errors: figment::Error, file: Option<&Path>) -> String {
+    let text = file.and_then(|file| std::fs::read_to_string(file).ok()).unwrap_or_default();
+    let mut lines = Vec::new();
+    for error in errors {
+        let key = error.path.clone();
+        let dotted = key.join(".");
+        let message = match &error.kind {
+            Kind::UnknownField(field, expected) => match nearest(field, expected.iter().copied()) {
+                Some(known) => format!("unknown key `{dotted}`: did you mean `{}`?", replace_last(&key, known)),
+                None => format!("unknown key `{dotted}`; the keys here are {}", expected.join(", ")),
+            },
+            Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
+                format!("`{dotted}` must be {}, not {actual}", plain_type(expected))
+            }
+            Kind::UnknownVariant(actual, expected) => {
+                format!("`{dotted}` cannot be {actual:?}; use one of {}", expected.join(", "))
+            }
+            Kind::Message(message) => format!("`{dotted}`: {}", one_line(message)),
+            other => format!("`{dotted}`: {other}"),
+        };
+        let origin = match &error.metadata {
+            Some(metadata) => match &metadata.source {
+                Some(Source::File(path)) => format!("{}:{}", file.unwrap_or(path).display(), line_of(&text, &key)),
+                _ if metadata.name.contains("environment") => {
+                    format!("the environment variable HEALTHBLOG_{}", key.join("__").to_uppercase())
+                }
+                _ => metadata.name.to_string(),
+            },
+            None => "the configuration".into(),
+        };
+        lines.push(format!("{origin}: {message}"));
+    }
+    if lines.is_empty() {
+        lines.push("the configuration could not be read".into());
+    }
+    lines.join("\n")
+}
+
+/// serde's names for what a key holds, in words.
+fn plain_type(expected: &str) -> &str {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "a boolean" | "bool" => "true or false",
+        "a string" | "string" => "text in quotes",
+        other => other,
+    }
+}
+
+/// `site.titel` with its last part replaced: `site.title`.
+fn replace_last(key: &[String], last: &str) -> String {
+    let mut key = key.to_vec();
+    key.pop();
+    key.push(last.to_owned());
+    key.join(".")
+}
+
+/// The line of the configuration file that sets `key` (its last part, after
+/// its `[section]` when it has one), or 1.
+fn line_of(text: &str, key: &[String]) -> usize {
+    let Some((name, sections)) = key.split_last() else { return 1 };
+    let mut in_section = sections.is_empty();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            in_section = section.trim() == sections.join(".");
+        } else if in_section && line.split_once('=').is_some_and(|(k, _)| k.trim().trim_matches('"') == name) {
+            return i + 1;
+        }
+    }
+    1
+}
+
+fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(": ")
+}
+
+/// The one of `known` closest to a mistyped `word`, when it is close enough
+/// to be what was meant: a typo, a letter too many or too few, two swapped.
+pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let allowed = (word.chars().count() / 3).clamp(1, 3);
+    known
+        .into_iter()
+        .map(|candidate| (strsim::damerau_levenshtein(&word, candidate), candidate))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
 }
 
 #[cfg(test)]
@@ -292,7 +405,7 @@ mod tests {
         let path = dir.path().join("healthblog.toml");
         std::fs::write(&path, "databse_url = \"sqlite://x.db\"\n").unwrap();
         let error = format!("{:#}", Settings::load(Some(&path)).unwrap_err());
-        assert!(error.contains("databse_url"), "{error}");
+        assert_eq!(error, format!("{}:1: unknown key `databse_url`: did you mean `database_url`?", path.display()));
         assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
     }
 }

@@ -9,9 +9,24 @@ use healthblog::db::DatabaseUrl;
 use healthblog::startup::{self, Application};
 use healthblog::telemetry;
 
+/// Settings the environment can give, named in the top-level help.
+const ENVIRONMENT_HELP: &str = "\
+Settings come from healthblog.toml (or --config FILE), and every key can be overridden by an
+environment variable: HEALTHBLOG_ and the key in capitals, with __ between a section and its key.
+The main ones:
+  HEALTHBLOG_DATABASE_URL   sqlite://data/healthblog.db (default) or postgres://user:password@host/db
+  HEALTHBLOG_BIND           address and port to listen on (default 127.0.0.1:8080)
+  HEALTHBLOG_BASE_URL       the public address, e.g. https://blog.example.org
+  HEALTHBLOG_CONTENT_DIR    the folder of posts/ and pages/ (default content)
+  HEALTHBLOG_SECRET_KEY     32 characters or more; signs cookies and keys the address hashes
+  HEALTHBLOG_MAIL__HOST     the SMTP server (and MAIL__PORT, MAIL__USERNAME, MAIL__PASSWORD, MAIL__FROM)
+  HEALTHBLOG_CONFIG         the configuration file, like --config
+  RUST_LOG                  how much to log, e.g. RUST_LOG=debug
+Every key is listed in the README's Configuration section.";
+
 /// A doctor's health blog: Markdown articles and moderated reader questions.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = ENVIRONMENT_HELP)]
 struct Cli {
     /// Configuration file (default: ./healthblog.toml when it exists).
     #[arg(long, global = true, env = "HEALTHBLOG_CONFIG")]
@@ -22,8 +37,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the blog (the default).
-    Serve,
+    /// Serve the blog (the default): migrates the database, then listens.
+    Serve {
+        /// Address and port to listen on, e.g. 0.0.0.0:8080 (overrides `bind` and HEALTHBLOG_BIND).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
     /// Create or update the database schema, then exit.
     Migrate,
     /// Check every article and page in the content folder and report each problem as file:line: message.
@@ -39,7 +58,10 @@ enum Command {
     },
     /// Put back a backup made by `healthblog backup`: the current database and content are
     /// moved aside, never deleted. Restart the server afterwards.
-    Restore { dir: PathBuf },
+    Restore {
+        /// A folder written by `healthblog backup` (it holds a manifest.toml).
+        dir: PathBuf,
+    },
     /// Write the whole site to standard output in another program's format.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -80,13 +102,15 @@ enum ExportCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create an account; the password is asked for (or read from standard input).
+    /// Create an account; the password is asked for twice (or read from standard input).
+    #[command(after_help = PASSWORD_RULE)]
     Add {
         /// The name to sign in with.
         name: String,
         /// The name shown on the author's answers.
         #[arg(long)]
         display_name: String,
+        /// An author's answers carry the Author badge, a moderator's the Moderator badge.
         #[arg(long, value_enum, default_value_t = RoleArg::Author)]
         role: RoleArg,
         /// Read the password from the first line of standard input.
@@ -97,41 +121,65 @@ enum UserCommand {
         email: Option<String>,
     },
     /// Set where an account's notices go ("" for none); what it hears of is chosen in the desk.
-    Email { name: String, address: String },
-    /// Change an account's password.
-    Passwd {
+    Email {
+        /// The account's sign-in name.
         name: String,
+        /// An email address, or "" for none.
+        address: String,
+    },
+    /// Change an account's password (or open a closed account again); every session is signed out.
+    #[command(after_help = PASSWORD_RULE)]
+    Passwd {
+        /// The account's sign-in name.
+        name: String,
+        /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List the accounts.
-    List,
+    /// List the accounts: name, role, display name, email, created.
+    List {
+        /// Also list closed accounts, marked "closed".
+        #[arg(long)]
+        all: bool,
+    },
     /// Close an account: it can no longer sign in, and its answers keep their badge.
     /// `user passwd NAME` opens it again.
-    Remove { name: String },
+    Remove {
+        /// The account's sign-in name.
+        name: String,
+    },
 }
+
+/// What `user add` and `user passwd` accept, from `auth::password::check_strength`.
+const PASSWORD_RULE: &str = "\
+The password must be at least 12 characters long, must not contain the sign-in name or the
+display name, and must not be one character repeated. A few words make a good one.";
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum RoleArg {
+    /// The blog's author.
     Author,
+    /// Moderates and answers on the author's behalf.
     Moderator,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init("info");
-    let result =
-        Settings::load(cli.config.as_deref()).and_then(|settings| match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(settings),
-            Command::Migrate => migrate(settings),
-            Command::Check => check(&settings),
-            Command::Reload => reload(&settings),
-            Command::Backup { dir } => backup(&settings, &dir),
-            Command::Restore { dir } => restore(&settings, &dir),
-            Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
-            Command::User(command) => users::run(settings, command),
-            Command::Import(command) => import::run(settings, command),
-        });
+    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    // The server logs what it does; a one-shot command prints its own result
+    // and logs only what went wrong.
+    telemetry::init(if matches!(command, Command::Serve { .. }) { "info" } else { "warn" });
+    let result = Settings::load(cli.config.as_deref()).and_then(|settings| match command {
+        Command::Serve { bind } => serve(Settings { bind: bind.unwrap_or(settings.bind.clone()), ..settings }),
+        Command::Migrate => migrate(settings),
+        Command::Check => check(&settings),
+        Command::Reload => reload(&settings),
+        Command::Backup { dir } => backup(&settings, &dir),
+        Command::Restore { dir } => restore(&settings, &dir),
+        Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
+        Command::User(command) => users::run(settings, command),
+        Command::Import(command) => import::run(settings, command),
+    });
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -185,11 +233,13 @@ mod users {
                 accounts::change_password(&mut conn, &user, &read_password(password_stdin)?)?;
                 println!("changed the password of {name}; every session was signed out");
             }
-            UserCommand::List => {
-                for user in users::list(&mut conn)? {
+            UserCommand::List { all } => {
+                let listed = if all { users::list_all(&mut conn)? } else { users::list(&mut conn)? };
+                for user in listed {
                     let created = user.created_at.format("%Y-%m-%d");
                     let email = if user.email.is_empty() { "-" } else { &user.email };
-                    println!("{}\t{}\t{}\t{email}\t{created}", user.username, user.role, user.display_name);
+                    let closed = if user.is_active() { "" } else { "\tclosed" };
+                    println!("{}\t{}\t{}\t{email}\t{created}{closed}", user.username, user.role, user.display_name);
                 }
             }
             UserCommand::Remove { name } => {
@@ -253,7 +303,7 @@ mod import {
             uploads,
             authors,
             content_dir: settings.content_dir.clone(),
-            static_dir: settings.static_dir.clone(),
+            uploads_dir: settings.uploads_dir(),
         };
         let report = import::run(&mut conn, &keys, &export, &options)?;
         print!("{report}");
@@ -353,6 +403,7 @@ fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 fn reload(settings: &Settings) -> anyhow::Result<ExitCode> {
+    startup::check_content_folder(&settings.content_dir)?;
     if let Err(errors) = Library::load(&settings.content_dir) {
         for error in &errors.0 {
             println!("{error}");
@@ -369,6 +420,7 @@ fn reload(settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
+    startup::check_content_folder(&settings.content_dir)?;
     match Library::load(&settings.content_dir) {
         Ok(library) => {
             println!(
@@ -384,7 +436,7 @@ fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
             for error in &errors.0 {
                 println!("{error}");
             }
-            eprintln!("{} problem(s) found", errors.0.len());
+            eprintln!("{}", count(errors.0.len(), "problem found", "problems found"));
             Ok(ExitCode::FAILURE)
         }
     }

@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::SessionMiddleware;
@@ -12,7 +13,7 @@ use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders, ErrorHandlers, NormalizePath};
 use actix_web::{guard, web, App, HttpServer};
-use anyhow::{anyhow, Context};
+use anyhow::{anyhow, bail, Context};
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::session_store::DbSessionStore;
@@ -44,10 +45,17 @@ pub struct Application {
 }
 
 impl Application {
+    /// Everything that can be found wrong without the database (the content,
+    /// the templates, the static files, the key, the address to listen on)
+    /// is checked before the database is opened and migrated.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let library = load_library(&settings.content_dir)?;
-        let templates = templates::load(&settings.templates_dir)?;
+        let templates = templates::load(settings.templates_dir.as_deref())?;
+        let static_files = StaticFiles::load(settings.static_dir.as_deref(), &settings.uploads_dir())?;
         let keys = Keys::load(&settings)?;
+        let listener = listen(&settings.bind)?;
+        let address = listener.local_addr()?;
+
         let pool = connect_and_migrate(&settings).await?;
         // Where the change counters stand before the first page is served.
         let counters = db::run(&pool, |conn| Ok(db::change_counters::all(conn)?)).await?;
@@ -55,10 +63,6 @@ impl Application {
         let (content_version, pages_version) =
             (counter(db::change_counters::CONTENT), counter(db::change_counters::PAGES));
         let database_file = DatabaseFile::of(&DatabaseUrl::parse(&settings.database_url)?)?;
-        let static_files = StaticFiles::load(&settings.static_dir)?;
-
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("listening on {}", settings.bind))?;
-        let address = listener.local_addr()?;
         let workers = settings.workers;
         let mut state = AppState::new(settings, library, templates, pool, keys, static_files)?;
         state.database_file = database_file;
@@ -89,6 +93,7 @@ impl Application {
 
 /// Reads and checks `content/`, refusing to go on when anything is wrong.
 pub fn load_library(content_dir: &Path) -> anyhow::Result<Library> {
+    check_content_folder(content_dir)?;
     let library = Library::load(content_dir)
         .map_err(|errors| anyhow!("{errors}"))
         .with_context(|| format!("the articles in {} have problems", content_dir.display()))?;
@@ -101,13 +106,83 @@ pub fn load_library(content_dir: &Path) -> anyhow::Result<Library> {
     Ok(library)
 }
 
-/// Opens the database pool and brings the schema up to date.
+/// The listening socket on `bind`, or an error that says what to do.
+fn listen(bind: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(bind).map_err(|error| match error.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow!(
+            "cannot listen on {bind}: another program already uses that port (another healthblog?); stop it, \
+             or choose another address with --bind, `bind` or HEALTHBLOG_BIND"
+        ),
+        std::io::ErrorKind::PermissionDenied => anyhow!(
+            "cannot listen on {bind}: permission denied (ports below 1024 need privileges; use a higher port \
+             behind nginx or Caddy)"
+        ),
+        _ => anyhow!("cannot listen on {bind}: {error} (set `bind` to an address and port such as 127.0.0.1:8080)"),
+    })
+}
+
+/// A content folder that is not there, or holds no `posts/`, is one plain
+/// error rather than a list of unreadable files.
+pub fn check_content_folder(content_dir: &Path) -> anyhow::Result<()> {
+    let hint = "set `content_dir` or HEALTHBLOG_CONTENT_DIR to the folder that holds posts/ (and pages/)";
+    if !content_dir.is_dir() {
+        bail!("the content folder {} does not exist; {hint}", content_dir.display());
+    }
+    if !content_dir.join("posts").is_dir() {
+        bail!("the content folder {} has no posts/ folder; {hint}", content_dir.display());
+    }
+    Ok(())
+}
+
+/// Opens the database pool and brings the schema up to date. An unreachable
+/// PostgreSQL server is waited for, up to `database_wait_seconds`.
 pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPool> {
     let url = DatabaseUrl::parse(&settings.database_url)?;
+    wait_for_database(&url, Duration::from_secs(settings.database_wait_seconds)).await?;
     let pool = db::connect(&url, settings.pool_size.max(1))?;
     db::run(&pool, db::run_migrations).await.context("bringing the database schema up to date")?;
     tracing::info!(backend = url.backend_name(), "database ready");
     Ok(pool)
+}
+
+/// The first wait between attempts to reach PostgreSQL; each next one is
+/// twice as long, up to `LONGEST_WAIT`.
+const FIRST_WAIT: Duration = Duration::from_millis(500);
+const LONGEST_WAIT: Duration = Duration::from_secs(8);
+
+/// Tries PostgreSQL until it answers, saying so on each retry, and gives up
+/// after `patience`: a database that starts after the blog (a reboot, a
+/// container) is waited for, and a wrong address ends with a clear error.
+async fn wait_for_database(url: &DatabaseUrl, patience: Duration) -> anyhow::Result<()> {
+    if !matches!(url, DatabaseUrl::Postgres(_)) {
+        return Ok(()); // A file opens or fails at once.
+    }
+    let started = Instant::now();
+    let mut wait = FIRST_WAIT;
+    loop {
+        let probe = url.clone();
+        let error = match actix_web::rt::task::spawn_blocking(move || probe.check_connection()).await? {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let remaining = patience.saturating_sub(started.elapsed());
+        if remaining.is_zero() {
+            bail!(
+                "gave up reaching the PostgreSQL database {} after {} s (last error: {error:#}); check that the \
+                 server runs and that HEALTHBLOG_DATABASE_URL is right (`database_wait_seconds` sets how long to wait)",
+                url.redacted(),
+                started.elapsed().as_secs()
+            );
+        }
+        let pause = wait.min(remaining);
+        tracing::warn!(
+            "the PostgreSQL database {} does not answer ({error:#}); trying again in {:.1} s",
+            url.redacted(),
+            pause.as_secs_f64()
+        );
+        tokio::time::sleep(pause).await;
+        wait = (wait * 2).min(LONGEST_WAIT);
+    }
 }
 
 fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> anyhow::Result<Server> {

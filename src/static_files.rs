@@ -1,15 +1,25 @@
-//! The files under `static/`, read once at start-up and kept in memory with
-//! a hash of their contents, which their URLs carry (`routes::static_files`
-//! serves them).
+//! The site's own static files (stylesheet, script, icons), built into the
+//! binary, with the files of `static_dir` laid over them when it is set, and
+//! the uploads folder: read once at start-up and kept in memory with a hash
+//! of their contents, which their URLs carry (`routes::static_files` serves
+//! them).
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use actix_web::web::Bytes;
-use anyhow::Context;
+use anyhow::{bail, Context};
+use include_dir::{include_dir, Dir, File};
 use sha2::{Digest, Sha256};
 
 use crate::keys::hex;
+
+/// The `static/` folder as it was when the binary was built.
+static BUILT_IN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
+
+/// Uploaded files (images of imported articles) live in this subfolder of
+/// the static folder; they belong to the site, not to the build.
+pub const UPLOADS: &str = "uploads";
 
 pub struct StaticFiles {
     files: HashMap<String, StaticFile>,
@@ -32,22 +42,36 @@ impl StaticFile {
 }
 
 impl StaticFiles {
-    /// Reads every file under `dir`.
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
-        let mut paths = Vec::new();
-        collect(dir, &mut paths).with_context(|| format!("reading the static files in {}", dir.display()))?;
-        paths.sort();
+    /// The built-in files, then every file under `theme` (replacing a
+    /// built-in one of the same name), then every file under `uploads`
+    /// as `uploads/…`.
+    pub fn load(theme: Option<&Path>, uploads: &Path) -> anyhow::Result<Self> {
+        let mut bodies: BTreeMap<String, Bytes> = BTreeMap::new();
+        for file in embedded_files(&BUILT_IN) {
+            let name = slash_path(file.path());
+            if !name.starts_with(&format!("{UPLOADS}/")) {
+                bodies.insert(name, Bytes::from_static(file.contents()));
+            }
+        }
+        if let Some(dir) = theme {
+            if !dir.is_dir() {
+                bail!(
+                    "static_dir: the folder {} does not exist (leave it unset to use the built-in files)",
+                    dir.display()
+                );
+            }
+            read_into(&mut bodies, dir, "")?;
+        }
+        if uploads.is_dir() {
+            read_into(&mut bodies, uploads, &format!("{UPLOADS}/"))?;
+        }
         let mut hasher = Sha256::new();
         let mut files = HashMap::new();
-        for path in paths {
-            let body = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            let relative =
-                path.strip_prefix(dir)?.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>();
-            let name = relative.join("/");
+        for (name, body) in bodies {
             hasher.update(name.as_bytes());
             hasher.update(&body);
             let content_type = content_type(&name);
-            files.insert(name, StaticFile { body: Bytes::from(body), content_type });
+            files.insert(name, StaticFile { body, content_type });
         }
         Ok(Self { files, version: hex(&hasher.finalize()[..6]) })
     }
@@ -63,7 +87,37 @@ impl StaticFiles {
     }
 }
 
-fn collect(dir: &Path, paths: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+fn read_into(bodies: &mut BTreeMap<String, Bytes>, dir: &Path, prefix: &str) -> anyhow::Result<()> {
+    for (name, path) in files_under(dir)? {
+        let body = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        bodies.insert(format!("{prefix}{name}"), Bytes::from(body));
+    }
+    Ok(())
+}
+
+/// Every file of an embedded folder, however deep.
+pub fn embedded_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a File<'a>> {
+    let mut files: Vec<&File> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(embedded_files(sub));
+    }
+    files
+}
+
+/// Every file under `dir`, however deep, by its `/`-separated path relative to `dir`.
+pub fn files_under(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut paths = Vec::new();
+    collect(dir, &mut paths).with_context(|| format!("reading the files in {}", dir.display()))?;
+    paths.sort();
+    paths.into_iter().map(|path| Ok((slash_path(path.strip_prefix(dir)?), path))).collect()
+}
+
+/// `a/b.css` on every system.
+pub fn slash_path(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
@@ -95,15 +149,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_are_read_once_and_versioned_by_their_contents() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("img")).unwrap();
-        std::fs::write(dir.path().join("style.css"), "body{}").unwrap();
-        std::fs::write(dir.path().join("img/logo.svg"), "<svg/>").unwrap();
-        let first = StaticFiles::load(dir.path()).unwrap();
-        assert_eq!(first.files["img/logo.svg"].content_type, "image/svg+xml");
-        assert_eq!(first.files["style.css"].body, Bytes::from_static(b"body{}"));
-        std::fs::write(dir.path().join("style.css"), "body{color:red}").unwrap();
-        assert_ne!(StaticFiles::load(dir.path()).unwrap().version(), first.version());
+    fn built_in_files_a_theme_over_them_and_the_uploads() {
+        let nowhere = Path::new("/nonexistent/uploads");
+        let built_in = StaticFiles::load(None, nowhere).unwrap();
+        assert!(built_in.get("style.css").is_some() && built_in.get("site.js").is_some());
+
+        let theme = tempfile::tempdir().unwrap();
+        std::fs::create_dir(theme.path().join("img")).unwrap();
+        std::fs::write(theme.path().join("style.css"), "body{}").unwrap();
+        std::fs::write(theme.path().join("img/logo.svg"), "<svg/>").unwrap();
+        let uploads = tempfile::tempdir().unwrap();
+        std::fs::write(uploads.path().join("scan.png"), "png").unwrap();
+        let themed = StaticFiles::load(Some(theme.path()), uploads.path()).unwrap();
+        assert_eq!(themed.files["img/logo.svg"].content_type, "image/svg+xml");
+        assert_eq!(themed.files["style.css"].body, Bytes::from_static(b"body{}"));
+        assert_eq!(themed.files["uploads/scan.png"].body, Bytes::from_static(b"png"));
+        assert!(themed.get("site.js").is_some(), "what the theme lacks stays built in");
+        assert_ne!(themed.version(), built_in.version());
+
+        std::fs::write(theme.path().join("style.css"), "body{color:red}").unwrap();
+        assert_ne!(StaticFiles::load(Some(theme.path()), uploads.path()).unwrap().version(), themed.version());
+        assert!(StaticFiles::load(Some(&theme.path().join("nope")), nowhere).is_err());
     }
 }

@@ -1,26 +1,38 @@
 //! Logs: one line per request (with its request id) and per event.
 
+use std::io::IsTerminal;
+use std::time::Instant;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{web, HttpMessage};
 use tracing::field::Empty;
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
-use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
 use crate::state::AppState;
 
-/// Logs to standard error; `RUST_LOG` overrides `default_filter`.
+/// Logs to standard error; `RUST_LOG` overrides `default_filter`. Colours
+/// only on a terminal, and never when `NO_COLOR` is set: a journal or a
+/// file gets plain text.
 pub fn init(default_filter: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(FmtSpan::CLOSE)
         .with_target(false)
+        .with_ansi(colours_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR")))
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// <https://no-color.org>: a non-empty `NO_COLOR` turns colours off.
+fn colours_wanted(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+/// When a request arrived, for the time its line shows.
+struct Arrived(Instant);
 
 /// The span every request's log lines belong to. tracing-actix-web's
 /// default carries the raw client address and the whole user agent; we
@@ -32,14 +44,13 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
+        request.extensions_mut().insert(Arrived(Instant::now()));
         let request_id = request.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default();
         let span = tracing::info_span!(
-            "HTTP request",
-            http.method = %request.method(),
-            http.target = %request.uri().path_and_query().map_or("", |p| p.as_str()),
+            "request",
+            request_id = %request_id,
             client.address_hash = Empty,
             http.client_ip = Empty,
-            request_id = %request_id,
             http.status_code = Empty,
             otel.status_code = Empty,
             exception.message = Empty,
@@ -57,8 +68,37 @@ impl RootSpanBuilder for RequestSpan {
         span
     }
 
+    /// The request's one line: `GET /posts/x?page=2 200 3.1 ms`, after the
+    /// span's request id and address-hash prefix.
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+        match outcome {
+            Ok(response) => {
+                let request = response.request();
+                let took = request.extensions().get::<Arrived>().map(|arrived| arrived.0.elapsed());
+                let target = request.uri().path_and_query().map_or("", |p| p.as_str());
+                let status = response.status().as_u16();
+                let ms = took.map_or(0.0, |took| took.as_secs_f64() * 1000.0);
+                span.in_scope(|| tracing::info!("{} {target} {status} {ms:.1} ms", request.method()));
+            }
+            Err(error) => {
+                let status = error.as_response_error().status_code().as_u16();
+                span.in_scope(|| tracing::info!("{status} {error}"));
+            }
+        }
         // The status and any error, recorded as the default builder does.
         DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colours_wanted;
+
+    #[test]
+    fn colours_only_on_a_terminal_and_never_with_no_color() {
+        assert!(colours_wanted(true, None));
+        assert!(!colours_wanted(false, None), "a pipe or a file gets plain text");
+        assert!(!colours_wanted(true, Some("1".into())));
+        assert!(colours_wanted(true, Some("".into())), "an empty NO_COLOR is as if unset");
     }
 }

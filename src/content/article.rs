@@ -36,6 +36,9 @@ pub struct Article {
     pub plain_text: String,
     #[serde(skip)]
     pub source: PathBuf,
+    /// The line that sets the slug, or 1 when it comes from the file name.
+    #[serde(skip)]
+    pub slug_line: usize,
 }
 
 /// A moment with the forms the pages need, formatted once.
@@ -90,8 +93,8 @@ impl Article {
     /// Builds an article from a post file's text, or every problem found in it.
     pub fn parse(path: &Path, source: &str) -> Result<Self, Vec<LineError>> {
         let split = front_matter::split(source).map_err(|e| vec![e])?;
-        let front = front_matter::parse(split.front).map_err(|e| vec![e])?;
-        let mut errors = Vec::new();
+        let (front, mut errors) = front_matter::parse(split.front);
+        let Some(front) = front else { return Err(errors) };
         let at = |key: &str| front_matter::line_of_key(split.front, key);
 
         let FrontMatter {
@@ -188,6 +191,7 @@ impl Article {
             reading_minutes: word_count.div_ceil(WORDS_PER_MINUTE).max(1),
             plain_text: rendered.plain_text,
             source: path.to_owned(),
+            slug_line: at("slug"),
         })
     }
 

@@ -77,11 +77,179 @@ fn strip_delimiter_line(source: &str) -> Option<&str> {
     (source[..first_line_end].trim_end() == "+++").then(|| &source[first_line_end..])
 }
 
-/// Parses the TOML, reporting errors at their line in the file.
-pub fn parse(front: &str) -> Result<FrontMatter, LineError> {
-    toml::from_str(front).map_err(|error| {
-        let line = error.span().map_or(1, |span| line_in_file(front, span.start));
-        LineError::new(line, format!("front matter: {}", error.message().trim_end()))
+/// What each front-matter key holds, for messages in plain words.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Date,
+    Flag,
+    List,
+}
+
+/// Every key `FrontMatter` reads, in the order the README lists them.
+const KEYS: &[(&str, Kind)] = &[
+    ("title", Kind::Text),
+    ("date", Kind::Date),
+    ("updated", Kind::Date),
+    ("slug", Kind::Text),
+    ("summary", Kind::Text),
+    ("tags", Kind::List),
+    ("draft", Kind::Flag),
+    ("comments", Kind::Flag),
+    ("reviewed", Kind::Date),
+    ("reviewed_by", Kind::Text),
+    ("references", Kind::List),
+];
+
+const REQUIRED: &[&str] = &["title", "date"];
+
+/// Parses the TOML and reports every problem at its line in the file: each
+/// unknown key (with the nearest known one), each value of the wrong kind,
+/// each missing key. The front matter comes back without the faulty keys,
+/// so that the rest of the file can still be checked, unless a key it
+/// cannot do without is missing or unreadable.
+pub fn parse(front: &str) -> (Option<FrontMatter>, Vec<LineError>) {
+    let mut errors = Vec::new();
+    let (mut table, skipped_lines) = parse_table(front, &mut errors);
+    let mut unreadable = skipped_lines;
+
+    let keys: Vec<String> = table.keys().cloned().collect();
+    for key in keys {
+        let line = line_of_key(front, &key);
+        let Some(&(_, kind)) = KEYS.iter().find(|(known, _)| *known == key) else {
+            errors.push(LineError::new(line, format!("front matter: {}", unknown_key_message(&key))));
+            table.remove(&key);
+            continue;
+        };
+        if let Some(problem) = wrong_kind(&key, kind, &table[&key]) {
+            errors.push(LineError::new(line, problem));
+            table.remove(&key);
+            unreadable.push(key);
+        }
+    }
+    for key in REQUIRED {
+        if !table.contains_key(*key) {
+            if !unreadable.iter().any(|k| k == key || k.is_empty()) {
+                errors.push(LineError::new(1, format!("front matter: `{key}` is missing")));
+            }
+            // A stand-in, reported above, so that the other keys are still checked.
+            let stand_in = match *key {
+                "date" => toml::Value::Datetime(Datetime {
+                    date: Some(toml::value::Date { year: 1970, month: 1, day: 1 }),
+                    time: None,
+                    offset: None,
+                }),
+                _ => toml::Value::String("untitled".into()),
+            };
+            table.insert((*key).to_owned(), stand_in);
+        }
+    }
+    // Through text: toml 0.8 reads a datetime from a `Value` only as a string.
+    let read = toml::to_string(&table)
+        .map_err(|error| one_line(&error.to_string()))
+        .and_then(|text| toml::from_str::<FrontMatter>(&text).map_err(|error| one_line(error.message())));
+    match read {
+        Ok(front) => (Some(front), errors),
+        Err(message) => {
+            if errors.is_empty() {
+                errors.push(LineError::new(1, format!("front matter: {message}")));
+            }
+            (None, errors)
+        }
+    }
+}
+
+/// The front matter as a TOML table. A syntax error is reported and its line
+/// left out, so that the lines after it are still read, as long as it is a
+/// line of its own (`key = value`); returns the keys whose lines were left
+/// out (an empty name when the key could not be told).
+fn parse_table(front: &str, errors: &mut Vec<LineError>) -> (toml::Table, Vec<String>) {
+    let mut lines: Vec<&str> = front.split_inclusive('\n').collect();
+    let mut skipped = Vec::new();
+    loop {
+        let text: String = lines.concat();
+        let error = match text.parse::<toml::Table>() {
+            Ok(table) => return (table, skipped),
+            Err(error) => error,
+        };
+        let line = error.span().map_or(1, |span| line_in_file(&text, span.start));
+        let key = lines.get(line.wrapping_sub(2)).and_then(|l| simple_key(l));
+        errors.push(LineError::new(line, syntax_message(key.as_deref(), error.message())));
+        match key {
+            // A value that fits on its line: leave the line out and read on.
+            Some(key) if !skipped.contains(&key) && line >= 2 => {
+                lines[line - 2] = "\n";
+                skipped.push(key);
+            }
+            _ => {
+                skipped.push(String::new());
+                return (toml::Table::new(), skipped);
+            }
+        }
+    }
+}
+
+/// The key of a `key = value` line whose value ends on the same line.
+fn simple_key(line: &str) -> Option<String> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    let is_bare = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let value = value.trim();
+    let opens_more =
+        value.starts_with('[') && !value.ends_with(']') || value.starts_with("\"\"\"") || value.starts_with("'''");
+    (is_bare && !opens_more).then(|| key.to_owned())
+}
+
+fn syntax_message(key: Option<&str>, message: &str) -> String {
+    match key {
+        Some(key) if KEYS.iter().any(|(k, kind)| *k == key && matches!(kind, Kind::Date)) => format!(
+            "`{key}` is not a real date ({}): write it as 2024-05-31, or 2024-05-31T08:30:00 with a time",
+            one_line(message)
+        ),
+        _ => format!("front matter: {}", one_line(message)),
+    }
+}
+
+/// toml's messages run over several lines; `file:line: message` wants one.
+fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(": ")
+}
+
+fn unknown_key_message(key: &str) -> String {
+    match nearest_key(key) {
+        Some(known) => format!("unknown key `{key}`: did you mean `{known}`?"),
+        None => {
+            let all: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
+            format!("unknown key `{key}`; the keys are {}", all.join(", "))
+        }
+    }
+}
+
+/// The known key closest to a mistyped one, when it is close enough to be
+/// what was meant.
+fn nearest_key(key: &str) -> Option<&'static str> {
+    crate::config::nearest(key, KEYS.iter().map(|(k, _)| *k))
+}
+
+fn wrong_kind(key: &str, kind: Kind, value: &toml::Value) -> Option<String> {
+    use toml::Value;
+    let fits = match kind {
+        Kind::Text => value.is_str(),
+        Kind::Date => value.is_datetime(),
+        Kind::Flag => value.is_bool(),
+        Kind::List => value.as_array().is_some_and(|items| items.iter().all(Value::is_str)),
+    };
+    if fits {
+        return None;
+    }
+    Some(match (kind, value) {
+        (Kind::Date, Value::String(text)) => {
+            format!("`{key}` must be a date without quotes: {key} = {}", text.trim())
+        }
+        (Kind::Date, _) => format!("`{key}` must be a date such as 2024-05-31"),
+        (Kind::Text, _) => format!("`{key}` must be text in quotes"),
+        (Kind::Flag, _) => format!("`{key}` must be true or false, without quotes"),
+        (Kind::List, _) => format!("`{key}` must be a list of texts in quotes, such as [\"a\", \"b\"]"),
     })
 }
 
@@ -124,9 +292,31 @@ mod tests {
 
     #[test]
     fn toml_errors_point_at_the_file_line() {
-        let error = parse("title = \"A\"\ndate = 2020-01-01\ncolour = \"red\"\n").unwrap_err();
-        assert_eq!(error.line, 4);
-        assert!(error.message.contains("colour"), "{}", error.message);
+        let (front, errors) = parse("title = \"A\"\ndate = 2020-01-01\ncolour = \"red\"\n");
+        assert!(front.is_some(), "the known keys are still read");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 4);
+        assert!(errors[0].message.contains("unknown key `colour`; the keys are title, date"), "{errors:?}");
+    }
+
+    #[test]
+    fn every_problem_in_the_front_matter_is_reported_and_a_typo_gets_a_suggestion() {
+        let (front, errors) =
+            parse("title = \"A\"\ndate = 2024-02-30\nsumary = \"s\"\ndraft = \"yes\"\ntagz = [\"x\"]\n");
+        assert!(front.is_some(), "the other keys are still read");
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert_eq!(found[0].0, 3);
+        assert!(found[0].1.starts_with("`date` is not a real date (") && !found[0].1.contains('\n'), "{found:?}");
+        assert!(found.contains(&(4, "front matter: unknown key `sumary`: did you mean `summary`?")), "{found:?}");
+        assert!(found.contains(&(5, "`draft` must be true or false, without quotes")), "{found:?}");
+        assert!(found.contains(&(6, "front matter: unknown key `tagz`: did you mean `tags`?")), "{found:?}");
+    }
+
+    #[test]
+    fn a_missing_title_is_named() {
+        let (_, errors) = parse("date = 2024-01-01\n");
+        assert_eq!(errors, [LineError::new(1, "front matter: `title` is missing")]);
     }
 
     #[test]

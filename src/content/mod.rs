@@ -119,7 +119,13 @@ impl Library {
         let pages = dir.join("pages");
         let (pages, page_errors) = if pages.is_dir() { parse_folder(&pages)? } else { (Vec::new(), Vec::new()) };
         errors.extend(page_errors);
-        let library = Self::from_articles(articles).and_then(|library| library.with_pages(pages));
+        let library = match Self::from_articles(articles) {
+            Ok(library) => library.with_pages(pages),
+            Err(ContentErrors(more)) => {
+                errors.extend(more);
+                Self::default().with_pages(pages)
+            }
+        };
         match library {
             Ok(library) if errors.is_empty() => Ok(library),
             Ok(_) => Err(ContentErrors(errors)),
@@ -133,24 +139,22 @@ impl Library {
     /// Adds the pages, refusing a slug that a route or another page has;
     /// draft pages are left out.
     pub fn with_pages(mut self, pages: Vec<Article>) -> Result<Self, ContentErrors> {
-        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut seen: HashMap<String, &Article> = HashMap::new();
         let mut errors = Vec::new();
         for page in &pages {
             if RESERVED_PAGE_SLUGS.contains(&page.slug.as_str()) {
                 errors.push(ContentError {
                     file: page.source.clone(),
-                    line: 1,
+                    line: page.slug_line,
                     message: format!(
                         "the page slug `{}` is taken by the site's own /{} address; choose another `slug`",
                         page.slug, page.slug
                     ),
                 });
-            } else if let Some(first) = seen.insert(page.slug.clone(), page.source.clone()) {
-                errors.push(ContentError {
-                    file: page.source.clone(),
-                    line: 1,
-                    message: format!("the page slug `{}` is already used by {}", page.slug, first.display()),
-                });
+            } else if let Some(first) = seen.get(&page.slug) {
+                errors.push(duplicate_slug("page slug", page, first));
+            } else {
+                seen.insert(page.slug.clone(), page);
             }
         }
         if !errors.is_empty() {
@@ -162,15 +166,13 @@ impl Library {
 
     /// Builds the library from parsed articles; drafts are counted, not kept.
     pub fn from_articles(articles: Vec<Article>) -> Result<Self, ContentErrors> {
-        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut seen: HashMap<String, &Article> = HashMap::new();
         let mut errors = Vec::new();
         for article in &articles {
-            if let Some(first) = seen.insert(article.slug.clone(), article.source.clone()) {
-                errors.push(ContentError {
-                    file: article.source.clone(),
-                    line: 1,
-                    message: format!("the slug `{}` is already used by {}", article.slug, first.display()),
-                });
+            if let Some(first) = seen.get(&article.slug) {
+                errors.push(duplicate_slug("slug", article, first));
+            } else {
+                seen.insert(article.slug.clone(), article);
             }
         }
         if !errors.is_empty() {
@@ -289,6 +291,27 @@ impl Library {
                 }
             })
             .collect()
+    }
+}
+
+/// Two files want one address: the message names both, and where each
+/// slug comes from.
+fn duplicate_slug(what: &str, second: &Article, first: &Article) -> ContentError {
+    let origin = |article: &Article| {
+        if article.slug_line > 1 {
+            format!("{}:{}", article.source.display(), article.slug_line)
+        } else {
+            format!("{} (from its file name)", article.source.display())
+        }
+    };
+    ContentError {
+        file: second.source.clone(),
+        line: second.slug_line,
+        message: format!(
+            "the {what} `{}` is used by this file and by {}; give one of them another `slug`",
+            second.slug,
+            origin(first)
+        ),
     }
 }
 

@@ -63,6 +63,30 @@ impl DatabaseUrl {
         }
     }
 
+    /// Opens one connection and closes it: does the database answer?
+    pub fn check_connection(&self) -> anyhow::Result<()> {
+        self.connect().map(drop).map_err(|error| {
+            let message = error.to_string();
+            anyhow!("{}", message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "))
+        })
+    }
+
+    /// The URL without its password, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(text) => match url::Url::parse(text) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        let _ = url.set_password(Some("xxxxx"));
+                    }
+                    url.to_string()
+                }
+                Err(_) => "(an unreadable postgres:// URL)".into(),
+            },
+        }
+    }
+
     fn connect(&self) -> ConnectionResult<AnyConnection> {
         match self {
             Self::Sqlite(path) => {
@@ -108,12 +132,23 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 /// Opens a pool on `url`, creating the SQLite file's folder when needed.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
-    if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
+    // On SQLite, one connection first, held while the pool opens its own:
+    // the pool's connections open all at once, and a new database file
+    // switching to WAL, or a WAL index being set up again after the last
+    // connection closed, makes them fight over a lock that SQLite does not
+    // wait for ("database is locked" in the log, then a retry). With this
+    // one open, the file is in WAL mode and its index exists.
+    let _first = match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating the database folder {}", dir.display()))?;
+            }
+            check_writable(path)?;
+            Some(url.connect().with_context(|| format!("opening the SQLite database {}", path.display()))?)
         }
-        check_writable(path)?;
-    }
+        DatabaseUrl::Postgres(_) => None,
+    };
     Pool::builder()
         .max_size(max_size)
         .connection_timeout(std::time::Duration::from_secs(10))

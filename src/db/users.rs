@@ -66,6 +66,11 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
     users::table.filter(users::password_hash.ne("")).order(users::username.asc()).select(User::as_select()).load(conn)
 }
 
+/// Every account, closed ones included, by name.
+pub fn list_all(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
+    users::table.order(users::username.asc()).select(User::as_select()).load(conn)
+}
+
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

@@ -28,7 +28,8 @@ pub struct Options {
     /// WordPress login → healthblog account name.
     pub authors: Vec<(String, String)>,
     pub content_dir: PathBuf,
-    pub static_dir: PathBuf,
+    /// Where the site's uploads live (`static/uploads` by default).
+    pub uploads_dir: PathBuf,
 }
 
 /// Addresses that are routes of the site, which a page may not take.
@@ -424,7 +425,7 @@ fn plan_uploads(
             let source = dir.join(&relative);
             if source.is_file() && !relative.split('/').any(|part| part == "..") {
                 planned.text = planned.text.replace(&url, &format!("/static/uploads/{relative}"));
-                copies.push((source, options.static_dir.join("uploads").join(&relative)));
+                copies.push((source, options.uploads_dir.join(&relative)));
             } else {
                 report.old_images.push(format!("{}: {url} (not in {})", planned.slug, dir.display()));
             }

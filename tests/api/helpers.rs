@@ -63,8 +63,6 @@ pub fn test_settings(dir: &Path) -> Settings {
         data_dir: dir.join("data"),
         secret_key: Some("a test secret that is long enough to derive every key".into()),
         content_dir: repo_path("content"),
-        templates_dir: repo_path("templates"),
-        static_dir: repo_path("static"),
         pool_size: 3,
         workers: 1,
         ..Settings::default()

@@ -6,6 +6,7 @@ mod articles;
 mod backup;
 mod browse;
 mod browser;
+mod command_line;
 mod comment_browser;
 mod comments;
 mod content_check;

@@ -89,10 +89,14 @@ fn check_reports_a_page_slug_taken_by_a_route_or_another_page() {
             pages.join("admin.md").display()
         ),
         format!(
-            "{}:1: the page slug `tags` is taken by the site's own /tags address",
+            "{}:4: the page slug `tags` is taken by the site's own /tags address",
             pages.join("topics.md").display()
         ),
-        format!("{}:1: the page slug `about` is already used by ", pages.join("about.md").display()),
+        format!(
+            "{}:1: the page slug `about` is used by this file and by {}:4; give one of them another `slug`",
+            pages.join("about.md").display(),
+            pages.join("about-us.md").display()
+        ),
     ];
     let found: Vec<&str> = stdout.lines().collect();
     assert_eq!(found.len(), expect.len(), "{stdout}");

@@ -24,7 +24,7 @@ async fn sighup_reloads_the_articles_and_a_broken_file_keeps_the_old_ones() {
     let content = content.post("dose", "title = \"Broken\"\ndate = 2024-01-01\ncolour = \"red\"", "Body.");
     server.hang_up();
     let line = wait_for(&mut server.log, "kept the current articles");
-    assert!(line.contains("dose.md:4: front matter: unknown field `colour`"), "{line}");
+    assert!(line.contains("dose.md:4: front matter: unknown key `colour`"), "{line}");
     assert_eq!(server.title_of("dose").await, "New title");
     drop(content);
 }
@@ -97,6 +97,6 @@ async fn healthblog_reload_and_a_sighup_to_one_instance_reach_every_instance_on_
     let content = content.post("dose", "title = \"Broken\"\ndate = 2024-01-01\ncolour = \"red\"", "Body.");
     let refused = run_reload(&content, data.path(), &database_url);
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stdout).contains("unknown field `colour`"));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("unknown key `colour`"));
     drop(content);
 }

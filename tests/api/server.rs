@@ -42,9 +42,27 @@ impl Server {
 
     /// `start`, with `settings` as extra `HEALTHBLOG_*` variables.
     pub fn start_with(content: &Path, data: &Path, database_url: &str, settings: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_healthblog"))
-            .arg("serve")
-            .current_dir(repo_path(""))
+        let command = Self::command(&repo_path(""), &["serve"], content, data, database_url, settings);
+        Self::spawn(command)
+    }
+
+    /// `healthblog ARGS` in `folder`, on `content`, `data` and `database_url`,
+    /// with `settings` as extra `HEALTHBLOG_*` variables, its log piped.
+    pub fn command(
+        folder: &Path,
+        args: &[&str],
+        content: &Path,
+        data: &Path,
+        database_url: &str,
+        settings: &[(&str, &str)],
+    ) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_healthblog"));
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
+            command.env_remove(name);
+        }
+        command
+            .args(args)
+            .current_dir(folder)
             .env("HEALTHBLOG_BIND", "127.0.0.1:0")
             .env("HEALTHBLOG_CONTENT_DIR", content)
             .env("HEALTHBLOG_DATA_DIR", data)
@@ -54,9 +72,13 @@ impl Server {
             .env("RUST_LOG", "info")
             .envs(settings.iter().copied())
             .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("healthblog serve starts");
+            .stdout(Stdio::null());
+        command
+    }
+
+    /// Starts `command` and waits until it listens.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command.spawn().expect("healthblog serve starts");
         // A watchdog, not a synchronisation: should the server never log
         // what a test waits for, it is ended and the test fails instead of
         // hanging.

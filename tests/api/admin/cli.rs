@@ -161,6 +161,12 @@ async fn user_list_shows_the_accounts_and_user_remove_takes_one_away() {
     assert_eq!(refused.status, 401);
     refused.assert_contains(&["The name or the password is wrong."]);
 
+    let everyone = text(&healthblog(url, &["user", "list", "--all"], "").await.stdout);
+    let closed: Vec<Vec<&str>> = everyone.lines().map(|line| line.split('\t').collect()).collect();
+    assert_eq!(closed.len(), 2, "{everyone}");
+    assert_eq!(closed[0].last(), Some(&closed[0][4]), "{AUTHOR} is open: no mark after the date:\n{everyone}");
+    assert_eq!((closed[1][0], closed[1].last().copied()), ("sam", Some("closed")), "{everyone}");
+
     let again = healthblog(url, &["user", "remove", "sam"], "").await;
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("there is no user sam"), "{}", text(&again.stderr));
@@ -198,4 +204,58 @@ async fn an_accounts_notice_address_is_set_at_creation_and_changed_later_and_a_b
     assert_eq!(email_of(), "desk@clinic.test");
     let listed = healthblog(url, &["user", "list"], "").await;
     assert!(text(&listed.stdout).contains("desk@clinic.test"), "{}", text(&listed.stdout));
+}
+
+#[tokio::test]
+async fn the_help_explains_every_command_the_environment_and_the_password_rule() {
+    let top = healthblog("sqlite://unused.db", &["--help"], "").await;
+    assert!(top.status.success());
+    let top = text(&top.stdout);
+    for variable in [
+        "HEALTHBLOG_DATABASE_URL",
+        "HEALTHBLOG_BIND",
+        "HEALTHBLOG_CONTENT_DIR",
+        "HEALTHBLOG_SECRET_KEY",
+        "HEALTHBLOG_MAIL__HOST",
+        "HEALTHBLOG_CONFIG",
+    ] {
+        assert!(top.contains(variable), "the help names {variable}:\n{top}");
+    }
+    let rule = format!("at least {} characters", healthblog::auth::password::MIN_PASSWORD_CHARS);
+    let add = text(&healthblog("sqlite://unused.db", &["user", "add", "--help"], "").await.stdout);
+    assert!(add.contains(&rule) && add.contains("must not contain the sign-in name"), "{add}");
+
+    // Every subcommand, and every argument of each, says what it is for.
+    let commands = [
+        vec!["serve"],
+        vec!["migrate"],
+        vec!["check"],
+        vec!["backup"],
+        vec!["restore"],
+        vec!["export", "wordpress"],
+        vec!["import", "wordpress"],
+        vec!["user", "add"],
+        vec!["user", "email"],
+        vec!["user", "passwd"],
+        vec!["user", "list"],
+        vec!["user", "remove"],
+    ];
+    for command in commands {
+        let args: Vec<&str> = command.iter().copied().chain(["--help"]).collect();
+        let help = text(&healthblog("sqlite://unused.db", &args, "").await.stdout);
+        let lines: Vec<&str> = help.lines().collect();
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        for (i, line) in lines.iter().enumerate() {
+            let entry = line.trim_start();
+            let is_entry = indent(line) > 0 && indent(line) <= 6 && (entry.starts_with('-') || entry.starts_with('<'));
+            if !is_entry {
+                continue;
+            }
+            // Either `--flag <VALUE>  What it does`, or the text on the next, deeper line.
+            let same_line = entry.contains("  ");
+            let next_line = lines.get(i + 1).is_some_and(|next| !next.trim().is_empty() && indent(next) > indent(line));
+            assert!(same_line || next_line, "`healthblog {}`: {entry:?} has no help text:\n{help}", command.join(" "));
+        }
+        assert!(help.contains("Usage:"), "{help}");
+    }
 }
