@@ -146,7 +146,7 @@ fn is_page_path(path: &str) -> bool {
     let rest = &path[1..];
     !rest.is_empty()
         && !rest.contains('/')
-        && !["admin", "static", "search", "healthz", "comments", "mail"].iter().any(|p| rest.starts_with(p))
+        && !["admin", "static", "search", "healthz", "comments", "mail", "manifest"].iter().any(|p| rest.starts_with(p))
 }
 
 /// Whether this reader must get a page rendered for them: signed in (the

@@ -211,6 +211,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/feed.xml", page().to(public::feed::articles))
             .route("/sitemap.xml", page().to(public::discovery::sitemap))
             .route("/robots.txt", page().to(public::discovery::robots))
+            .route("/manifest.webmanifest", page().to(public::discovery::manifest))
             .route("/healthz", page().to(health::healthz))
             .configure(mail_links::configure)
             .configure(admin::configure)

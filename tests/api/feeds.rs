@@ -46,3 +46,22 @@ async fn robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_desk() {
     assert_eq!(page.status, 200);
     page.assert_contains(&["Sitemap: http://blog.test/sitemap.xml", "Disallow: /admin"]);
 }
+
+#[tokio::test]
+async fn every_page_names_its_icon_and_the_web_app_manifest_describes_the_site() {
+    let app = spawn_app().await;
+    let home = app.get("/").await;
+    home.assert_contains(&[
+        "<link rel=\"icon\" href=\"/static/favicon.svg?v=",
+        "<link rel=\"manifest\" href=\"/manifest.webmanifest\">",
+    ]);
+    let start = home.body.find("/static/favicon.svg?v=").expect("the icon's address");
+    let icon_path = &home.body[start..start + home.body[start..].find('"').expect("the address ends")];
+    let icon = app.get(icon_path).await;
+    assert_eq!((icon.status, icon.header("content-type")), (200, "image/svg+xml"));
+    let manifest = app.get("/manifest.webmanifest").await;
+    assert_eq!((manifest.status, manifest.header("content-type")), (200, "application/manifest+json"));
+    let manifest: serde_json::Value = serde_json::from_str(&manifest.body).expect("JSON");
+    assert_eq!(manifest["name"], healthblog::config::SiteSettings::default().title);
+    assert_eq!(manifest["icons"][0]["src"], "/static/favicon.svg");
+}

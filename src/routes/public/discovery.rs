@@ -43,3 +43,21 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
         state.base_url()
     ))
 }
+
+/// `GET /manifest.webmanifest`: the site's name, colours and icon, for a
+/// phone's "add to home screen".
+pub async fn manifest(state: web::Data<AppState>) -> HttpResponse {
+    let site = &state.settings.site;
+    let manifest = serde_json::json!({
+        "name": site.title,
+        "short_name": site.title,
+        "description": site.description,
+        "lang": site.language,
+        "start_url": "/",
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#073f54",
+        "icons": [{ "src": "/static/favicon.svg", "sizes": "any", "type": "image/svg+xml" }],
+    });
+    HttpResponse::Ok().content_type("application/manifest+json").body(manifest.to_string())
+}
