@@ -96,17 +96,13 @@ fn not_stored(error: anyhow::Error) -> AppError {
     AppError::NotStored(error)
 }
 
-/// The payload of a link for `purpose`, or the page that says why the link
-/// does not work (with `hint` for an expired one).
+/// The payload of a link made for `purpose`, now.
 fn open_link<T: serde::de::DeserializeOwned>(
     state: &AppState,
-    request: &HttpRequest,
     purpose: Purpose,
     token: &str,
-    hint: &str,
-) -> Result<T, Result<HttpResponse, AppError>> {
+) -> Result<T, LinkProblem> {
     signed_links::open(&state.keys, purpose, token, now().and_utc().timestamp())
-        .map_err(|problem| refused(state, request, problem, hint))
 }
 
 // Confirming an address.
@@ -118,9 +114,9 @@ pub async fn show_confirm(
     request: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let email: String = match open_link(&state, &request, Purpose::Confirm, &token, CONFIRM_HINT) {
+    let email: String = match open_link(&state, Purpose::Confirm, &token) {
         Ok(email) => email,
-        Err(page) => return page,
+        Err(problem) => return refused(&state, &request, problem, CONFIRM_HINT),
     };
     let notice = Notice {
         title: "Confirm email notices".into(),
@@ -141,9 +137,9 @@ pub async fn confirm(
     token: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email: String = match open_link(&state, &request, Purpose::Confirm, &token, CONFIRM_HINT) {
+    let email: String = match open_link(&state, Purpose::Confirm, &token) {
         Ok(email) => email,
-        Err(page) => return page,
+        Err(problem) => return refused(&state, &request, problem, CONFIRM_HINT),
     };
     if !form_is_ours(&state, &request, &form) {
         return stale_form(&state, &request);
@@ -180,9 +176,9 @@ pub async fn show_unsubscribe(
     request: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let stop: Stop = match open_link(&state, &request, Purpose::Unsubscribe, &token, STOP_HINT) {
+    let stop: Stop = match open_link(&state, Purpose::Unsubscribe, &token) {
         Ok(stop) => stop,
-        Err(page) => return page,
+        Err(problem) => return refused(&state, &request, problem, STOP_HINT),
     };
     let notice = Notice {
         title: "Stop email notices".into(),
@@ -199,9 +195,9 @@ pub async fn unsubscribe(
     token: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let stop: Stop = match open_link(&state, &request, Purpose::Unsubscribe, &token, STOP_HINT) {
+    let stop: Stop = match open_link(&state, Purpose::Unsubscribe, &token) {
         Ok(stop) => stop,
-        Err(page) => return page,
+        Err(problem) => return refused(&state, &request, problem, STOP_HINT),
     };
     let one_click = form.list_unsubscribe == "One-Click";
     if !one_click && !form_is_ours(&state, &request, &form) {
@@ -322,9 +318,9 @@ pub async fn show_action(
     request: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let action: DeskAction = match open_link(&state, &request, Purpose::DeskAction, &token, ACTION_HINT) {
+    let action: DeskAction = match open_link(&state, Purpose::DeskAction, &token) {
         Ok(action) => action,
-        Err(page) => return page,
+        Err(problem) => return refused(&state, &request, problem, ACTION_HINT),
     };
     let target = load_target(&state, &token, &action).await?;
     if let Some(response) = unusable(&state, &request, &target) {
@@ -340,9 +336,9 @@ pub async fn act(
     token: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let action: DeskAction = match open_link(&state, &request, Purpose::DeskAction, &token, ACTION_HINT) {
+    let action: DeskAction = match open_link(&state, Purpose::DeskAction, &token) {
         Ok(action) => action,
-        Err(page) => return page,
+        Err(problem) => return refused(&state, &request, problem, ACTION_HINT),
     };
     let target = load_target(&state, &token, &action).await?;
     if let Some(response) = unusable(&state, &request, &target) {
