@@ -40,6 +40,8 @@ pub struct Row {
     edited: bool,
     age: String,
     created: String,
+    /// `created` as a valid `<time datetime>`.
+    created_iso: String,
 }
 
 #[derive(Serialize)]
@@ -74,6 +76,7 @@ pub fn rows(library: &Library, comments: &[Comment], parents: &[Comment]) -> Vec
             edited: c.edited_at.is_some(),
             age: age(c.created_at),
             created: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created_iso: c.created_at.format("%Y-%m-%dT%H:%MZ").to_string(),
         })
         .collect()
 }

@@ -19,6 +19,8 @@ pub struct LogQuery {
 #[derive(Serialize)]
 struct Entry {
     when: String,
+    /// `when` as a valid `<time datetime>`.
+    iso: String,
     actor: String,
     action: &'static str,
     comment_id: Option<CommentId>,
@@ -39,6 +41,7 @@ pub async fn list(desk: Desk, query: web::Query<LogQuery>) -> Result<HttpRespons
         .into_iter()
         .map(|e| Entry {
             when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            iso: e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             actor: e.actor,
             action: e.action.as_str(),
             comment_id: e.comment_id,

@@ -273,11 +273,21 @@ async fn the_log_page_lists_actions_newest_first() {
 
     assert_eq!(page.status, 200);
     let position = |needle: &str| page.body.find(needle).unwrap_or_else(|| panic!("{needle:?} in:\n{}", page.body));
-    let trash = position("<td>trash</td>");
-    let approve = position("<td>approve</td>");
-    let sign_in = position("<td>sign-in</td>");
+    let trash = position("<td data-label=\"What\">trash</td>");
+    let approve = position("<td data-label=\"What\">approve</td>");
+    let sign_in = position("<td data-label=\"What\">sign-in</td>");
     assert!(trash < approve && approve < sign_in, "newest first:\n{}", page.body);
-    page.assert_contains(&[&format!("<td>{DISPLAY}</td>"), &format!("<td>{second}</td>"), "pending → trash"]);
+    page.assert_contains(&[
+        &format!("<td data-label=\"Who\">{DISPLAY}</td>"),
+        &format!("<td data-label=\"Comment\">{second}</td>"),
+        "pending → trash",
+    ]);
+    // Valid `<time datetime>` values (an HTML checker refuses "… UTC").
+    for value in page.body.split("datetime=\"").skip(1).map(|rest| &rest[..rest.find('"').expect("the value ends")]) {
+        assert!(chrono::DateTime::parse_from_rfc3339(value).is_ok(), "{value}");
+    }
+    let dashboard = app.get("/admin").await;
+    assert!(!dashboard.body.contains(" UTC\" title="), "the desk's rows carry valid datetimes too");
 }
 
 #[tokio::test]
