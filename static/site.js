@@ -65,3 +65,41 @@
     }
   });
 })();
+
+// A comment longer than the limit is refused with its text kept; the counter
+// says so before sending, once the text nears the limit (nothing is cut).
+(function () {
+  var body = document.getElementById("body");
+  var count = document.getElementById("body-count");
+  if (!body || !count || !body.dataset.maxChars) { return; }
+  var max = parseInt(body.dataset.maxChars, 10);
+  function update() {
+    var length = Array.from(body.value).length;
+    if (length < max * 0.9) {
+      count.hidden = true;
+      return;
+    }
+    count.hidden = false;
+    count.classList.toggle("over", length > max);
+    count.textContent = length > max
+      ? (length - max) + " characters over the limit of " + max + ": please shorten your comment."
+      : (max - length) + " characters left.";
+  }
+  body.addEventListener("input", update);
+  update();
+})();
+
+// After a refused submit, the summary of what to correct takes the focus, so
+// that a screen reader reads it and the keyboard starts there.
+(function () {
+  var message = document.getElementById("form-message");
+  if (!message) { return; }
+  message.setAttribute("tabindex", "-1");
+  // After the browser has scrolled to the form (`#respond`), which would
+  // otherwise leave the focus where it was.
+  if (document.readyState === "complete") {
+    message.focus();
+  } else {
+    window.addEventListener("load", function () { message.focus(); });
+  }
+})();

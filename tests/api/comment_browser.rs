@@ -132,3 +132,28 @@ async fn an_email_the_server_refuses_comes_back_with_every_typed_value_and_the_m
     assert!(app.stored_comments().is_empty());
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_long_comment_is_counted_not_cut_and_a_refusal_takes_the_focus() {
+    let (app, browser) = open_article().await;
+    let client = &browser.client;
+    type_into(client, "author_name", "Ann Reader").await;
+    type_into(client, "author_email", "ann@example.org").await;
+    browser
+        .eval("const b = document.getElementById('body'); b.value = 'x'.repeat(10050); b.dispatchEvent(new Event('input'));")
+        .await;
+    let counter = client.find(Locator::Id("body-count")).await.expect("the counter");
+    assert_eq!(
+        counter.text().await.expect("text"),
+        "50 characters over the limit of 10000: please shorten your comment."
+    );
+    assert_eq!(value_of(client, "body").await.len(), 10050, "nothing is cut");
+
+    submit(client).await;
+    let message = client.wait().for_element(Locator::Css("#form-message[tabindex]")).await.expect("the refusal");
+    assert!(message.text().await.expect("text").contains("Please correct"), "{:?}", message.text().await);
+    assert_eq!(browser.eval("return document.activeElement.id").await, "form-message", "the summary has the focus");
+    assert_eq!(value_of(client, "body").await.len(), 10050, "the text is kept");
+    assert!(app.stored_comments().is_empty());
+    browser.close().await;
+}
