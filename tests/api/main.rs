@@ -15,6 +15,7 @@ mod errors;
 mod export;
 mod feeds;
 mod helpers;
+mod html_checker;
 mod import;
 mod injection;
 mod mail;
