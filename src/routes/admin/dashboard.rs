@@ -8,17 +8,13 @@ use crate::db;
 use crate::domain::CommentStatus;
 use crate::error::AppError;
 
-/// Questions counted on the dashboard at most.
-const UNANSWERED_LIMIT: i64 = 500;
-
 /// `GET /admin`: counts, the to-do list, and the latest comments.
 pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (counts, unanswered, latest, parents) = db::run(&desk.state.pool, |conn| {
+    let (counts, latest, parents) = db::run(&desk.state.pool, |conn| {
         let counts = db::comments::status_counts(conn)?;
-        let unanswered = db::comments::unanswered(conn, UNANSWERED_LIMIT)?.len();
         let latest = db::comments::latest(conn, 10)?;
         let parents = db::comments::parents_of(conn, &latest)?;
-        Ok((counts, unanswered, latest, parents))
+        Ok((counts, latest, parents))
     })
     .await
     .context("loading the dashboard")?;
@@ -31,7 +27,7 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     context.insert("approved", &count(CommentStatus::Approved));
     context.insert("spam", &count(CommentStatus::Spam));
     context.insert("trash", &count(CommentStatus::Trash));
-    context.insert("unanswered", &unanswered);
+    context.insert("unanswered", &desk.queue.unanswered);
     context.insert("rows", &latest);
     context.insert("return_to", "/admin");
     desk.render("admin/dashboard.html", "Dashboard", context)

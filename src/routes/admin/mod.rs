@@ -79,8 +79,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(scope);
 }
 
-/// Lets signed-in users through with a `CurrentUser`; sends everyone else to
-/// the sign-in page.
+/// Unanswered questions counted in the desk's top bar at most.
+const QUEUE_COUNT_LIMIT: i64 = 500;
+
+/// What waits for the author, shown in the desk's top bar on every page.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Queue {
+    pub pending: i64,
+    pub unanswered: usize,
+}
+
+/// Lets signed-in users through with a `CurrentUser` and the `Queue`; sends
+/// everyone else to the sign-in page.
 async fn require_sign_in(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -92,6 +102,15 @@ async fn require_sign_in(
         .map_err(AppError::Unexpected)?;
     match user {
         Some(user) => {
+            let queue = crate::db::run(&state.pool, |conn| {
+                let counts = crate::db::comments::status_counts(conn)?;
+                let unanswered = crate::db::comments::unanswered(conn, QUEUE_COUNT_LIMIT)?.len();
+                let pending = counts.get(&crate::domain::CommentStatus::Pending).copied().unwrap_or(0);
+                Ok(Queue { pending, unanswered })
+            })
+            .await
+            .map_err(AppError::Unexpected)?;
+            request.extensions_mut().insert(queue);
             request.extensions_mut().insert(CurrentUser {
                 id: user.id,
                 username: user.username,
@@ -183,6 +202,7 @@ pub struct Desk {
     pub state: web::Data<AppState>,
     pub user: CurrentUser,
     pub session: TypedSession,
+    pub queue: Queue,
 }
 
 impl FromRequest for Desk {
@@ -192,9 +212,10 @@ impl FromRequest for Desk {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         // The user is cloned out first: the session borrows the same extensions.
         let user = request.extensions().get::<CurrentUser>().cloned();
+        let queue = request.extensions().get::<Queue>().copied().unwrap_or_default();
         let desk = match (request.app_data::<web::Data<AppState>>(), user) {
             (Some(state), Some(user)) => {
-                Ok(Desk { state: state.clone(), user, session: TypedSession::new(request.get_session()) })
+                Ok(Desk { state: state.clone(), user, session: TypedSession::new(request.get_session()), queue })
             }
             _ => Err(actix_web::error::ErrorUnauthorized("not signed in")),
         };
@@ -206,6 +227,7 @@ impl Desk {
     /// Renders a desk page with the user and the flash message.
     pub fn render(&self, template: &str, title: &str, mut context: Context) -> Result<HttpResponse, AppError> {
         context.insert("user", &self.user);
+        context.insert("queue", &self.queue);
         context.insert("flash", &self.session.take_flash());
         let return_query = context.get("return_to").and_then(|v| v.as_str()).map(encode_query_value);
         context.insert("return_to_query", &return_query.unwrap_or_default());

@@ -132,3 +132,19 @@ async fn a_reader_answering_another_reader_asks_the_author_nothing_but_a_follow_
     assert_eq!(listed, [follow_up], "a follow-up to the author's answer is a question again");
     assert!(!listed.contains(&other_reader));
 }
+
+#[tokio::test]
+async fn every_desk_page_has_its_own_bar_with_what_waits_and_none_of_the_public_header() {
+    let (app, _) = super::signed_in_app().await;
+    app.insert_comment(super::SLUG, CommentStatus::Pending, "Ann");
+    app.insert_comment(super::SLUG, CommentStatus::Pending, "Bea");
+    for path in ["/admin", "/admin/settings", "/admin/log"] {
+        let page = app.get(path).await;
+        page.assert_contains(&[
+            "<header class=\"desk-bar\">",
+            "2<span class=\"visually-hidden\"> pending</span>",
+            "2<span class=\"visually-hidden\"> unanswered</span>",
+        ]);
+        page.assert_lacks(&["site-search", "Subscribe (Atom feed)", "class=\"site-header\""]);
+    }
+}
