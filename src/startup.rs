@@ -120,6 +120,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", page().to(public::home::home))
             .route("/posts/{slug}", page().to(public::post::show))
+            .route("/posts/{slug}/comment-page-{page}", page().to(public::post::comment_page))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))
             .route("/posts/{slug}/comments.xml", page().to(public::comments::feed))
             .configure(public::manage::configure)

@@ -7,6 +7,7 @@ mod backup;
 mod browse;
 mod browser;
 mod comment_browser;
+mod comment_pages;
 mod comments;
 mod content_check;
 mod crash;
