@@ -114,3 +114,22 @@ pub fn comments_open(article: &Article, rules: &Rules, now: chrono::NaiveDateTim
         rules.close_after_days > 0 && (now - article.published.at).num_days() > i64::from(rules.close_after_days);
     article.comments_open && !too_old
 }
+
+/// `comment_path` for each of `comments`, which may belong to many articles:
+/// one query per article among them.
+pub fn comment_paths(
+    conn: &mut AnyConnection,
+    comments: &[Comment],
+    rules: &Rules,
+) -> anyhow::Result<HashMap<CommentId, String>> {
+    let mut by_article: HashMap<&str, Vec<CommentId>> = HashMap::new();
+    for comment in comments {
+        by_article.entry(&comment.post_slug).or_default().push(comment.id);
+    }
+    let mut paths = HashMap::new();
+    for (slug, ids) in by_article {
+        let outline = outline(conn, slug, &ids, rules)?;
+        paths.extend(ids.iter().map(|&id| (id, outline.path(slug, id))));
+    }
+    Ok(paths)
+}

@@ -33,7 +33,10 @@ struct Threads {
 }
 
 async fn five_threads(order: &str) -> Threads {
-    let app = spawn_app().await;
+    five_threads_in(spawn_app().await, order)
+}
+
+fn five_threads_in(app: TestApp, order: &str) -> Threads {
     app.accept_instant_posts();
     app.set_rule("threads_per_page", "2");
     app.set_rule("thread_order", order);
@@ -146,7 +149,7 @@ async fn every_link_to_a_comment_lands_on_its_page() {
 }
 
 #[tokio::test]
-async fn a_reply_to_a_thread_on_page_two_returns_to_page_two_and_shows_there_to_its_writer() {
+async fn a_reply_to_a_thread_on_page_three_returns_to_page_two_and_shows_there_to_its_writer() {
     let Threads { app, roots, .. } = five_threads("oldest").await;
     let mut fields = comment_fields("Ivy Reader", "ivy@example.org", "Does this apply to children as well?");
     set_field(&mut fields, "parent_id", &roots[2].to_string());
@@ -201,4 +204,51 @@ async fn a_reader_follows_later_comments_and_a_permalink_in_chromium() {
     let url = client.current_url().await.expect("a URL");
     assert_eq!((url.path(), url.fragment()), (page(2).as_str(), Some(format!("comment-{fay}").as_str())));
     browser.close().await;
+}
+
+#[tokio::test]
+async fn the_desk_and_the_doctors_email_link_to_the_page_of_a_comment() {
+    use crate::admin::{answer, create_user, flash, sign_in, spawn_app_keeping_settings, AUTHOR, PASSWORD};
+    let (app, settings) = spawn_app_keeping_settings(|s| s.mail.poll_seconds = 1).await;
+    create_user(&app, AUTHOR, "Dr. Test", PASSWORD);
+    app.with_db(|conn| healthblog::db::users::set_email(conn, AUTHOR, "doctor@example.org"))
+        .expect("the address is stored");
+    let Threads { app, .. } = five_threads_in(app, "oldest");
+
+    // A reader asks a new question: it goes to the end, on page 3.
+    let reader = crate::helpers::new_browser();
+    let form = reader.get(format!("{}{}", app.address, page(1))).send().await.expect("the article");
+    let mut fields = comment_fields("Ivy Reader", "ivy@example.org", "Is this true at night too?");
+    fields.push(("csrf_token".into(), crate::helpers::csrf_token(&form.text().await.expect("a page"))));
+    let posted = reader.post(format!("{}/posts/{SLUG}/comments", app.address)).form(&fields).send().await;
+    let posted = crate::helpers::read(posted.expect("POST succeeds")).await;
+    let ivy = posted_comment_id(&posted);
+    let on_page_three = format!("{}#comment-{ivy}", page(3));
+
+    // The doctor's notice links to page 3.
+    let folder = settings.data_dir.join("mail");
+    let started = std::time::Instant::now();
+    let notice = loop {
+        let found = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().ends_with("new-comment.eml"));
+        if let Some(entry) = found {
+            break std::fs::read_to_string(entry.path()).expect("the message is readable");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the doctor's notice is written");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let unfolded = notice.replace("=\r\n", "").replace("=\n", "");
+    assert!(unfolded.contains(&format!("http://blog.test{on_page_three}")), "{notice}");
+
+    // The desk's row links there too, and so does the answer's message.
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let desk = app.get("/admin/comments?status=pending").await;
+    desk.assert_contains(&[&format!("href=\"{on_page_three}\"")]);
+    let tab = "/admin/comments?status=pending&page=1";
+    answer(&app, ivy, "Yes, at night too.", tab).await;
+    let message = flash(&app.get(tab).await).expect("a message");
+    assert!(message.starts_with(&format!("Your answer is published: {}#comment-", page(3))), "{message}");
 }
