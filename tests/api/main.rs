@@ -17,6 +17,7 @@ mod feeds;
 mod helpers;
 mod import;
 mod injection;
+mod list_pages;
 mod mail;
 mod manage;
 mod pages;
