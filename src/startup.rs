@@ -130,6 +130,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/search", page().to(public::search::search))
             .route("/feed.xml", page().to(public::feed::articles))
             .route("/sitemap.xml", page().to(public::discovery::sitemap))
+            .route("/sitemap-{number}.xml", page().to(public::discovery::sitemap_part))
             .route("/robots.txt", page().to(public::discovery::robots))
             .route("/healthz", page().to(health::healthz))
             .configure(mail_links::configure)

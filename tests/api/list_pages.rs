@@ -100,3 +100,52 @@ async fn search_results_come_twenty_a_page_with_the_total() {
     assert_eq!(app.get("/search?q=melatonin&page=4").await.status, 404);
     assert_eq!(app.get("/search?q=zebra").await.status, 200, "no results is still a page");
 }
+
+#[tokio::test]
+async fn past_its_limit_the_sitemap_becomes_an_index_of_sitemaps() {
+    // 5 articles, 1 topic, the home page and the archive: 8 addresses, 3 a file.
+    let (app, _content) = site_of(5, |s| s.site.sitemap_urls_per_file = 3).await;
+    let index = app.get("/sitemap.xml").await;
+    assert_eq!(index.status, 200);
+    assert!(index.header("content-type").starts_with("application/xml"));
+    index.assert_contains(&[
+        r#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#,
+        "<loc>http://blog.test/sitemap-1.xml</loc>",
+        "<loc>http://blog.test/sitemap-2.xml</loc>",
+        "<loc>http://blog.test/sitemap-3.xml</loc>",
+    ]);
+    index.assert_lacks(&["sitemap-4.xml", "<urlset"]);
+
+    let mut listed = Vec::new();
+    for n in 1..=3 {
+        let part = app.get(&format!("/sitemap-{n}.xml")).await;
+        assert_eq!(part.status, 200, "sitemap-{n}.xml");
+        part.assert_contains(&[r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#]);
+        let urls: Vec<String> = part
+            .body
+            .split("<loc>")
+            .skip(1)
+            .map(|rest| rest[..rest.find("</loc>").expect("a closed loc")].to_owned())
+            .collect();
+        assert!(urls.len() <= 3, "sitemap-{n}.xml lists {urls:?}");
+        listed.extend(urls);
+    }
+    assert_eq!(listed.len(), 8, "{listed:?}");
+    for n in 0..5 {
+        assert!(listed.contains(&format!("http://blog.test/posts/note-{n:03}")), "note {n} in {listed:?}");
+    }
+    for missing in ["/sitemap-4.xml", "/sitemap-0.xml", "/sitemap-x.xml"] {
+        assert_eq!(app.get(missing).await.status, 404, "{missing}");
+    }
+    let robots = app.get("/robots.txt").await;
+    robots.assert_contains(&["Sitemap: http://blog.test/sitemap.xml"]);
+}
+
+#[tokio::test]
+async fn a_sitemap_within_its_limit_stays_one_file() {
+    let (app, _content) = site_of(5, |_| {}).await;
+    let sitemap = app.get("/sitemap.xml").await;
+    sitemap.assert_contains(&["<urlset", "<loc>http://blog.test/posts/note-004</loc>"]);
+    sitemap.assert_lacks(&["<sitemapindex"]);
+    assert_eq!(app.get("/sitemap-1.xml").await.status, 404);
+}
