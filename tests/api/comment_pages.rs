@@ -203,6 +203,16 @@ async fn a_reader_follows_later_comments_and_a_permalink_in_chromium() {
     assert!(card.text().await.expect("its text").contains("A question"));
     let url = client.current_url().await.expect("a URL");
     assert_eq!((url.path(), url.fragment()), (page(2).as_str(), Some(format!("comment-{fay}").as_str())));
+
+    // So does a permalink from before the pages, `#comment-N` on the
+    // article, through the page's script.
+    client.goto(&format!("{}{}#comment-{}", app.address, page(1), roots[3])).await.expect("the old permalink opens");
+    client
+        .wait()
+        .for_url(&url::Url::parse(&format!("{}{}#comment-{}", app.address, page(2), roots[3])).expect("a URL"))
+        .await
+        .expect("the script finds the page");
+    client.find(Locator::Id(&format!("comment-{}", roots[3]))).await.expect("Gil's comment");
     browser.close().await;
 }
 
