@@ -128,6 +128,10 @@ async fn every_link_to_a_comment_lands_on_its_page() {
     let found = app.get(&format!("{}?comment={cy}", page(1))).await;
     assert_eq!(found.header("location"), format!("{}#comment-{cy}", page(1)));
     assert_eq!(app.get(&format!("{}?comment=abc", page(1))).await.status, 404);
+    // A comment awaiting moderation is found for nobody but its writer.
+    let held = app.insert_reply(SLUG, roots[2], CommentStatus::Pending, "Kim");
+    let stranger = app.get_as_stranger(&format!("{}?comment={held}", page(1))).await;
+    assert_eq!(stranger.header("location"), format!("{}#comment-{held}", page(1)));
 
     // "Reply" links made anywhere open the form on the comment's page.
     let reply = app.get(&format!("{}?replyto={}", page(1), roots[3])).await;

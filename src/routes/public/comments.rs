@@ -124,7 +124,7 @@ pub async fn create(
     }
     // The comment is stored: should its page not be found, the article
     // itself is the next best place to send the writer.
-    let location = post::comment_path(&state, article, stored.id).await.unwrap_or_else(|error| {
+    let location = post::comment_path(&state, article, stored.id, &[stored.id]).await.unwrap_or_else(|error| {
         tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
         format!("/posts/{}#comment-{}", article.slug, stored.id)
     });
@@ -243,7 +243,7 @@ impl Answer<'_> {
     async fn page(&self, visitor: Visitor, form: CommentForm, status: StatusCode) -> Result<HttpResponse, AppError> {
         let loaded = async {
             let number = match form.values.parent_id.trim().parse::<CommentId>() {
-                Ok(parent) => post::page_of_comment(self.state, self.article, parent).await?,
+                Ok(parent) => post::page_of_comment(self.state, self.article, parent, visitor.pending()).await?,
                 Err(_) => 1,
             };
             match post::load_discussion(self.state, self.article, &visitor, number).await? {

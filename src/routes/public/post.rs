@@ -41,7 +41,9 @@ pub async fn show(
     if let Some(id) = query.comment.as_deref() {
         let id = id.parse::<CommentId>().map_err(|_| AppError::NotFound)?;
         let article = state.library().get(&slug).cloned().ok_or(AppError::NotFound)?;
-        let path = comment_path(&state, &article, id).await?;
+        // A comment awaiting moderation is placed for its writer only.
+        let visitor = Visitor::from_request(&request, &state.keys);
+        let path = comment_path(&state, &article, id, visitor.pending()).await?;
         return Ok(HttpResponse::Found().insert_header((header::LOCATION, path)).finish());
     }
     show_page(state, request, session, &slug, 1, query.into_inner()).await
@@ -81,7 +83,7 @@ async fn show_page(
         if discussion.answerable(parent).is_none() {
             // "Reply" from a link made elsewhere: the form belongs on the
             // page that shows the comment answered.
-            let page = page_of_comment(&state, article, parent).await?;
+            let page = page_of_comment(&state, article, parent, visitor.pending()).await?;
             if page != number {
                 let target = format!("{}?replyto={parent}#respond", page_path(slug, page));
                 return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish());
@@ -109,24 +111,36 @@ pub async fn load_discussion(
     Ok(discussion)
 }
 
-/// The page that shows comment `id` of `article`; 1 when nobody sees it.
-pub async fn page_of_comment(state: &AppState, article: &Article, id: CommentId) -> Result<usize, AppError> {
-    let slug = article.slug.clone();
+/// The page that shows comment `id` of `article` to a visitor whose own
+/// comments awaiting moderation are `own_pending`; 1 when they cannot see it.
+pub async fn page_of_comment(
+    state: &AppState,
+    article: &Article,
+    id: CommentId,
+    own_pending: &[CommentId],
+) -> Result<usize, AppError> {
+    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
     let page = db::run(&state.pool, move |conn| {
         let rules = load_rules(conn)?;
-        Ok(discussion::outline(conn, &slug, &[id], &rules)?.page_of(id))
+        Ok(discussion::outline(conn, &slug, &own, &rules)?.page_of(id))
     })
     .await
     .with_context(|| format!("finding the page of comment {id} of {}", article.slug))?;
     Ok(page.unwrap_or(1))
 }
 
-/// The address of comment `id` of `article`, on the page that shows it.
-pub async fn comment_path(state: &AppState, article: &Article, id: CommentId) -> Result<String, AppError> {
-    let slug = article.slug.clone();
+/// The address of comment `id` of `article`, on the page that shows it to a
+/// visitor whose own comments awaiting moderation are `own_pending`.
+pub async fn comment_path(
+    state: &AppState,
+    article: &Article,
+    id: CommentId,
+    own_pending: &[CommentId],
+) -> Result<String, AppError> {
+    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
     let path = db::run(&state.pool, move |conn| {
         let rules = load_rules(conn)?;
-        discussion::comment_path(conn, &slug, id, &rules)
+        Ok(discussion::outline(conn, &slug, &own, &rules)?.path(&slug, id))
     })
     .await
     .with_context(|| format!("finding the page of comment {id} of {}", article.slug))?;
