@@ -159,6 +159,10 @@ pub struct SiteSettings {
     /// The newest articles in `/feed.xml`: a feed stays small however many
     /// articles the site has.
     pub feed_articles: usize,
+    /// Past this many addresses, `/sitemap.xml` becomes an index of
+    /// `/sitemap-1.xml`, `/sitemap-2.xml`, … of this many each (the
+    /// sitemaps protocol allows 50,000).
+    pub sitemap_urls_per_file: usize,
 }
 
 impl Default for Settings {
@@ -207,6 +211,7 @@ impl Default for SiteSettings {
                 .into(),
             posts_per_page: 10,
             feed_articles: 20,
+            sitemap_urls_per_file: 10_000,
         }
     }
 }

@@ -103,3 +103,20 @@
     window.addEventListener("load", function () { message.focus(); });
   }
 })();
+
+// An old link to `/posts/{slug}#comment-N` whose comment is on a later page
+// of the discussion: the server never sees the fragment, so ask it for the
+// comment's page (`?comment=N` answers with a redirect there).
+(function () {
+  var match = /^#comment-(\d+)$/.exec(window.location.hash);
+  var article = /^\/posts\/[^/]+/.exec(window.location.pathname);
+  if (!match || !article || document.getElementById("comment-" + match[1])) { return; }
+  // Once: a comment nobody may see is not on any page, and the server
+  // sends such a link back to the article.
+  var key = "sought-comment-" + match[1];
+  try {
+    if (window.sessionStorage.getItem(key)) { return; }
+    window.sessionStorage.setItem(key, "1");
+  } catch (e) { return; }
+  window.location.replace(article[0] + "?comment=" + match[1]);
+})();

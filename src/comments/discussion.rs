@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
+use crate::comments::pages::Outline;
 use crate::comments::rules::Rules;
 use crate::content::Article;
 use crate::db::comments::Comment;
@@ -12,29 +13,59 @@ use crate::db::{self, AnyConnection};
 use crate::domain::{CommentId, CommentStatus, Role, UserId};
 
 pub struct Discussion {
-    /// Oldest first: every approved comment, and the visitor's own that
-    /// still await moderation.
+    /// Oldest first: the page's approved comments, and the visitor's own
+    /// there that still await moderation.
     pub comments: Vec<Comment>,
     /// The role of each desk account that wrote one of them.
     pub staff_roles: HashMap<UserId, Role>,
     pub rules: Rules,
+    /// Which page of the discussion this is, from 1.
+    pub page: usize,
+    pub page_count: usize,
+    /// Every published comment of the article, on every page.
+    pub approved_count: usize,
 }
 
 impl Discussion {
-    /// The rules and the visible comments of article `slug`, in two queries.
-    pub fn load(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> anyhow::Result<Self> {
-        let rows = db::comments::for_article(conn, slug, own_pending)
-            .with_context(|| format!("loading the comments of {slug}"))?;
+    /// The rules and page `page` of the comments of article `slug` that a
+    /// visitor with `own_pending` comments sees, in three queries whatever
+    /// the size of the discussion; `None` past the last page.
+    pub fn load(
+        conn: &mut AnyConnection,
+        slug: &str,
+        own_pending: &[CommentId],
+        page: usize,
+    ) -> anyhow::Result<Option<Self>> {
         let rules = load_rules(conn)?;
+        let outline = outline(conn, slug, own_pending, &rules)?;
+        if page == 0 || page > outline.page_count() {
+            return Ok(None);
+        }
+        let rows = db::comments::with_roles(conn, &outline.comments_on(page))
+            .with_context(|| format!("loading page {page} of the comments of {slug}"))?;
         let staff_roles = rows.iter().filter_map(|(c, role)| Some((c.user_id?, (*role)?))).collect();
         let comments = rows.into_iter().map(|(comment, _)| comment).collect();
-        Ok(Self { comments, staff_roles, rules })
+        Ok(Some(Self {
+            comments,
+            staff_roles,
+            rules,
+            page,
+            page_count: outline.page_count(),
+            approved_count: outline.approved_count(),
+        }))
     }
 
     /// Nothing to show, for a page that must appear while the database
     /// cannot be read (the form, with the visitor's text, still can).
     pub fn unavailable() -> Self {
-        Self { comments: Vec::new(), staff_roles: HashMap::new(), rules: Rules::default() }
+        Self {
+            comments: Vec::new(),
+            staff_roles: HashMap::new(),
+            rules: Rules::default(),
+            page: 1,
+            page_count: 1,
+            approved_count: 0,
+        }
     }
 
     /// An approved comment of this article that a reply may answer.
@@ -43,8 +74,32 @@ impl Discussion {
     }
 
     pub fn approved_count(&self) -> usize {
-        self.comments.iter().filter(|c| c.status == CommentStatus::Approved && c.erased_at.is_none()).count()
+        self.approved_count
     }
+}
+
+/// The pages of article `slug`'s discussion as every reader sees them,
+/// with the visitor's `own_pending` comments placed too.
+pub fn outline(
+    conn: &mut AnyConnection,
+    slug: &str,
+    own_pending: &[CommentId],
+    rules: &Rules,
+) -> anyhow::Result<Outline> {
+    let placements = db::comments::outline(conn, slug, own_pending)
+        .with_context(|| format!("loading the outline of the comments of {slug}"))?;
+    Ok(Outline::new(&placements, rules))
+}
+
+/// The address of comment `id` of article `slug`: `/posts/{slug}#comment-{id}`
+/// when its thread is on the article's own page, else
+/// `/posts/{slug}/comment-page-N#comment-{id}`. Every link to a comment is
+/// made here (a fragment never reaches the server, so it cannot find the
+/// page by itself).
+pub fn comment_path(conn: &mut AnyConnection, slug: &str, id: CommentId, rules: &Rules) -> anyhow::Result<String> {
+    // The comment itself is placed even while it awaits moderation: its
+    // writer, the author and the desk's mail links all go to it.
+    Ok(outline(conn, slug, &[id], rules)?.path(slug, id))
 }
 
 /// The moderation rules as the author last saved them.
@@ -58,4 +113,23 @@ pub fn comments_open(article: &Article, rules: &Rules, now: chrono::NaiveDateTim
     let too_old =
         rules.close_after_days > 0 && (now - article.published.at).num_days() > i64::from(rules.close_after_days);
     article.comments_open && !too_old
+}
+
+/// `comment_path` for each of `comments`, which may belong to many articles:
+/// one query per article among them.
+pub fn comment_paths(
+    conn: &mut AnyConnection,
+    comments: &[Comment],
+    rules: &Rules,
+) -> anyhow::Result<HashMap<CommentId, String>> {
+    let mut by_article: HashMap<&str, Vec<CommentId>> = HashMap::new();
+    for comment in comments {
+        by_article.entry(&comment.post_slug).or_default().push(comment.id);
+    }
+    let mut paths = HashMap::new();
+    for (slug, ids) in by_article {
+        let outline = outline(conn, slug, &ids, rules)?;
+        paths.extend(ids.iter().map(|&id| (id, outline.path(slug, id))));
+    }
+    Ok(paths)
 }

@@ -5,6 +5,7 @@
 pub mod discussion;
 pub mod moderation;
 pub mod ownership;
+pub mod pages;
 pub mod policy;
 pub mod retention;
 pub mod rules;

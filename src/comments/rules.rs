@@ -41,6 +41,36 @@ impl ModerationPolicy {
 
 crate::domain::text_enum!(ModerationPolicy, "moderation policy");
 
+/// Which threads a long discussion shows first: its first page holds the
+/// oldest threads (WordPress's default) or the newest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadOrder {
+    #[default]
+    Oldest,
+    Newest,
+}
+
+impl ThreadOrder {
+    pub const ALL: [ThreadOrder; 2] = [Self::Oldest, Self::Newest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Oldest => "oldest",
+            Self::Newest => "newest",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Oldest => "Oldest threads first",
+            Self::Newest => "Newest threads first",
+        }
+    }
+}
+
+crate::domain::text_enum!(ThreadOrder, "thread order");
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Rules {
     pub policy: ModerationPolicy,
@@ -69,6 +99,10 @@ pub struct Rules {
     /// Comments still waiting for moderation after this long are deleted;
     /// 0 keeps them.
     pub pending_retention_days: u32,
+    /// A long discussion shows this many threads (a comment on the article
+    /// with all its replies) a page.
+    pub threads_per_page: usize,
+    pub thread_order: ThreadOrder,
 }
 
 impl Default for Rules {
@@ -86,6 +120,8 @@ impl Default for Rules {
             edit_window_minutes: 15,
             ip_retention_days: 90,
             pending_retention_days: 60,
+            threads_per_page: 50,
+            thread_order: ThreadOrder::Oldest,
         }
     }
 }
@@ -104,6 +140,8 @@ pub mod keys {
     pub const EDIT_WINDOW: &str = "edit_window_minutes";
     pub const IP_RETENTION: &str = "ip_retention_days";
     pub const PENDING_RETENTION: &str = "pending_retention_days";
+    pub const THREADS_PER_PAGE: &str = "threads_per_page";
+    pub const THREAD_ORDER: &str = "thread_order";
 }
 
 impl Rules {
@@ -126,6 +164,8 @@ impl Rules {
             edit_window_minutes: parse_or(get(keys::EDIT_WINDOW), defaults.edit_window_minutes),
             ip_retention_days: parse_or(get(keys::IP_RETENTION), defaults.ip_retention_days),
             pending_retention_days: parse_or(get(keys::PENDING_RETENTION), defaults.pending_retention_days),
+            threads_per_page: parse_or(get(keys::THREADS_PER_PAGE), defaults.threads_per_page).clamp(1, 1_000),
+            thread_order: parse_or(get(keys::THREAD_ORDER), defaults.thread_order),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::comments::rules::ThreadOrder;
 use crate::content::When;
 use crate::db::comments::Comment;
 use crate::domain::{CommentId, CommentStatus, Role, UserId};
@@ -69,8 +70,14 @@ impl ShownComment {
 
 /// Nests `comments` (oldest first) under their parents, at most `max_depth`
 /// levels deep; replies below that level follow at the last level, marked
-/// "in reply to". A reply whose parent is not shown starts a thread of its own.
-pub fn build(comments: &[Comment], staff_roles: &HashMap<UserId, Role>, max_depth: usize) -> Vec<ShownComment> {
+/// "in reply to". A reply whose parent is not shown starts a thread of its
+/// own. Threads come in `order`; replies always oldest first.
+pub fn build(
+    comments: &[Comment],
+    staff_roles: &HashMap<UserId, Role>,
+    max_depth: usize,
+    order: ThreadOrder,
+) -> Vec<ShownComment> {
     let max_depth = max_depth.max(1);
     let position: HashMap<CommentId, usize> = comments.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); comments.len()];
@@ -80,6 +87,9 @@ pub fn build(comments: &[Comment], staff_roles: &HashMap<UserId, Role>, max_dept
             Some(&parent) => children[parent].push(i),
             None => roots.push(i),
         }
+    }
+    if order == ThreadOrder::Newest {
+        roots.reverse();
     }
     let tree = Tree { comments, staff_roles, position: &position, children: &children, max_depth };
     let mut thread = Vec::with_capacity(comments.len());
@@ -173,7 +183,7 @@ mod tests {
     fn replies_nest_under_their_parents_in_order() {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, None), comment(4, Some(1)), comment(5, Some(2))];
-        let thread = build(&comments, &HashMap::new(), 5);
+        let thread = build(&comments, &HashMap::new(), 5, ThreadOrder::Oldest);
         assert_eq!(
             shape(&thread),
             [(1, 1, true, 0), (2, 2, true, 0), (5, 3, false, 1), (4, 2, false, 1), (3, 1, false, 0)]
@@ -184,7 +194,7 @@ mod tests {
     fn replies_below_the_deepest_level_follow_it_and_say_whom_they_answer() {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, Some(2)), comment(4, Some(3)), comment(5, Some(2))];
-        let thread = build(&comments, &HashMap::new(), 2);
+        let thread = build(&comments, &HashMap::new(), 2, ThreadOrder::Oldest);
         assert_eq!(
             shape(&thread),
             [(1, 1, true, 0), (2, 2, false, 0), (3, 2, false, 0), (4, 2, false, 0), (5, 2, false, 1)]
@@ -195,7 +205,7 @@ mod tests {
 
     #[test]
     fn a_reply_to_a_hidden_comment_starts_its_own_thread() {
-        let thread = build(&[comment(7, Some(99))], &HashMap::new(), 5);
+        let thread = build(&[comment(7, Some(99))], &HashMap::new(), 5, ThreadOrder::Oldest);
         assert_eq!(shape(&thread), [(7, 1, false, 0)]);
     }
 }

@@ -254,30 +254,16 @@ impl Library {
         self.tags.iter().map(|(tag, indices)| (tag.as_str(), indices.len()))
     }
 
-    /// The articles grouped by year and month, newest first.
-    pub fn archive(&self) -> Vec<ArchiveYear<'_>> {
-        let month_of = |a: &Arc<Article>| a.published.at.format("%Y-%m").to_string();
-        self.articles
-            .chunk_by(|a, b| a.published.at.year() == b.published.at.year())
-            .map(|year| ArchiveYear {
-                year: year[0].published.at.year(),
-                months: year
-                    .chunk_by(|a, b| month_of(a) == month_of(b))
-                    .map(|month| ArchiveMonth {
-                        name: month[0].published.at.format("%B").to_string(),
-                        id: month_of(&month[0]),
-                        articles: month.iter().map(|a| a.as_ref()).collect(),
-                    })
-                    .collect(),
-            })
-            .collect()
-    }
-
-    /// Articles matching `query`, best first.
-    pub fn search(&self, query: &Query) -> Vec<SearchResult<'_>> {
-        self.index
-            .search(query)
+    /// The articles matching `query`, best first, `skip`ped and cut to
+    /// `take`, with how many match in all: only the results shown are
+    /// highlighted.
+    pub fn search(&self, query: &Query, skip: usize, take: usize) -> (Vec<SearchResult<'_>>, usize) {
+        let hits = self.index.search(query);
+        let total = hits.len();
+        let results = hits
             .into_iter()
+            .skip(skip)
+            .take(take)
             .map(|hit| {
                 let article = &self.articles[hit.index];
                 SearchResult {
@@ -290,7 +276,8 @@ impl Library {
                     }),
                 }
             })
-            .collect()
+            .collect();
+        (results, total)
     }
 }
 
@@ -360,4 +347,23 @@ fn parse_folder(folder: &Path) -> Result<(Vec<Article>, Vec<ContentError>), Cont
         }
     }
     Ok((articles, errors))
+}
+
+/// `articles` (newest first) grouped by year and month.
+pub fn archive(articles: &[Arc<Article>]) -> Vec<ArchiveYear<'_>> {
+    let month_of = |a: &Arc<Article>| a.published.at.format("%Y-%m").to_string();
+    articles
+        .chunk_by(|a, b| a.published.at.year() == b.published.at.year())
+        .map(|year| ArchiveYear {
+            year: year[0].published.at.year(),
+            months: year
+                .chunk_by(|a, b| month_of(a) == month_of(b))
+                .map(|month| ArchiveMonth {
+                    name: month[0].published.at.format("%B").to_string(),
+                    id: month_of(&month[0]),
+                    articles: month.iter().map(|a| a.as_ref()).collect(),
+                })
+                .collect(),
+        })
+        .collect()
 }

@@ -92,24 +92,43 @@ pub fn find(conn: &mut AnyConnection, id: CommentId) -> QueryResult<Option<Comme
     comments::table.find(id).select(Comment::as_select()).first(conn).optional()
 }
 
-/// The comments shown under an article, oldest first, in one query: every
-/// approved one, plus those whose ids are in `own_pending` (the visitor's
-/// own, still awaiting moderation or filtered as spam) while not approved,
-/// trashed or deleted. Each comes with the role of the account that wrote
-/// it, for staff.
-pub fn for_article(
-    conn: &mut AnyConnection,
-    slug: &str,
-    own_pending: &[CommentId],
-) -> QueryResult<Vec<(Comment, Option<Role>)>> {
+/// Where a comment sits in its article's discussion, without its text:
+/// enough to tell which page of a long discussion shows it.
+#[derive(Clone, Copy, Debug, Queryable)]
+pub struct Placement {
+    pub id: CommentId,
+    pub parent_id: Option<CommentId>,
+    pub status: CommentStatus,
+    pub erased_at: Option<NaiveDateTime>,
+}
+
+/// The placements of the comments shown under an article, oldest first:
+/// every approved one, plus those whose ids are in `own_pending` (the
+/// visitor's own, still awaiting moderation or filtered as spam) while not
+/// approved, trashed or deleted. One query that reads four small columns: a long discussion is paged
+/// from this, and only the page's comments are then read in full.
+pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> QueryResult<Vec<Placement>> {
     comments::table
-        .left_join(users::table)
         .filter(comments::post_slug.eq(slug))
         .filter(
             comments::status.eq(CommentStatus::Approved).or(comments::status
                 .eq_any([CommentStatus::Pending, CommentStatus::Spam])
                 .and(comments::id.eq_any(own_pending))),
         )
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select((comments::id, comments::parent_id, comments::status, comments::erased_at))
+        .load(conn)
+}
+
+/// The comments `ids`, oldest first, each with the role of the desk account
+/// that wrote it, in one query.
+pub fn with_roles(conn: &mut AnyConnection, ids: &[CommentId]) -> QueryResult<Vec<(Comment, Option<Role>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .left_join(users::table)
+        .filter(comments::id.eq_any(ids))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select((Comment::as_select(), users::role.nullable()))
         .load(conn)

@@ -9,6 +9,7 @@ use tera::Context;
 
 use super::links::{DeskAction, DeskVerb, Links, Stop};
 use super::outbox::{Message, MessageKind};
+use crate::comments::discussion;
 use crate::content::Library;
 use crate::db::comments::{self, Comment};
 use crate::db::schema::comments as comment_columns;
@@ -64,7 +65,15 @@ pub struct Site<'a> {
 }
 
 impl Site<'_> {
-    fn view(&self, comment: &Comment) -> CommentView {
+    /// The comment as a message shows it, linked to its page of the discussion.
+    fn view(&self, conn: &mut AnyConnection, comment: &Comment) -> anyhow::Result<CommentView> {
+        let rules = discussion::load_rules(conn)?;
+        let path = discussion::comment_path(conn, &comment.post_slug, comment.id, &rules)?;
+        Ok(self.view_at(comment, path))
+    }
+
+    /// The comment as a message shows it, linked to `path`.
+    fn view_at(&self, comment: &Comment, path: String) -> CommentView {
         let article_title =
             self.library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
         CommentView {
@@ -77,7 +86,7 @@ impl Site<'_> {
                 .collect::<Vec<_>>()
                 .join("\n"),
             html: comment.body_html.clone(),
-            permalink: format!("{}/posts/{}#comment-{}", self.base_url, comment.post_slug, comment.id),
+            permalink: format!("{}{path}", self.base_url),
             article_title,
             pending: comment.status == CommentStatus::Pending,
             by_author: comment.is_by_author(),
@@ -140,13 +149,13 @@ fn new_comment(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyh
         return Ok(None);
     }
     let parent = comment.parent_id.map(|id| comments::find(conn, id)).transpose()?.flatten();
-    let view = site.view(&comment);
+    let view = site.view(conn, &comment)?;
     let question = parent.as_ref().is_none_or(Comment::is_by_author);
     let action =
         |verb| site.links.desk_action(&DeskAction { verb, comment: comment.id, user: user.id, message: message.id });
     let mut context = Context::new();
     context.insert("comment", &view);
-    context.insert("parent", &parent.as_ref().map(|p| site.view(p)));
+    context.insert("parent", &parent.as_ref().map(|p| site.view(conn, p)).transpose()?);
     context.insert("question", &question);
     context.insert("approve_url", &view.pending.then(|| action(DeskVerb::Approve)));
     context.insert("spam_url", &action(DeskVerb::Spam));
@@ -176,7 +185,15 @@ fn digest(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::R
     if arrived.is_empty() {
         return Ok(None);
     }
-    let views: Vec<CommentView> = arrived.iter().map(|c| site.view(c)).collect();
+    let rules = discussion::load_rules(conn)?;
+    let mut paths = discussion::comment_paths(conn, &arrived, &rules)?;
+    let views: Vec<CommentView> = arrived
+        .iter()
+        .map(|c| {
+            let path = paths.remove(&c.id).unwrap_or_else(|| format!("/posts/{}#comment-{}", c.post_slug, c.id));
+            site.view_at(c, path)
+        })
+        .collect();
     let waiting = views.iter().filter(|v| v.pending).count();
     let mut context = Context::new();
     context.insert("comments", &views);
@@ -202,10 +219,10 @@ fn answer(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::R
     if asked.erased_at.is_some() {
         return Ok(None);
     }
-    let reply_view = site.view(&reply);
+    let reply_view = site.view(conn, &reply)?;
     let mut context = Context::new();
     context.insert("reply", &reply_view);
-    context.insert("asked", &site.view(&asked));
+    context.insert("asked", &site.view(conn, &asked)?);
     context.insert("stop_all", &site.links.unsubscribe(&Stop::Address { email: message.recipient.clone() }));
     context.insert("manage_url", &format!("{}/comments/manage", site.base_url));
     let subject = if message.kind == MessageKind::Answer {

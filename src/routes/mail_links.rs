@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::comments::discussion::load_rules;
+use crate::comments::discussion::{self, load_rules};
 use crate::comments::moderation::{self, Action, Actor};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{self, Submission, SubmitError, Writer};
@@ -258,6 +258,8 @@ struct ActionTarget {
     used: bool,
     comment: Option<Comment>,
     actor: Option<Actor>,
+    /// Where the comment is shown, on its page of the discussion.
+    path: String,
 }
 
 async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Result<ActionTarget, AppError> {
@@ -268,14 +270,21 @@ async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Resu
         let actor = users::find(conn, action.user)?
             .filter(users::User::is_active)
             .map(|u| Actor { user_id: u.id, name: u.display_name });
-        Ok(ActionTarget { used, comment, actor })
+        let path = match &comment {
+            Some(comment) => {
+                let rules = load_rules(conn)?;
+                discussion::comment_path(conn, &comment.post_slug, comment.id, &rules)?
+            }
+            None => String::new(),
+        };
+        Ok(ActionTarget { used, comment, actor, path })
     })
     .await
     .context("loading the comment of an email action")?;
     Ok(target)
 }
 
-fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment) -> Notice {
+fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment, path: &str) -> Notice {
     let library = state.library();
     let article_title = library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
     let (title, button) = match action.verb {
@@ -291,7 +300,7 @@ fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment) -> No
             author_name: comment.author_name.clone(),
             html: comment.body_html.clone(),
             article_title,
-            permalink: format!("/posts/{}#comment-{}", comment.post_slug, comment.id),
+            permalink: path.to_owned(),
         }),
         answer: (action.verb == DeskVerb::Answer).then(String::new),
         ..Notice::default()
@@ -327,7 +336,7 @@ pub async fn show_action(
         return response;
     }
     let Some(comment) = &target.comment else { return Err(AppError::NotFound) };
-    render(&state, &request, StatusCode::OK, action_notice(&state, &action, comment))
+    render(&state, &request, StatusCode::OK, action_notice(&state, &action, comment, &target.path))
 }
 
 pub async fn act(
@@ -345,7 +354,7 @@ pub async fn act(
         return response;
     }
     let (Some(comment), Some(actor)) = (target.comment, target.actor) else { return Err(AppError::NotFound) };
-    let mut notice = action_notice(&state, &action, &comment);
+    let mut notice = action_notice(&state, &action, &comment, &target.path);
     if !form_is_ours(&state, &request, &form) {
         notice.answer = notice.answer.map(|_| form.body.clone());
         notice.error =

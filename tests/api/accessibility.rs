@@ -37,6 +37,9 @@ async fn every_kind_of_page_passes_axe_core() {
     app.set_rule("min_seconds_to_submit", "0");
     let question = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
     app.insert_comment(SLUG, CommentStatus::Pending, "Bob");
+    // A second thread, on a page of its own.
+    app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
+    app.set_rule("threads_per_page", "1");
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
     let browser = Browser::open().await;
     let client = &browser.client;
@@ -49,6 +52,7 @@ async fn every_kind_of_page_passes_axe_core() {
         "/".to_owned(),
         format!("/posts/{SLUG}"),
         format!("/posts/{SLUG}?replyto={question}"),
+        format!("/posts/{SLUG}/comment-page-2"),
         "/tags".to_owned(),
         "/tags/magnesium".to_owned(),
         "/archive".to_owned(),

@@ -271,6 +271,8 @@ async fn readers_see_the_threads_the_answers_and_the_old_text_safely() {
     let site = Site::new(true);
     assert_succeeded(&site.import(&[]).await);
     let app = site.serve().await;
+    // Every one of the corpus's 67 threads on the article's own page.
+    app.set_rule("threads_per_page", "100");
 
     let corpus = app.get(&format!("/posts/{CORPUS}")).await;
     assert_eq!(corpus.status, 200);
@@ -442,6 +444,8 @@ async fn a_newer_export_adds_only_what_is_new_and_keeps_the_threads() {
     assert_eq!(site.count_comments(), 126, "only the {newer_comments} new comments are added");
     assert!(text(&output.stdout).contains(&format!("{before} already imported")), "{}", text(&output.stdout));
     let app = site.serve().await;
+    // Every one of the corpus's 67 threads on the article's own page.
+    app.set_rule("threads_per_page", "100");
     let corpus = app.get(&format!("/posts/{CORPUS}")).await;
     let mut levels = [0usize; 4];
     for id in site.with_db(|conn| {

@@ -149,6 +149,8 @@ async fn no_script_injected_through_a_comment_runs_or_reaches_the_page() {
     app.set_rule("rate_limit_per_minute", "1000");
     // Every reply is shown flat, saying "in reply to NAME".
     app.set_rule("thread_depth", "1");
+    // Every vector on one page.
+    app.set_rule("threads_per_page", "1000");
 
     let mut n = 0;
     let mut next = || {

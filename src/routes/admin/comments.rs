@@ -8,6 +8,7 @@ use tera::Context;
 use anyhow::Context as _;
 
 use super::{age, AdminForm, Desk};
+use crate::comments::discussion;
 use crate::comments::moderation::{self, Action};
 use crate::comments::{self, Refusal, Submission, SubmitError, Writer};
 use crate::content::Library;
@@ -35,6 +36,8 @@ pub struct Row {
     user_agent: String,
     article_slug: String,
     article_title: String,
+    /// Where the comment is shown, on its page of the discussion.
+    href: String,
     in_reply_to: Option<ParentExcerpt>,
     body: SafeHtml,
     edited: bool,
@@ -51,8 +54,15 @@ struct ParentExcerpt {
     excerpt: String,
 }
 
-/// Rows for `comments`, with excerpts of their `parents`.
-pub fn rows(library: &Library, comments: &[Comment], parents: &[Comment]) -> Vec<Row> {
+/// Rows for `comments`, with excerpts of their `parents` and links to where
+/// they are shown (`discussion::comment_paths`); without a path, a link
+/// that the article answers by sending the reader on to the right page.
+pub fn rows(
+    library: &Library,
+    comments: &[Comment],
+    parents: &[Comment],
+    paths: &HashMap<CommentId, String>,
+) -> Vec<Row> {
     let parents: HashMap<CommentId, &Comment> = parents.iter().map(|p| (p.id, p)).collect();
     comments
         .iter()
@@ -67,6 +77,7 @@ pub fn rows(library: &Library, comments: &[Comment], parents: &[Comment]) -> Vec
             user_agent: c.user_agent.clone(),
             article_title: library.get(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
             article_slug: c.post_slug.clone(),
+            href: paths.get(&c.id).cloned().unwrap_or_else(|| format!("/posts/{}?comment={}", c.post_slug, c.id)),
             in_reply_to: c.parent_id.and_then(|id| parents.get(&id)).map(|p| ParentExcerpt {
                 id: p.id,
                 author_name: p.author_name.clone(),
@@ -111,13 +122,15 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     let page = query.page.unwrap_or(1).clamp(1, super::MAX_PAGE);
     let search = query.q.clone().unwrap_or_default().trim().chars().take(200).collect::<String>();
     let offset = (page as i64 - 1) * PER_PAGE;
-    let (comments, total, counts, parents) = {
+    let (comments, total, counts, parents, paths) = {
         let search = search.clone();
         db::run(&desk.state.pool, move |conn| {
             let (comments, total) = db::comments::moderation_page(conn, status, &search, offset, PER_PAGE)?;
             let counts = db::comments::status_counts(conn)?;
             let parents = db::comments::parents_of(conn, &comments)?;
-            Ok((comments, total, counts, parents))
+            let rules = discussion::load_rules(conn)?;
+            let paths = discussion::comment_paths(conn, &comments, &rules)?;
+            Ok((comments, total, counts, parents, paths))
         })
         .await
         .context("loading the moderation queue")?
@@ -155,7 +168,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     context.insert("status", status.as_str());
     context.insert("search", &search);
     context.insert("total", &total);
-    context.insert("rows", &rows(&library, &comments, &parents));
+    context.insert("rows", &rows(&library, &comments, &parents, &paths));
     context.insert("pagination", &Pagination::new(page, pages, link).labelled("Newer comments", "Older comments"));
     context.insert("return_to", &return_to);
     desk.render("admin/comments.html", "Comments", context)
@@ -304,7 +317,14 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
     }
     desk.state.wake_mail();
-    let message = format!("Your answer is published: /posts/{}#comment-{}", article.slug, stored.id);
+    let (slug, id) = (article.slug.clone(), stored.id);
+    let path = db::run(&desk.state.pool, move |conn| {
+        let rules = discussion::load_rules(conn)?;
+        discussion::comment_path(conn, &slug, id, &rules)
+    })
+    .await
+    .unwrap_or_else(|_| format!("/posts/{}#comment-{id}", article.slug));
+    let message = format!("Your answer is published: {path}");
     Ok(desk.redirect(&return_to, &message))
 }
 
@@ -331,7 +351,7 @@ impl<'a> TextBox<'a> {
 fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpResponse, AppError> {
     let library = desk.state.library();
     let mut context = Context::new();
-    context.insert("row", &rows(&library, std::slice::from_ref(comment), &[]).pop());
+    context.insert("row", &rows(&library, std::slice::from_ref(comment), &[], &HashMap::new()).pop());
     context.insert("text", page.text);
     context.insert("error", &page.error);
     context.insert("return_to", page.return_to);

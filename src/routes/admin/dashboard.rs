@@ -4,22 +4,25 @@ use tera::Context;
 
 use super::comments::{rows, Row};
 use super::Desk;
+use crate::comments::discussion;
 use crate::db;
 use crate::domain::CommentStatus;
 use crate::error::AppError;
 
 /// `GET /admin`: counts, the to-do list, and the latest comments.
 pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (counts, latest, parents) = db::run(&desk.state.pool, |conn| {
+    let (counts, latest, parents, paths) = db::run(&desk.state.pool, |conn| {
         let counts = db::comments::status_counts(conn)?;
         let latest = db::comments::latest(conn, 10)?;
         let parents = db::comments::parents_of(conn, &latest)?;
-        Ok((counts, latest, parents))
+        let rules = discussion::load_rules(conn)?;
+        let paths = discussion::comment_paths(conn, &latest, &rules)?;
+        Ok((counts, latest, parents, paths))
     })
     .await
     .context("loading the dashboard")?;
     let library = desk.state.library();
-    let latest: Vec<Row> = rows(&library, &latest, &parents);
+    let latest: Vec<Row> = rows(&library, &latest, &parents, &paths);
     let count = |status: CommentStatus| counts.get(&status).copied().unwrap_or(0);
 
     let mut context = Context::new();

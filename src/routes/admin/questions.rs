@@ -4,6 +4,7 @@ use tera::Context;
 
 use super::comments::rows;
 use super::{AdminForm, Desk};
+use crate::comments::discussion;
 use crate::comments::moderation;
 use crate::db;
 use crate::domain::CommentId;
@@ -15,16 +16,18 @@ const LIMIT: i64 = 100;
 /// `GET /admin/questions`: readers' comments that no author reply answers
 /// yet, oldest first, each with a reply box.
 pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (questions, parents) = db::run(&desk.state.pool, |conn| {
+    let (questions, parents, paths) = db::run(&desk.state.pool, |conn| {
         let questions = db::comments::unanswered(conn, LIMIT)?;
         let parents = db::comments::parents_of(conn, &questions)?;
-        Ok((questions, parents))
+        let rules = discussion::load_rules(conn)?;
+        let paths = discussion::comment_paths(conn, &questions, &rules)?;
+        Ok((questions, parents, paths))
     })
     .await
     .context("loading the unanswered questions")?;
     let library = desk.state.library();
     let mut context = Context::new();
-    context.insert("rows", &rows(&library, &questions, &parents));
+    context.insert("rows", &rows(&library, &questions, &parents, &paths));
     context.insert("return_to", "/admin/questions");
     desk.render("admin/questions.html", "Unanswered questions", context)
 }

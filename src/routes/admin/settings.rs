@@ -7,7 +7,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::{AdminForm, Desk};
-use crate::comments::rules::{keys, ModerationPolicy, Rules};
+use crate::comments::rules::{keys, ModerationPolicy, Rules, ThreadOrder};
 use crate::db;
 use crate::db::log::{LogAction, NewLogEntry};
 use crate::error::AppError;
@@ -22,7 +22,7 @@ struct NumberField {
     max: u32,
 }
 
-const NUMBERS: [NumberField; 8] = [
+const NUMBERS: [NumberField; 9] = [
     NumberField { key: keys::MAX_LINKS, label: "Links before a comment is held", min: 0, max: 100 },
     NumberField { key: keys::CLOSE_AFTER_DAYS, label: "Close comments after (days)", min: 0, max: 36_500 },
     NumberField { key: keys::RATE_LIMIT, label: "Comments per minute from one address", min: 1, max: 1_000 },
@@ -31,6 +31,7 @@ const NUMBERS: [NumberField; 8] = [
     NumberField { key: keys::EDIT_WINDOW, label: "Minutes a writer may edit their comment", min: 0, max: 10_080 },
     NumberField { key: keys::IP_RETENTION, label: "Keep address hashes and browsers (days)", min: 0, max: 36_500 },
     NumberField { key: keys::PENDING_RETENTION, label: "Keep unmoderated comments (days)", min: 0, max: 36_500 },
+    NumberField { key: keys::THREADS_PER_PAGE, label: "Threads per page", min: 1, max: 1_000 },
 ];
 const TEXTS: [&str; 3] = [keys::HOLD_WORDS, keys::BLOCK_LIST, keys::DISCLAIMER];
 
@@ -58,6 +59,8 @@ pub async fn form(desk: Desk) -> Result<HttpResponse, AppError> {
         (keys::EDIT_WINDOW, rules.edit_window_minutes.to_string()),
         (keys::IP_RETENTION, rules.ip_retention_days.to_string()),
         (keys::PENDING_RETENTION, rules.pending_retention_days.to_string()),
+        (keys::THREADS_PER_PAGE, rules.threads_per_page.to_string()),
+        (keys::THREAD_ORDER, rules.thread_order.as_str().to_owned()),
     ]
     .into_iter()
     .collect();
@@ -75,6 +78,11 @@ pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
         errors.insert(keys::POLICY, "Choose one of the policies.".into());
     }
     values.insert(keys::POLICY, policy);
+    let order = form.text(keys::THREAD_ORDER);
+    if order.parse::<ThreadOrder>().is_err() {
+        errors.insert(keys::THREAD_ORDER, "Choose which threads come first.".into());
+    }
+    values.insert(keys::THREAD_ORDER, order);
     for field in &NUMBERS {
         let text = form.text(field.key).trim().to_owned();
         match text.parse::<u32>() {
@@ -132,6 +140,9 @@ fn page(
     context.insert("values", &values);
     context.insert("errors", &errors);
     context.insert("policies", &policies);
+    let orders: Vec<PolicyOption> =
+        ThreadOrder::ALL.iter().map(|o| PolicyOption { value: o.as_str(), label: o.describe() }).collect();
+    context.insert("thread_orders", &orders);
     context.insert("default_disclaimer", &desk.state.settings.site.disclaimer);
     context.insert("not_stored", &(status == StatusCode::SERVICE_UNAVAILABLE));
     let mut response = desk.render("admin/settings.html", "Settings", context)?;

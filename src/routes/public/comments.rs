@@ -9,8 +9,9 @@ use serde::Deserialize;
 use super::feed::atom_response;
 use super::post::{self, ArticlePage, CommentForm, CommentValues};
 use crate::auth::{signed_in_user, TypedSession};
-use crate::comments::discussion::load_rules;
+use crate::comments::discussion::{self, load_rules};
 use crate::comments::moderation::Actor;
+use crate::comments::pages::Outline;
 use crate::comments::submit::{FormTicket, Reader};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
 use crate::comments::{self, Discussion, Refusal, Submission, SubmitError, Writer};
@@ -121,8 +122,14 @@ pub async fn create(
         // it waits for the author or was filtered as spam.
         visitor.remember_pending(stored.id);
     }
+    // The comment is stored: should its page not be found, the article
+    // itself is the next best place to send the writer.
+    let location = post::comment_path(&state, article, stored.id, &[stored.id]).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
+        format!("/posts/{}#comment-{}", article.slug, stored.id)
+    });
     let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, format!("/posts/{}#comment-{}", article.slug, stored.id)));
+    response.insert_header((header::LOCATION, location));
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
         response.cookie(cookie);
     }
@@ -231,8 +238,22 @@ impl Answer<'_> {
         Ok(response)
     }
 
+    /// The page of the comment answered (the page the form was sent from
+    /// when its "Reply" link was used), or the article's own.
     async fn page(&self, visitor: Visitor, form: CommentForm, status: StatusCode) -> Result<HttpResponse, AppError> {
-        let discussion = match post::load_discussion(self.state, self.article, &visitor).await {
+        let loaded = async {
+            let number = match form.values.parent_id.trim().parse::<CommentId>() {
+                Ok(parent) => post::page_of_comment(self.state, self.article, parent, visitor.pending()).await?,
+                Err(_) => 1,
+            };
+            match post::load_discussion(self.state, self.article, &visitor, number).await? {
+                Some(discussion) => Ok(discussion),
+                None => post::load_discussion(self.state, self.article, &visitor, 1)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("the first page of a discussion is missing").into()),
+            }
+        };
+        let discussion = match loaded.await {
             Ok(discussion) => discussion,
             Err(error) if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %error, "showing the form without the comments");
@@ -271,18 +292,23 @@ pub async fn feed(state: web::Data<AppState>, slug: web::Path<String>) -> Result
     let library = state.library();
     let article = library.get(&slug).ok_or(AppError::NotFound)?;
     let slug = article.slug.clone();
-    let comments = db::run(&state.pool, move |conn| Ok(db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?))
-        .await
-        .with_context(|| format!("loading the comment feed of {}", article.slug))?;
-    Ok(atom_response(comment_feed(&state, article, &comments)))
+    let (comments, outline) = db::run(&state.pool, move |conn| {
+        let comments = db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?;
+        let rules = load_rules(conn)?;
+        let outline = discussion::outline(conn, &slug, &[], &rules)?;
+        Ok((comments, outline))
+    })
+    .await
+    .with_context(|| format!("loading the comment feed of {}", article.slug))?;
+    Ok(atom_response(comment_feed(&state, article, &comments, &outline)))
 }
 
-fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::Comment]) -> String {
+fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::Comment], outline: &Outline) -> String {
     let page = format!("{}/posts/{}", state.base_url(), article.slug);
     let entries: Vec<Entry> = comments
         .iter()
         .map(|comment| {
-            let link = format!("{page}#comment-{}", comment.id);
+            let link = format!("{}{}", state.base_url(), outline.path(&article.slug, comment.id));
             let when = atom_syndication::FixedDateTime::from(comment.created_at.and_utc());
             let mut entry = Entry::default();
             entry.set_id(link.clone());

@@ -3,6 +3,7 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::error::AppError;
+use crate::routes::pagination::page_of;
 use crate::state::{AppState, PageMeta};
 
 #[derive(Serialize)]
@@ -11,9 +12,9 @@ struct SitemapEntry {
     lastmod: Option<String>,
 }
 
-/// `GET /sitemap.xml`: the home page, the archive, every tag, every article
-/// and every page.
-pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// Every address the sitemap lists: the home page, the archive, every tag,
+/// every article and every page.
+fn sitemap_entries(state: &AppState) -> Vec<SitemapEntry> {
     let library = state.library();
     let base = state.base_url();
     let newest = library.articles().iter().map(|a| a.modified()).max().map(|w| w.iso_date.clone());
@@ -30,8 +31,47 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
         loc: format!("{base}/{}", page.slug),
         lastmod: Some(page.modified().iso_date.clone()),
     }));
+    entries
+}
+
+/// `GET /sitemap.xml`: every address of the site; past `[site]
+/// sitemap_urls_per_file` addresses, an index of the sitemaps that list them.
+pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let entries = sitemap_entries(&state);
+    let per_file = state.settings.site.sitemap_urls_per_file.max(1);
+    if entries.len() <= per_file {
+        return url_set(&state, &entries);
+    }
+    let base = state.base_url();
+    let files: Vec<SitemapEntry> = entries
+        .chunks(per_file)
+        .enumerate()
+        .map(|(i, chunk)| SitemapEntry {
+            loc: format!("{base}/sitemap-{}.xml", i + 1),
+            lastmod: chunk.iter().filter_map(|e| e.lastmod.clone()).max(),
+        })
+        .collect();
     let mut context = Context::new();
-    context.insert("entries", &entries);
+    context.insert("sitemaps", &files);
+    let body = state.render("sitemap_index.xml", &PageMeta::default(), context)?;
+    Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(body))
+}
+
+/// `GET /sitemap-{n}.xml`: the `n`th part of a sitemap split by `/sitemap.xml`.
+pub async fn sitemap_part(state: web::Data<AppState>, number: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let number = number.parse::<usize>().map_err(|_| AppError::NotFound)?;
+    let entries = sitemap_entries(&state);
+    let per_file = state.settings.site.sitemap_urls_per_file.max(1);
+    if entries.len() <= per_file {
+        return Err(AppError::NotFound);
+    }
+    let part = page_of(&entries, number, per_file).ok_or(AppError::NotFound)?;
+    url_set(&state, part)
+}
+
+fn url_set(state: &AppState, entries: &[SitemapEntry]) -> Result<HttpResponse, AppError> {
+    let mut context = Context::new();
+    context.insert("entries", entries);
     let body = state.render("sitemap.xml", &PageMeta::default(), context)?;
     Ok(HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(body))
 }

@@ -12,7 +12,7 @@ use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use crate::comments::discussion::load_rules;
+use crate::comments::discussion::{self, load_rules};
 use crate::comments::ownership::{self, EditRefusal, Owner, OwnershipError, Removed};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::content::When;
@@ -186,13 +186,14 @@ pub async fn show(
     };
     let now = Utc::now().naive_utc();
     let address = email.clone();
-    let (comments, answered, rules, notices) = db::run(&state.pool, move |conn| {
+    let (comments, answered, rules, notices, mut paths) = db::run(&state.pool, move |conn| {
         let comments = db::comments::by_email(conn, &address)?;
         let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
         let answered = db::comments::answered_by_staff(conn, &ids)?;
         let rules = load_rules(conn)?;
         let notices = subscribers::state(conn, &address)?;
-        Ok((comments, answered, rules, notices))
+        let paths = discussion::comment_paths(conn, &comments, &rules)?;
+        Ok((comments, answered, rules, notices, paths))
     })
     .await
     .context("loading a writer's comments")?;
@@ -204,7 +205,9 @@ pub async fn show(
             article_title: library
                 .get(&comment.post_slug)
                 .map_or_else(|| comment.post_slug.clone(), |a| a.title.clone()),
-            href: format!("/posts/{}#comment-{}", comment.post_slug, comment.id),
+            href: paths
+                .remove(&comment.id)
+                .unwrap_or_else(|| format!("/posts/{}#comment-{}", comment.post_slug, comment.id)),
             posted: When::new(comment.created_at),
             status: ownership::status_in_words(&comment),
             edited: comment.edited_at.is_some(),
@@ -397,19 +400,21 @@ impl Via {
     }
 
     /// Where the writer goes back to, and what the link says.
-    fn back(&self, id: CommentId) -> (String, &'static str) {
+    fn back(&self, editing: &Editing) -> (String, &'static str) {
         match self {
             Self::Link { token, .. } => (format!("/comments/manage/{token}"), "Back to all your comments"),
-            Self::Cookie { slug, .. } => (format!("/posts/{slug}#comment-{id}"), "Back to the article"),
+            Self::Cookie { .. } => (editing.path.clone(), "Back to the article"),
         }
     }
 
-    /// Where the writer lands after a change.
-    fn after(&self, id: CommentId, done: Done) -> String {
+    /// Where the writer lands after a change to the comment at `path`.
+    fn after(&self, path: &str, done: Done) -> String {
         match self {
             Self::Link { token, .. } => format!("/comments/manage/{token}?done={}", done.as_str()),
-            Self::Cookie { slug, .. } if done == Done::Deleted => format!("/posts/{slug}#comments"),
-            Self::Cookie { slug, .. } => format!("/posts/{slug}#comment-{id}"),
+            Self::Cookie { .. } if done == Done::Deleted => {
+                format!("{}#comments", path.split('#').next().unwrap_or(path))
+            }
+            Self::Cookie { .. } => path.to_owned(),
         }
     }
 }
@@ -422,6 +427,8 @@ struct Editing {
     refusal: Option<EditRefusal>,
     /// Its Markdown as stored.
     stored: String,
+    /// Where it is shown, on its page of the discussion.
+    path: String,
 }
 
 #[derive(Deserialize)]
@@ -531,15 +538,23 @@ async fn load_editing(state: &AppState, via: &Via, id: CommentId) -> Result<Edit
         let answered = !db::comments::answered_by_staff(conn, &[id])?.is_empty();
         let rules = load_rules(conn)?;
         let refusal = ownership::edit_refusal(&comment, &rules, answered, now);
-        Ok(Some((comment, refusal)))
+        let path = discussion::comment_path(conn, &comment.post_slug, id, &rules)?;
+        Ok(Some((comment, refusal, path)))
     })
     .await
     .with_context(|| format!("loading comment {id} for its writer"))?;
-    let (comment, refusal) = found.ok_or(AppError::NotFound)?;
+    let (comment, refusal, path) = found.ok_or(AppError::NotFound)?;
     if slug.is_some_and(|slug| slug != comment.post_slug) {
         return Err(AppError::NotFound);
     }
-    Ok(Editing { id, slug: comment.post_slug, posted: comment.created_at, refusal, stored: comment.body_markdown })
+    Ok(Editing {
+        id,
+        slug: comment.post_slug,
+        posted: comment.created_at,
+        refusal,
+        stored: comment.body_markdown,
+        path,
+    })
 }
 
 async fn edit_form(state: &AppState, visitor: Visitor, via: Via, id: CommentId) -> Result<HttpResponse, AppError> {
@@ -600,7 +615,7 @@ async fn save_edit(
         visitor.remember_pending(id);
     }
     let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, via.after(id, if held { Done::Held } else { Done::Edited })));
+    response.insert_header((header::LOCATION, via.after(&editing.path, if held { Done::Held } else { Done::Edited })));
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
         response.cookie(cookie);
     }
@@ -608,10 +623,11 @@ async fn save_edit(
 }
 
 async fn delete(state: &AppState, via: Via, id: CommentId) -> Result<HttpResponse, AppError> {
-    if let Via::Cookie { .. } = via {
-        // The comment must be under the article the address names.
-        load_editing(state, &via, id).await?;
-    }
+    // The comment must be under the article the address names.
+    let path = match via {
+        Via::Cookie { .. } => load_editing(state, &via, id).await?.path,
+        Via::Link { .. } => String::new(),
+    };
     let claim = via.claim();
     let now = db::now();
     let outcome = db::run(&state.pool, move |conn| Ok(ownership::delete(conn, claim.owner(), id, now))).await;
@@ -625,7 +641,7 @@ async fn delete(state: &AppState, via: Via, id: CommentId) -> Result<HttpRespons
         Removed::Deleted => Done::Deleted,
         Removed::Tombstone => Done::Removed,
     };
-    Ok(see_other(&via.after(id, done)))
+    Ok(see_other(&via.after(&path, done)))
 }
 
 /// The owner, in a form that can move to the database thread.
@@ -660,7 +676,7 @@ fn render_edit(
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
     let title = library.get(&editing.slug).map_or_else(|| editing.slug.clone(), |a| a.title.clone());
-    let (back_href, back_label) = via.back(editing.id);
+    let (back_href, back_label) = via.back(editing);
     let mut context = Context::new();
     context.insert("form", &shown);
     context.insert("article_title", &title);

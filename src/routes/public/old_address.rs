@@ -5,6 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::comments::discussion::{self, load_rules};
 use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -31,18 +32,19 @@ pub async fn find(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Opti
         trimmed => trimmed.to_owned(),
     };
     let query = req.query_string();
-    let library = state.library();
-    let permalink = move |slug: String, id: i32| {
-        if library.get(&slug).is_some() {
-            format!("/posts/{slug}#comment-{id}")
-        } else {
-            format!("/{slug}#comment-{id}")
-        }
-    };
     if let Some(old_comment) = query_number(query, "replytocom").and_then(|n| i32::try_from(n).ok()) {
-        let found = db::run(&state.pool, move |conn| Ok(db::redirects::imported_comment(conn, old_comment)?)).await?;
-        if let Some((slug, id)) = found {
-            return Ok(Some(permalink(slug, id.0)));
+        let library = state.library();
+        let found = db::run(&state.pool, move |conn| {
+            let Some((slug, id)) = db::redirects::imported_comment(conn, old_comment)? else { return Ok(None) };
+            if library.get(&slug).is_none() {
+                return Ok(Some(format!("/{slug}#comment-{id}")));
+            }
+            let rules = load_rules(conn)?;
+            Ok(Some(discussion::comment_path(conn, &slug, id, &rules)?))
+        })
+        .await?;
+        if found.is_some() {
+            return Ok(found);
         }
     }
     let key = if path == "/" {

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,9 @@ use serde_json::json;
 use tera::Context;
 
 use crate::auth::{signed_in_user, TypedSession};
+use crate::comments::discussion::{self, load_rules};
+use crate::comments::pages::page_path;
+use crate::comments::rules::ThreadOrder;
 use crate::comments::thread::{self, ShownComment};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{comments_open, Discussion};
@@ -16,14 +19,19 @@ use crate::db::{self, users::User};
 use crate::domain::{CommentId, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::page_cache;
+use crate::routes::pagination::Pagination;
 use crate::state::{AppState, PageMeta};
 
 #[derive(Deserialize)]
 pub struct ShowQuery {
     replyto: Option<String>,
+    /// `?comment=N`: the page that shows comment N, for links made before
+    /// long discussions had pages.
+    comment: Option<String>,
 }
 
-/// `GET /posts/{slug}`: one article with its comments and the comment form.
+/// `GET /posts/{slug}`: one article with the first page of its comments and
+/// the comment form.
 pub async fn show(
     state: web::Data<AppState>,
     request: HttpRequest,
@@ -31,12 +39,57 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(id) = query.comment.as_deref() {
+        let id = id.parse::<CommentId>().map_err(|_| AppError::NotFound)?;
+        let article = state.library().get(&slug).cloned().ok_or(AppError::NotFound)?;
+        // A comment awaiting moderation is placed for its writer only.
+        let visitor = Visitor::from_request(&request, &state.keys);
+        let path = comment_path(&state, &article, id, visitor.pending()).await?;
+        return Ok(HttpResponse::Found().insert_header((header::LOCATION, path)).finish());
+    }
+    show_page(state, request, session, &slug, 1, query.into_inner()).await
+}
+
+/// `GET /posts/{slug}/comment-page-{n}`: page `n` (from 2) of a long
+/// discussion: the article's heading, the page's threads and the form.
+pub async fn comment_page(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    session: TypedSession,
+    path: web::Path<(String, String)>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, number) = path.into_inner();
+    match number.parse::<usize>() {
+        Ok(1) => Ok(HttpResponse::MovedPermanently().insert_header((header::LOCATION, page_path(&slug, 1))).finish()),
+        Ok(number) if number >= 2 => show_page(state, request, session, &slug, number, query.into_inner()).await,
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn show_page(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    session: TypedSession,
+    slug: &str,
+    number: usize,
+    query: ShowQuery,
+) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let article = library.get(&slug).ok_or(AppError::NotFound)?;
+    let article = library.get(slug).ok_or(AppError::NotFound)?;
     let visitor = Visitor::from_request(&request, &state.keys);
-    let discussion = load_discussion(&state, article, &visitor).await?;
+    let discussion = load_discussion(&state, article, &visitor, number).await?.ok_or(AppError::NotFound)?;
     let mut form = CommentForm::default();
     if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<CommentId>().ok()) {
+        if discussion.answerable(parent).is_none() {
+            // "Reply" from a link made elsewhere: the form belongs on the
+            // page that shows the comment answered.
+            let page = page_of_comment(&state, article, parent, visitor.pending()).await?;
+            if page != number {
+                let target = format!("{}?replyto={parent}#respond", page_path(slug, page));
+                return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish());
+            }
+        }
         form.values.parent_id = parent.to_string();
     }
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
@@ -52,13 +105,55 @@ pub async fn show(
     render(&state, page, visitor, StatusCode::OK)
 }
 
-/// The comments `visitor` may see under `article`, and the rules.
-pub async fn load_discussion(state: &AppState, article: &Article, visitor: &Visitor) -> Result<Discussion, AppError> {
+/// Page `number` of the comments `visitor` may see under `article`, and the
+/// rules; `None` past the last page.
+pub async fn load_discussion(
+    state: &AppState,
+    article: &Article,
+    visitor: &Visitor,
+    number: usize,
+) -> Result<Option<Discussion>, AppError> {
     let (slug, own) = (article.slug.clone(), visitor.pending().to_vec());
-    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, &slug, &own))
+    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, &slug, &own, number))
         .await
         .with_context(|| format!("loading the discussion of {}", article.slug))?;
     Ok(discussion)
+}
+
+/// The page that shows comment `id` of `article` to a visitor whose own
+/// comments awaiting moderation are `own_pending`; 1 when they cannot see it.
+pub async fn page_of_comment(
+    state: &AppState,
+    article: &Article,
+    id: CommentId,
+    own_pending: &[CommentId],
+) -> Result<usize, AppError> {
+    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
+    let page = db::run(&state.pool, move |conn| {
+        let rules = load_rules(conn)?;
+        Ok(discussion::outline(conn, &slug, &own, &rules)?.page_of(id))
+    })
+    .await
+    .with_context(|| format!("finding the page of comment {id} of {}", article.slug))?;
+    Ok(page.unwrap_or(1))
+}
+
+/// The address of comment `id` of `article`, on the page that shows it to a
+/// visitor whose own comments awaiting moderation are `own_pending`.
+pub async fn comment_path(
+    state: &AppState,
+    article: &Article,
+    id: CommentId,
+    own_pending: &[CommentId],
+) -> Result<String, AppError> {
+    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
+    let path = db::run(&state.pool, move |conn| {
+        let rules = load_rules(conn)?;
+        Ok(discussion::outline(conn, &slug, &own, &rules)?.path(&slug, id))
+    })
+    .await
+    .with_context(|| format!("finding the page of comment {id} of {}", article.slug))?;
+    Ok(path)
 }
 
 /// The comment form's values, as typed, with what is wrong with them.
@@ -138,16 +233,29 @@ pub fn render(
         .and_then(|id| discussion.answerable(id))
         .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
     let mut thread: Vec<ShownComment> =
-        thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth);
+        thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth, rules.thread_order);
     for comment in &mut thread {
         comment.own = comment.awaiting_moderation && !comment.erased && visitor.pending().contains(&comment.id);
     }
 
-    let meta = PageMeta {
-        og_type: "article",
-        ..PageMeta::new(article.title.clone(), article.summary.clone(), format!("/posts/{}", article.slug))
-    }
-    .with_json_ld(&structured_data(state, article));
+    let number = discussion.page;
+    let path = page_path(&article.slug, number);
+    let (earlier, later) = match rules.thread_order {
+        ThreadOrder::Oldest => ("Earlier comments", "Later comments"),
+        ThreadOrder::Newest => ("Newer comments", "Older comments"),
+    };
+    let pagination =
+        Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
+    let meta = if number == 1 {
+        PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
+            .with_json_ld(&structured_data(state, article))
+    } else {
+        PageMeta::new(
+            format!("{} — comments, page {number}", article.title),
+            format!("Readers' questions and the author's answers on “{}”, page {number}", article.title),
+            path.clone(),
+        )
+    };
 
     let now = chrono::Utc::now();
     let mut context = Context::new();
@@ -156,6 +264,9 @@ pub fn render(
     context.insert("older", &older);
     context.insert("newer", &newer);
     context.insert("comments", &thread);
+    context.insert("comment_page", &number);
+    context.insert("page_path", &path);
+    context.insert("pagination", &pagination);
     context.insert("comments_open", &comments_open(article, rules, now.naive_utc()));
     context.insert("form", &form);
     context.insert("reply_to", &reply_to);

@@ -353,6 +353,8 @@ pub fn settings_form(token: &str, changes: &[(&str, &str)]) -> Vec<(String, Stri
         ("edit_window_minutes", "15"),
         ("ip_retention_days", "90"),
         ("pending_retention_days", "60"),
+        ("threads_per_page", "50"),
+        ("thread_order", "oldest"),
         ("csrf_token", token),
     ]
     .into_iter()

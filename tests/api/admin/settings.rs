@@ -115,3 +115,33 @@ async fn invalid_settings_come_back_with_what_was_typed_and_store_nothing() {
     let article = article_as_reader(&app).await;
     assert!(article.body.contains("The first disclaimer."));
 }
+
+#[tokio::test]
+async fn threads_per_page_and_their_order_apply_to_the_article_at_once() {
+    let (app, _) = signed_in_app().await;
+    let older = Stored { status: CommentStatus::Approved, minutes_ago: 10, ..Stored::default() }.insert(&app);
+    let newer = Stored { status: CommentStatus::Approved, name: "Second Reader", minutes_ago: 5, ..Stored::default() }
+        .insert(&app);
+    let form = app.get("/admin/settings").await;
+    assert_eq!(input_value(&form.body, "threads_per_page"), "50");
+    assert!(form.body.contains(r#"id="thread_order-oldest" name="thread_order" value="oldest" checked"#));
+
+    let refused = save(&app, &[("threads_per_page", "0"), ("thread_order", "random")]).await;
+    assert_eq!(refused.status, 422);
+    refused.assert_contains(&[
+        "Threads per page: enter a whole number from 1 to 1000.",
+        "Choose which threads come first.",
+    ]);
+    assert_eq!(input_value(&refused.body, "threads_per_page"), "0", "what was typed comes back");
+    assert!(!stored_settings(&app).contains_key("threads_per_page"), "nothing is stored");
+
+    assert_eq!(
+        location(&save(&app, &[("threads_per_page", "1"), ("thread_order", "newest")]).await),
+        "/admin/settings"
+    );
+    let first = article_as_reader(&app).await;
+    assert!(first.body.contains(&format!("id=\"comment-{newer}\"")), "the newest thread on the article");
+    assert!(!first.body.contains(&format!("id=\"comment-{older}\"")));
+    let second = app.get_as_stranger(&format!("/posts/{SLUG}/comment-page-2")).await;
+    assert!(second.body.contains(&format!("id=\"comment-{older}\"")), "the older thread on page 2");
+}
