@@ -25,6 +25,20 @@ const FLASH: &str = "flash";
 /// `last_seen` is rewritten at most this often, to spare the database.
 const LAST_SEEN_RESOLUTION_SECS: i64 = 60;
 
+/// A message shown once, on the next desk page.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Flash {
+    pub message: String,
+    pub link: Option<FlashLink>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FlashLink {
+    pub label: String,
+    /// A path on this site.
+    pub href: String,
+}
+
 /// How long a session lasts.
 #[derive(Clone, Copy, Debug)]
 pub struct Timeouts {
@@ -59,11 +73,18 @@ impl TypedSession {
 
     /// A one-time message for the next page.
     pub fn set_flash(&self, message: &str) {
-        let _ = self.0.insert(FLASH, message);
+        let _ = self.0.insert(FLASH, Flash { message: message.to_owned(), link: None });
     }
 
-    pub fn take_flash(&self) -> Option<String> {
-        self.0.remove_as::<String>(FLASH).and_then(Result::ok)
+    /// A one-time message for the next page, with a link to what it is about
+    /// ("Your answer is published. View it").
+    pub fn set_flash_with_link(&self, message: &str, label: &str, href: &str) {
+        let link = Some(FlashLink { label: label.to_owned(), href: href.to_owned() });
+        let _ = self.0.insert(FLASH, Flash { message: message.to_owned(), link });
+    }
+
+    pub fn take_flash(&self) -> Option<Flash> {
+        self.0.remove_as::<Flash>(FLASH).and_then(Result::ok)
     }
 
     /// Starts a session for `user_id` under a new key (the old key, which

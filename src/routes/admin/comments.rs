@@ -182,12 +182,26 @@ pub async fn moderate(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> 
         .await
         .map_err(AppError::NotStored)?;
     desk.state.wake_mail();
-    let message = if changed {
-        format!("Comment {id} {}.", action.done())
-    } else {
-        format!("Comment {id} was not changed: it could not be {}.", action.done())
-    };
-    Ok(desk.redirect(&form.return_to("/admin/comments"), &message))
+    let return_to = form.return_to("/admin/comments");
+    if !changed {
+        let message = format!("Comment {id} was not changed: it could not be {}.", action.done());
+        return Ok(desk.redirect(&return_to, &message));
+    }
+    let message = format!("Comment {id} {}.", action.done());
+    if action != Action::Approve {
+        return Ok(desk.redirect(&return_to, &message));
+    }
+    // An approved comment is on the page now: say where.
+    let path = db::run(&desk.state.pool, move |conn| {
+        let comment = db::comments::find(conn, id)?.context("the comment went away")?;
+        let rules = discussion::load_rules(conn)?;
+        discussion::comment_path(conn, &comment.post_slug, id, &rules)
+    })
+    .await;
+    match path {
+        Ok(path) => Ok(desk.redirect_with_link(&return_to, &message, "View it on the page", &path)),
+        Err(_) => Ok(desk.redirect(&return_to, &message)),
+    }
 }
 
 /// `POST /admin/comments/bulk` with `action` and the checked `ids`.
@@ -324,8 +338,7 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
     })
     .await
     .unwrap_or_else(|_| format!("/posts/{}#comment-{id}", article.slug));
-    let message = format!("Your answer is published: {path}");
-    Ok(desk.redirect(&return_to, &message))
+    Ok(desk.redirect_with_link(&return_to, "Your answer is published.", "View it on the page", &path))
 }
 
 /// Shown above the kept text when the database did not store it.

@@ -240,6 +240,12 @@ impl Desk {
         self.session.set_flash(message);
         HttpResponse::SeeOther().insert_header((header::LOCATION, target.to_owned())).finish()
     }
+
+    /// 303 to `target`, with a message and a link to what it is about.
+    pub fn redirect_with_link(&self, target: &str, message: &str, label: &str, href: &str) -> HttpResponse {
+        self.session.set_flash_with_link(message, label, href);
+        HttpResponse::SeeOther().insert_header((header::LOCATION, target.to_owned())).finish()
+    }
 }
 
 /// "3 hours ago", for the desk.

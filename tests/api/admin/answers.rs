@@ -42,7 +42,10 @@ async fn approve_and_reply_publishes_the_answer_under_the_question_with_the_auth
     assert_eq!(location(&response), tab);
     let message = flash(&app.get(tab).await).expect("a message");
     let [reply] = replies_to(&app, question).try_into().expect("one reply");
-    assert_eq!(message, format!("Your answer is published: /posts/{SLUG}#comment-{}", reply.id));
+    assert_eq!(
+        message,
+        format!("Your answer is published. <a href=\"/posts/{SLUG}#comment-{}\">View it on the page</a>", reply.id)
+    );
     assert_eq!(
         (reply.user_id, reply.status.as_str(), reply.author_name.as_str()),
         (Some(user_id), "approved", DISPLAY)

@@ -55,7 +55,7 @@ async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer()
     desk.goto(&queue).await.expect("the pending queue opens");
     assert!(desk.find(Locator::Css(".flash")).await.is_err(), "no message yet");
     click(desk, &format!("#row-{approved} button[value=approve]")).await;
-    assert_eq!(text_of(desk, ".flash").await, format!("Comment {approved} approved."));
+    assert_eq!(text_of(desk, ".flash").await, format!("Comment {approved} approved. View it on the page"));
     assert_eq!(status_of(&app, approved), CommentStatus::Approved);
 
     desk.goto(&queue).await.expect("the pending queue opens");

@@ -36,7 +36,12 @@ async fn each_action_changes_the_comment_logs_it_and_returns_to_the_same_tab() {
 
         assert_eq!(location(&response), tab, "{action} leads back to the tab");
         let back = app.get(&tab).await;
-        assert_eq!(flash(&back).as_deref(), Some(format!("Comment {id} {done}.").as_str()), "{action}");
+        let expected = match action {
+            // An approved comment is on the page: the message links to it.
+            "approve" => format!("Comment {id} {done}. <a href=\"/posts/{SLUG}#comment-{id}\">View it on the page</a>"),
+            _ => format!("Comment {id} {done}."),
+        };
+        assert_eq!(flash(&back).as_deref(), Some(expected.as_str()), "{action}");
         assert!(!row_ids(&back.body).contains(&id), "the comment left the {from} tab");
         assert_eq!(flash(&app.get(&tab).await), None, "the message shows once");
         assert_eq!(stored(&app, id).map(|c| c.status), to, "{action} on a {from} comment");
