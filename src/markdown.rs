@@ -141,6 +141,25 @@ fn article_options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// The words of a reader's Markdown without its markup, on one line: for
+/// quoting a comment in a list ("**every week**" reads "every week").
+pub fn text_of_comment(markdown: &str) -> String {
+    let mut words = String::new();
+    for event in Parser::new_ext(markdown, Options::empty()) {
+        match event {
+            Event::Text(text) | Event::Code(text) => words.push_str(&text),
+            Event::SoftBreak | Event::HardBreak => words.push(' '),
+            Event::End(end)
+                if !matches!(end, TagEnd::Emphasis | TagEnd::Strong | TagEnd::Link | TagEnd::Strikethrough) =>
+            {
+                words.push(' ')
+            }
+            _ => {}
+        }
+    }
+    words.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Renders the author's Markdown: tables, footnotes, strikethrough, smart
 /// punctuation and an id on every heading. Scripts, event handlers and
 /// `javascript:` links are removed even here.

@@ -81,7 +81,7 @@ pub fn rows(
             in_reply_to: c.parent_id.and_then(|id| parents.get(&id)).map(|p| ParentExcerpt {
                 id: p.id,
                 author_name: p.author_name.clone(),
-                excerpt: excerpt(&p.body_markdown),
+                excerpt: excerpt(&crate::markdown::text_of_comment(&p.body_markdown)),
             }),
             body: c.body_html.clone(),
             edited: c.edited_at.is_some(),

@@ -303,3 +303,28 @@ async fn absurd_page_numbers_show_an_empty_page_instead_of_failing() {
         assert_eq!(page.status, 200, "{path}: {}", page.body);
     }
 }
+
+#[tokio::test]
+async fn a_row_quotes_what_it_answers_as_text_and_keeps_the_senders_details_folded() {
+    let (app, _) = signed_in_app().await;
+    let parent = Stored {
+        body: "Take it **every week**, or [daily](https://example.org)?",
+        status: CommentStatus::Approved,
+        ..Stored::default()
+    }
+    .insert(&app);
+    let reply = Stored { body: "Daily.", parent: Some(parent), ..Stored::default() }.insert(&app);
+    let page = app.get("/admin/comments?status=pending").await;
+    let shown = row(&page.body, reply);
+    assert!(shown.contains("<q>Take it every week, or daily?</q>"), "{shown}");
+    assert!(!shown.contains("**"), "no raw Markdown:\n{shown}");
+    let folded = &shown[shown.find("<details class=\"desk-more\">").expect("the sender's details fold away")..];
+    assert!(folded.contains("mailto:maria@example.org"), "{shown}");
+
+    let answer = crate::admin::answer(&app, parent, "Weekly is enough.", "/admin").await;
+    assert_eq!(answer.status, 303);
+    let approved = app.get("/admin/comments?status=approved").await;
+    let own =
+        approved.body.split("class=\"desk-row ").find(|r| r.contains("Weekly is enough.")).expect("the answer's row");
+    assert!(!own.contains("desk-more"), "no sender's details on the author's own answer");
+}
