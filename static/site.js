@@ -120,3 +120,69 @@
   } catch (e) { return; }
   window.location.replace(article[0] + "?comment=" + match[1]);
 })();
+
+// The desk's keys, WordPress-style: j/k move between comments, a/s/t
+// approve, mark as spam or trash the selected one, r opens its reply box, and
+// ? lists the keys. After an action the next comment is selected. Every
+// action still works with the buttons alone.
+(function () {
+  if (!document.body.classList.contains("desk-page")) { return; }
+  var rows = Array.prototype.slice.call(document.querySelectorAll(".desk-row"));
+  var help = document.getElementById("desk-keys");
+  if (!rows.length) { return; }
+  var current = -1;
+  rows.forEach(function (row) { row.tabIndex = -1; });
+  if (help) { help.hidden = false; }
+
+  function select(index) {
+    if (index < 0 || index >= rows.length) { return; }
+    if (current >= 0) { rows[current].classList.remove("selected"); }
+    current = index;
+    rows[current].classList.add("selected");
+    rows[current].focus();
+  }
+
+  function act(value) {
+    if (current < 0) { return; }
+    var button = rows[current].querySelector("button[name=action][value=" + value + "]");
+    if (!button) { return; }
+    try { window.sessionStorage.setItem("desk-next-row", String(current)); } catch (e) { /* no storage */ }
+    button.click();
+  }
+
+  function reply() {
+    if (current < 0) { return; }
+    var box = rows[current].querySelector("details.reply-box");
+    if (!box) { return; }
+    box.open = true;
+    var text = box.querySelector("textarea");
+    if (text) { text.focus(); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.target.closest && event.target.closest("input, textarea, select, button, summary, [contenteditable]")) { return; }
+    switch (event.key) {
+      case "j": select(current + 1); break;
+      case "k": select(current < 0 ? 0 : current - 1); break;
+      case "a": act("approve"); break;
+      case "s": act("spam"); break;
+      case "t": act("trash"); break;
+      case "r": reply(); break;
+      case "?":
+        if (help) { help.open = !help.open; }
+        break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  // Back from an action: the comment that took the acted one's place.
+  try {
+    var next = window.sessionStorage.getItem("desk-next-row");
+    if (next !== null) {
+      window.sessionStorage.removeItem("desk-next-row");
+      select(Math.min(parseInt(next, 10), rows.length - 1));
+    }
+  } catch (e) { /* no storage */ }
+})();

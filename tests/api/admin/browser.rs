@@ -94,3 +94,35 @@ async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer()
     assert!(cookies.iter().all(|c| c.name() != "hb_session"), "the reader has no session");
     reader.close().await;
 }
+
+#[tokio::test]
+async fn the_desk_works_from_the_keyboard() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let first = Stored { name: "Olga First", minutes_ago: 10, ..Stored::default() }.insert(&app);
+    let second = Stored { name: "Pavel Second", minutes_ago: 5, ..Stored::default() }.insert(&app);
+    let author = Browser::open().await;
+    let desk = &author.client;
+    desk.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
+    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
+    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
+    click(desk, ".login-form button[type=submit]").await;
+    text_of(desk, ".signed-in").await;
+    desk.goto(&format!("{}/admin/comments?status=pending", app.address)).await.expect("the queue opens");
+    let keys = |key: &'static str| async move {
+        desk.active_element().await.expect("an element has the focus").send_keys(key).await.expect("the key goes");
+    };
+    // Newest first: j selects Pavel's, j again Olga's, k back to Pavel's.
+    keys("j").await;
+    keys("j").await;
+    keys("k").await;
+    assert_eq!(author.eval("return document.activeElement.id").await, format!("row-{second}"));
+    keys("a").await;
+    assert_eq!(text_of(desk, ".flash").await, format!("Comment {second} approved. View it on the page"));
+    assert_eq!(status_of(&app, second), CommentStatus::Approved);
+    // The next comment is selected: r opens its reply box with the focus in it.
+    assert_eq!(author.eval("return document.activeElement.id").await, format!("row-{first}"));
+    keys("r").await;
+    assert_eq!(author.eval("return document.activeElement.id").await, format!("reply-{first}"));
+    author.close().await;
+}
