@@ -207,6 +207,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .configure(public::manage::configure)
             .route("/tags", page().to(public::tags::index))
             .route("/tags/{tag}", page().to(public::tags::show))
+            .route("/tags/{tag}/feed.xml", page().to(public::feed::tag))
             .route("/archive", page().to(public::archive::show))
             .route("/search", page().to(public::search::search))
             .route("/feed.xml", page().to(public::feed::articles))

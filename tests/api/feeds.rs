@@ -65,3 +65,23 @@ async fn every_page_names_its_icon_and_the_web_app_manifest_describes_the_site()
     assert_eq!(manifest["name"], healthblog::config::SiteSettings::default().title);
     assert_eq!(manifest["icons"][0]["src"], "/static/favicon.svg");
 }
+
+#[tokio::test]
+async fn each_topic_has_its_own_feed_linked_from_its_page() {
+    let app = spawn_app().await;
+    let tag_page = app.get("/tags/concussion").await;
+    tag_page.assert_contains(&[
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Headache &amp; Neurology Notes: concussion\" href=\"/tags/concussion/feed.xml\">",
+        "<a href=\"/tags/concussion/feed.xml\">Subscribe to this topic (Atom feed)</a>",
+    ]);
+    let page = app.get("/tags/concussion/feed.xml").await;
+    assert_eq!(page.status, 200);
+    let feed = atom_syndication::Feed::from_str(&page.body).expect("the feed is valid Atom");
+    assert!(!feed.entries().is_empty());
+    assert!(
+        feed.entries().iter().all(|e| e.categories().iter().any(|c| c.term() == "concussion")),
+        "only articles on the topic"
+    );
+    assert!(feed.links().iter().any(|l| l.rel() == "self" && l.href() == "http://blog.test/tags/concussion/feed.xml"));
+    assert_eq!(app.get("/tags/no-such-topic/feed.xml").await.status, 404);
+}
