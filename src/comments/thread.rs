@@ -18,6 +18,9 @@ use crate::markdown::SafeHtml;
 pub struct ShownComment {
     pub id: CommentId,
     pub author_name: String,
+    /// One or two letters for the avatar beside the name (no picture leaves
+    /// the site, and no address hash either).
+    pub initials: String,
     pub author_url: Option<String>,
     pub by_author: bool,
     /// "Author" or "Moderator": only ever from a signed-in account.
@@ -49,6 +52,7 @@ impl ShownComment {
         Self {
             id: comment.id,
             author_name: comment.author_name.clone(),
+            initials: initials(&comment.author_name),
             author_url: comment.author_url.clone(),
             by_author: comment.is_by_author(),
             badge,
@@ -66,6 +70,18 @@ impl ShownComment {
             closes: 0,
         }
     }
+}
+
+/// "Ann Reader" → "AR", "dr. oz" → "DO", "Ann" → "A".
+fn initials(name: &str) -> String {
+    let words: Vec<&str> =
+        name.split_whitespace().filter(|w| w.chars().next().is_some_and(char::is_alphanumeric)).collect();
+    let picked: Vec<&str> = match words.as_slice() {
+        [] => return "?".into(),
+        [one] => vec![*one],
+        [first, .., last] => vec![*first, *last],
+    };
+    picked.iter().filter_map(|w| w.chars().next()).flat_map(char::to_uppercase).collect()
 }
 
 /// Nests `comments` (oldest first) under their parents, at most `max_depth`
@@ -147,6 +163,15 @@ impl Tree<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initials_take_the_first_and_last_words() {
+        assert_eq!(initials("Ann Reader"), "AR");
+        assert_eq!(initials("dr. maria de la cruz"), "DC");
+        assert_eq!(initials("Émile"), "É");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(initials("— Bo"), "B");
+    }
     use chrono::NaiveDate;
 
     fn comment(id: i32, parent: Option<i32>) -> Comment {

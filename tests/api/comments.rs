@@ -877,3 +877,13 @@ async fn a_comment_for_an_article_this_instance_does_not_have_keeps_its_text() {
     assert_eq!(textarea_text(&page.body, "kept-text"), "My words, which must not be lost.");
     assert!(app.stored_comments().is_empty());
 }
+
+#[tokio::test]
+async fn each_comment_shows_its_writers_initials_and_no_says() {
+    let app = spawn_app().await;
+    let id = app.insert_comment("oral-magnesium-for-migraine-prevention", CommentStatus::Approved, "Ann");
+    let page = app.get("/posts/oral-magnesium-for-migraine-prevention").await;
+    let card = page.comment_card(id);
+    assert!(card.contains("<span class=\"avatar\" aria-hidden=\"true\">A</span>"), "{card}");
+    assert!(!card.contains("says:"), "{card}");
+}
