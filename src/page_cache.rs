@@ -151,9 +151,8 @@ fn is_page_path(path: &str) -> bool {
 
 /// Whether this reader must get a page rendered for them: signed in (the
 /// desk's controls), or with a comment of their own awaiting moderation.
-fn personal(request: &HttpRequest, state: &AppState) -> bool {
-    request.cookie("hb_session").is_some()
-        || Visitor::existing(request, &state.keys).is_some_and(|visitor| !visitor.pending().is_empty())
+fn personal(request: &HttpRequest, visitor: Option<&Visitor>) -> bool {
+    request.cookie("hb_session").is_some() || visitor.is_some_and(|visitor| !visitor.pending().is_empty())
 }
 
 /// The middleware: answers from the cache, or renders, keeps and answers.
@@ -168,11 +167,13 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
         }
         return response;
     };
-    if personal(request.request(), &state) {
+    // The visitor cookie is opened once per request, here.
+    let visitor = Visitor::existing(request.request(), &state.keys);
+    if personal(request.request(), visitor.as_ref()) {
         return next.call(request).await;
     }
     if let Some(entry) = state.page_cache.get(&key) {
-        let response = respond(&state, request.request(), &entry);
+        let response = respond(&state, request.request(), visitor, &entry);
         return Ok(request.into_response(response));
     }
     let generation = state.page_cache.generation.load(Ordering::SeqCst);
@@ -197,7 +198,7 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
     let etag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..12]));
     let gzipped = if parts.len() == 1 { gzip(&bytes) } else { None };
     let entry = state.page_cache.insert(key, Entry { generation, content_type, parts, gzipped, etag });
-    let response = respond(&state, &request, &entry);
+    let response = respond(&state, &request, visitor, &entry);
     Ok(ServiceResponse::new(request, response))
 }
 
@@ -235,7 +236,7 @@ fn split(bytes: &web::Bytes, placeholder: &[u8]) -> Vec<web::Bytes> {
 
 /// A cached page for this reader: their form token and cookie filled in,
 /// or 304 when they already hold this version.
-fn respond(state: &AppState, request: &HttpRequest, entry: &Entry) -> HttpResponse<BoxBody> {
+fn respond(state: &AppState, request: &HttpRequest, visitor: Option<Visitor>, entry: &Entry) -> HttpResponse<BoxBody> {
     let personal_parts = entry.parts.len() > 1;
     let cache_control = if personal_parts { "private, no-cache" } else { "no-cache" };
     let matches = request
@@ -263,7 +264,7 @@ fn respond(state: &AppState, request: &HttpRequest, entry: &Entry) -> HttpRespon
         }
         return response.body(entry.parts[0].clone());
     }
-    let visitor = Visitor::from_request(request, &state.keys);
+    let visitor = visitor.unwrap_or_else(Visitor::first_visit);
     let token = visitor.form_token(&state.keys, FormPurpose::Comment, chrono::Utc::now().timestamp());
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
         response.cookie(cookie);

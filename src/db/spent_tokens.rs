@@ -20,7 +20,7 @@ pub fn spend(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::delete(spent::table.filter(spent::expires_at.lt(now))).execute(conn)?;
-    let token_hash = hex(&Sha256::digest(token.as_bytes()));
+    let token_hash = hash(token);
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(spent::table)
             .values((spent::token_hash.eq(token_hash), spent::expires_at.eq(expires_at)))
@@ -35,6 +35,10 @@ pub fn spend(
 
 /// Whether `token` was used.
 pub fn is_spent(conn: &mut AnyConnection, token: &str) -> QueryResult<bool> {
-    let token_hash = hex(&Sha256::digest(token.as_bytes()));
-    diesel::select(diesel::dsl::exists(spent::table.find(token_hash))).get_result(conn)
+    diesel::select(diesel::dsl::exists(spent::table.find(hash(token)))).get_result(conn)
+}
+
+/// Tokens are remembered by hash, never as they are.
+fn hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
 }
