@@ -135,6 +135,7 @@ async fn a_cached_page_is_gzipped_once_for_readers_who_accept_it() {
             .expect("GET succeeds");
         assert_eq!(response.headers()["content-encoding"], "gzip");
         assert_eq!(response.headers()["vary"], "Accept-Encoding");
+        assert!(response.headers()["etag"].to_str().is_ok_and(|tag| tag.ends_with("-gzip\"")), "its own ETag");
         let bytes = response.bytes().await.expect("a body");
         let mut page = String::new();
         flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut page).expect("valid gzip");
@@ -147,4 +148,87 @@ async fn a_cached_page_is_gzipped_once_for_readers_who_accept_it() {
         .await
         .expect("GET succeeds");
     assert!(refused.headers().get("content-encoding").is_none());
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut page = String::new();
+    flate2::read::GzDecoder::new(bytes).read_to_string(&mut page).expect("valid gzip");
+    page
+}
+
+#[tokio::test]
+async fn an_article_with_its_form_is_gzipped_with_each_readers_own_token() {
+    let app = spawn_app().await;
+    app.accept_instant_posts();
+    let (ann, bob) = (new_browser(), new_browser());
+    let plain = get(&ann, format!("{}/posts/{SLUG}", app.address)).await;
+    let mut pages = Vec::new();
+    for reader in [&ann, &bob] {
+        let response = reader
+            .get(format!("{}/posts/{SLUG}", app.address))
+            .header("Accept-Encoding", "gzip, deflate")
+            .send()
+            .await
+            .expect("GET succeeds");
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let page = gunzip(&response.bytes().await.expect("a body"));
+        let token = csrf_token(&page);
+        assert_eq!(page.replace(&token, ""), plain.body.replace(&csrf_token(&plain.body), ""), "the same page");
+        pages.push(token);
+    }
+    assert_ne!(pages[0], pages[1], "each reader gets a token of their own");
+    // The token from the gzipped page is a real one: Bob's question goes through with it.
+    let mut form = comment_fields("Bob", "bob@example.org", "Does the gzip page's form work?");
+    set_field(&mut form, "csrf_token", &pages[1]);
+    let posted = read(
+        bob.post(format!("{}/posts/{SLUG}/comments", app.address)).form(&form).send().await.expect("POST succeeds"),
+    )
+    .await;
+    posted_comment_id(&posted);
+}
+
+#[tokio::test]
+async fn a_page_without_a_form_comes_in_brotli_once_it_is_compressed() {
+    use std::io::Read;
+
+    let app = spawn_app().await;
+    let client = crate::helpers::client_builder().build().expect("a client");
+    let plain = get(&client, format!("{}/archive", app.address)).await;
+    let started = Instant::now();
+    let response = loop {
+        let response = client
+            .get(format!("{}/archive", app.address))
+            .header("Accept-Encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .expect("GET succeeds");
+        let encoding = response.headers()["content-encoding"].to_str().expect("ASCII").to_owned();
+        if encoding == "br" {
+            break response;
+        }
+        // Until brotli is ready, the reader gets gzip.
+        assert_eq!(encoding, "gzip");
+        assert!(started.elapsed() < Duration::from_secs(5), "brotli is ready within seconds");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let etag = response.headers()["etag"].to_str().expect("ASCII").to_owned();
+    assert!(etag.ends_with("-br\""), "brotli has its own ETag: {etag}");
+    let bytes = response.bytes().await.expect("a body");
+    let mut page = String::new();
+    brotli::Decompressor::new(&bytes[..], 4096).read_to_string(&mut page).expect("valid brotli");
+    assert_eq!(page, plain.body);
+    assert!(bytes.len() < plain.body.len() / 2, "compressed: {} of {} bytes", bytes.len(), plain.body.len());
+    // Its ETag brings a 304 for brotli, and the page for a reader without it.
+    let again = client
+        .get(format!("{}/archive", app.address))
+        .header("Accept-Encoding", "br")
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("GET succeeds");
+    assert_eq!(again.status().as_u16(), 304);
+    let other =
+        client.get(format!("{}/archive", app.address)).header("If-None-Match", &etag).send().await.expect("GET");
+    assert_eq!(other.status().as_u16(), 200, "the uncompressed page is another version");
 }

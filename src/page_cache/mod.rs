@@ -7,6 +7,9 @@
 //! requests are rendered for them, as before). The only per-visitor part of
 //! a cached page, the comment form's token, is rendered as a placeholder
 //! and filled in for each request, with the visitor cookie it belongs to.
+//! Each page is compressed once, when it is kept: gzip for every page (with
+//! room for the token, see `encoded.rs`) and brotli for pages without one;
+//! each coding has its own `ETag`.
 //!
 //! When it is emptied: after any `POST` this instance answers (a comment,
 //! a moderation, a setting…), and whenever the database's `pages` counter
@@ -14,11 +17,15 @@
 //! transaction, so a change made through another instance or the command
 //! line empties this cache within a second (see `startup.rs`).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+mod encoded;
 
-use actix_web::body::{self, BoxBody};
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::task::{Context, Poll};
+
+use actix_web::body::{self, BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
@@ -28,6 +35,7 @@ use sha2::{Digest, Sha256};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::keys::hex;
 use crate::state::AppState;
+use encoded::{Coding, SplicedGzip};
 
 /// Stands in a cached page where each visitor's form token goes. Random
 /// per process, so that no text on a page can contain it by chance or on
@@ -55,9 +63,40 @@ struct Entry {
     content_type: header::HeaderValue,
     /// The page, split where the form token goes (one part when it has none).
     parts: Vec<web::Bytes>,
-    /// A page without a token, gzipped once for every reader who accepts it.
-    gzipped: Option<web::Bytes>,
-    etag: String,
+    /// Its gzip, compressed once, with room for each reader's token.
+    gzip: Option<SplicedGzip>,
+    /// A page without a token compressed with brotli, filled in shortly
+    /// after the page is kept (gzip is served until then).
+    brotli: OnceLock<web::Bytes>,
+    /// The `ETag` of each coding, in `Coding` order.
+    etags: [header::HeaderValue; 3],
+}
+
+impl Entry {
+    fn new(generation: u64, content_type: header::HeaderValue, bytes: &web::Bytes, placeholder: &[u8]) -> Self {
+        let parts = split(bytes, placeholder);
+        let hash = hex(&Sha256::digest(bytes)[..12]);
+        let etag = |suffix: &str| {
+            header::HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+                .unwrap_or(header::HeaderValue::from_static("\"\""))
+        };
+        Self {
+            generation,
+            content_type,
+            gzip: SplicedGzip::new(&parts).ok(),
+            parts,
+            brotli: OnceLock::new(),
+            etags: [etag(""), etag("-gzip"), etag("-br")],
+        }
+    }
+
+    fn etag(&self, coding: Coding) -> &header::HeaderValue {
+        match coding {
+            Coding::Identity => &self.etags[0],
+            Coding::Gzip => &self.etags[1],
+            Coding::Brotli => &self.etags[2],
+        }
+    }
 }
 
 impl Default for PageCache {
@@ -194,30 +233,18 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
         }
     };
     let placeholder = state.page_cache.placeholder().as_bytes();
-    let parts = split(&bytes, placeholder);
-    let etag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..12]));
-    let gzipped = if parts.len() == 1 { gzip(&bytes) } else { None };
-    let entry = state.page_cache.insert(key, Entry { generation, content_type, parts, gzipped, etag });
+    let entry = state.page_cache.insert(key, Entry::new(generation, content_type, &bytes, placeholder));
+    if entry.parts.len() == 1 && entry.generation == state.page_cache.generation.load(Ordering::SeqCst) {
+        let entry = Arc::clone(&entry);
+        actix_web::rt::task::spawn_blocking(move || match encoded::brotli(&entry.parts[0]) {
+            Ok(compressed) => {
+                let _ = entry.brotli.set(compressed);
+            }
+            Err(error) => tracing::warn!(%error, "compressing a page with brotli"),
+        });
+    }
     let response = respond(&state, &request, visitor, &entry);
     Ok(ServiceResponse::new(request, response))
-}
-
-fn gzip(bytes: &[u8]) -> Option<web::Bytes> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::best());
-    encoder.write_all(bytes).ok()?;
-    encoder.finish().ok().map(web::Bytes::from)
-}
-
-fn accepts_gzip(request: &HttpRequest) -> bool {
-    request.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).any(|value| {
-        value.split(',').any(|coding| {
-            let mut fields = coding.split(';');
-            let name = fields.next().unwrap_or("").trim();
-            let refused = fields.any(|param| matches!(param.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            name.eq_ignore_ascii_case("gzip") && !refused
-        })
-    })
 }
 
 /// The page's bytes cut around every placeholder.
@@ -234,50 +261,90 @@ fn split(bytes: &web::Bytes, placeholder: &[u8]) -> Vec<web::Bytes> {
     parts
 }
 
-/// A cached page for this reader: their form token and cookie filled in,
-/// or 304 when they already hold this version.
+/// A cached page for this reader: in the best coding they accept, their
+/// form token and cookie filled in, or 304 when they already hold this
+/// version.
 fn respond(state: &AppState, request: &HttpRequest, visitor: Option<Visitor>, entry: &Entry) -> HttpResponse<BoxBody> {
     let personal_parts = entry.parts.len() > 1;
+    let brotli = entry.brotli.get();
+    let coding = match encoded::negotiate(request, brotli.is_some()) {
+        Coding::Gzip if entry.gzip.is_none() => Coding::Identity,
+        coding => coding,
+    };
+    let etag = entry.etag(coding);
     let cache_control = if personal_parts { "private, no-cache" } else { "no-cache" };
-    let matches = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == entry.etag || tag.trim() == "*"));
+    let matches =
+        request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+            tags.split(',').any(|tag| tag.trim().as_bytes() == etag.as_bytes() || tag.trim() == "*")
+        });
     if matches {
         return HttpResponse::NotModified()
-            .insert_header((header::ETAG, entry.etag.clone()))
+            .insert_header((header::ETAG, etag.clone()))
             .insert_header((header::CACHE_CONTROL, cache_control))
+            .insert_header((header::VARY, "Accept-Encoding"))
             .finish();
     }
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::CONTENT_TYPE, entry.content_type.clone()))
-        .insert_header((header::ETAG, entry.etag.clone()))
-        .insert_header((header::CACHE_CONTROL, cache_control));
-    if !personal_parts {
-        response.insert_header((header::VARY, "Accept-Encoding"));
-        if let Some(gzipped) = entry.gzipped.as_ref().filter(|_| accepts_gzip(request)) {
-            // Compressed once, when the page was kept; the compression
-            // middleware leaves a response that has its encoding alone.
-            return response.insert_header((header::CONTENT_ENCODING, "gzip")).body(gzipped.clone());
+        .insert_header((header::ETAG, etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    // The compression middleware leaves a response that has its encoding alone.
+    if let Some(name) = coding.name() {
+        response.insert_header((header::CONTENT_ENCODING, name));
+    }
+    let token = if personal_parts {
+        let visitor = visitor.unwrap_or_else(Visitor::first_visit);
+        if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
+            response.cookie(cookie);
         }
-        return response.body(entry.parts[0].clone());
-    }
-    let visitor = visitor.unwrap_or_else(Visitor::first_visit);
-    let token = visitor.form_token(&state.keys, FormPurpose::Comment, chrono::Utc::now().timestamp());
-    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
-        response.cookie(cookie);
-    }
-    let size = entry.parts.iter().map(web::Bytes::len).sum::<usize>() + token.len() * (entry.parts.len() - 1);
-    let mut page = web::BytesMut::with_capacity(size);
-    for (n, part) in entry.parts.iter().enumerate() {
-        if n > 0 {
-            page.extend_from_slice(token.as_bytes());
+        visitor.form_token(&state.keys, FormPurpose::Comment, chrono::Utc::now().timestamp())
+    } else {
+        String::new()
+    };
+    let chunks = match (coding, brotli, &entry.gzip) {
+        (Coding::Brotli, Some(compressed), _) => vec![compressed.clone()],
+        (Coding::Gzip, _, Some(gzip)) => gzip.with_token(token.as_bytes()),
+        _ => {
+            let token = web::Bytes::from(token);
+            let mut chunks = Vec::with_capacity(entry.parts.len() * 2);
+            for (n, part) in entry.parts.iter().enumerate() {
+                if n > 0 {
+                    chunks.push(token.clone());
+                }
+                chunks.push(part.clone());
+            }
+            chunks
         }
-        page.extend_from_slice(part);
+    };
+    response.body(Chunks::new(chunks))
+}
+
+/// A body sent as the pieces it is made of (cached parts and a token),
+/// without copying them into one buffer first.
+struct Chunks {
+    chunks: std::vec::IntoIter<web::Bytes>,
+    size: u64,
+}
+
+impl Chunks {
+    fn new(chunks: Vec<web::Bytes>) -> Self {
+        let size = chunks.iter().map(|chunk| chunk.len() as u64).sum();
+        Self { chunks: chunks.into_iter(), size }
     }
-    response.body(page.freeze())
+}
+
+impl MessageBody for Chunks {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.size)
+    }
+
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<web::Bytes, Self::Error>>> {
+        Poll::Ready(self.get_mut().chunks.next().map(Ok))
+    }
 }
 
 /// `true` when a handler renders for the cache (see `RenderForCache`).
@@ -303,12 +370,8 @@ mod tests {
     #[test]
     fn a_page_rendered_before_a_change_is_not_kept() {
         let cache = PageCache::new();
-        let entry = |generation| Entry {
-            generation,
-            content_type: header::HeaderValue::from_static("text/html"),
-            parts: vec![web::Bytes::from_static(b"x")],
-            gzipped: None,
-            etag: "\"x\"".into(),
+        let entry = |generation| {
+            Entry::new(generation, header::HeaderValue::from_static("text/html"), &web::Bytes::from_static(b"x"), b"T")
         };
         cache.insert("/".into(), entry(0));
         assert!(cache.get("/").is_some());
