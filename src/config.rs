@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::client_address::{ProxyHeader, ProxyPolicy};
 
+
+/// Uploaded files (images of imported articles) live in this subfolder of
+/// the static folder; they belong to the site, not to the build.
+pub const UPLOADS: &str = "uploads";
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -244,7 +249,7 @@ impl Settings {
     /// Where the site's uploaded files live: `uploads/` in `static_dir`, or
     /// in `static/` of the working folder when it is unset.
     pub fn uploads_dir(&self) -> PathBuf {
-        self.static_dir.clone().unwrap_or_else(|| PathBuf::from("static")).join(crate::static_files::UPLOADS)
+        self.static_dir.clone().unwrap_or_else(|| PathBuf::from("static")).join(UPLOADS)
     }
 
     /// Cookies are marked `Secure` when the public address is https.

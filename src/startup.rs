@@ -22,8 +22,7 @@ use crate::content::Library;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
 use crate::mail;
-use crate::page_cache;
-use crate::routes::{admin, error_pages, health, mail_links, page, public, static_files};
+use crate::routes::{admin, cached_pages, error_pages, health, mail_links, page, public, static_files};
 use crate::state::AppState;
 use crate::static_files::StaticFiles;
 use crate::telemetry::RequestSpan;
@@ -191,7 +190,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
-            .wrap(from_fn(page_cache::serve))
+            .wrap(from_fn(cached_pages::serve))
             // `/posts/slug/` is `/posts/slug`: old links often end in a slash.
             .wrap(NormalizePath::trim())
             .wrap(session_middleware(&state))
@@ -319,6 +318,7 @@ fn deliver_mail(state: &AppState) -> anyhow::Result<()> {
         library: &library,
         links: mail::links::Links { keys: &state.keys, base_url: settings.base_url(), now: now.and_utc().timestamp() },
         templates: state,
+        comment_paths: crate::comments::discussion::current_comment_paths,
     };
     state.mailer.deliver_due(&mut conn, &site)?;
     Ok(())

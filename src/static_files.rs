@@ -17,9 +17,7 @@ use crate::keys::hex;
 /// The `static/` folder as it was when the binary was built.
 static BUILT_IN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
 
-/// Uploaded files (images of imported articles) live in this subfolder of
-/// the static folder; they belong to the site, not to the build.
-pub const UPLOADS: &str = "uploads";
+pub use crate::config::UPLOADS;
 
 pub struct StaticFiles {
     files: HashMap<String, StaticFile>,

@@ -115,6 +115,15 @@ pub fn comments_open(article: &Article, rules: &Rules, now: chrono::NaiveDateTim
     article.comments_open && !too_old
 }
 
+/// `comment_paths` under the rules as the author last saved them.
+pub fn current_comment_paths(
+    conn: &mut AnyConnection,
+    comments: &[Comment],
+) -> anyhow::Result<HashMap<CommentId, String>> {
+    let rules = load_rules(conn)?;
+    comment_paths(conn, comments, &rules)
+}
+
 /// `comment_path` for each of `comments`, which may belong to many articles:
 /// one query per article among them.
 pub fn comment_paths(

@@ -2,6 +2,8 @@
 //! the database holds then: a comment deleted or erased in the meantime is
 //! never mailed, and an answer edited since goes out as it reads now.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -9,13 +11,12 @@ use tera::Context;
 
 use super::links::{DeskAction, DeskVerb, Links, Stop};
 use super::outbox::{Message, MessageKind};
-use crate::comments::discussion;
 use crate::content::Library;
 use crate::db::comments::{self, Comment};
 use crate::db::schema::comments as comment_columns;
 use crate::db::users::{self, User};
 use crate::db::AnyConnection;
-use crate::domain::CommentStatus;
+use crate::domain::{CommentId, CommentStatus};
 use crate::markdown::SafeHtml;
 
 /// The comments a digest lists, at most.
@@ -54,6 +55,11 @@ pub trait Render {
     fn render_mail(&self, template: &str, context: &Context) -> anyhow::Result<String>;
 }
 
+/// Where each of some comments is read on the site (the page of its
+/// discussion it is on). Given by the caller, so that mail needs not know
+/// how discussions are paged.
+pub type CommentPaths = fn(&mut AnyConnection, &[Comment]) -> anyhow::Result<HashMap<CommentId, String>>;
+
 /// What composing needs besides the database.
 pub struct Site<'a> {
     pub title: &'a str,
@@ -62,18 +68,20 @@ pub struct Site<'a> {
     pub library: &'a Library,
     pub links: Links<'a>,
     pub templates: &'a dyn Render,
+    pub comment_paths: CommentPaths,
 }
 
 impl Site<'_> {
     /// The comment as a message shows it, linked to its page of the discussion.
     fn view(&self, conn: &mut AnyConnection, comment: &Comment) -> anyhow::Result<CommentView> {
-        let rules = discussion::load_rules(conn)?;
-        let path = discussion::comment_path(conn, &comment.post_slug, comment.id, &rules)?;
+        let path = (self.comment_paths)(conn, std::slice::from_ref(comment))?.remove(&comment.id);
         Ok(self.view_at(comment, path))
     }
 
-    /// The comment as a message shows it, linked to `path`.
-    fn view_at(&self, comment: &Comment, path: String) -> CommentView {
+    /// The comment as a message shows it, linked to `path` (or to the
+    /// article's page when it has none).
+    fn view_at(&self, comment: &Comment, path: Option<String>) -> CommentView {
+        let path = path.unwrap_or_else(|| format!("/posts/{}#comment-{}", comment.post_slug, comment.id));
         let article_title =
             self.library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
         CommentView {
@@ -185,15 +193,8 @@ fn digest(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::R
     if arrived.is_empty() {
         return Ok(None);
     }
-    let rules = discussion::load_rules(conn)?;
-    let mut paths = discussion::comment_paths(conn, &arrived, &rules)?;
-    let views: Vec<CommentView> = arrived
-        .iter()
-        .map(|c| {
-            let path = paths.remove(&c.id).unwrap_or_else(|| format!("/posts/{}#comment-{}", c.post_slug, c.id));
-            site.view_at(c, path)
-        })
-        .collect();
+    let mut paths = (site.comment_paths)(conn, &arrived)?;
+    let views: Vec<CommentView> = arrived.iter().map(|c| site.view_at(c, paths.remove(&c.id))).collect();
     let waiting = views.iter().filter(|v| v.pending).count();
     let mut context = Context::new();
     context.insert("comments", &views);

@@ -1,13 +1,9 @@
 //! Rendered public pages, kept in memory and served without a database
-//! query or a template render until something changes.
+//! query or a template render until something changes. Which requests are
+//! served from here is decided by `routes::cached_pages`.
 //!
-//! What is cached: `GET`/`HEAD` of the home page, articles, pages, tags, the
-//! archive, the feeds, the sitemap and robots.txt, for readers who are not
-//! signed in and have no comment of their own awaiting moderation (those
-//! requests are rendered for them, as before). The only per-visitor part of
-//! a cached page, the comment form's token, is rendered as a placeholder
-//! and filled in for each request, with the visitor cookie it belongs to.
-//! Each page is compressed once, when it is kept: gzip for every page (with
+//! The only per-visitor part of a cached page, the comment form's token, is
+//! rendered as a placeholder and filled in for each request. Each page is compressed once, when it is kept: gzip for every page (with
 //! room for the token, see `encoded.rs`) and brotli for pages without one;
 //! each coding has its own `ETag`.
 //!
@@ -25,16 +21,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
 
-use actix_web::body::{self, BodySize, BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method, StatusCode};
-use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::http::header;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use sha2::{Digest, Sha256};
 
-use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::keys::hex;
-use crate::state::AppState;
 use encoded::{Coding, SplicedGzip};
 
 /// Stands in a cached page where each visitor's form token goes. Random
@@ -50,7 +42,7 @@ pub struct RenderForCache;
 /// Pages held at most; beyond, the cache is emptied and refilled.
 const MAX_ENTRIES: usize = 2_000;
 /// Bodies larger than this are served, not kept.
-const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 pub struct PageCache {
     generation: AtomicU64,
@@ -58,7 +50,7 @@ pub struct PageCache {
     placeholder: TokenPlaceholder,
 }
 
-struct Entry {
+pub struct Entry {
     generation: u64,
     content_type: header::HeaderValue,
     /// The page, split where the form token goes (one part when it has none).
@@ -88,6 +80,81 @@ impl Entry {
             brotli: OnceLock::new(),
             etags: [etag(""), etag("-gzip"), etag("-br")],
         }
+    }
+
+    /// Whether the page carries a comment form, whose token is each reader's own.
+    pub fn has_form(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    /// Whether it still waits for its brotli form (pages without a form only).
+    pub fn wants_brotli(&self) -> bool {
+        !self.has_form() && self.brotli.get().is_none()
+    }
+
+    /// Compresses the page with brotli: slow, so run it off the request path.
+    pub fn compress_with_brotli(&self) {
+        match encoded::brotli(&self.parts[0]) {
+            Ok(compressed) => {
+                let _ = self.brotli.set(compressed);
+            }
+            Err(error) => tracing::warn!(%error, "compressing a page with brotli"),
+        }
+    }
+
+    /// The page for this reader, in the best coding they accept, or 304 when
+    /// they already hold this version. For a page with a form, `form` sets
+    /// the reader's cookie on the response if need be and returns their
+    /// token.
+    pub fn respond(
+        &self,
+        request: &HttpRequest,
+        form: impl FnOnce(&mut HttpResponseBuilder) -> String,
+    ) -> HttpResponse<BoxBody> {
+        let brotli = self.brotli.get();
+        let coding = match encoded::negotiate(request, brotli.is_some()) {
+            Coding::Gzip if self.gzip.is_none() => Coding::Identity,
+            coding => coding,
+        };
+        let etag = self.etag(coding);
+        let cache_control = if self.has_form() { "private, no-cache" } else { "no-cache" };
+        let matches = request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+            tags.split(',').any(|tag| tag.trim().as_bytes() == etag.as_bytes() || tag.trim() == "*")
+        });
+        if matches {
+            return HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag.clone()))
+                .insert_header((header::CACHE_CONTROL, cache_control))
+                .insert_header((header::VARY, "Accept-Encoding"))
+                .finish();
+        }
+        let mut response = HttpResponse::Ok();
+        response
+            .insert_header((header::CONTENT_TYPE, self.content_type.clone()))
+            .insert_header((header::ETAG, etag.clone()))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .insert_header((header::VARY, "Accept-Encoding"));
+        // The compression middleware leaves a response that has its encoding alone.
+        if let Some(name) = coding.name() {
+            response.insert_header((header::CONTENT_ENCODING, name));
+        }
+        let token = if self.has_form() { form(&mut response) } else { String::new() };
+        let chunks = match (coding, brotli, &self.gzip) {
+            (Coding::Brotli, Some(compressed), _) => vec![compressed.clone()],
+            (Coding::Gzip, _, Some(gzip)) => gzip.with_token(token.as_bytes()),
+            _ => {
+                let token = web::Bytes::from(token);
+                let mut chunks = Vec::with_capacity(self.parts.len() * 2);
+                for (n, part) in self.parts.iter().enumerate() {
+                    if n > 0 {
+                        chunks.push(token.clone());
+                    }
+                    chunks.push(part.clone());
+                }
+                chunks
+            }
+        };
+        response.body(Chunks::new(chunks))
     }
 
     fn etag(&self, coding: Coding) -> &header::HeaderValue {
@@ -131,120 +198,40 @@ impl PageCache {
         }
     }
 
-    fn get(&self, key: &str) -> Option<Arc<Entry>> {
+    /// Counts the changes: a page rendered at one generation is kept only
+    /// while it is still the current one.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The page kept under `key`, unless something changed since.
+    pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = entries.get(key)?;
         (entry.generation == self.generation.load(Ordering::SeqCst)).then(|| Arc::clone(entry))
     }
 
-    fn insert(&self, key: String, entry: Entry) -> Arc<Entry> {
-        let entry = Arc::new(entry);
-        // A page rendered before a change is served once but never kept.
-        if entry.generation == self.generation.load(Ordering::SeqCst) {
+    /// Keeps `bytes`, a page rendered at `generation`, under `key`, and
+    /// returns it ready to serve, with whether it was kept: a page rendered
+    /// before a change is served once but never kept.
+    pub fn keep(
+        &self,
+        key: String,
+        generation: u64,
+        content_type: header::HeaderValue,
+        bytes: &web::Bytes,
+    ) -> (Arc<Entry>, bool) {
+        let entry = Arc::new(Entry::new(generation, content_type, bytes, self.placeholder().as_bytes()));
+        let kept = generation == self.generation();
+        if kept {
             let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
             entries.insert(key, Arc::clone(&entry));
         }
-        entry
+        (entry, kept)
     }
-}
-
-/// The cache key of a request whose page may be cached: its path, and the
-/// page number of a list. Anything else in the query string is not cached.
-fn cache_key(request: &ServiceRequest) -> Option<String> {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return None;
-    }
-    let path = request.path();
-    let cacheable = path == "/"
-        || path.starts_with("/posts/")
-        || path.starts_with("/tags")
-        || path == "/archive"
-        || path == "/feed.xml"
-        || path == "/sitemap.xml"
-        || path == "/robots.txt"
-        || is_page_path(path);
-    if !cacheable {
-        return None;
-    }
-    match request.query_string() {
-        "" => Some(path.to_owned()),
-        query
-            if query.strip_prefix("page=").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
-        {
-            Some(format!("{path}?{query}"))
-        }
-        _ => None,
-    }
-}
-
-/// `/about` and the like: one segment, not a reserved prefix.
-fn is_page_path(path: &str) -> bool {
-    let rest = &path[1..];
-    !rest.is_empty()
-        && !rest.contains('/')
-        && !["admin", "static", "search", "healthz", "comments", "mail", "manifest"].iter().any(|p| rest.starts_with(p))
-}
-
-/// Whether this reader must get a page rendered for them: signed in (the
-/// desk's controls), or with a comment of their own awaiting moderation.
-fn personal(request: &HttpRequest, visitor: Option<&Visitor>) -> bool {
-    request.cookie("hb_session").is_some() || visitor.is_some_and(|visitor| !visitor.pending().is_empty())
-}
-
-/// The middleware: answers from the cache, or renders, keeps and answers.
-pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return next.call(request).await };
-    let Some(key) = cache_key(&request) else {
-        let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
-        let response = next.call(request).await;
-        if changes {
-            // Whatever it changed, no page shows the old state any more.
-            state.page_cache.clear();
-        }
-        return response;
-    };
-    // The visitor cookie is opened once per request, here.
-    let visitor = Visitor::existing(request.request(), &state.keys);
-    if personal(request.request(), visitor.as_ref()) {
-        return next.call(request).await;
-    }
-    if let Some(entry) = state.page_cache.get(&key) {
-        let response = respond(&state, request.request(), visitor, &entry);
-        return Ok(request.into_response(response));
-    }
-    let generation = state.page_cache.generation.load(Ordering::SeqCst);
-    request.extensions_mut().insert(RenderForCache);
-    let response = next.call(request).await?;
-    if response.status() != StatusCode::OK || response.response().head().headers.contains_key(header::SET_COOKIE) {
-        return Ok(response);
-    }
-    let Some(content_type) = response.headers().get(header::CONTENT_TYPE).cloned() else { return Ok(response) };
-    let (request, response) = response.into_parts();
-    let (head, body) = response.into_parts();
-    let bytes = match body::to_bytes_limited(body, MAX_BODY_BYTES).await {
-        Ok(Ok(bytes)) => bytes,
-        // Too large to keep, or unreadable: render it afresh for this reader.
-        _ => {
-            let retry = HttpResponse::build(head.status()).insert_header((header::CONTENT_TYPE, content_type)).finish();
-            return Ok(ServiceResponse::new(request, retry.map_into_boxed_body()));
-        }
-    };
-    let placeholder = state.page_cache.placeholder().as_bytes();
-    let entry = state.page_cache.insert(key, Entry::new(generation, content_type, &bytes, placeholder));
-    if entry.parts.len() == 1 && entry.generation == state.page_cache.generation.load(Ordering::SeqCst) {
-        let entry = Arc::clone(&entry);
-        actix_web::rt::task::spawn_blocking(move || match encoded::brotli(&entry.parts[0]) {
-            Ok(compressed) => {
-                let _ = entry.brotli.set(compressed);
-            }
-            Err(error) => tracing::warn!(%error, "compressing a page with brotli"),
-        });
-    }
-    let response = respond(&state, &request, visitor, &entry);
-    Ok(ServiceResponse::new(request, response))
 }
 
 /// The page's bytes cut around every placeholder.
@@ -259,66 +246,6 @@ fn split(bytes: &web::Bytes, placeholder: &[u8]) -> Vec<web::Bytes> {
     }
     parts.push(bytes.slice(start..));
     parts
-}
-
-/// A cached page for this reader: in the best coding they accept, their
-/// form token and cookie filled in, or 304 when they already hold this
-/// version.
-fn respond(state: &AppState, request: &HttpRequest, visitor: Option<Visitor>, entry: &Entry) -> HttpResponse<BoxBody> {
-    let personal_parts = entry.parts.len() > 1;
-    let brotli = entry.brotli.get();
-    let coding = match encoded::negotiate(request, brotli.is_some()) {
-        Coding::Gzip if entry.gzip.is_none() => Coding::Identity,
-        coding => coding,
-    };
-    let etag = entry.etag(coding);
-    let cache_control = if personal_parts { "private, no-cache" } else { "no-cache" };
-    let matches =
-        request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|tags| {
-            tags.split(',').any(|tag| tag.trim().as_bytes() == etag.as_bytes() || tag.trim() == "*")
-        });
-    if matches {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag.clone()))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .insert_header((header::VARY, "Accept-Encoding"))
-            .finish();
-    }
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header((header::CONTENT_TYPE, entry.content_type.clone()))
-        .insert_header((header::ETAG, etag.clone()))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "Accept-Encoding"));
-    // The compression middleware leaves a response that has its encoding alone.
-    if let Some(name) = coding.name() {
-        response.insert_header((header::CONTENT_ENCODING, name));
-    }
-    let token = if personal_parts {
-        let visitor = visitor.unwrap_or_else(Visitor::first_visit);
-        if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
-            response.cookie(cookie);
-        }
-        visitor.form_token(&state.keys, FormPurpose::Comment, chrono::Utc::now().timestamp())
-    } else {
-        String::new()
-    };
-    let chunks = match (coding, brotli, &entry.gzip) {
-        (Coding::Brotli, Some(compressed), _) => vec![compressed.clone()],
-        (Coding::Gzip, _, Some(gzip)) => gzip.with_token(token.as_bytes()),
-        _ => {
-            let token = web::Bytes::from(token);
-            let mut chunks = Vec::with_capacity(entry.parts.len() * 2);
-            for (n, part) in entry.parts.iter().enumerate() {
-                if n > 0 {
-                    chunks.push(token.clone());
-                }
-                chunks.push(part.clone());
-            }
-            chunks
-        }
-    };
-    response.body(Chunks::new(chunks))
 }
 
 /// A body sent as the pieces it is made of (cached parts and a token),
@@ -370,14 +297,13 @@ mod tests {
     #[test]
     fn a_page_rendered_before_a_change_is_not_kept() {
         let cache = PageCache::new();
-        let entry = |generation| {
-            Entry::new(generation, header::HeaderValue::from_static("text/html"), &web::Bytes::from_static(b"x"), b"T")
-        };
-        cache.insert("/".into(), entry(0));
+        let html = header::HeaderValue::from_static("text/html");
+        let keep = |generation| cache.keep("/".into(), generation, html.clone(), &web::Bytes::from_static(b"x")).1;
+        assert!(keep(0));
         assert!(cache.get("/").is_some());
         cache.clear();
         assert!(cache.get("/").is_none(), "a change empties the cache");
-        cache.insert("/".into(), entry(0));
-        assert!(cache.get("/").is_none(), "a page from before the change is not kept");
+        assert!(!keep(0), "a page from before the change is not kept");
+        assert!(cache.get("/").is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! Request handlers. `startup.rs` is the one place they are mounted.
 
 pub mod admin;
+pub mod cached_pages;
 pub mod error_pages;
 pub mod health;
 pub mod mail_links;

@@ -1,0 +1,121 @@
+//! The page cache in front of the public pages (see `page_cache` for the
+//! store itself).
+//!
+//! What is cached: `GET`/`HEAD` of the home page, articles, pages, tags, the
+//! archive, the feeds, the sitemap and robots.txt, for readers who are not
+//! signed in and have no comment of their own awaiting moderation (those
+//! requests are rendered for them, as before). A cached page's comment form
+//! gets each reader's own token, with the visitor cookie it belongs to.
+
+use std::sync::Arc;
+
+use actix_web::body::{self, BoxBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+
+use crate::comments::visitor::{FormPurpose, Visitor};
+use crate::page_cache::{self, RenderForCache};
+use crate::state::AppState;
+
+/// The cache key of a request whose page may be cached: its path, and the
+/// page number of a list. Anything else in the query string is not cached.
+fn cache_key(request: &ServiceRequest) -> Option<String> {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let path = request.path();
+    let cacheable = path == "/"
+        || path.starts_with("/posts/")
+        || path.starts_with("/tags")
+        || path == "/archive"
+        || path == "/feed.xml"
+        || path == "/sitemap.xml"
+        || path == "/robots.txt"
+        || is_page_path(path);
+    if !cacheable {
+        return None;
+    }
+    match request.query_string() {
+        "" => Some(path.to_owned()),
+        query
+            if query.strip_prefix("page=").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            Some(format!("{path}?{query}"))
+        }
+        _ => None,
+    }
+}
+
+/// `/about` and the like: one segment, not a reserved prefix.
+fn is_page_path(path: &str) -> bool {
+    let rest = &path[1..];
+    !rest.is_empty()
+        && !rest.contains('/')
+        && !["admin", "static", "search", "healthz", "comments", "mail", "manifest"].iter().any(|p| rest.starts_with(p))
+}
+
+/// Whether this reader must get a page rendered for them: signed in (the
+/// desk's controls), or with a comment of their own awaiting moderation.
+fn personal(request: &HttpRequest, visitor: Option<&Visitor>) -> bool {
+    request.cookie("hb_session").is_some() || visitor.is_some_and(|visitor| !visitor.pending().is_empty())
+}
+
+/// The middleware: answers from the cache, or renders, keeps and answers.
+pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return next.call(request).await };
+    let Some(key) = cache_key(&request) else {
+        let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+        let response = next.call(request).await;
+        if changes {
+            // Whatever it changed, no page shows the old state any more.
+            state.page_cache.clear();
+        }
+        return response;
+    };
+    // The visitor cookie is opened once per request, here.
+    let visitor = Visitor::existing(request.request(), &state.keys);
+    if personal(request.request(), visitor.as_ref()) {
+        return next.call(request).await;
+    }
+    if let Some(entry) = state.page_cache.get(&key) {
+        let response = entry.respond(request.request(), |response| form_token(&state, visitor, response));
+        return Ok(request.into_response(response));
+    }
+    let generation = state.page_cache.generation();
+    request.extensions_mut().insert(RenderForCache);
+    let response = next.call(request).await?;
+    if response.status() != StatusCode::OK || response.response().head().headers.contains_key(header::SET_COOKIE) {
+        return Ok(response);
+    }
+    let Some(content_type) = response.headers().get(header::CONTENT_TYPE).cloned() else { return Ok(response) };
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = body::to_bytes(body).await.map_err(|error| {
+        tracing::error!(error = %error, "reading a rendered page");
+        actix_web::error::ErrorInternalServerError("the page could not be rendered")
+    })?;
+    if bytes.len() > page_cache::MAX_BODY_BYTES {
+        // Too large to keep: served as rendered.
+        let whole = HttpResponse::build(head.status()).insert_header((header::CONTENT_TYPE, content_type)).body(bytes);
+        return Ok(ServiceResponse::new(request, whole));
+    }
+    let (entry, kept) = state.page_cache.keep(key, generation, content_type, &bytes);
+    if kept && entry.wants_brotli() {
+        let entry = Arc::clone(&entry);
+        actix_web::rt::task::spawn_blocking(move || entry.compress_with_brotli());
+    }
+    let response = entry.respond(&request, |response| form_token(&state, visitor, response));
+    Ok(ServiceResponse::new(request, response))
+}
+
+/// This reader's token for the comment form, with the visitor cookie it is
+/// tied to set on `response` when the reader has none yet.
+fn form_token(state: &AppState, visitor: Option<Visitor>, response: &mut HttpResponseBuilder) -> String {
+    let visitor = visitor.unwrap_or_else(Visitor::first_visit);
+    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
+        response.cookie(cookie);
+    }
+    visitor.form_token(&state.keys, FormPurpose::Comment, chrono::Utc::now().timestamp())
+}
