@@ -1,6 +1,8 @@
 //! Every kind of page, checked in Chromium with axe-core (the accessibility
 //! engine browsers' developer tools use): labels, landmarks, contrast, names,
 //! ARIA. `scripts/test` installs a pinned axe-core and sets `TEST_AXE_JS`.
+//! The same pages are checked twice: in the light palette, and with the
+//! browser set to prefer dark pages.
 
 use fantoccini::Locator;
 
@@ -28,8 +30,33 @@ async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     serde_json::from_value(found).expect("a list of violations")
 }
 
-#[tokio::test]
-async fn every_kind_of_page_passes_axe_core() {
+/// The relative luminance (WCAG: 0 black, 1 white) of the page's background.
+async fn background_luminance(browser: &Browser) -> f64 {
+    let luminance = browser
+        .eval(
+            "const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/[\\d.]+/g).map(Number);
+             const linear = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+             return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);",
+        )
+        .await;
+    luminance.as_f64().expect("a number")
+}
+
+/// What one page looked like to the checks.
+struct Checked {
+    page: String,
+    violations: Vec<String>,
+    background_luminance: f64,
+}
+
+enum ColorScheme {
+    Light,
+    Dark,
+}
+
+/// Opens every kind of page, public and desk, in a browser set to `scheme`,
+/// and runs axe on each.
+async fn check_every_kind_of_page(scheme: ColorScheme) -> Vec<Checked> {
     let axe_path = std::env::var("TEST_AXE_JS")
         .expect("TEST_AXE_JS names axe.min.js: run the tests through scripts/test, which installs it");
     let axe = std::fs::read_to_string(&axe_path).expect("axe.min.js is readable");
@@ -42,11 +69,17 @@ async fn every_kind_of_page_passes_axe_core() {
     app.set_rule("threads_per_page", "1");
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
     let browser = Browser::open().await;
+    if let ColorScheme::Dark = scheme {
+        browser.prefer_dark_color_scheme().await;
+    }
     let client = &browser.client;
     let manage = manage_path("ann@example.org");
-    let mut problems = Vec::new();
-    let mut check =
-        |page: String, found: Vec<String>| problems.extend(found.into_iter().map(|v| format!("{page}: {v}")));
+    let mut checked = Vec::new();
+    let check = async |page: String| Checked {
+        page,
+        violations: violations(&browser, &axe).await,
+        background_luminance: background_luminance(&browser).await,
+    };
 
     let public = [
         "/".to_owned(),
@@ -70,7 +103,7 @@ async fn every_kind_of_page_passes_axe_core() {
     ];
     for path in public {
         client.goto(&format!("{}{path}", app.address)).await.expect("the page opens");
-        check(path, violations(&browser, &axe).await);
+        checked.push(check(path).await);
     }
 
     // The comment form showing its errors.
@@ -92,20 +125,10 @@ async fn every_kind_of_page_passes_axe_core() {
         .await
         .expect("send");
     client.wait().for_element(Locator::Css(".field-error")).await.expect("the form comes back with an error");
-    check("the comment form with errors".into(), violations(&browser, &axe).await);
+    checked.push(check("the comment form with errors".into()).await);
 
     // The author's desk.
-    client.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
-    client.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing");
-    client.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
-    client
-        .find(Locator::Css(".login-form button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("sign in");
-    client.wait().for_element(Locator::Css(".signed-in")).await.expect("signed in");
+    browser.sign_in(&app, AUTHOR, PASSWORD).await;
     for path in [
         "/admin".to_owned(),
         "/admin/comments?status=pending".to_owned(),
@@ -116,8 +139,32 @@ async fn every_kind_of_page_passes_axe_core() {
         "/admin/log".to_owned(),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
-        check(path, violations(&browser, &axe).await);
+        checked.push(check(path).await);
     }
     browser.close().await;
+    checked
+}
+
+/// Every violation of every page, one line each.
+fn problems(checked: &[Checked]) -> Vec<String> {
+    checked.iter().flat_map(|c| c.violations.iter().map(|v| format!("{}: {v}", c.page))).collect()
+}
+
+#[tokio::test]
+async fn every_kind_of_page_passes_axe_core() {
+    let problems = problems(&check_every_kind_of_page(ColorScheme::Light).await);
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn every_kind_of_page_is_dark_and_passes_axe_core_when_the_reader_prefers_dark() {
+    let checked = check_every_kind_of_page(ColorScheme::Dark).await;
+    let light: Vec<String> = checked
+        .iter()
+        .filter(|c| c.background_luminance > 0.05)
+        .map(|c| format!("{}: background luminance {:.3}", c.page, c.background_luminance))
+        .collect();
+    assert!(light.is_empty(), "pages that stay light when the reader prefers dark:\n{}", light.join("\n"));
+    let problems = problems(&checked);
+    assert!(problems.is_empty(), "accessibility problems in dark mode:\n{}", problems.join("\n"));
 }

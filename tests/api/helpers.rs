@@ -234,6 +234,7 @@ pub fn fresh_database_url(dir: &Path) -> String {
 /// starts (`TEST_WEBDRIVER_URL`). Chromium may only resolve loopback names.
 pub struct Browser {
     pub client: fantoccini::Client,
+    webdriver: String,
     _profile: TempDir,
 }
 
@@ -262,7 +263,51 @@ impl Browser {
             .connect(&webdriver)
             .await
             .expect("chromedriver starts a Chromium session");
-        Self { client, _profile: profile }
+        Self { client, webdriver, _profile: profile }
+    }
+
+    /// Makes the pages in this session see `prefers-color-scheme: dark`, as
+    /// on a system set to dark, through chromedriver's DevTools passthrough.
+    /// It lasts for the session, across navigations.
+    pub async fn prefer_dark_color_scheme(&self) {
+        let session = self.client.session_id().await.expect("a session id").expect("an open session");
+        let command = serde_json::json!({
+            "cmd": "Emulation.setEmulatedMedia",
+            "params": { "features": [{ "name": "prefers-color-scheme", "value": "dark" }] },
+        });
+        let response = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.webdriver))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(command.to_string())
+            .send()
+            .await
+            .expect("chromedriver answers");
+        let status = response.status();
+        let reply = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "chromedriver refused the dark colour scheme: {status} {reply}");
+    }
+
+    /// Signs in through the desk's sign-in form, as the author does.
+    pub async fn sign_in(&self, app: &TestApp, name: &str, password: &str) {
+        use fantoccini::Locator;
+        let client = &self.client;
+        client.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
+        client.find(Locator::Id("username")).await.expect("a name field").send_keys(name).await.expect("typing");
+        client
+            .find(Locator::Id("password"))
+            .await
+            .expect("a password field")
+            .send_keys(password)
+            .await
+            .expect("typing");
+        client
+            .find(Locator::Css(".login-form button[type=submit]"))
+            .await
+            .expect("a button")
+            .click()
+            .await
+            .expect("sign in");
+        client.wait().for_element(Locator::Css(".signed-in")).await.expect("signed in");
     }
 
     /// Runs `script` in the page and returns its result.

@@ -26,6 +26,7 @@ mod page_cache;
 mod pages;
 mod reload;
 mod rendering;
+mod screenshots;
 mod security;
 mod server;
 mod smtp;
