@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use healthblog::comments::submit::{store, Author, Draft};
 
 use crate::admin::{create_user, AUTHOR, PASSWORD};
-use crate::helpers::{reader_draft, spawn_app, Browser, CommentBody, CommentId, CommentStatus, TestApp, UserId};
+use crate::helpers::{reader_draft, spawn_app_with, Browser, CommentBody, CommentId, CommentStatus, TestApp, UserId};
 
 const ARTICLE: &str = "iv-magnesium-post-concussion-syndrome";
 const MIGRAINE_ARTICLE: &str = "oral-magnesium-for-migraine-prevention";
@@ -226,10 +226,11 @@ async fn readme_screenshots() {
             .expect("SCREENSHOT_DIR names the folder for the pictures: run scripts/screenshots"),
     );
     std::fs::create_dir_all(&dir).expect("the screenshot folder exists");
-    let app = spawn_app().await;
-    let doctor_name = healthblog::config::SiteSettings::default().author_name;
-    let doctor = create_user(&app, AUTHOR, &doctor_name, PASSWORD);
-    sample_discussion(&app, doctor, &doctor_name);
+    // A made-up doctor: the sample answers are ours, not a real physician's.
+    let doctor_name = "Dr. Ada Lindqvist";
+    let app = spawn_app_with(|settings| settings.site.author_name = doctor_name.to_owned()).await;
+    let doctor = create_user(&app, AUTHOR, doctor_name, PASSWORD);
+    sample_discussion(&app, doctor, doctor_name);
 
     // The article as a reader sees it, on a desktop and on a phone.
     let reader = Browser::open().await;
