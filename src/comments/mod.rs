@@ -10,6 +10,7 @@ pub mod policy;
 pub mod retention;
 pub mod rules;
 pub mod submit;
+pub mod tally;
 pub mod thread;
 pub mod visitor;
 

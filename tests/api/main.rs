@@ -24,6 +24,7 @@ mod mail;
 mod manage;
 mod page_cache;
 mod pages;
+mod questions_and_answers;
 mod reload;
 mod rendering;
 mod security;

@@ -248,7 +248,7 @@ pub fn render(
         Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
     let meta = if number == 1 {
         PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
-            .with_json_ld(&structured_data(state, article))
+            .with_json_ld(&structured_data(state, article, discussion.tally.total()))
     } else {
         PageMeta::new(
             format!("{} — comments, page {number}", article.title),
@@ -260,7 +260,7 @@ pub fn render(
     let now = chrono::Utc::now();
     let mut context = Context::new();
     context.insert("article", article);
-    context.insert("comment_count", &discussion.approved_count());
+    context.insert("comment_count", &discussion.tally);
     context.insert("older", &older);
     context.insert("newer", &newer);
     context.insert("comments", &thread);
@@ -295,7 +295,7 @@ pub fn render(
 
 /// schema.org data for search engines: a blog post that is also a medical
 /// web page, with its review when the front matter gives one.
-fn structured_data(state: &AppState, article: &Article) -> serde_json::Value {
+fn structured_data(state: &AppState, article: &Article, comment_count: usize) -> serde_json::Value {
     let site = &state.settings.site;
     let url = format!("{}/posts/{}", state.base_url(), article.slug);
     let mut data = json!({
@@ -313,6 +313,7 @@ fn structured_data(state: &AppState, article: &Article) -> serde_json::Value {
         "dateModified": article.modified().rfc3339,
         "author": { "@type": "Person", "name": site.author_name, "jobTitle": site.author_credentials },
         "publisher": { "@type": "Organization", "name": site.title },
+        "commentCount": comment_count,
     });
     if let (Some(reviewed), Some(reviewer)) = (&article.reviewed, &article.reviewed_by) {
         data["lastReviewed"] = json!(reviewed.iso_date);
