@@ -1,8 +1,9 @@
 //! Readers see a discussion counted as questions, answers and replies, by
-//! the desk's own definition of a question.
+//! the desk's own definition of a question; the author answering from the
+//! article page gets a confirmation once.
 
-use crate::admin::{answer, row_ids, signed_in_app, Stored, SLUG};
-use crate::helpers::CommentStatus;
+use crate::admin::{answer, fields, flash, location, row_ids, signed_in_app, Stored, SLUG};
+use crate::helpers::{csrf_token, CommentStatus};
 
 /// Ann asks; the author answers her; Bob, a reader, replies to Ann; Cy
 /// follows the author's answer up with a question of her own.
@@ -67,4 +68,39 @@ async fn one_of_each_is_said_in_the_singular_and_none_as_no_questions_yet() {
     Stored { status: CommentStatus::Approved, parent: Some(ann), ..Stored::default() }.insert(&app);
     let article = app.get_as_stranger(&format!("/posts/{SLUG}")).await;
     article.assert_contains(&[r#"<h2 id="comments-heading">1 question, 1 answer, 1 reply</h2>"#]);
+}
+
+#[tokio::test]
+async fn the_author_answering_on_the_article_page_is_told_once_where_the_answer_is() {
+    let (app, _) = signed_in_app().await;
+    app.set_rule("min_seconds_to_submit", "0");
+    let question = Stored { status: CommentStatus::Approved, ..Stored::default() }.insert(&app);
+
+    let article = app.get(&format!("/posts/{SLUG}?replyto={question}")).await;
+    let form = fields(&[
+        ("body", "Take them four hours apart."),
+        ("parent_id", &question.to_string()),
+        ("csrf_token", &csrf_token(&article.body)),
+    ]);
+    let posted = app.post_form(&format!("/posts/{SLUG}/comments"), &form).await;
+    let target = location(&posted);
+    let (path, fragment) = target.split_once('#').expect("the answer's anchor");
+    let answer_id = fragment.strip_prefix("comment-").expect("a comment anchor");
+
+    // A reader never sees it.
+    let reader = app.get_as_stranger(path).await;
+    assert_eq!(flash(&reader), None);
+    assert!(reader.body.contains("Take them four hours apart."));
+
+    let shown = app.get(path).await;
+    assert_eq!(shown.status, 200);
+    let message = flash(&shown).unwrap_or_default();
+    assert!(message.starts_with("Your answer is published: <a href="), "{message:?}");
+    // In the card of the answer itself, where the browser lands.
+    let card = shown.comment_card(answer_id.parse().expect("a comment id"));
+    assert!(card.contains(&format!(r#"Your answer is published: <a href="{target}">view it</a>"#)), "{card}");
+    let followed = app.get(path).await;
+    assert_eq!(followed.status, 200);
+    assert!(followed.body.contains(&format!(r#"<li id="comment-{answer_id}""#)), "the link leads to the answer");
+    assert_eq!(flash(&followed), None, "shown once: reloading does not show it again");
 }

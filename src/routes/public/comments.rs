@@ -97,6 +97,7 @@ pub async fn create(
         }
     };
 
+    let answering = submission.parent.is_some();
     let outcome = {
         let (library, slug) = (library.clone(), article.slug.clone());
         db::run(&state.pool, move |conn| {
@@ -128,6 +129,10 @@ pub async fn create(
         tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
         format!("/posts/{}#comment-{}", article.slug, stored.id)
     });
+    if author.is_some() {
+        let message = if answering { "Your answer is published:" } else { "Your comment is published:" };
+        session.set_flash_with_link(message, "view it", &location);
+    }
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, location));
     if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
@@ -267,6 +272,7 @@ impl Answer<'_> {
             discussion: &discussion,
             author: self.author,
             form,
+            flash: None,
             for_cache: false,
         };
         post::render(self.state, page, visitor, status)

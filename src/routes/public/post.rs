@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
 
+use crate::auth::session::Flash;
 use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::{self, load_rules};
 use crate::comments::pages::page_path;
@@ -93,15 +94,18 @@ async fn show_page(
         form.values.parent_id = parent.to_string();
     }
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
-    let mut page = ArticlePage {
+    let for_cache = page_cache::rendering_for_cache(&request) && author.is_none();
+    // The author's confirmation after answering here, shown once.
+    let flash = if author.is_some() { session.take_flash() } else { None };
+    let page = ArticlePage {
         library: &library,
         article,
         discussion: &discussion,
         author: author.as_ref(),
         form,
-        for_cache: false,
+        flash,
+        for_cache,
     };
-    page.for_cache = page_cache::rendering_for_cache(&request) && author.is_none();
     render(&state, page, visitor, StatusCode::OK)
 }
 
@@ -209,6 +213,9 @@ pub struct ArticlePage<'a> {
     /// A signed-in author gets a form that publishes as the author.
     pub author: Option<&'a User>,
     pub form: CommentForm,
+    /// A one-time message for the signed-in author ("Your answer is
+    /// published"), shown in the card of the comment it links to.
+    pub flash: Option<Flash>,
     /// Rendered for the page cache: the form token is a placeholder, filled
     /// in for each reader, and no cookie is set here.
     pub for_cache: bool,
@@ -222,7 +229,7 @@ pub fn render(
     visitor: Visitor,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let ArticlePage { library, article, discussion, author, form, for_cache } = page;
+    let ArticlePage { library, article, discussion, author, form, flash, for_cache } = page;
     let (older, newer) = library.neighbours(&article.slug);
     let rules = &discussion.rules;
     let reply_to = form
@@ -280,6 +287,9 @@ pub fn render(
     context.insert("ip_retention_days", &rules.ip_retention_days);
     context.insert("pending_retention_days", &rules.pending_retention_days);
     context.insert("author", &author.map(|user| user.display_name.as_str()));
+    let flash_comment = flash.as_ref().and_then(|flash| flash_comment(flash, &thread));
+    context.insert("flash", &flash);
+    context.insert("flash_comment", &flash_comment);
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);
     }
@@ -291,6 +301,13 @@ pub fn render(
         response.cookie(cookie);
     }
     Ok(response.body(body))
+}
+
+/// The comment on this page that `flash` links to, whose card shows it.
+fn flash_comment(flash: &Flash, thread: &[ShownComment]) -> Option<CommentId> {
+    let (_, id) = flash.link.as_ref()?.href.rsplit_once("#comment-")?;
+    let id = id.parse::<CommentId>().ok()?;
+    thread.iter().any(|comment| comment.id == id).then_some(id)
 }
 
 /// schema.org data for search engines: a blog post that is also a medical
