@@ -7,6 +7,7 @@ pub mod moderation;
 pub mod ownership;
 pub mod pages;
 pub mod policy;
+pub mod remembered;
 pub mod retention;
 pub mod rules;
 pub mod submit;

@@ -26,6 +26,7 @@ mod page_cache;
 mod pages;
 mod questions_and_answers;
 mod reload;
+mod remembered_commenter;
 mod rendering;
 mod security;
 mod server;

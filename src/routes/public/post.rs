@@ -11,6 +11,7 @@ use crate::auth::session::Flash;
 use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::{self, load_rules};
 use crate::comments::pages::page_path;
+use crate::comments::remembered::RememberedCommenter;
 use crate::comments::rules::ThreadOrder;
 use crate::comments::thread::{self, ShownComment};
 use crate::comments::visitor::{FormPurpose, Visitor};
@@ -95,6 +96,14 @@ async fn show_page(
     }
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
     let for_cache = page_cache::rendering_for_cache(&request) && author.is_none();
+    // A reader's saved details fill their form, on a page made for them
+    // alone: the cache never serves or keeps a request with that cookie.
+    let saved =
+        if author.is_none() && !for_cache { RememberedCommenter::from_request(&request, &state.keys) } else { None };
+    let prefilled = saved.is_some();
+    if let Some(saved) = saved {
+        form.values.fill_from(saved);
+    }
     // The author's confirmation after answering here, shown once.
     let flash = if author.is_some() { session.take_flash() } else { None };
     let page = ArticlePage {
@@ -106,7 +115,11 @@ async fn show_page(
         flash,
         for_cache,
     };
-    render(&state, page, visitor, StatusCode::OK)
+    let mut response = render(&state, page, visitor, StatusCode::OK)?;
+    if prefilled {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-cache"));
+    }
+    Ok(response)
 }
 
 /// Page `number` of the comments `visitor` may see under `article`, and the
@@ -177,6 +190,20 @@ pub struct CommentValues {
     pub notify: Option<String>,
     #[serde(default)]
     pub notify_replies: Option<String>,
+    /// "Save my name, email and website in this browser".
+    #[serde(default)]
+    pub remember: Option<String>,
+}
+
+impl CommentValues {
+    /// The details this browser saved, in an untouched form, with the box
+    /// that saved them ticked.
+    pub fn fill_from(&mut self, saved: RememberedCommenter) {
+        self.author_name = saved.name;
+        self.author_email = saved.email;
+        self.author_url = saved.website;
+        self.remember = Some("on".to_owned());
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
