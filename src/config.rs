@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::client_address::{ProxyHeader, ProxyPolicy};
 
-
 /// Uploaded files (images of imported articles) live in this subfolder of
 /// the static folder; they belong to the site, not to the build.
 pub const UPLOADS: &str = "uploads";

@@ -2,7 +2,7 @@
 //! `SafeHtml` has been through ammonia here (or was, before it was stored),
 //! so templates may print it raw.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use diesel::backend::Backend;
@@ -162,10 +162,13 @@ pub fn text_of_comment(markdown: &str) -> String {
 
 /// Renders the author's Markdown: tables, footnotes, strikethrough, smart
 /// punctuation and an id on every heading. Scripts, event handlers and
-/// `javascript:` links are removed even here.
-pub fn render_article(markdown: &str) -> RenderedArticle {
+/// `javascript:` links are removed even here. Footnotes are anchored under
+/// `anchor_prefix` (the article's slug), so that articles shown together, as
+/// in a feed, keep their notes apart.
+pub fn render_article(markdown: &str, anchor_prefix: &str) -> RenderedArticle {
     let mut events: Vec<Event> = Parser::new_ext(markdown, article_options()).collect();
     let toc = assign_heading_ids(&mut events);
+    name_footnotes(&mut events, anchor_prefix);
     let plain_text = plain_text(&events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
@@ -233,6 +236,22 @@ fn assign_heading_ids(events: &mut [Event]) -> Vec<Heading> {
     toc
 }
 
+/// Names each footnote `{prefix}-fn-{n}`, numbered as pulldown-cmark numbers
+/// them (by first appearance), instead of by its label: ids that the
+/// article's own labels (`[^1]`) would share with every other article's.
+/// Labels match whatever their case, as Markdown links them.
+fn name_footnotes(events: &mut [Event], prefix: &str) {
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    for event in events {
+        let (Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label))) = event else {
+            continue;
+        };
+        let next = numbers.len() + 1;
+        let number = *numbers.entry(label.to_lowercase()).or_insert(next);
+        *label = CowStr::from(format!("{prefix}-fn-{number}"));
+    }
+}
+
 fn plain_text(events: &[Event]) -> String {
     let mut text = String::new();
     for event in events {
@@ -281,7 +300,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_a_table_of_contents() {
-        let rendered = render_article("## Dose\n\ntext\n\n## Dose\n\n### Side effects {#side}\n");
+        let rendered = render_article("## Dose\n\ntext\n\n## Dose\n\n### Side effects {#side}\n", "dose");
         assert!(rendered.html.as_str().contains(r#"<h2 id="dose">Dose</h2>"#));
         assert!(rendered.html.as_str().contains(r#"<h2 id="dose-2">Dose</h2>"#));
         assert!(rendered.html.as_str().contains(r#"<h3 id="side">"#));
@@ -290,10 +309,22 @@ mod tests {
     }
 
     #[test]
+    fn footnotes_are_named_after_the_article_and_numbered() {
+        let html = render_article("One[^b], two[^a], again[^B].\n\n[^a]: First.\n[^b]: Second.\n", "zinc").html;
+        let html = html.as_str();
+        assert_eq!(html.matches(r##"href="#zinc-fn-1""##).count(), 2, "{html}");
+        assert!(html.contains(r##"href="#zinc-fn-2""##), "{html}");
+        assert!(html.contains(r#"id="zinc-fn-1""#) && html.contains(r#"id="zinc-fn-2""#), "{html}");
+        assert!(!html.contains("\"#a\"") && !html.contains("\"#b\""), "{html}");
+    }
+
+    #[test]
     fn articles_lose_scripts_handlers_and_javascript_links() {
-        let html =
-            render_article("<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))")
-                .html;
+        let html = render_article(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3))",
+            "x",
+        )
+        .html;
         assert!(!html.as_str().contains("<script"), "{}", html.as_str());
         assert!(!html.as_str().contains("onerror"), "{}", html.as_str());
         assert!(!html.as_str().contains("javascript:"), "{}", html.as_str());

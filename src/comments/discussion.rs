@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use crate::comments::pages::Outline;
 use crate::comments::rules::Rules;
+use crate::comments::tally::Tally;
 use crate::content::Article;
 use crate::db::comments::Comment;
 use crate::db::{self, AnyConnection};
@@ -22,8 +23,8 @@ pub struct Discussion {
     /// Which page of the discussion this is, from 1.
     pub page: usize,
     pub page_count: usize,
-    /// Every published comment of the article, on every page.
-    pub approved_count: usize,
+    /// Every published comment of the article, on every page, by kind.
+    pub tally: Tally,
 }
 
 impl Discussion {
@@ -45,14 +46,7 @@ impl Discussion {
             .with_context(|| format!("loading page {page} of the comments of {slug}"))?;
         let staff_roles = rows.iter().filter_map(|(c, role)| Some((c.user_id?, (*role)?))).collect();
         let comments = rows.into_iter().map(|(comment, _)| comment).collect();
-        Ok(Some(Self {
-            comments,
-            staff_roles,
-            rules,
-            page,
-            page_count: outline.page_count(),
-            approved_count: outline.approved_count(),
-        }))
+        Ok(Some(Self { comments, staff_roles, rules, page, page_count: outline.page_count(), tally: outline.tally() }))
     }
 
     /// Nothing to show, for a page that must appear while the database
@@ -64,17 +58,13 @@ impl Discussion {
             rules: Rules::default(),
             page: 1,
             page_count: 1,
-            approved_count: 0,
+            tally: Tally::default(),
         }
     }
 
     /// An approved comment of this article that a reply may answer.
     pub fn answerable(&self, id: CommentId) -> Option<&Comment> {
         self.comments.iter().find(|c| c.id == id && c.status == CommentStatus::Approved && c.erased_at.is_none())
-    }
-
-    pub fn approved_count(&self) -> usize {
-        self.approved_count
     }
 }
 

@@ -7,9 +7,11 @@ pub mod moderation;
 pub mod ownership;
 pub mod pages;
 pub mod policy;
+pub mod remembered;
 pub mod retention;
 pub mod rules;
 pub mod submit;
+pub mod tally;
 pub mod thread;
 pub mod visitor;
 

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::comments::rules::{Rules, ThreadOrder};
+use crate::comments::tally::Tally;
 use crate::db::comments::Placement;
 use crate::domain::{CommentId, CommentStatus};
 
@@ -28,7 +29,7 @@ pub struct Outline {
     /// Oldest first, as read.
     order: Vec<CommentId>,
     page_count: usize,
-    approved_count: usize,
+    tally: Tally,
 }
 
 impl Outline {
@@ -79,9 +80,7 @@ impl Outline {
             };
             page_of.insert(placement.id, page);
         }
-        let approved_count =
-            placements.iter().filter(|p| p.status == CommentStatus::Approved && p.erased_at.is_none()).count();
-        Self { page_of, order: placements.iter().map(|p| p.id).collect(), page_count, approved_count }
+        Self { page_of, order: placements.iter().map(|p| p.id).collect(), page_count, tally: Tally::of(placements) }
     }
 
     /// At least 1, for a discussion without comments.
@@ -89,9 +88,9 @@ impl Outline {
         self.page_count
     }
 
-    /// Every published comment, however many pages they take.
-    pub fn approved_count(&self) -> usize {
-        self.approved_count
+    /// Every published comment, however many pages they take, by kind.
+    pub fn tally(&self) -> Tally {
+        self.tally
     }
 
     /// The page that shows comment `id`, when it is shown at all.
@@ -140,7 +139,7 @@ mod tests {
     use super::*;
 
     fn placed(id: i32, parent: Option<i32>, status: CommentStatus) -> Placement {
-        Placement { id: CommentId(id), parent_id: parent.map(CommentId), status, erased_at: None }
+        Placement { id: CommentId(id), parent_id: parent.map(CommentId), status, erased_at: None, user_id: None }
     }
 
     fn approved(id: i32, parent: Option<i32>) -> Placement {
@@ -172,7 +171,7 @@ mod tests {
         assert_eq!(outline.comments_on(2), ids(&[5, 6]));
         assert_eq!(outline.path("p", CommentId(6)), "/posts/p/comment-page-2#comment-6");
         assert_eq!(outline.path("p", CommentId(4)), "/posts/p#comment-4");
-        assert_eq!(outline.approved_count(), 6);
+        assert_eq!(outline.tally().total(), 6);
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl Article {
             return Err(errors);
         }
 
-        let rendered = markdown::render_article(split.body);
+        let rendered = markdown::render_article(split.body, &slug);
         let word_count = rendered.plain_text.split_whitespace().count();
         let summary = summary
             .map(|s| s.trim().to_owned())

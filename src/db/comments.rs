@@ -100,13 +100,15 @@ pub struct Placement {
     pub parent_id: Option<CommentId>,
     pub status: CommentStatus,
     pub erased_at: Option<NaiveDateTime>,
+    /// The desk account that wrote it: its answers are told from questions.
+    pub user_id: Option<UserId>,
 }
 
 /// The placements of the comments shown under an article, oldest first:
 /// every approved one, plus those whose ids are in `own_pending` (the
 /// visitor's own, still awaiting moderation or filtered as spam) while not
-/// approved, trashed or deleted. One query that reads four small columns: a long discussion is paged
-/// from this, and only the page's comments are then read in full.
+/// approved, trashed or deleted. One query that reads five small columns: a long discussion is paged
+/// and counted from this, and only the page's comments are then read in full.
 pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> QueryResult<Vec<Placement>> {
     comments::table
         .filter(comments::post_slug.eq(slug))
@@ -116,9 +118,12 @@ pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) 
                 .and(comments::id.eq_any(own_pending))),
         )
         .order((comments::created_at.asc(), comments::id.asc()))
-        .select((comments::id, comments::parent_id, comments::status, comments::erased_at))
+        .select(PLACEMENT_COLUMNS)
         .load(conn)
 }
+
+const PLACEMENT_COLUMNS: (comments::id, comments::parent_id, comments::status, comments::erased_at, comments::user_id) =
+    (comments::id, comments::parent_id, comments::status, comments::erased_at, comments::user_id);
 
 /// The comments `ids`, oldest first, each with the role of the desk account
 /// that wrote it, in one query.
@@ -146,20 +151,18 @@ pub fn latest_approved(conn: &mut AnyConnection, slug: &str, limit: i64) -> Quer
         .load(conn)
 }
 
-/// Approved-comment counts for the given articles, in one query. Articles
-/// without comments are absent from the map.
-pub fn approved_counts(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<HashMap<String, i64>> {
+/// The placements of the approved comments of the given articles, with
+/// each one's article, in one query: enough to count each discussion
+/// (`comments::tally::Tally`) for a list of articles.
+pub fn approved_placements(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<(String, Placement)>> {
     if slugs.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
-    let rows: Vec<(String, i64)> = comments::table
+    comments::table
         .filter(comments::status.eq(CommentStatus::Approved))
-        .filter(comments::erased_at.is_null())
         .filter(comments::post_slug.eq_any(slugs))
-        .group_by(comments::post_slug)
-        .select((comments::post_slug, count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+        .select((comments::post_slug, PLACEMENT_COLUMNS))
+        .load(conn)
 }
 
 /// How many comments came from `ip_hash` since `since`.
@@ -273,8 +276,9 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
 
 /// Readers' questions to the author that no published author reply answers
 /// yet and that were not marked "no answer needed", oldest first. A question
-/// is a reader's comment on the article, or a reader's reply to an answer of
-/// the author's; a reader answering another reader asks the author nothing.
+/// is what `comments::tally::CommentKind::of` calls one (a reader's comment
+/// on the article, or a reader's reply to an answer of the author's), asked
+/// here in SQL; `tests/api/questions_and_answers.rs` holds the two together.
 pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
     let (answer, asked) = diesel::alias!(comments as answer, comments as asked);
     comments::table

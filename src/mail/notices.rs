@@ -13,6 +13,7 @@ use diesel::QueryResult;
 
 use super::outbox::{self, MessageKind, NewMessage};
 use super::subscribers::{self, AddressState};
+use crate::comments::tally::CommentKind;
 use crate::db::comments::{self, Comment};
 use crate::db::{users, AnyConnection};
 use crate::domain::{CommentId, CommentStatus, NoticeChoice};
@@ -26,7 +27,7 @@ pub fn comment_arrived(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     if matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved) {
-        let question = is_question(parent);
+        let question = is_question(comment, parent);
         for user in users::with_email(conn)? {
             let wanted = match user.notify_on {
                 NoticeChoice::Every => true,
@@ -56,11 +57,9 @@ pub fn comment_arrived(
     Ok(())
 }
 
-/// A question to the author: a reader's comment on the article, or a
-/// reader's follow-up to one of the author's answers (as the desk's list of
-/// unanswered questions counts them).
-fn is_question(parent: Option<&Comment>) -> bool {
-    parent.is_none_or(Comment::is_by_author)
+/// Whether `comment` (answering `parent`) asks the author something.
+fn is_question(comment: &Comment, parent: Option<&Comment>) -> bool {
+    CommentKind::of(comment.is_by_author(), parent.map(Comment::is_by_author)) == CommentKind::Question
 }
 
 /// Comment `id` was just approved by the desk: tells whoever asked to hear

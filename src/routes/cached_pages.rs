@@ -3,8 +3,9 @@
 //!
 //! What is cached: `GET`/`HEAD` of the home page, articles, pages, tags, the
 //! archive, the feeds, the sitemap and robots.txt, for readers who are not
-//! signed in and have no comment of their own awaiting moderation (those
-//! requests are rendered for them, as before). A cached page's comment form
+//! signed in, have no comment of their own awaiting moderation and did not
+//! save their details for the comment form (those requests are rendered for
+//! them, as before). A cached page's comment form
 //! gets each reader's own token, with the visitor cookie it belongs to.
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 
+use crate::comments::remembered::RememberedCommenter;
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::page_cache::{self, RenderForCache};
 use crate::state::AppState;
@@ -57,9 +59,12 @@ fn is_page_path(path: &str) -> bool {
 }
 
 /// Whether this reader must get a page rendered for them: signed in (the
-/// desk's controls), or with a comment of their own awaiting moderation.
+/// desk's controls), with a comment of their own awaiting moderation, or
+/// with their details saved for the comment form.
 fn personal(request: &HttpRequest, visitor: Option<&Visitor>) -> bool {
-    request.cookie("hb_session").is_some() || visitor.is_some_and(|visitor| !visitor.pending().is_empty())
+    request.cookie("hb_session").is_some()
+        || visitor.is_some_and(|visitor| !visitor.pending().is_empty())
+        || RememberedCommenter::sent_with(request)
 }
 
 /// The middleware: answers from the cache, or renders, keeps and answers.

@@ -27,7 +27,7 @@ async fn the_home_page_lists_the_articles_newest_first_with_their_details() {
     page.assert_contains(&[
         r#"<time datetime="2021-08-30">August 30, 2021</time>"#,
         "min read",
-        "0 comments",
+        "No questions yet",
         r#"href="/tags/magnesium""#,
         r#"href="/posts/iv-magnesium-post-concussion-syndrome""#,
     ]);
@@ -42,9 +42,9 @@ async fn the_home_page_shows_each_articles_approved_comment_count() {
     app.insert_comment(slug, CommentStatus::Pending, "Cy");
     app.insert_comment(slug, CommentStatus::Spam, "Dee");
     let page = app.get("/").await;
-    page.assert_contains(&[&format!(r#"<a href="/posts/{slug}#comments" class="comment-count">2 comments</a>"#)]);
+    page.assert_contains(&[&format!(r#"<a href="/posts/{slug}#comments" class="comment-count">2 questions</a>"#)]);
     let article = app.get(&format!("/posts/{slug}")).await;
-    article.assert_contains(&[">2 comments</a>"]);
+    article.assert_contains(&[">2 questions</a>"]);
 }
 
 fn numbered_posts(count: usize) -> Content {

@@ -63,7 +63,7 @@ async fn a_long_discussion_is_paged_by_whole_threads_with_canonical_links() {
     assert_eq!(first.status, 200);
     first.assert_contains(&[
         &canonical(&page(1)),
-        r#"<h2 id="comments-heading">8 comments</h2>"#,
+        r#"<h2 id="comments-heading">5 questions, 3 replies</h2>"#,
         &format!(r#"<a rel="next" href="{}">Later comments →</a>"#, page(2)),
         "Page 1 of 3",
         r#"<div class="post-body">"#,
@@ -77,7 +77,7 @@ async fn a_long_discussion_is_paged_by_whole_threads_with_canonical_links() {
     assert_eq!(second.status, 200);
     second.assert_contains(&[
         &canonical(&page(2)),
-        r#"<h2 id="comments-heading">8 comments</h2>"#,
+        r#"<h2 id="comments-heading">5 questions, 3 replies</h2>"#,
         &format!(r#"<a rel="prev" href="{}">← Earlier comments</a>"#, page(1)),
         &format!(r#"<a rel="next" href="{}">Later comments →</a>"#, page(3)),
         "Page 2 of 3",

@@ -53,7 +53,7 @@ async fn a_pending_comment_is_shown_only_to_the_browser_that_wrote_it() {
     assert!(card.contains("Your comment is awaiting moderation"), "{card}");
     assert!(card.contains("Does magnesium glycinate upset the stomach?"), "{card}");
     assert!(!card.contains("reply-link"), "a comment awaiting moderation cannot be answered yet: {card}");
-    mine.assert_contains(&[r#"<h2 id="comments-heading">0 comments</h2>"#]);
+    mine.assert_contains(&[r#"<h2 id="comments-heading">No questions yet</h2>"#]);
 
     let theirs = app.get_as_stranger(&article()).await;
     assert_eq!(theirs.status, 200);
@@ -76,7 +76,7 @@ async fn an_approved_comment_is_shown_to_every_reader() {
     assert!(card.contains("Ann Reader") && card.contains("Is 400 mg a day enough?"), "{card}");
     assert!(!card.contains("awaiting moderation"), "{card}");
     assert!(card.contains("reply-link"), "an approved comment can be answered: {card}");
-    theirs.assert_contains(&[r#"<h2 id="comments-heading">1 comment</h2>"#]);
+    theirs.assert_contains(&[r#"<h2 id="comments-heading">1 question</h2>"#]);
 }
 
 #[tokio::test]
@@ -102,7 +102,7 @@ async fn approve_all_publishes_a_comment_at_once() {
     assert_eq!(app.stored_comment(id).status, CommentStatus::Approved);
     let theirs = app.get_as_stranger(&article()).await;
     assert!(theirs.comment_card(id).contains("Shown at once?"));
-    theirs.assert_contains(&[r#"<h2 id="comments-heading">1 comment</h2>"#]);
+    theirs.assert_contains(&[r#"<h2 id="comments-heading">1 question</h2>"#]);
 }
 
 #[tokio::test]
@@ -414,12 +414,20 @@ async fn a_thread_of_500_comments_loads() {
     // 100 threads: the default 50 a page, whole, on the article and page 2.
     assert_eq!(page.status, 200);
     assert_eq!(page.body.matches(r#"<li id="comment-"#).count(), 250);
-    page.assert_contains(&[r#"<h2 id="comments-heading">500 comments</h2>"#, "Question 0<", "Question 249<"]);
+    page.assert_contains(&[
+        r#"<h2 id="comments-heading">100 questions, 400 replies</h2>"#,
+        "Question 0<",
+        "Question 249<",
+    ]);
     page.assert_lacks(&["Question 250<"]);
     assert_eq!(page.body.matches(r#"<ol class="children">"#).count(), 200, "four replies nest under each question");
     let second = app.get_as_stranger(&format!("/posts/{SLUG}/comment-page-2")).await;
     assert_eq!(second.body.matches(r#"<li id="comment-"#).count(), 250);
-    second.assert_contains(&[r#"<h2 id="comments-heading">500 comments</h2>"#, "Question 250<", "Question 499<"]);
+    second.assert_contains(&[
+        r#"<h2 id="comments-heading">100 questions, 400 replies</h2>"#,
+        "Question 250<",
+        "Question 499<",
+    ]);
 }
 
 // ---------------------------------------------------------------------------
@@ -826,14 +834,17 @@ async fn comment_counts_include_only_approved_comments() {
 
     let home = app.get_as_stranger("/").await;
     home.assert_contains(&[
-        &card(SLUG, "2 comments"),
-        &card(OTHER_SLUG, "1 comment"),
-        &card("rbc-magnesium-blood-test", "0 comments"),
+        &card(SLUG, "2 questions"),
+        &card(OTHER_SLUG, "1 question"),
+        &card("rbc-magnesium-blood-test", "No questions yet"),
     ]);
     let tag = app.get_as_stranger("/tags/migraine").await;
-    tag.assert_contains(&[&card(SLUG, "2 comments")]);
+    tag.assert_contains(&[&card(SLUG, "2 questions")]);
     let page = app.get_as_stranger(&article()).await;
-    page.assert_contains(&[r##"<a href="#comments">2 comments</a>"##, r#"<h2 id="comments-heading">2 comments</h2>"#]);
+    page.assert_contains(&[
+        r##"<a href="#comments">2 questions</a>"##,
+        r#"<h2 id="comments-heading">2 questions</h2>"#,
+    ]);
     assert_eq!(page.body.matches(r#"<li id="comment-"#).count(), 2);
 }
 

@@ -1,6 +1,6 @@
 use std::str::FromStr;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with, Content};
 
 #[tokio::test]
 async fn the_atom_feed_carries_every_published_article() {
@@ -84,4 +84,56 @@ async fn each_topic_has_its_own_feed_linked_from_its_page() {
     );
     assert!(feed.links().iter().any(|l| l.rel() == "self" && l.href() == "http://blog.test/tags/concussion/feed.xml"));
     assert_eq!(app.get("/tags/no-such-topic/feed.xml").await.status, 404);
+}
+
+/// `(ids, fragment links)` in a piece of HTML.
+fn anchors(html: &str) -> (Vec<String>, Vec<String>) {
+    let values = |marker: &str| -> Vec<String> {
+        html.match_indices(marker)
+            .filter_map(|(at, _)| {
+                let rest = &html[at + marker.len()..];
+                Some(rest[..rest.find('"')?].to_owned())
+            })
+            .collect()
+    };
+    (values(" id=\""), values(" href=\"#"))
+}
+
+#[tokio::test]
+async fn footnotes_in_a_feed_are_unique_to_their_entry_and_each_link_finds_its_note() {
+    let body = |topic: &str| format!("About {topic}[^1], with a second note[^2].\n\n[^1]: One source.\n[^2]: Another.");
+    let content = Content::new()
+        .post("zinc", "title = \"Zinc\"\ndate = 2024-01-01\ntags = [\"minerals\"]", &body("zinc"))
+        .post("iron", "title = \"Iron\"\ndate = 2024-02-01\ntags = [\"minerals\"]", &body("iron"));
+    let app = spawn_app_with(|s| s.content_dir = content.path()).await;
+
+    for path in ["/feed.xml", "/tags/minerals/feed.xml"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        let feed = atom_syndication::Feed::from_str(&page.body).expect("the feed is valid Atom");
+        let mut every_id = Vec::new();
+        for entry in feed.entries() {
+            let html = entry.content().and_then(|c| c.value()).expect("the entry carries its article");
+            let (ids, links) = anchors(html);
+            assert_eq!(links.len(), 2, "{html}");
+            for link in &links {
+                assert!(ids.contains(link), "#{link} has its note in the same entry: {html}");
+            }
+            every_id.extend(ids);
+        }
+        assert_eq!(every_id.len(), 4, "{every_id:?}");
+        let mut unique = every_id.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), every_id.len(), "no two entries share an id: {every_id:?}");
+    }
+
+    // On the article page the links still find their notes.
+    let article = app.get("/posts/zinc").await;
+    let start = article.body.find(r#"<div class="post-body">"#).expect("the article's body");
+    let (ids, links) = anchors(&article.body[start..]);
+    assert!(links.contains(&"zinc-fn-1".to_owned()), "{links:?}");
+    for link in links.iter().filter(|l| l.contains("-fn-")) {
+        assert!(ids.contains(link), "#{link} has its note on the page");
+    }
 }

@@ -348,7 +348,7 @@ async fn deleting_a_comment_without_replies_removes_it_and_with_replies_leaves_i
     let article = app.get_as_stranger(&format!("/posts/{SLUG}")).await;
     article.assert_contains(&["Comment removed at the writer's request", "Bob's reply"]);
     article.assert_lacks(&["Nobody answered this", "Bob answered this", "Ann Reader"]);
-    article.assert_contains(&[r#"<h2 id="comments-heading">1 comment</h2>"#]);
+    article.assert_contains(&[r#"<h2 id="comments-heading">1 reply</h2>"#]);
     let deletes: Vec<_> = log(&app).into_iter().filter(|e| e.action == LogAction::WriterDelete).collect();
     assert_eq!(deletes.iter().map(|e| e.comment_id).collect::<Vec<_>>(), [Some(lonely), Some(answered)]);
 

@@ -12,6 +12,7 @@ use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::{self, load_rules};
 use crate::comments::moderation::Actor;
 use crate::comments::pages::Outline;
+use crate::comments::remembered::RememberedCommenter;
 use crate::comments::submit::{FormTicket, Reader};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
 use crate::comments::{self, Discussion, Refusal, Submission, SubmitError, Writer};
@@ -97,6 +98,17 @@ pub async fn create(
         }
     };
 
+    // What "Save my name, email and website" keeps: the details as parsed.
+    let to_remember = match &submission.writer {
+        Writer::Reader(reader) if values.remember.is_some() => Some(RememberedCommenter {
+            name: reader.name.as_str().to_owned(),
+            email: reader.email.as_str().to_owned(),
+            website: reader.website.as_ref().map(|w| w.as_str().to_owned()).unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    let by_reader = matches!(submission.writer, Writer::Reader(_));
+    let answering = submission.parent.is_some();
     let outcome = {
         let (library, slug) = (library.clone(), article.slug.clone());
         db::run(&state.pool, move |conn| {
@@ -128,10 +140,27 @@ pub async fn create(
         tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
         format!("/posts/{}#comment-{}", article.slug, stored.id)
     });
+    if author.is_some() {
+        let message = if answering { "Your answer is published:" } else { "Your comment is published:" };
+        session.set_flash_with_link(message, "view it", &location);
+    }
+    let secure = state.settings.is_https();
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, location));
-    if let Some(cookie) = visitor.cookie(&state.keys, state.settings.is_https()) {
+    if let Some(cookie) = visitor.cookie(&state.keys, secure) {
         response.cookie(cookie);
+    }
+    match to_remember {
+        Some(details) => {
+            if let Some(cookie) = details.cookie(&state.keys, secure) {
+                response.cookie(cookie);
+            }
+        }
+        // The box left unticked: the browser forgets what it kept.
+        None if by_reader && RememberedCommenter::sent_with(&request) => {
+            response.cookie(RememberedCommenter::removal(secure));
+        }
+        None => {}
     }
     Ok(response.finish())
 }
@@ -267,6 +296,7 @@ impl Answer<'_> {
             discussion: &discussion,
             author: self.author,
             form,
+            flash: None,
             for_cache: false,
         };
         post::render(self.state, page, visitor, status)

@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tera::Context;
 
+use crate::auth::session::Flash;
 use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::{self, load_rules};
 use crate::comments::pages::page_path;
+use crate::comments::remembered::RememberedCommenter;
 use crate::comments::rules::ThreadOrder;
 use crate::comments::thread::{self, ShownComment};
 use crate::comments::visitor::{FormPurpose, Visitor};
@@ -93,16 +95,31 @@ async fn show_page(
         form.values.parent_id = parent.to_string();
     }
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts()).await?;
-    let mut page = ArticlePage {
+    let for_cache = page_cache::rendering_for_cache(&request) && author.is_none();
+    // A reader's saved details fill their form, on a page made for them
+    // alone: the cache never serves or keeps a request with that cookie.
+    let saved =
+        if author.is_none() && !for_cache { RememberedCommenter::from_request(&request, &state.keys) } else { None };
+    let prefilled = saved.is_some();
+    if let Some(saved) = saved {
+        form.values.fill_from(saved);
+    }
+    // The author's confirmation after answering here, shown once.
+    let flash = if author.is_some() { session.take_flash() } else { None };
+    let page = ArticlePage {
         library: &library,
         article,
         discussion: &discussion,
         author: author.as_ref(),
         form,
-        for_cache: false,
+        flash,
+        for_cache,
     };
-    page.for_cache = page_cache::rendering_for_cache(&request) && author.is_none();
-    render(&state, page, visitor, StatusCode::OK)
+    let mut response = render(&state, page, visitor, StatusCode::OK)?;
+    if prefilled {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-cache"));
+    }
+    Ok(response)
 }
 
 /// Page `number` of the comments `visitor` may see under `article`, and the
@@ -173,6 +190,20 @@ pub struct CommentValues {
     pub notify: Option<String>,
     #[serde(default)]
     pub notify_replies: Option<String>,
+    /// "Save my name, email and website in this browser".
+    #[serde(default)]
+    pub remember: Option<String>,
+}
+
+impl CommentValues {
+    /// The details this browser saved, in an untouched form, with the box
+    /// that saved them ticked.
+    pub fn fill_from(&mut self, saved: RememberedCommenter) {
+        self.author_name = saved.name;
+        self.author_email = saved.email;
+        self.author_url = saved.website;
+        self.remember = Some("on".to_owned());
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -209,6 +240,9 @@ pub struct ArticlePage<'a> {
     /// A signed-in author gets a form that publishes as the author.
     pub author: Option<&'a User>,
     pub form: CommentForm,
+    /// A one-time message for the signed-in author ("Your answer is
+    /// published"), shown in the card of the comment it links to.
+    pub flash: Option<Flash>,
     /// Rendered for the page cache: the form token is a placeholder, filled
     /// in for each reader, and no cookie is set here.
     pub for_cache: bool,
@@ -222,7 +256,7 @@ pub fn render(
     visitor: Visitor,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let ArticlePage { library, article, discussion, author, form, for_cache } = page;
+    let ArticlePage { library, article, discussion, author, form, flash, for_cache } = page;
     let (older, newer) = library.neighbours(&article.slug);
     let rules = &discussion.rules;
     let reply_to = form
@@ -248,7 +282,7 @@ pub fn render(
         Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
     let meta = if number == 1 {
         PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
-            .with_json_ld(&structured_data(state, article))
+            .with_json_ld(&structured_data(state, article, discussion.tally.total()))
     } else {
         PageMeta::new(
             format!("{} — comments, page {number}", article.title),
@@ -260,7 +294,7 @@ pub fn render(
     let now = chrono::Utc::now();
     let mut context = Context::new();
     context.insert("article", article);
-    context.insert("comment_count", &discussion.approved_count());
+    context.insert("comment_count", &discussion.tally);
     context.insert("older", &older);
     context.insert("newer", &newer);
     context.insert("comments", &thread);
@@ -280,6 +314,9 @@ pub fn render(
     context.insert("ip_retention_days", &rules.ip_retention_days);
     context.insert("pending_retention_days", &rules.pending_retention_days);
     context.insert("author", &author.map(|user| user.display_name.as_str()));
+    let flash_comment = flash.as_ref().and_then(|flash| flash_comment(flash, &thread));
+    context.insert("flash", &flash);
+    context.insert("flash_comment", &flash_comment);
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);
     }
@@ -293,9 +330,16 @@ pub fn render(
     Ok(response.body(body))
 }
 
+/// The comment on this page that `flash` links to, whose card shows it.
+fn flash_comment(flash: &Flash, thread: &[ShownComment]) -> Option<CommentId> {
+    let (_, id) = flash.link.as_ref()?.href.rsplit_once("#comment-")?;
+    let id = id.parse::<CommentId>().ok()?;
+    thread.iter().any(|comment| comment.id == id).then_some(id)
+}
+
 /// schema.org data for search engines: a blog post that is also a medical
 /// web page, with its review when the front matter gives one.
-fn structured_data(state: &AppState, article: &Article) -> serde_json::Value {
+fn structured_data(state: &AppState, article: &Article, comment_count: usize) -> serde_json::Value {
     let site = &state.settings.site;
     let url = format!("{}/posts/{}", state.base_url(), article.slug);
     let mut data = json!({
@@ -313,6 +357,7 @@ fn structured_data(state: &AppState, article: &Article) -> serde_json::Value {
         "dateModified": article.modified().rfc3339,
         "author": { "@type": "Person", "name": site.author_name, "jobTitle": site.author_credentials },
         "publisher": { "@type": "Organization", "name": site.title },
+        "commentCount": comment_count,
     });
     if let (Some(reviewed), Some(reviewer)) = (&article.reviewed, &article.reviewed_by) {
         data["lastReviewed"] = json!(reviewed.iso_date);
