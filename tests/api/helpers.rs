@@ -267,24 +267,38 @@ impl Browser {
     }
 
     /// Makes the pages in this session see `prefers-color-scheme: dark`, as
-    /// on a system set to dark, through chromedriver's DevTools passthrough.
-    /// It lasts for the session, across navigations.
+    /// on a system set to dark. It lasts for the session, across navigations.
     pub async fn prefer_dark_color_scheme(&self) {
+        self.devtools(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+        )
+        .await;
+    }
+
+    /// Makes the page area exactly `width` × `height` CSS pixels, as on a
+    /// screen of that size (a phone's when it is narrow).
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        self.devtools(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600 }),
+        )
+        .await;
+    }
+
+    /// Sends a DevTools command through chromedriver's passthrough.
+    async fn devtools(&self, command: &str, params: serde_json::Value) {
         let session = self.client.session_id().await.expect("a session id").expect("an open session");
-        let command = serde_json::json!({
-            "cmd": "Emulation.setEmulatedMedia",
-            "params": { "features": [{ "name": "prefers-color-scheme", "value": "dark" }] },
-        });
         let response = reqwest::Client::new()
             .post(format!("{}/session/{session}/goog/cdp/execute", self.webdriver))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(command.to_string())
+            .body(serde_json::json!({ "cmd": command, "params": params }).to_string())
             .send()
             .await
             .expect("chromedriver answers");
         let status = response.status();
         let reply = response.text().await.unwrap_or_default();
-        assert!(status.is_success(), "chromedriver refused the dark colour scheme: {status} {reply}");
+        assert!(status.is_success(), "chromedriver refused {command}: {status} {reply}");
     }
 
     /// Signs in through the desk's sign-in form, as the author does.

@@ -182,24 +182,12 @@ fn sample_discussion(app: &TestApp, doctor: UserId, doctor_name: &str) {
     }
 }
 
-/// Makes the page area exactly `width` × `height` CSS pixels, whatever
-/// the browser's frame takes.
+/// Makes the page area exactly `width` × `height` CSS pixels.
 async fn set_viewport(browser: &Browser, (width, height): (u32, u32)) {
-    let inner = || async {
-        let size = browser.eval("return [window.innerWidth, window.innerHeight];").await;
-        let size: (u32, u32) = serde_json::from_value(size).expect("the viewport's size");
-        size
-    };
-    browser.client.set_window_size(width, height).await.expect("the window is resized");
-    let (inner_width, inner_height) = inner().await;
-    if (inner_width, inner_height) != (width, height) {
-        browser
-            .client
-            .set_window_size(2 * width - inner_width, 2 * height - inner_height)
-            .await
-            .expect("the window is resized");
-    }
-    assert_eq!(inner().await, (width, height), "the browser lets the page be {width}×{height}");
+    browser.set_viewport(width, height).await;
+    let size = browser.eval("return [window.innerWidth, window.innerHeight];").await;
+    let size: (u32, u32) = serde_json::from_value(size).expect("the viewport's size");
+    assert_eq!(size, (width, height), "the browser lets the page be {width}×{height}");
 }
 
 /// Scrolls the open article so that its questions start near the top.
