@@ -12,7 +12,7 @@ use std::process::Stdio;
 use serde_json::Value;
 
 use crate::admin::{answer, signed_in_app};
-use crate::helpers::{repo_path, CommentStatus};
+use crate::helpers::{repo_path, spawn_app, CommentStatus};
 
 const SLUG: &str = "iv-magnesium-post-concussion-syndrome";
 
@@ -75,6 +75,25 @@ async fn every_public_page_scores_100_in_lighthouse() {
         problems.extend(shortfalls(report).into_iter().map(|problem| format!("{path}: {problem}")));
     }
     assert!(problems.is_empty(), "Lighthouse found problems:\n{}", problems.join("\n"));
+}
+
+/// site.js only improves comment forms and threads: the pages without them
+/// do not fetch it (a request and a script run fewer on a phone, and the
+/// first paint no longer waits behind it).
+#[tokio::test]
+async fn only_pages_with_comments_load_the_script() {
+    let app = spawn_app().await;
+    let script = "<script src=\"/static/site.js?v=";
+    for path in ["/", "/tags", "/tags/magnesium", "/archive", "/about", "/search?q=magnesium"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(!page.body.contains(script), "{path} loads site.js");
+    }
+    for path in [format!("/posts/{SLUG}"), "/comments/manage".to_owned()] {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains(script), "{path} does not load site.js");
+    }
 }
 
 /// The scores and the measured metrics of one run, for the log.
