@@ -19,6 +19,7 @@ mod helpers;
 mod html_checker;
 mod import;
 mod injection;
+mod lighthouse;
 mod list_pages;
 mod mail;
 mod manage;
