@@ -49,14 +49,17 @@ struct Checked {
     background_luminance: f64,
 }
 
-enum ColorScheme {
+/// How the browser shows the pages.
+enum Look {
     Light,
     Dark,
+    /// Light, on a phone's screen, 390 px wide.
+    Phone,
 }
 
-/// Opens every kind of page, public and desk, in a browser set to `scheme`,
+/// Opens every kind of page, public and desk, in a browser set to `look`,
 /// and runs axe on each.
-async fn check_every_kind_of_page(scheme: ColorScheme) -> Vec<Checked> {
+async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     let axe_path = std::env::var("TEST_AXE_JS")
         .expect("TEST_AXE_JS names axe.min.js: run the tests through scripts/test, which installs it");
     let axe = std::fs::read_to_string(&axe_path).expect("axe.min.js is readable");
@@ -69,8 +72,10 @@ async fn check_every_kind_of_page(scheme: ColorScheme) -> Vec<Checked> {
     app.set_rule("threads_per_page", "1");
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
     let browser = Browser::open().await;
-    if let ColorScheme::Dark = scheme {
-        browser.prefer_dark_color_scheme().await;
+    match look {
+        Look::Light => {}
+        Look::Dark => browser.prefer_dark_color_scheme().await,
+        Look::Phone => browser.set_viewport(390, 844).await,
     }
     let client = &browser.client;
     let manage = manage_path("ann@example.org");
@@ -152,13 +157,13 @@ fn problems(checked: &[Checked]) -> Vec<String> {
 
 #[tokio::test]
 async fn every_kind_of_page_passes_axe_core() {
-    let problems = problems(&check_every_kind_of_page(ColorScheme::Light).await);
+    let problems = problems(&check_every_kind_of_page(Look::Light).await);
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }
 
 #[tokio::test]
 async fn every_kind_of_page_is_dark_and_passes_axe_core_when_the_reader_prefers_dark() {
-    let checked = check_every_kind_of_page(ColorScheme::Dark).await;
+    let checked = check_every_kind_of_page(Look::Dark).await;
     let light: Vec<String> = checked
         .iter()
         .filter(|c| c.background_luminance > 0.05)
@@ -167,4 +172,10 @@ async fn every_kind_of_page_is_dark_and_passes_axe_core_when_the_reader_prefers_
     assert!(light.is_empty(), "pages that stay light when the reader prefers dark:\n{}", light.join("\n"));
     let problems = problems(&checked);
     assert!(problems.is_empty(), "accessibility problems in dark mode:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn every_kind_of_page_passes_axe_core_on_a_phone() {
+    let problems = problems(&check_every_kind_of_page(Look::Phone).await);
+    assert!(problems.is_empty(), "accessibility problems on a phone:\n{}", problems.join("\n"));
 }

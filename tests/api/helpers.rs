@@ -284,6 +284,11 @@ impl Browser {
             serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600 }),
         )
         .await;
+        // The screen, not the window: a page without a viewport tag is laid
+        // out 980 px wide on a phone.
+        let size = self.eval("return [screen.width, screen.height];").await;
+        let size: (u32, u32) = serde_json::from_value(size).expect("the screen's size");
+        assert_eq!(size, (width, height), "the browser's screen is {width}×{height}");
     }
 
     /// Sends a DevTools command through chromedriver's passthrough.
