@@ -98,6 +98,12 @@ impl Keys {
     }
 }
 
+/// Keys from a fixed secret, for unit tests.
+#[cfg(test)]
+pub fn test_keys() -> Keys {
+    Keys::from_secret(&"k".repeat(40)).expect("a secret long enough")
+}
+
 fn development_secret(data_dir: &Path) -> anyhow::Result<String> {
     let path = data_dir.join(GENERATED_KEY_FILE);
     if let Ok(existing) = std::fs::read_to_string(&path) {

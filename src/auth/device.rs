@@ -72,9 +72,7 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn keys() -> Keys {
-        Keys::from_secret(&"k".repeat(40)).unwrap()
-    }
+    use crate::keys::test_keys as keys;
 
     #[test]
     fn a_cookie_names_its_account_and_expires() {

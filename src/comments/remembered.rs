@@ -62,9 +62,7 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn keys() -> Keys {
-        Keys::from_secret(&"k".repeat(40)).unwrap()
-    }
+    use crate::keys::test_keys as keys;
 
     #[test]
     fn the_details_round_trip_encrypted_and_cannot_be_forged() {

@@ -134,9 +134,7 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn keys() -> Keys {
-        Keys::from_secret(&"k".repeat(40)).unwrap()
-    }
+    use crate::keys::test_keys as keys;
 
     #[test]
     fn a_token_is_valid_only_for_its_visitor_and_records_when_it_was_issued() {
