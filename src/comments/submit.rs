@@ -12,7 +12,7 @@ use diesel::Connection;
 use super::discussion::comments_open;
 use super::moderation::{Action, Actor};
 use super::policy::{self, Arrival};
-use super::rules::Rules;
+use super::rules::{ModerationPolicy, Rules};
 use crate::content::Article;
 use crate::db::comments::{self, NewComment};
 use crate::db::log::{self, LogAction, NewLogEntry};
@@ -65,11 +65,13 @@ pub struct FormTicket {
     pub issued_at: i64,
 }
 
-/// A stored comment: its id, and the status the rules gave it.
+/// A stored comment: its id, the status the rules gave it, and whether it
+/// queued mail (the sender need not look otherwise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stored {
     pub id: CommentId,
     pub status: CommentStatus,
+    pub mail_queued: bool,
 }
 
 /// Why a comment was not taken. Each is shown with the sender's text kept.
@@ -175,7 +177,9 @@ fn submit_as_reader(
     if now.and_utc().timestamp() - reader.form.issued_at < i64::from(rules.min_seconds_to_submit) {
         return Err(Refusal::TooQuick.into());
     }
-    let returning = comments::has_approved_from(conn, reader.email.as_str())?;
+    // Only the "trust returning commenters" policy asks who wrote before.
+    let returning =
+        rules.policy == ModerationPolicy::TrustReturning && comments::has_approved_from(conn, reader.email.as_str())?;
     let decision = policy::decide(
         rules,
         &Arrival {
@@ -213,7 +217,8 @@ fn submit_as_reader(
             ),
             None => None,
         };
-        let id = store(
+        // Already in this transaction: no savepoint of its own.
+        let stored = insert(
             conn,
             Draft {
                 slug: slug.to_owned(),
@@ -234,18 +239,17 @@ fn submit_as_reader(
                 wordpress_id: None,
             },
         )?;
-        // Counted after the insert, inside the transaction: parallel posts
+        // Checked after the insert, inside the transaction: parallel posts
         // from one address cannot all slip under the limit.
-        let recent = comments::count_from_ip_since(conn, &reader.ip_hash, now - Duration::minutes(1))?;
-        if recent > i64::from(rules.rate_limit_per_minute) {
+        let checks = comments::arrival_checks(conn, &stored, now - Duration::minutes(1), rules.rate_limit_per_minute)?;
+        if checks.too_frequent {
             return Err(Refusal::TooFrequent.into());
         }
-        if comments::is_duplicate(conn, id, slug, reader.email.as_str(), body.as_str())? {
+        if checks.duplicate {
             return Err(Refusal::Duplicate.into());
         }
-        let stored = stored_comment(conn, id)?;
-        notices::comment_arrived(conn, &stored, parent.as_ref(), now)?;
-        Ok(Stored { id, status: decision.status })
+        let mail_queued = notices::comment_arrived(conn, &stored, parent.as_ref(), now)?;
+        Ok(Stored { id: stored.id, status: decision.status, mail_queued })
     })
 }
 
@@ -283,15 +287,16 @@ fn submit_as_staff(
             }
             None => None,
         };
+        let mut mail_queued = false;
         if let Some(parent) = parent.as_ref().filter(|p| p.status != CommentStatus::Approved) {
             comments::set_status(conn, parent.id, CommentStatus::Approved)?;
             let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, Action::Approve.into())
                 .comment(parent.id, Some(parent.status.as_str()), Some(CommentStatus::Approved.as_str()))
                 .detail("approved by replying");
             log::write(conn, &entry)?;
-            notices::comment_approved(conn, parent.id, now)?;
+            mail_queued |= notices::comment_approved(conn, parent.id, now)?;
         }
-        let id = store(
+        let answer = insert(
             conn,
             Draft {
                 slug: slug.to_owned(),
@@ -308,6 +313,7 @@ fn submit_as_staff(
                 wordpress_id: None,
             },
         )?;
+        let id = answer.id;
         let detail = match &parent {
             Some(parent) => format!("answered {} (comment {}) on {slug}", parent.author_name, parent.id),
             None => format!("commented on {slug}"),
@@ -316,15 +322,9 @@ fn submit_as_staff(
             .comment(id, None, Some(CommentStatus::Approved.as_str()))
             .detail(detail);
         log::write(conn, &entry)?;
-        let answer = stored_comment(conn, id)?;
-        notices::comment_published(conn, &answer, parent.as_ref(), now)?;
-        Ok(Stored { id, status: CommentStatus::Approved })
+        mail_queued |= notices::comment_published(conn, &answer, parent.as_ref(), now)?;
+        Ok(Stored { id, status: CommentStatus::Approved, mail_queued })
     })
-}
-
-/// The row just written, as the notices read it.
-fn stored_comment(conn: &mut AnyConnection, id: CommentId) -> Result<comments::Comment, SubmitError> {
-    comments::find(conn, id)?.ok_or_else(|| SubmitError::NotStored(anyhow!("comment {id} vanished as it was stored")))
 }
 
 /// Who wrote a stored comment.
@@ -357,6 +357,12 @@ pub struct Draft<'a> {
 /// transaction (a savepoint inside the caller's), so that a failed commit
 /// is an error and never an id.
 pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, DieselError> {
+    conn.transaction(|conn| insert(conn, draft).map(|comment| comment.id))
+}
+
+/// `store` for a caller that is in a transaction already; returns the row
+/// as stored.
+fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, DieselError> {
     let (author_name, author_email, author_url, user_id) = match draft.author {
         Author::Reader { name, email, website } => (name, email, website, None),
         Author::Staff { name, user_id } => (name, String::new(), None, Some(user_id)),
@@ -380,5 +386,5 @@ pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, Diesel
         updated_at: draft.created_at,
         wordpress_id: draft.wordpress_id,
     };
-    conn.transaction(|conn| comments::insert(conn, &row))
+    comments::insert(conn, &row)
 }

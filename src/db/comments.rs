@@ -72,14 +72,17 @@ pub struct NewComment {
     pub wordpress_id: Option<i32>,
 }
 
-/// Stores `comment` and returns its id. Call it inside a transaction: on
+/// Stores `comment` and returns the row as stored. Call it inside a transaction: on
 /// SQLite the id of an `INSERT … RETURNING` arrives before an autocommit
 /// could fail, and that failure would go unnoticed; a failed COMMIT is an
 /// error.
-pub(crate) fn insert(conn: &mut AnyConnection, comment: &NewComment) -> QueryResult<CommentId> {
-    let id = diesel::insert_into(comments::table).values(comment).returning(comments::id).get_result(conn)?;
+pub(crate) fn insert(conn: &mut AnyConnection, comment: &NewComment) -> QueryResult<Comment> {
+    // The row's columns as `Comment` reads them (a `SelectBy` cannot be
+    // returned through a MultiConnection).
+    let columns = <Comment as Selectable<super::MultiBackend>>::construct_selection();
+    let stored = diesel::insert_into(comments::table).values(comment).returning(columns).get_result(conn)?;
     pages_changed(conn)?;
-    Ok(id)
+    Ok(stored)
 }
 
 /// Tells every instance's page cache that pages may show something else
@@ -107,19 +110,51 @@ pub struct Placement {
 /// The placements of the comments shown under an article, oldest first:
 /// every approved one, plus those whose ids are in `own_pending` (the
 /// visitor's own, still awaiting moderation or filtered as spam) while not
-/// approved, trashed or deleted. One query that reads five small columns: a long discussion is paged
-/// and counted from this, and only the page's comments are then read in full.
+/// approved, trashed or deleted. Reads five small columns: a long
+/// discussion is paged from this, and only the page's comments are then
+/// read in full. The approved comments and the visitor's own are two index
+/// searches, so that comments nobody sees (a flood of spam, a long queue
+/// awaiting moderation) are never read; each of the visitor's own comments
+/// comes with the number of approved ones older than it, its place.
 pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> QueryResult<Vec<Placement>> {
-    comments::table
+    let columns = PLACEMENT_COLUMNS;
+    let approved: Vec<Placement> = comments::table
         .filter(comments::post_slug.eq(slug))
-        .filter(
-            comments::status.eq(CommentStatus::Approved).or(comments::status
-                .eq_any([CommentStatus::Pending, CommentStatus::Spam])
-                .and(comments::id.eq_any(own_pending))),
-        )
+        .filter(comments::status.eq(CommentStatus::Approved))
         .order((comments::created_at.asc(), comments::id.asc()))
-        .select(PLACEMENT_COLUMNS)
-        .load(conn)
+        .select(columns)
+        .load(conn)?;
+    if own_pending.is_empty() {
+        return Ok(approved);
+    }
+    let older = diesel::alias!(comments as older);
+    let approved_before = older
+        .filter(older.field(comments::post_slug).eq(slug))
+        .filter(older.field(comments::status).eq(CommentStatus::Approved))
+        .filter(older.field(comments::created_at).lt(comments::created_at).or(
+            older.field(comments::created_at).eq(comments::created_at).and(older.field(comments::id).lt(comments::id)),
+        ))
+        .select(count_star())
+        .single_value();
+    let mut own: Vec<(Option<i64>, NaiveDateTime, Placement)> = comments::table
+        .filter(comments::id.eq_any(own_pending))
+        .filter(comments::post_slug.eq(slug))
+        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Spam]))
+        .select((approved_before, comments::created_at, columns))
+        .load(conn)?;
+    own.sort_by_key(|(before, created_at, placement)| (*before, *created_at, placement.id));
+    let mut placed = Vec::with_capacity(approved.len() + own.len());
+    let (mut approved, mut taken) = (approved.into_iter(), 0);
+    for (before, _, placement) in own {
+        let before = usize::try_from(before.unwrap_or(0)).unwrap_or(0);
+        if before > taken {
+            placed.extend(approved.by_ref().take(before - taken));
+            taken = before;
+        }
+        placed.push(placement);
+    }
+    placed.extend(approved);
+    Ok(placed)
 }
 
 const PLACEMENT_COLUMNS: (comments::id, comments::parent_id, comments::status, comments::erased_at, comments::user_id) =
@@ -165,32 +200,40 @@ pub fn approved_placements(conn: &mut AnyConnection, slugs: &[String]) -> QueryR
         .load(conn)
 }
 
-/// How many comments came from `ip_hash` since `since`.
-pub fn count_from_ip_since(conn: &mut AnyConnection, ip_hash: &str, since: NaiveDateTime) -> QueryResult<i64> {
-    comments::table
-        .filter(comments::ip_hash.eq(ip_hash))
-        .filter(comments::created_at.ge(since))
-        .select(count_star())
-        .first(conn)
+/// What the rules ask of a comment just inserted, answered in one query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Queryable)]
+pub struct ArrivalChecks {
+    /// Its address sent more than the limit since the window began, this
+    /// comment included.
+    pub too_frequent: bool,
+    /// The same email already said exactly this under the same article, in
+    /// another comment.
+    pub duplicate: bool,
 }
 
-/// Whether this email already said exactly this under this article, in a
-/// comment other than `except`.
-pub fn is_duplicate(
+/// The rate limit (more than `limit` comments from `comment`'s address
+/// hash since `since`) and the duplicate check for a comment just stored,
+/// in one round trip. The rate limit reads at most `limit + 1` of the
+/// address's comments, however many it sent.
+pub fn arrival_checks(
     conn: &mut AnyConnection,
-    except: CommentId,
-    slug: &str,
-    email: &str,
-    body_markdown: &str,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        comments::table
-            .filter(comments::id.ne(except))
-            .filter(comments::post_slug.eq(slug))
-            .filter(comments::author_email.eq(email))
-            .filter(comments::body_markdown.eq(body_markdown)),
-    ))
-    .get_result(conn)
+    comment: &Comment,
+    since: NaiveDateTime,
+    limit: u32,
+) -> QueryResult<ArrivalChecks> {
+    // A comment beyond the first `limit` in the window exists.
+    let beyond_limit = comments::table
+        .filter(comments::ip_hash.eq(&comment.ip_hash))
+        .filter(comments::created_at.ge(since))
+        .select(comments::id)
+        .limit(1)
+        .offset(i64::from(limit));
+    let same_words = comments::table
+        .filter(comments::id.ne(comment.id))
+        .filter(comments::post_slug.eq(&comment.post_slug))
+        .filter(comments::author_email.eq(&comment.author_email))
+        .filter(comments::body_markdown.eq(&comment.body_markdown));
+    diesel::select((diesel::dsl::exists(beyond_limit), diesel::dsl::exists(same_words))).get_result(conn)
 }
 
 /// Whether a comment from this email has been approved before.

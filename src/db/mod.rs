@@ -93,8 +93,11 @@ impl DatabaseUrl {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers proceed while a comment is written; the busy
                 // timeout makes concurrent writers wait instead of failing.
+                // synchronous = FULL syncs the log at every commit, so that a
+                // comment acknowledged survives a power cut too (NORMAL, in WAL
+                // mode, may lose the last commits then).
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;

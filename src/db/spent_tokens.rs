@@ -3,16 +3,15 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use sha2::{Digest, Sha256};
 
 use super::schema::spent_form_tokens as spent;
 use super::AnyConnection;
 use crate::keys::hex;
 
-/// Records `token` as used; `false` when it already was. Runs in a
-/// savepoint, so that on PostgreSQL a second use does not abort the
-/// caller's transaction.
+/// Records `token` as used; `false` when it already was. A second use
+/// inserts nothing (`ON CONFLICT DO NOTHING`) rather than failing, so the
+/// caller's transaction goes on without a savepoint on either backend.
 pub fn spend(
     conn: &mut AnyConnection,
     token: &str,
@@ -20,17 +19,17 @@ pub fn spend(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::delete(spent::table.filter(spent::expires_at.lt(now))).execute(conn)?;
-    let token_hash = hash(token);
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(spent::table)
-            .values((spent::token_hash.eq(token_hash), spent::expires_at.eq(expires_at)))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(error) => Err(error),
-    }
+    let row = (spent::token_hash.eq(hash(token)), spent::expires_at.eq(expires_at));
+    // diesel's MultiConnection has no upsert: each backend is asked directly.
+    let inserted = match conn {
+        AnyConnection::Sqlite(conn) => {
+            diesel::insert_into(spent::table).values(row).on_conflict_do_nothing().execute(conn)?
+        }
+        AnyConnection::Postgresql(conn) => {
+            diesel::insert_into(spent::table).values(row).on_conflict_do_nothing().execute(conn)?
+        }
+    };
+    Ok(inserted == 1)
 }
 
 /// Whether `token` was used.

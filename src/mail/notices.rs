@@ -19,13 +19,14 @@ use crate::db::{users, AnyConnection};
 use crate::domain::{CommentId, CommentStatus, NoticeChoice};
 
 /// A reader's comment was stored, with whatever status the rules gave it.
-/// `parent` is the comment it answers.
+/// `parent` is the comment it answers. True when a message was queued.
 pub fn comment_arrived(
     conn: &mut AnyConnection,
     comment: &Comment,
     parent: Option<&Comment>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
+    let mut queued = false;
     if matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved) {
         let question = is_question(comment, parent);
         for user in users::with_email(conn)? {
@@ -38,7 +39,7 @@ pub fn comment_arrived(
                 let key = format!("new-comment:{}:{}", comment.id, user.id);
                 let message =
                     NewMessage::new(MessageKind::NewComment, &user.email, key, now).about(comment.id).for_user(user.id);
-                outbox::enqueue(conn, &message)?;
+                queued |= outbox::enqueue(conn, &message)?;
             }
         }
     }
@@ -48,13 +49,14 @@ pub fn comment_arrived(
             // At most one confirmation a day, however many comments ask.
             let email = subscribers::normalize(&comment.author_email);
             let key = format!("confirm:{email}:{}", now.format("%Y-%m-%d"));
-            outbox::enqueue(conn, &NewMessage::new(MessageKind::Confirm, &email, key, now).about(comment.id))?;
+            queued |=
+                outbox::enqueue(conn, &NewMessage::new(MessageKind::Confirm, &email, key, now).about(comment.id))?;
         }
     }
     if comment.status == CommentStatus::Approved {
-        comment_published(conn, comment, parent, now)?;
+        queued |= comment_published(conn, comment, parent, now)?;
     }
-    Ok(())
+    Ok(queued)
 }
 
 /// Whether `comment` (answering `parent`) asks the author something.
@@ -63,9 +65,9 @@ fn is_question(comment: &Comment, parent: Option<&Comment>) -> bool {
 }
 
 /// Comment `id` was just approved by the desk: tells whoever asked to hear
-/// of it.
-pub fn comment_approved(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> QueryResult<()> {
-    let Some(comment) = comments::find(conn, id)? else { return Ok(()) };
+/// of it. True when a message was queued.
+pub fn comment_approved(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> QueryResult<bool> {
+    let Some(comment) = comments::find(conn, id)? else { return Ok(false) };
     let parent = match comment.parent_id {
         Some(parent) => comments::find(conn, parent)?,
         None => None,
@@ -74,16 +76,17 @@ pub fn comment_approved(conn: &mut AnyConnection, id: CommentId, now: NaiveDateT
 }
 
 /// `comment` became public: stored approved, or approved later. Tells the
-/// writer of the comment it answers, if they asked to hear of it.
+/// writer of the comment it answers, if they asked to hear of it. True when
+/// a message was queued.
 pub fn comment_published(
     conn: &mut AnyConnection,
     comment: &Comment,
     parent: Option<&Comment>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    let Some(parent) = parent else { return Ok(()) };
+) -> QueryResult<bool> {
+    let Some(parent) = parent else { return Ok(false) };
     if parent.is_by_author() || parent.erased_at.is_some() || parent.author_email.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let (kind, asked) = if comment.is_by_author() {
         (MessageKind::Answer, parent.notify)
@@ -93,15 +96,14 @@ pub fn comment_published(
     let own_words = !comment.is_by_author()
         && subscribers::normalize(&comment.author_email) == subscribers::normalize(&parent.author_email);
     if !asked || own_words {
-        return Ok(());
+        return Ok(false);
     }
     let held = match subscribers::state(conn, &parent.author_email)? {
         AddressState::Confirmed => false,
-        AddressState::Stopped => return Ok(()),
+        AddressState::Stopped => return Ok(false),
         AddressState::Unknown | AddressState::Unconfirmed => true,
     };
     let recipient = subscribers::normalize(&parent.author_email);
     let key = format!("{}:{}", kind.as_str(), comment.id);
-    outbox::enqueue(conn, &NewMessage::new(kind, &recipient, key, now).about(comment.id).held(held))?;
-    Ok(())
+    outbox::enqueue(conn, &NewMessage::new(kind, &recipient, key, now).about(comment.id).held(held))
 }

@@ -114,12 +114,15 @@ pub async fn create(
         db::run(&state.pool, move |conn| {
             let article = library.get(&slug).context("the article went away")?;
             let rules = load_rules(conn)?;
-            Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()))
+            Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()).map(|stored| {
+                // Where its writer goes next: the same connection, the same rules.
+                (stored, discussion::comment_path(conn, &slug, stored.id, &rules))
+            }))
         })
         .await
     };
-    let stored = match outcome {
-        Ok(Ok(stored)) => stored,
+    let (stored, path) = match outcome {
+        Ok(Ok(stored_at)) => stored_at,
         Ok(Err(SubmitError::Refused(refusal))) => return answer.refusal(visitor, values, refusal).await,
         Ok(Err(SubmitError::NotStored(error))) | Err(error) => {
             return answer.not_stored(visitor, values, error.context(format!("storing a comment on {slug}"))).await
@@ -128,7 +131,9 @@ pub async fn create(
     if let Err(error) = state.check_database_file() {
         return answer.not_stored(visitor, values, error).await;
     }
-    state.wake_mail();
+    if stored.mail_queued {
+        state.wake_mail();
+    }
     if author.is_none() && stored.status != CommentStatus::Approved {
         // The commenter sees their comment as "awaiting moderation", whether
         // it waits for the author or was filtered as spam.
@@ -136,7 +141,7 @@ pub async fn create(
     }
     // The comment is stored: should its page not be found, the article
     // itself is the next best place to send the writer.
-    let location = post::comment_path(&state, article, stored.id, &[stored.id]).await.unwrap_or_else(|error| {
+    let location = path.unwrap_or_else(|error| {
         tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
         format!("/posts/{}#comment-{}", article.slug, stored.id)
     });
