@@ -10,7 +10,6 @@ use std::hint::black_box;
 use std::path::Path;
 
 use actix_web::http::StatusCode;
-use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
 use healthblog::comments::rules::Rules;
 use healthblog::comments::tally::Tally;
@@ -19,7 +18,7 @@ use healthblog::comments::Discussion;
 use healthblog::config::Settings;
 use healthblog::db::comments::Comment;
 use healthblog::db::{self, DatabaseUrl};
-use healthblog::domain::{CommentId, CommentStatus, Role, UserId};
+use healthblog::domain::{CommentId, Role, UserId};
 use healthblog::keys::Keys;
 use healthblog::markdown;
 use healthblog::routes::public::post::{self, ArticlePage, CommentForm};
@@ -27,7 +26,9 @@ use healthblog::state::AppState;
 use healthblog::static_files::StaticFiles;
 use healthblog::{startup, templates};
 
-const SLUG: &str = "iv-magnesium-post-concussion-syndrome";
+mod common;
+
+use common::SLUG;
 
 /// A reader's question as people write them: a paragraph, a list, a link.
 const QUESTION: &str = "I had a concussion in March and the headaches never really stopped. My neurologist \
@@ -39,36 +40,8 @@ I read [the 2019 review](https://example.org/review) you cited, but it is about 
 post-concussion syndrome. Thank you for writing this!";
 
 fn comments(count: i32) -> Vec<Comment> {
-    let start = NaiveDate::from_ymd_opt(2024, 1, 1).and_then(|d| d.and_hms_opt(8, 0, 0)).unwrap_or_default();
-    let html = markdown::render_comment(QUESTION);
-    (1..=count)
-        .map(|i| {
-            let by_author = i % 5 == 0;
-            let when = start + chrono::Duration::minutes(i64::from(i));
-            Comment {
-                id: CommentId(i),
-                post_slug: SLUG.into(),
-                // Every fifth is the author's answer to the question before it.
-                parent_id: by_author.then_some(CommentId(i - 1)),
-                author_name: if by_author { "Dr. Jane Doe".into() } else { format!("Reader Number {i}") },
-                author_email: if by_author { String::new() } else { format!("reader{i}@example.org") },
-                author_url: None,
-                user_id: by_author.then_some(UserId(1)),
-                body_markdown: QUESTION.into(),
-                body_html: html.clone(),
-                status: CommentStatus::Approved,
-                notify: false,
-                no_answer_needed: false,
-                ip_hash: String::new(),
-                user_agent: String::new(),
-                created_at: when,
-                updated_at: when,
-                edited_at: None,
-                notify_replies: false,
-                erased_at: None,
-            }
-        })
-        .collect()
+    // Every fifth is the author's answer to the question before it.
+    (1..=count).map(|i| common::comment(i, (i % 5 == 0).then_some(CommentId(i - 1)), i % 5 == 0, QUESTION)).collect()
 }
 
 /// The site as `healthblog serve` sets it up, on a throwaway database that
