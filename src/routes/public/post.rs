@@ -10,7 +10,7 @@ use tera::Context;
 use crate::auth::session::Flash;
 use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::{self, load_rules};
-use crate::comments::pages::page_path;
+use crate::comments::pages::{page_path, Outline};
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::rules::ThreadOrder;
 use crate::comments::thread::{self, ShownComment};
@@ -137,6 +137,19 @@ pub async fn load_discussion(
     Ok(discussion)
 }
 
+/// The pages of `article`'s discussion as a visitor whose own comments
+/// awaiting moderation are `own_pending` sees them.
+async fn outline(state: &AppState, article: &Article, own_pending: &[CommentId]) -> Result<Outline, AppError> {
+    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
+    let outline = db::run(&state.pool, move |conn| {
+        let rules = load_rules(conn)?;
+        discussion::outline(conn, &slug, &own, &rules)
+    })
+    .await
+    .with_context(|| format!("finding the pages of the discussion of {}", article.slug))?;
+    Ok(outline)
+}
+
 /// The page that shows comment `id` of `article` to a visitor whose own
 /// comments awaiting moderation are `own_pending`; 1 when they cannot see it.
 pub async fn page_of_comment(
@@ -145,14 +158,7 @@ pub async fn page_of_comment(
     id: CommentId,
     own_pending: &[CommentId],
 ) -> Result<usize, AppError> {
-    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
-    let page = db::run(&state.pool, move |conn| {
-        let rules = load_rules(conn)?;
-        Ok(discussion::outline(conn, &slug, &own, &rules)?.page_of(id))
-    })
-    .await
-    .with_context(|| format!("finding the page of comment {id} of {}", article.slug))?;
-    Ok(page.unwrap_or(1))
+    Ok(outline(state, article, own_pending).await?.page_of(id).unwrap_or(1))
 }
 
 /// The address of comment `id` of `article`, on the page that shows it to a
@@ -163,14 +169,7 @@ pub async fn comment_path(
     id: CommentId,
     own_pending: &[CommentId],
 ) -> Result<String, AppError> {
-    let (slug, own) = (article.slug.clone(), own_pending.to_vec());
-    let path = db::run(&state.pool, move |conn| {
-        let rules = load_rules(conn)?;
-        Ok(discussion::outline(conn, &slug, &own, &rules)?.path(&slug, id))
-    })
-    .await
-    .with_context(|| format!("finding the page of comment {id} of {}", article.slug))?;
-    Ok(path)
+    Ok(outline(state, article, own_pending).await?.path(&article.slug, id))
 }
 
 /// The comment form's values, as typed, with what is wrong with them.
