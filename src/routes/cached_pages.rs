@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use actix_web::body::{self, BoxBody};
+use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
@@ -19,6 +19,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::page_cache::{self, RenderForCache};
+use crate::routes::security_headers;
 use crate::state::AppState;
 
 /// The cache key of a request whose page may be cached: its path, and the
@@ -28,6 +29,9 @@ fn cache_key(request: &ServiceRequest) -> Option<String> {
         return None;
     }
     let path = request.path();
+    if path.contains("//") || (path.len() > 1 && path.ends_with('/')) {
+        return None; // Not yet normalized (see `NormalizePath` in `startup.rs`).
+    }
     let cacheable = path == "/"
         || path.starts_with("/posts/")
         || path.starts_with("/tags")
@@ -67,7 +71,32 @@ fn personal(request: &HttpRequest, visitor: Option<&Visitor>) -> bool {
         || RememberedCommenter::sent_with(request)
 }
 
-/// The middleware: answers from the cache, or renders, keeps and answers.
+/// The outer middleware, in front of everything but the request log: a
+/// page this reader may have from the cache is answered at once; every
+/// other request goes on through the session, error and compression layers
+/// (and `serve`, which renders and keeps pages).
+pub async fn answer_from_cache(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if let Some(state) = request.app_data::<web::Data<AppState>>().cloned() {
+        if let Some(key) = cache_key(&request) {
+            let visitor = Visitor::existing(request.request(), &state.keys);
+            if !personal(request.request(), visitor.as_ref()) {
+                if let Some(entry) = state.page_cache.get(&key) {
+                    let mut response =
+                        entry.respond(request.request(), |response| form_token(&state, visitor, response));
+                    security_headers::add_to(response.headers_mut());
+                    return Ok(request.into_response(response));
+                }
+            }
+        }
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
+/// The inner middleware, after the path is normalized: answers from the
+/// cache, or renders, keeps and answers.
 pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return next.call(request).await };
     let Some(key) = cache_key(&request) else {

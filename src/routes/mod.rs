@@ -8,6 +8,7 @@ pub mod mail_links;
 pub mod notice;
 pub mod pagination;
 pub mod public;
+pub mod security_headers;
 pub mod static_files;
 
 use actix_web::{guard, web};
