@@ -44,11 +44,9 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        request.extensions_mut().insert(Arrived(Instant::now()));
-        let request_id = request.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default();
         let span = tracing::info_span!(
             "request",
-            request_id = %request_id,
+            request_id = Empty,
             client.address_hash = Empty,
             http.client_ip = Empty,
             http.status_code = Empty,
@@ -56,6 +54,15 @@ impl RootSpanBuilder for RequestSpan {
             exception.message = Empty,
             exception.details = Empty,
         );
+        if span.is_disabled() {
+            // Request lines are filtered out (`RUST_LOG=warn`, say): nothing
+            // to time, hash or name.
+            return span;
+        }
+        request.extensions_mut().insert(Arrived(Instant::now()));
+        if let Some(request_id) = request.extensions().get::<RequestId>() {
+            span.record("request_id", tracing::field::display(request_id));
+        }
         if let Some(state) = request.app_data::<web::Data<AppState>>() {
             let ip = state.client_ip(request.request());
             if state.settings.log_client_addresses {
@@ -71,6 +78,9 @@ impl RootSpanBuilder for RequestSpan {
     /// The request's one line: `GET /posts/x?page=2 200 3.1 ms`, after the
     /// span's request id and address-hash prefix.
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+        if span.is_disabled() {
+            return;
+        }
         match outcome {
             Ok(response) => {
                 let request = response.request();
