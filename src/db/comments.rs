@@ -114,46 +114,41 @@ pub struct Placement {
 /// discussion is paged from this, and only the page's comments are then
 /// read in full. The approved comments and the visitor's own are two index
 /// searches, so that comments nobody sees (a flood of spam, a long queue
-/// awaiting moderation) are never read; each of the visitor's own comments
-/// comes with the number of approved ones older than it, its place.
+/// awaiting moderation) are never read.
 pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> QueryResult<Vec<Placement>> {
-    let columns = PLACEMENT_COLUMNS;
-    let approved: Vec<Placement> = comments::table
+    let approved = comments::table
         .filter(comments::post_slug.eq(slug))
         .filter(comments::status.eq(CommentStatus::Approved))
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .select(columns)
-        .load(conn)?;
+        .order((comments::created_at.asc(), comments::id.asc()));
     if own_pending.is_empty() {
-        return Ok(approved);
+        return approved.select(PLACEMENT_COLUMNS).load(conn);
     }
-    let older = diesel::alias!(comments as older);
-    let approved_before = older
-        .filter(older.field(comments::post_slug).eq(slug))
-        .filter(older.field(comments::status).eq(CommentStatus::Approved))
-        .filter(older.field(comments::created_at).lt(comments::created_at).or(
-            older.field(comments::created_at).eq(comments::created_at).and(older.field(comments::id).lt(comments::id)),
-        ))
-        .select(count_star())
-        .single_value();
-    let mut own: Vec<(Option<i64>, NaiveDateTime, Placement)> = comments::table
+    // With the visitor's own comments, both lists come with their times and
+    // are merged here, in the order of (created_at, id).
+    let approved: Vec<(NaiveDateTime, Placement)> =
+        approved.select((comments::created_at, PLACEMENT_COLUMNS)).load(conn)?;
+    // Found by id alone, then checked here: given the article and status
+    // too, SQLite would rather walk the article's whole moderation queue.
+    let mut own: Vec<(NaiveDateTime, Placement)> = comments::table
         .filter(comments::id.eq_any(own_pending))
-        .filter(comments::post_slug.eq(slug))
-        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Spam]))
-        .select((approved_before, comments::created_at, columns))
-        .load(conn)?;
-    own.sort_by_key(|(before, created_at, placement)| (*before, *created_at, placement.id));
+        .select((comments::post_slug, comments::created_at, PLACEMENT_COLUMNS))
+        .load::<(String, NaiveDateTime, Placement)>(conn)?
+        .into_iter()
+        .filter(|(post, _, placement)| {
+            post == slug && matches!(placement.status, CommentStatus::Pending | CommentStatus::Spam)
+        })
+        .map(|(_, created_at, placement)| (created_at, placement))
+        .collect();
+    own.sort_by_key(|(created_at, placement)| (*created_at, placement.id));
+    let mut own = own.into_iter().peekable();
     let mut placed = Vec::with_capacity(approved.len() + own.len());
-    let (mut approved, mut taken) = (approved.into_iter(), 0);
-    for (before, _, placement) in own {
-        let before = usize::try_from(before.unwrap_or(0)).unwrap_or(0);
-        if before > taken {
-            placed.extend(approved.by_ref().take(before - taken));
-            taken = before;
+    for (created_at, placement) in approved {
+        while let Some((_, earlier)) = own.next_if(|(at, mine)| (*at, mine.id) < (created_at, placement.id)) {
+            placed.push(earlier);
         }
         placed.push(placement);
     }
-    placed.extend(approved);
+    placed.extend(own.map(|(_, placement)| placement));
     Ok(placed)
 }
 

@@ -65,6 +65,24 @@ async fn a_pending_comment_is_shown_only_to_the_browser_that_wrote_it() {
 }
 
 #[tokio::test]
+async fn a_writers_pending_comment_takes_its_place_among_the_approved_ones() {
+    let app = spawn_commenting_app().await;
+    let older = posted_comment_id(&app.post_comment(SLUG, &question("Is 400 mg a day enough?")).await);
+    let mine = posted_comment_id(&app.post_comment(SLUG, &question("Does glycinate upset the stomach?")).await);
+    let newer = posted_comment_id(&app.post_comment(SLUG, &question("Can children take it too?")).await);
+    let elsewhere = posted_comment_id(&app.post_comment(OTHER_SLUG, &question("Does oxygen help at night?")).await);
+    app.set_status(older, CommentStatus::Approved);
+    app.set_status(newer, CommentStatus::Approved);
+
+    let page = app.get(&article()).await;
+    let at = |id: CommentId| page.body.find(&format!(r#"id="comment-{id}""#));
+    let (older_at, mine_at, newer_at) = (at(older), at(mine), at(newer));
+    assert!(older_at.is_some() && mine_at.is_some() && newer_at.is_some(), "all three shown to their writer");
+    assert!(older_at < mine_at && mine_at < newer_at, "in the order they were written");
+    assert!(at(elsewhere).is_none(), "a pending comment on another article stays there");
+}
+
+#[tokio::test]
 async fn an_approved_comment_is_shown_to_every_reader() {
     let app = spawn_commenting_app().await;
     let id = posted_comment_id(&app.post_comment(SLUG, &question("Is 400 mg a day enough?")).await);
