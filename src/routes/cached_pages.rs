@@ -108,7 +108,8 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
         }
         return response;
     };
-    // The visitor cookie is opened once per request, here.
+    // Opened again after `answer_from_cache` missed: only a page not yet
+    // kept, or a personal one, comes this far.
     let visitor = Visitor::existing(request.request(), &state.keys);
     if personal(request.request(), visitor.as_ref()) {
         return next.call(request).await;
