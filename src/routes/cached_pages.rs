@@ -79,20 +79,35 @@ pub async fn answer_from_cache(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if let Some(state) = request.app_data::<web::Data<AppState>>().cloned() {
-        if let Some(key) = cache_key(&request) {
-            let visitor = Visitor::existing(request.request(), &state.keys);
-            if !personal(request.request(), visitor.as_ref()) {
-                if let Some(entry) = state.page_cache.get(&key) {
-                    let mut response =
-                        entry.respond(request.request(), |response| form_token(&state, visitor, response));
-                    security_headers::add_to(response.headers_mut());
-                    return Ok(request.into_response(response));
-                }
-            }
+    let state = request.app_data::<web::Data<AppState>>();
+    if let Some((state, key)) = state.zip(cache_key(&request)) {
+        if let Lookup::Hit(mut response) = look_up(state, request.request(), &key) {
+            security_headers::add_to(response.headers_mut());
+            return Ok(request.into_response(response));
         }
     }
     Ok(next.call(request).await?.map_into_boxed_body())
+}
+
+/// What the cache has for one reader's request of a cacheable page.
+enum Lookup {
+    /// The reader gets pages rendered for them (see `personal`).
+    Personal,
+    /// The page, with this reader's form token in it.
+    Hit(HttpResponse<BoxBody>),
+    /// Not kept yet: rendered, then kept; the visitor, if their cookie came.
+    Miss(Option<Visitor>),
+}
+
+fn look_up(state: &AppState, request: &HttpRequest, key: &str) -> Lookup {
+    let visitor = Visitor::existing(request, &state.keys);
+    if personal(request, visitor.as_ref()) {
+        return Lookup::Personal;
+    }
+    match state.page_cache.get(key) {
+        Some(entry) => Lookup::Hit(entry.respond(request, |response| form_token(state, visitor, response))),
+        None => Lookup::Miss(visitor),
+    }
 }
 
 /// The inner middleware, after the path is normalized: answers from the
@@ -108,16 +123,13 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
         }
         return response;
     };
-    // Opened again after `answer_from_cache` missed: only a page not yet
-    // kept, or a personal one, comes this far.
-    let visitor = Visitor::existing(request.request(), &state.keys);
-    if personal(request.request(), visitor.as_ref()) {
-        return next.call(request).await;
-    }
-    if let Some(entry) = state.page_cache.get(&key) {
-        let response = entry.respond(request.request(), |response| form_token(&state, visitor, response));
-        return Ok(request.into_response(response));
-    }
+    // Looked up again after `answer_from_cache`: only a page not yet kept, a
+    // personal one, or an address that needed normalizing comes this far.
+    let visitor = match look_up(&state, request.request(), &key) {
+        Lookup::Personal => return next.call(request).await,
+        Lookup::Hit(response) => return Ok(request.into_response(response)),
+        Lookup::Miss(visitor) => visitor,
+    };
     let generation = state.page_cache.generation();
     request.extensions_mut().insert(RenderForCache);
     let response = next.call(request).await?;

@@ -163,7 +163,7 @@ pub async fn page_of_comment(
 
 /// The address of comment `id` of `article`, on the page that shows it to a
 /// visitor whose own comments awaiting moderation are `own_pending`.
-pub async fn comment_path(
+async fn comment_path(
     state: &AppState,
     article: &Article,
     id: CommentId,
