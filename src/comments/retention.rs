@@ -1,6 +1,7 @@
 //! Forgetting by age, as the desk's retention settings say: the address
 //! hashes and browsers of old comments, and comments nobody ever moderated.
-//! The mail sender's loop calls `purge` from time to time.
+//! The mail sender's loop calls `purge` from time to time; it also forgets
+//! the one-use tokens that expired.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -10,7 +11,7 @@ use super::rules::Rules;
 use crate::db::comments::Comment;
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::schema::comments;
-use crate::db::AnyConnection;
+use crate::db::{spent_tokens, AnyConnection};
 use crate::domain::CommentStatus;
 
 /// What one purge did.
@@ -29,9 +30,11 @@ impl Purged {
 }
 
 /// Purges what `rules` say is kept no longer at `now`, in one transaction,
-/// with a log entry (counts only) when anything went.
+/// with a log entry (counts only) when anything went. One-use tokens that
+/// expired go too: they are refused as too old without being looked up.
 pub fn purge(conn: &mut AnyConnection, rules: &Rules, now: NaiveDateTime) -> QueryResult<Purged> {
     conn.transaction(|conn| {
+        spent_tokens::forget_expired(conn, now)?;
         let mut purged = Purged::default();
         if rules.ip_retention_days > 0 {
             let cutoff = now - Duration::days(i64::from(rules.ip_retention_days));

@@ -199,7 +199,7 @@ fn submit_as_reader(
     conn.transaction(|conn| {
         // The first statement writes, so that on SQLite the transaction
         // waits for the write lock instead of failing on a stale snapshot.
-        spend_form_token(conn, &reader.form, now)?;
+        spend_form_token(conn, &reader.form)?;
         if let AnyConnection::Postgresql(pg) = conn {
             // Instances on one database take turns per address, so that the
             // rate limit below holds under parallel posts.
@@ -254,11 +254,11 @@ fn submit_as_reader(
 }
 
 /// Remembers that `form`'s token was used; a second use is refused.
-fn spend_form_token(conn: &mut AnyConnection, form: &FormTicket, now: NaiveDateTime) -> Result<(), SubmitError> {
+fn spend_form_token(conn: &mut AnyConnection, form: &FormTicket) -> Result<(), SubmitError> {
     let expires_at = chrono::DateTime::from_timestamp(form.issued_at + FORM_LIFETIME_SECS, 0)
         .ok_or_else(|| SubmitError::NotStored(anyhow!("a form token from an impossible time")))?
         .naive_utc();
-    if spent_tokens::spend(conn, &form.token, expires_at, now)? {
+    if spent_tokens::spend(conn, &form.token, expires_at)? {
         Ok(())
     } else {
         Err(Refusal::FormUsed.into())
@@ -368,7 +368,6 @@ fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, D
         Author::Staff { name, user_id } => (name, String::new(), None, Some(user_id)),
     };
     let row = NewComment {
-        id: draft.kept_id,
         post_slug: draft.slug,
         parent_id: draft.parent,
         author_name,
@@ -386,5 +385,5 @@ fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, D
         updated_at: draft.created_at,
         wordpress_id: draft.wordpress_id,
     };
-    comments::insert(conn, &row)
+    comments::insert(conn, &row, draft.kept_id)
 }

@@ -47,12 +47,12 @@ impl Comment {
 }
 
 /// A comment about to be stored. Made only by `comments::submit`, which
-/// checks it against the rules first.
+/// checks it against the rules first. Its empty fields are stored as NULL,
+/// so that every comment is inserted by one statement that is prepared
+/// once per connection.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
 pub struct NewComment {
-    /// Chosen by the database unless an import keeps an old id.
-    pub id: Option<CommentId>,
     pub post_slug: String,
     pub parent_id: Option<CommentId>,
     pub author_name: String,
@@ -72,16 +72,29 @@ pub struct NewComment {
     pub wordpress_id: Option<i32>,
 }
 
-/// Stores `comment` and returns the row as stored. Call it inside a transaction: on
-/// SQLite the id of an `INSERT … RETURNING` arrives before an autocommit
-/// could fail, and that failure would go unnoticed; a failed COMMIT is an
-/// error.
-pub(crate) fn insert(conn: &mut AnyConnection, comment: &NewComment) -> QueryResult<Comment> {
+/// Stores `comment` under the id the database chooses, or under `kept_id`
+/// (an imported comment's old id), and returns the row as stored. Call it
+/// inside a transaction: on SQLite the id of an `INSERT … RETURNING`
+/// arrives before an autocommit could fail, and that failure would go
+/// unnoticed; a failed COMMIT is an error.
+pub(crate) fn insert(
+    conn: &mut AnyConnection,
+    comment: &NewComment,
+    kept_id: Option<CommentId>,
+) -> QueryResult<Comment> {
     // The row's columns as `Comment` reads them (a `SelectBy` cannot be
     // returned through a MultiConnection).
     let columns = <Comment as Selectable<super::MultiBackend>>::construct_selection();
-    let stored = diesel::insert_into(comments::table).values(comment).returning(columns).get_result(conn)?;
-    pages_changed(conn)?;
+    let insert = diesel::insert_into(comments::table);
+    let stored: Comment = match kept_id {
+        None => insert.values(comment).returning(columns).get_result(conn)?,
+        Some(id) => insert.values((comments::id.eq(id), comment)).returning(columns).get_result(conn)?,
+    };
+    // A comment awaiting moderation, or filtered, shows on no shared page:
+    // only its writer sees it, on a page rendered for them.
+    if stored.status == CommentStatus::Approved {
+        pages_changed(conn)?;
+    }
     Ok(stored)
 }
 

@@ -12,13 +12,9 @@ use crate::keys::hex;
 /// Records `token` as used; `false` when it already was. A second use
 /// inserts nothing (`ON CONFLICT DO NOTHING`) rather than failing, so the
 /// caller's transaction goes on without a savepoint on either backend.
-pub fn spend(
-    conn: &mut AnyConnection,
-    token: &str,
-    expires_at: NaiveDateTime,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    diesel::delete(spent::table.filter(spent::expires_at.lt(now))).execute(conn)?;
+/// The token is remembered until `expires_at`, when it would be refused
+/// as too old anyway (`forget_expired`).
+pub fn spend(conn: &mut AnyConnection, token: &str, expires_at: NaiveDateTime) -> QueryResult<bool> {
     let row = (spent::token_hash.eq(hash(token)), spent::expires_at.eq(expires_at));
     // diesel's MultiConnection has no upsert: each backend is asked directly.
     let inserted = match conn {
@@ -30,6 +26,13 @@ pub fn spend(
         }
     };
     Ok(inserted == 1)
+}
+
+/// Forgets the tokens that expired before `now`, in one pass over them
+/// all (the table has no index on expiry, so that spending a token writes
+/// one page): the hourly purge calls it.
+pub fn forget_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(spent::table.filter(spent::expires_at.lt(now))).execute(conn)
 }
 
 /// Whether `token` was used.

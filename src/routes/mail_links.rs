@@ -380,7 +380,7 @@ pub async fn act(
             let now = now();
             let expires = now + chrono::Duration::seconds(DESK_ACTION_LIFETIME_SECS);
             conn.transaction::<_, anyhow::Error, _>(|conn| {
-                if !spent_tokens::spend(conn, &token, expires, now)? {
+                if !spent_tokens::spend(conn, &token, expires)? {
                     return Ok(Err("This link was already used: each link in a notice works once.".to_owned()));
                 }
                 match (verb, body) {

@@ -607,3 +607,21 @@ async fn the_purge_forgets_old_address_hashes_and_deletes_comments_never_moderat
     assert_eq!(purge(10_000, &keep_all), Purged::default(), "0 keeps everything");
     assert_eq!(app.stored_comment(fresh).ip_hash, "iphash-of-Cy");
 }
+
+#[tokio::test]
+async fn the_purge_forgets_spent_tokens_once_they_would_be_refused_as_too_old() {
+    let app = spawn_app().await;
+    let now = db::now();
+    let spend = |token: &str, expires_at: NaiveDateTime| {
+        app.with_db(|conn| db::spent_tokens::spend(conn, token, expires_at)).expect("the token is recorded")
+    };
+    assert!(spend("expires-tomorrow", now + Duration::days(1)));
+    assert!(spend("expires-next-week", now + Duration::days(7)));
+    assert!(!spend("expires-tomorrow", now + Duration::days(1)), "a token is spent once");
+
+    let in_two_days = now + Duration::days(2);
+    app.with_db(|conn| retention::purge(conn, &Rules::default(), in_two_days)).expect("the purge runs");
+    let spent = |token: &str| app.with_db(|conn| db::spent_tokens::is_spent(conn, token)).expect("reads");
+    assert!(!spent("expires-tomorrow"), "an expired token is forgotten");
+    assert!(spent("expires-next-week"), "a token that could still be sent stays spent");
+}

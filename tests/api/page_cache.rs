@@ -41,6 +41,32 @@ async fn a_comment_approved_on_one_instance_appears_on_the_others_cached_page_wi
 }
 
 #[tokio::test]
+async fn an_answer_published_on_one_instance_appears_on_the_others_cached_page_within_a_second() {
+    let (a, settings) = spawn_app_keeping_settings(|_| {}).await;
+    let b = second_instance(&settings).await;
+    a.set_rule("min_seconds_to_submit", "0");
+    let question = a.insert_comment(SLUG, CommentStatus::Approved, "Ann");
+    let reader = new_browser();
+    let shows_answer = |page: &crate::helpers::Page| page.body.contains("Take it with food.");
+    assert!(!shows_answer(&get(&reader, format!("{b}/posts/{SLUG}")).await), "kept before the answer");
+
+    create_user(&a, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&a, AUTHOR, PASSWORD).await.status, 303);
+    let article = a.get(&format!("/posts/{SLUG}?replyto={question}")).await;
+    let form = [
+        ("body".to_owned(), "Take it with food.".to_owned()),
+        ("parent_id".to_owned(), question.to_string()),
+        ("csrf_token".to_owned(), csrf_token(&article.body)),
+    ];
+    assert_eq!(a.post_form(&format!("/posts/{SLUG}/comments"), &form).await.status, 303);
+    let started = Instant::now();
+    while !shows_answer(&get(&reader, format!("{b}/posts/{SLUG}")).await) {
+        assert!(started.elapsed() < Duration::from_secs(3), "B shows the answer within a second");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_readers_pending_comment_and_form_token_are_theirs_alone() {
     let app = spawn_app().await;
     app.accept_instant_posts();
