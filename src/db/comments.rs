@@ -125,44 +125,30 @@ pub struct Placement {
 /// visitor's own, still awaiting moderation or filtered as spam) while not
 /// approved, trashed or deleted. Reads five small columns: a long
 /// discussion is paged from this, and only the page's comments are then
-/// read in full. The approved comments and the visitor's own are two index
-/// searches, so that comments nobody sees (a flood of spam, a long queue
-/// awaiting moderation) are never read.
+/// read in full. One query, two index searches (the article's approved
+/// comments, and the visitor's own by id: given the article and a status
+/// too, SQLite would walk the article's whole moderation queue), so that
+/// comments nobody sees (a flood of spam, a long queue awaiting
+/// moderation) are never read; the database puts them in order.
 pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> QueryResult<Vec<Placement>> {
-    let approved = comments::table
-        .filter(comments::post_slug.eq(slug))
-        .filter(comments::status.eq(CommentStatus::Approved))
-        .order((comments::created_at.asc(), comments::id.asc()));
+    let approved = comments::post_slug.eq(slug).and(comments::status.eq(CommentStatus::Approved));
+    let order = (comments::created_at.asc(), comments::id.asc());
     if own_pending.is_empty() {
-        return approved.select(PLACEMENT_COLUMNS).load(conn);
+        return comments::table.filter(approved).order(order).select(PLACEMENT_COLUMNS).load(conn);
     }
-    // With the visitor's own comments, both lists come with their times and
-    // are merged here, in the order of (created_at, id).
-    let approved: Vec<(NaiveDateTime, Placement)> =
-        approved.select((comments::created_at, PLACEMENT_COLUMNS)).load(conn)?;
-    // Found by id alone, then checked here: given the article and status
-    // too, SQLite would rather walk the article's whole moderation queue.
-    let mut own: Vec<(NaiveDateTime, Placement)> = comments::table
-        .filter(comments::id.eq_any(own_pending))
-        .select((comments::post_slug, comments::created_at, PLACEMENT_COLUMNS))
-        .load::<(String, NaiveDateTime, Placement)>(conn)?
-        .into_iter()
-        .filter(|(post, _, placement)| {
-            post == slug && matches!(placement.status, CommentStatus::Pending | CommentStatus::Spam)
-        })
-        .map(|(_, created_at, placement)| (created_at, placement))
-        .collect();
-    own.sort_by_key(|(created_at, placement)| (*created_at, placement.id));
-    let mut own = own.into_iter().peekable();
-    let mut placed = Vec::with_capacity(approved.len() + own.len());
-    for (created_at, placement) in approved {
-        while let Some((_, earlier)) = own.next_if(|(at, mine)| (*at, mine.id) < (created_at, placement.id)) {
-            placed.push(earlier);
-        }
-        placed.push(placement);
-    }
-    placed.extend(own.map(|(_, placement)| placement));
-    Ok(placed)
+    let columns = (comments::post_slug.eq(slug), PLACEMENT_COLUMNS);
+    let rows: Vec<(bool, Placement)> = match own_pending {
+        // One comment, as after posting it: a statement prepared once.
+        [id] => comments::table.filter(approved.or(comments::id.eq(id))).order(order).select(columns).load(conn)?,
+        ids => comments::table.filter(approved.or(comments::id.eq_any(ids))).order(order).select(columns).load(conn)?,
+    };
+    // The visitor's own comments were found by id alone: those of another
+    // article, or taken down since, are not shown here.
+    let shown = |(on_this_article, placement): &(bool, Placement)| {
+        *on_this_article
+            && matches!(placement.status, CommentStatus::Approved | CommentStatus::Pending | CommentStatus::Spam)
+    };
+    Ok(rows.into_iter().filter(shown).map(|(_, placement)| placement).collect())
 }
 
 const PLACEMENT_COLUMNS: (comments::id, comments::parent_id, comments::status, comments::erased_at, comments::user_id) =
