@@ -22,6 +22,22 @@ use crate::page_cache::{self, RenderForCache};
 use crate::routes::security_headers;
 use crate::state::AppState;
 
+/// Marks a `POST` that changed nothing a shared page shows (a comment held
+/// for moderation, a refused one): this instance keeps its pages. Any other
+/// `POST` empties the cache when it is answered.
+#[derive(Clone, Copy)]
+pub struct SharedPagesUnchanged;
+
+/// Says that `request`, so far, changes no shared page.
+pub fn leaves_shared_pages(request: &HttpRequest) {
+    request.extensions_mut().insert(SharedPagesUnchanged);
+}
+
+/// Says that `request` did change what shared pages show after all.
+pub fn changed_shared_pages(request: &HttpRequest) {
+    request.extensions_mut().remove::<SharedPagesUnchanged>();
+}
+
 /// The cache key of a request whose page may be cached: its path, and the
 /// page number of a list. Anything else in the query string is not cached.
 fn cache_key(request: &ServiceRequest) -> Option<String> {
@@ -117,7 +133,8 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
     let Some(key) = cache_key(&request) else {
         let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
         let response = next.call(request).await;
-        if changes {
+        let unchanged = response.as_ref().is_ok_and(|r| r.request().extensions().contains::<SharedPagesUnchanged>());
+        if changes && !unchanged {
             // Whatever it changed, no page shows the old state any more.
             state.page_cache.clear();
         }

@@ -221,23 +221,7 @@ async fn a_page_without_a_form_comes_in_brotli_once_it_is_compressed() {
     let app = spawn_app().await;
     let client = crate::helpers::client_builder().build().expect("a client");
     let plain = get(&client, format!("{}/archive", app.address)).await;
-    let started = Instant::now();
-    let response = loop {
-        let response = client
-            .get(format!("{}/archive", app.address))
-            .header("Accept-Encoding", "gzip, deflate, br")
-            .send()
-            .await
-            .expect("GET succeeds");
-        let encoding = response.headers()["content-encoding"].to_str().expect("ASCII").to_owned();
-        if encoding == "br" {
-            break response;
-        }
-        // Until brotli is ready, the reader gets gzip.
-        assert_eq!(encoding, "gzip");
-        assert!(started.elapsed() < Duration::from_secs(5), "brotli is ready within seconds");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let response = in_brotli_once_compressed(&client, format!("{}/archive", app.address)).await;
     let etag = response.headers()["etag"].to_str().expect("ASCII").to_owned();
     assert!(etag.ends_with("-br\""), "brotli has its own ETag: {etag}");
     let bytes = response.bytes().await.expect("a body");
@@ -257,4 +241,58 @@ async fn a_page_without_a_form_comes_in_brotli_once_it_is_compressed() {
     let other =
         client.get(format!("{}/archive", app.address)).header("If-None-Match", &etag).send().await.expect("GET");
     assert_eq!(other.status().as_u16(), 200, "the uncompressed page is another version");
+}
+
+/// The page at `url` as soon as the cache has it in brotli (gzip until then).
+async fn in_brotli_once_compressed(client: &reqwest::Client, url: String) -> reqwest::Response {
+    let started = Instant::now();
+    loop {
+        let response = client.get(&url).header("Accept-Encoding", "gzip, deflate, br").send().await.expect("GET");
+        let encoding = response.headers()["content-encoding"].to_str().expect("ASCII").to_owned();
+        if encoding == "br" {
+            return response;
+        }
+        // Until brotli is ready, the reader gets gzip.
+        assert_eq!(encoding, "gzip");
+        assert!(started.elapsed() < Duration::from_secs(5), "brotli is ready within seconds");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The encoding of the page at `url` for a browser that takes brotli.
+async fn encoding_now(client: &reqwest::Client, url: &str) -> String {
+    let response = client.get(url).header("Accept-Encoding", "gzip, deflate, br").send().await.expect("GET");
+    response.headers()["content-encoding"].to_str().expect("ASCII").to_owned()
+}
+
+#[tokio::test]
+async fn a_comment_held_for_moderation_leaves_the_kept_pages_as_they_were() {
+    let app = spawn_app().await;
+    app.accept_instant_posts();
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let client = crate::helpers::client_builder().build().expect("a client");
+    let archive = format!("{}/archive", app.address);
+    in_brotli_once_compressed(&client, archive.clone()).await;
+
+    // A reader's question waits for the doctor: no shared page changes.
+    let reader = new_browser();
+    let page = get(&reader, format!("{}/posts/{SLUG}", app.address)).await;
+    let mut form = comment_fields("Ann", "ann@example.org", "Does magnesium help after a concussion?");
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    let action = format!("{}/posts/{SLUG}/comments", app.address);
+    let posted = read(reader.post(&action).form(&form).send().await.expect("POST succeeds")).await;
+    posted_comment_id(&posted);
+    assert_eq!(encoding_now(&client, &archive).await, "br", "the kept page, as it was kept");
+
+    // A form sent without its token is refused, and changes nothing either.
+    let refused = read(new_browser().post(&action).form(&form).send().await.expect("POST succeeds")).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(encoding_now(&client, &archive).await, "br");
+
+    // A comment the author publishes does: the page is rendered again.
+    let article = app.get(&format!("/posts/{SLUG}")).await;
+    let form = [("body".to_owned(), "Often, yes.".to_owned()), ("csrf_token".to_owned(), csrf_token(&article.body))];
+    assert_eq!(app.post_form(&format!("/posts/{SLUG}/comments"), &form).await.status, 303);
+    assert_eq!(encoding_now(&client, &archive).await, "gzip", "rendered anew, compressed once more");
 }

@@ -20,6 +20,7 @@ use crate::content::{Article, Library};
 use crate::db::{self, users::User};
 use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, WebsiteUrl};
 use crate::error::AppError;
+use crate::routes::cached_pages;
 use crate::routes::notice::{self, Notice};
 use crate::state::AppState;
 
@@ -49,6 +50,8 @@ pub async fn create(
     slug: web::Path<String>,
     submission: web::Form<CommentSubmission>,
 ) -> Result<HttpResponse, AppError> {
+    // Until a comment is published, the shared pages stay as they are.
+    cached_pages::leaves_shared_pages(&request);
     let library = state.library();
     let Some(article) = library.get(&slug) else {
         // Perhaps another instance behind the load balancer showed the
@@ -122,7 +125,12 @@ pub async fn create(
         .await
     };
     let (stored, path) = match outcome {
-        Ok(Ok(stored_at)) => stored_at,
+        Ok(Ok(stored_at)) => {
+            if stored_at.0.status == CommentStatus::Approved {
+                cached_pages::changed_shared_pages(&request);
+            }
+            stored_at
+        }
         Ok(Err(SubmitError::Refused(refusal))) => return answer.refusal(visitor, values, refusal).await,
         Ok(Err(SubmitError::NotStored(error))) | Err(error) => {
             return answer.not_stored(visitor, values, error.context(format!("storing a comment on {slug}"))).await
