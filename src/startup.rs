@@ -76,6 +76,12 @@ impl Application {
         self.address
     }
 
+    /// What the running server shares between requests (its caches among
+    /// them), for the tests to change as a request would.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
     /// Serves until the process is asked to stop. SIGHUP reloads the articles.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         reload_on_hangup(self.state.clone());

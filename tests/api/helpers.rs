@@ -20,6 +20,8 @@ pub struct TestApp {
     /// A pool on the app's database, for arranging and checking what is stored.
     pub pool: DbPool,
     pub database: db::DatabaseUrl,
+    /// The server's shared state, to change as one of its requests would.
+    pub state: actix_web::web::Data<healthblog::state::AppState>,
     _dir: TempDir,
 }
 
@@ -81,11 +83,12 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     customize(&mut settings);
     let application = Application::build(settings.clone()).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let state = application.state();
     tokio::spawn(application.run_until_stopped());
 
     let url = db::DatabaseUrl::parse(&settings.database_url).expect("a database URL");
     let pool = db::connect(&url, 2).expect("a pool on the test database");
-    TestApp { address, client: new_browser(), pool, database: url, _dir: dir }
+    TestApp { address, client: new_browser(), pool, database: url, state, _dir: dir }
 }
 
 /// How every test client starts: a redirect is shown, not followed, so that
@@ -430,13 +433,13 @@ impl TestApp {
             .expect("the comments table answers")
     }
 
-    /// Moderates a comment, as the author would from the desk.
+    /// Moderates a comment, as the author would from the desk: the change
+    /// is counted for every instance, and this one's kept pages are
+    /// emptied, as after the desk's `POST`.
     pub fn set_status(&self, id: CommentId, status: CommentStatus) {
-        use healthblog::db::schema::comments::dsl as c;
-        let updated = self
-            .with_db(|conn| diesel::update(c::comments.find(id)).set(c::status.eq(status)).execute(conn))
-            .expect("the status is stored");
+        let updated = self.with_db(|conn| db::comments::set_status(conn, id, status)).expect("the status is stored");
         assert_eq!(updated, 1, "comment {id} exists");
+        self.state.page_cache.clear();
     }
 
     /// Stores a reply to `parent` through the comment service and returns its id.
