@@ -14,6 +14,7 @@ use tera::{Context, Tera};
 
 use crate::auth::password::PasswordChecker;
 use crate::client_address::{client_address, ProxyPolicy};
+use crate::comments::outlines::KeptOutlines;
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
 use crate::db::{DatabaseFile, DbPool};
@@ -53,6 +54,8 @@ pub struct AppState {
     pages_version: AtomicI64,
     /// Rendered public pages.
     pub page_cache: PageCache,
+    /// The approved comments of each discussion, kept with the pages.
+    pub outlines: Arc<KeptOutlines>,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -140,6 +143,7 @@ impl AppState {
             content_version: AtomicI64::new(0),
             pages_version: AtomicI64::new(0),
             page_cache: PageCache::new(),
+            outlines: Arc::default(),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

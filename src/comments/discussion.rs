@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
+use crate::comments::outlines::KeptOutlines;
 use crate::comments::pages::Outline;
 use crate::comments::rules::Rules;
 use crate::comments::tally::Tally;
@@ -30,15 +31,18 @@ pub struct Discussion {
 impl Discussion {
     /// The rules and page `page` of the comments of article `slug` that a
     /// visitor with `own_pending` comments sees, in three queries whatever
-    /// the size of the discussion; `None` past the last page.
+    /// the size of the discussion (the approved comments' outline from
+    /// `kept` at the page cache's generation when it still has it); `None`
+    /// past the last page.
     pub fn load(
         conn: &mut AnyConnection,
+        (kept, generation): (&KeptOutlines, u64),
         slug: &str,
         own_pending: &[CommentId],
         page: usize,
     ) -> anyhow::Result<Option<Self>> {
         let rules = load_rules(conn)?;
-        let outline = outline(conn, slug, own_pending, &rules)?;
+        let outline = kept.outline(conn, generation, slug, own_pending, &rules)?;
         if page == 0 || page > outline.page_count() {
             return Ok(None);
         }

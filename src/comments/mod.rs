@@ -4,6 +4,7 @@
 
 pub mod discussion;
 pub mod moderation;
+pub mod outlines;
 pub mod ownership;
 pub mod pages;
 pub mod policy;

@@ -151,6 +151,39 @@ pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) 
     Ok(rows.into_iter().filter(shown).map(|(_, placement)| placement).collect())
 }
 
+/// The placements of an article's approved comments with their times,
+/// oldest first (`comments::outlines` keeps them between changes).
+pub fn approved_with_times(conn: &mut AnyConnection, slug: &str) -> QueryResult<Vec<(NaiveDateTime, Placement)>> {
+    comments::table
+        .filter(comments::post_slug.eq(slug))
+        .filter(comments::status.eq(CommentStatus::Approved))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select((comments::created_at, PLACEMENT_COLUMNS))
+        .load(conn)
+}
+
+/// The placements of the comments `ids` that a visitor sees as their own
+/// under article `slug` (awaiting moderation, filtered as spam, or
+/// approved since), with their times, found by id alone.
+pub fn own_with_times(
+    conn: &mut AnyConnection,
+    slug: &str,
+    ids: &[CommentId],
+) -> QueryResult<Vec<(NaiveDateTime, Placement)>> {
+    let columns = (comments::post_slug.eq(slug), comments::created_at, PLACEMENT_COLUMNS);
+    let rows: Vec<(bool, NaiveDateTime, Placement)> = match ids {
+        [] => return Ok(Vec::new()),
+        // One comment, as after posting it: a statement prepared once.
+        [id] => comments::table.find(id).select(columns).load(conn)?,
+        ids => comments::table.filter(comments::id.eq_any(ids)).select(columns).load(conn)?,
+    };
+    let shown = |(on_this_article, _, placement): &(bool, NaiveDateTime, Placement)| {
+        *on_this_article
+            && matches!(placement.status, CommentStatus::Approved | CommentStatus::Pending | CommentStatus::Spam)
+    };
+    Ok(rows.into_iter().filter(shown).map(|(_, at, placement)| (at, placement)).collect())
+}
+
 const PLACEMENT_COLUMNS: (comments::id, comments::parent_id, comments::status, comments::erased_at, comments::user_id) =
     (comments::id, comments::parent_id, comments::status, comments::erased_at, comments::user_id);
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::admin::instances::second_instance;
 use crate::admin::{create_user, moderate, sign_in, spawn_app_keeping_settings, AUTHOR, DISPLAY, PASSWORD};
 use crate::helpers::{
-    comment_fields, csrf_token, new_browser, posted_comment_id, read, set_field, spawn_app, CommentStatus,
+    comment_fields, csrf_token, new_browser, posted_comment_id, read, set_field, spawn_app, CommentId, CommentStatus,
 };
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
@@ -295,4 +295,46 @@ async fn a_comment_held_for_moderation_leaves_the_kept_pages_as_they_were() {
     let form = [("body".to_owned(), "Often, yes.".to_owned()), ("csrf_token".to_owned(), csrf_token(&article.body))];
     assert_eq!(app.post_form(&format!("/posts/{SLUG}/comments"), &form).await.status, 303);
     assert_eq!(encoding_now(&client, &archive).await, "gzip", "rendered anew, compressed once more");
+}
+
+/// Posts a question as `reader` on `base`, held for moderation; its id.
+async fn ask(reader: &reqwest::Client, base: &str, text: &str) -> CommentId {
+    let page = get(reader, format!("{base}/posts/{SLUG}")).await;
+    let mut form = comment_fields("Ann", "ann@example.org", text);
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    let action = format!("{base}/posts/{SLUG}/comments");
+    posted_comment_id(&read(reader.post(&action).form(&form).send().await.expect("POST succeeds")).await)
+}
+
+#[tokio::test]
+async fn a_reader_with_a_comment_awaiting_moderation_sees_what_is_approved_meanwhile_on_any_instance() {
+    let (a, settings) = spawn_app_keeping_settings(|_| {}).await;
+    let b = second_instance(&settings).await;
+    a.accept_instant_posts();
+    create_user(&a, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&a, AUTHOR, PASSWORD).await.status, 303);
+    let (first, second) =
+        (a.insert_comment(SLUG, CommentStatus::Pending, "Bob"), a.insert_comment(SLUG, CommentStatus::Pending, "Cy"));
+    let shows = |page: &crate::helpers::Page, id: CommentId| page.body.contains(&format!("id=\"comment-{id}\""));
+
+    // Ann's pages are rendered for her (her question waits), on A and on B.
+    let ann = new_browser();
+    let own = ask(&ann, &a.address, "Is magnesium safe with my other tablets?").await;
+    for base in [a.address.as_str(), b.as_str()] {
+        let page = get(&ann, format!("{base}/posts/{SLUG}")).await;
+        assert!(shows(&page, own) && !shows(&page, first) && !shows(&page, second));
+    }
+
+    // Approved on A: on A at once, on B within a second.
+    assert_eq!(moderate(&a, first, "approve", "/admin").await.status, 303);
+    assert!(shows(&get(&ann, format!("{}/posts/{SLUG}", a.address)).await, first));
+    let started = Instant::now();
+    while !shows(&get(&ann, format!("{b}/posts/{SLUG}")).await, first) {
+        assert!(started.elapsed() < Duration::from_secs(3), "B shows it within a second");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Taken down again: gone from her pages too.
+    assert_eq!(moderate(&a, first, "trash", "/admin").await.status, 303);
+    let page = get(&ann, format!("{}/posts/{SLUG}", a.address)).await;
+    assert!(!shows(&page, first) && shows(&page, own));
 }

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -114,12 +115,14 @@ pub async fn create(
     let answering = submission.parent.is_some();
     let outcome = {
         let (library, slug) = (library.clone(), article.slug.clone());
+        let (kept, generation) = (Arc::clone(&state.outlines), state.page_cache.generation());
         db::run(&state.pool, move |conn| {
             let article = library.get(&slug).context("the article went away")?;
             let rules = load_rules(conn)?;
             Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()).map(|stored| {
                 // Where its writer goes next: the same connection, the same rules.
-                (stored, discussion::comment_path(conn, &slug, stored.id, &rules))
+                let outline = kept.outline(conn, generation, &slug, &[stored.id], &rules);
+                (stored, outline.map(|outline| outline.path(&slug, stored.id)))
             }))
         })
         .await

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,7 +10,7 @@ use tera::Context;
 
 use crate::auth::session::Flash;
 use crate::auth::{signed_in_user, TypedSession};
-use crate::comments::discussion::{self, load_rules};
+use crate::comments::discussion::load_rules;
 use crate::comments::pages::{page_path, Outline};
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::rules::ThreadOrder;
@@ -131,7 +132,8 @@ pub async fn load_discussion(
     number: usize,
 ) -> Result<Option<Discussion>, AppError> {
     let (slug, own) = (article.slug.clone(), visitor.pending().to_vec());
-    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, &slug, &own, number))
+    let (kept, generation) = (Arc::clone(&state.outlines), state.page_cache.generation());
+    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, (&kept, generation), &slug, &own, number))
         .await
         .with_context(|| format!("loading the discussion of {}", article.slug))?;
     Ok(discussion)
@@ -141,9 +143,10 @@ pub async fn load_discussion(
 /// awaiting moderation are `own_pending` sees them.
 async fn outline(state: &AppState, article: &Article, own_pending: &[CommentId]) -> Result<Outline, AppError> {
     let (slug, own) = (article.slug.clone(), own_pending.to_vec());
+    let (kept, generation) = (Arc::clone(&state.outlines), state.page_cache.generation());
     let outline = db::run(&state.pool, move |conn| {
         let rules = load_rules(conn)?;
-        discussion::outline(conn, &slug, &own, &rules)
+        kept.outline(conn, generation, &slug, &own, &rules)
     })
     .await
     .with_context(|| format!("finding the pages of the discussion of {}", article.slug))?;
