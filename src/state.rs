@@ -14,7 +14,7 @@ use tera::{Context, Tera};
 
 use crate::auth::password::PasswordChecker;
 use crate::client_address::{client_address, ProxyPolicy};
-use crate::comments::outlines::KeptOutlines;
+use crate::comments::outlines::{KeptOutlines, OutlinesAt};
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
 use crate::db::{DatabaseFile, DbPool};
@@ -55,7 +55,7 @@ pub struct AppState {
     /// Rendered public pages.
     pub page_cache: PageCache,
     /// The approved comments of each discussion, kept with the pages.
-    pub outlines: Arc<KeptOutlines>,
+    outlines: Arc<KeptOutlines>,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -181,6 +181,12 @@ impl AppState {
     /// Waits until `wake_mail` is called or `timeout` passes.
     pub async fn mail_woken(&self, timeout: std::time::Duration) {
         let _ = tokio::time::timeout(timeout, self.mail_wake.notified()).await;
+    }
+
+    /// The kept outlines of the discussions, at the page cache's generation
+    /// now (take it before reading the database).
+    pub fn outlines(&self) -> OutlinesAt {
+        OutlinesAt::new(Arc::clone(&self.outlines), self.page_cache.generation())
     }
 
     /// The current article library.

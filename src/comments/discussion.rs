@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
-use crate::comments::outlines::KeptOutlines;
+use crate::comments::outlines::{self, OutlinesAt};
 use crate::comments::pages::Outline;
 use crate::comments::rules::Rules;
 use crate::comments::tally::Tally;
@@ -32,17 +32,16 @@ impl Discussion {
     /// The rules and page `page` of the comments of article `slug` that a
     /// visitor with `own_pending` comments sees, in three queries whatever
     /// the size of the discussion (the approved comments' outline from
-    /// `kept` at the page cache's generation when it still has it); `None`
-    /// past the last page.
+    /// `outlines` when they still have it); `None` past the last page.
     pub fn load(
         conn: &mut AnyConnection,
-        (kept, generation): (&KeptOutlines, u64),
+        outlines: &OutlinesAt,
         slug: &str,
         own_pending: &[CommentId],
         page: usize,
     ) -> anyhow::Result<Option<Self>> {
         let rules = load_rules(conn)?;
-        let outline = kept.outline(conn, generation, slug, own_pending, &rules)?;
+        let outline = outlines.outline(conn, slug, own_pending, &rules)?;
         if page == 0 || page > outline.page_count() {
             return Ok(None);
         }
@@ -80,9 +79,7 @@ pub fn outline(
     own_pending: &[CommentId],
     rules: &Rules,
 ) -> anyhow::Result<Outline> {
-    let placements = db::comments::outline(conn, slug, own_pending)
-        .with_context(|| format!("loading the outline of the comments of {slug}"))?;
-    Ok(Outline::new(&placements, rules))
+    outlines::read_outline(conn, slug, own_pending, rules)
 }
 
 /// The address of comment `id` of article `slug`: `/posts/{slug}#comment-{id}`

@@ -35,34 +35,70 @@ struct Kept {
     approved: Arc<[Dated]>,
 }
 
-impl KeptOutlines {
+/// The kept outlines as they stand at one generation of the page cache,
+/// taken before the database is read: what is read through it is kept for
+/// as long as the cache stays at that generation.
+pub struct OutlinesAt {
+    kept: Arc<KeptOutlines>,
+    generation: u64,
+}
+
+impl OutlinesAt {
+    pub fn new(kept: Arc<KeptOutlines>, generation: u64) -> Self {
+        Self { kept, generation }
+    }
+
     /// The pages of article `slug`'s discussion as a visitor with
-    /// `own_pending` comments sees them. `generation` is the page cache's,
-    /// taken before this call: what is read now is kept for as long as the
-    /// cache stays at it.
+    /// `own_pending` comments sees them.
     pub fn outline(
         &self,
         conn: &mut AnyConnection,
-        generation: u64,
         slug: &str,
         own_pending: &[CommentId],
         rules: &Rules,
     ) -> anyhow::Result<Outline> {
-        let approved = match self.kept(slug, generation) {
+        let approved = match self.kept.kept(slug, self.generation) {
             Some(approved) => approved,
             None => {
-                let approved: Arc<[Dated]> = comments::approved_with_times(conn, slug)
-                    .with_context(|| format!("loading the outline of the comments of {slug}"))?
-                    .into();
-                self.keep(slug, generation, Arc::clone(&approved));
+                let approved: Arc<[Dated]> = read_approved(conn, slug)?.into();
+                self.kept.keep(slug, self.generation, Arc::clone(&approved));
                 approved
             }
         };
-        let own = comments::own_with_times(conn, slug, own_pending)
-            .with_context(|| format!("finding the visitor's own comments on {slug}"))?;
-        Ok(Outline::new(&merge(&approved, own), rules))
+        Ok(Outline::new(&placements(conn, slug, &approved, own_pending)?, rules))
     }
+}
 
+/// The pages of article `slug`'s discussion as a visitor with
+/// `own_pending` comments sees them, read from the database alone.
+pub fn read_outline(
+    conn: &mut AnyConnection,
+    slug: &str,
+    own_pending: &[CommentId],
+    rules: &Rules,
+) -> anyhow::Result<Outline> {
+    let approved = read_approved(conn, slug)?;
+    Ok(Outline::new(&placements(conn, slug, &approved, own_pending)?, rules))
+}
+
+fn read_approved(conn: &mut AnyConnection, slug: &str) -> anyhow::Result<Vec<Dated>> {
+    comments::approved_with_times(conn, slug).with_context(|| format!("loading the outline of the comments of {slug}"))
+}
+
+/// The `approved` comments of article `slug` with the visitor's own among
+/// them, oldest first.
+fn placements(
+    conn: &mut AnyConnection,
+    slug: &str,
+    approved: &[Dated],
+    own_pending: &[CommentId],
+) -> anyhow::Result<Vec<Placement>> {
+    let own = comments::own_with_times(conn, slug, own_pending)
+        .with_context(|| format!("finding the visitor's own comments on {slug}"))?;
+    Ok(merge(approved, own))
+}
+
+impl KeptOutlines {
     fn kept(&self, slug: &str, generation: u64) -> Option<Arc<[Dated]>> {
         let articles = self.articles.lock().unwrap_or_else(PoisonError::into_inner);
         articles.get(slug).filter(|kept| kept.generation == generation).map(|kept| Arc::clone(&kept.approved))

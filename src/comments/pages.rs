@@ -33,7 +33,7 @@ pub struct Outline {
 }
 
 impl Outline {
-    /// Pages `placements` (oldest first, as `db::comments::outline` reads
+    /// Pages `placements` (oldest first, as `comments::outlines` gives
     /// them) by `rules`.
     pub fn new(placements: &[Placement], rules: &Rules) -> Self {
         let per_page = rules.threads_per_page.max(1);

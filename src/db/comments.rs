@@ -120,39 +120,12 @@ pub struct Placement {
     pub user_id: Option<UserId>,
 }
 
-/// The placements of the comments shown under an article, oldest first:
-/// every approved one, plus those whose ids are in `own_pending` (the
-/// visitor's own, still awaiting moderation or filtered as spam) while not
-/// approved, trashed or deleted. Reads five small columns: a long
-/// discussion is paged from this, and only the page's comments are then
-/// read in full. One query, two index searches (the article's approved
-/// comments, and the visitor's own by id: given the article and a status
-/// too, SQLite would walk the article's whole moderation queue), so that
-/// comments nobody sees (a flood of spam, a long queue awaiting
-/// moderation) are never read; the database puts them in order.
-pub fn outline(conn: &mut AnyConnection, slug: &str, own_pending: &[CommentId]) -> QueryResult<Vec<Placement>> {
-    let approved = comments::post_slug.eq(slug).and(comments::status.eq(CommentStatus::Approved));
-    let order = (comments::created_at.asc(), comments::id.asc());
-    if own_pending.is_empty() {
-        return comments::table.filter(approved).order(order).select(PLACEMENT_COLUMNS).load(conn);
-    }
-    let columns = (comments::post_slug.eq(slug), PLACEMENT_COLUMNS);
-    let rows: Vec<(bool, Placement)> = match own_pending {
-        // One comment, as after posting it: a statement prepared once.
-        [id] => comments::table.filter(approved.or(comments::id.eq(id))).order(order).select(columns).load(conn)?,
-        ids => comments::table.filter(approved.or(comments::id.eq_any(ids))).order(order).select(columns).load(conn)?,
-    };
-    // The visitor's own comments were found by id alone: those of another
-    // article, or taken down since, are not shown here.
-    let shown = |(on_this_article, placement): &(bool, Placement)| {
-        *on_this_article
-            && matches!(placement.status, CommentStatus::Approved | CommentStatus::Pending | CommentStatus::Spam)
-    };
-    Ok(rows.into_iter().filter(shown).map(|(_, placement)| placement).collect())
-}
-
 /// The placements of an article's approved comments with their times,
-/// oldest first (`comments::outlines` keeps them between changes).
+/// oldest first: five small columns, from which a long discussion is paged
+/// (only the page's comments are then read in full). Comments nobody sees (a
+/// flood of spam, a long queue awaiting moderation) are never read; a
+/// visitor's own are found by id (`own_with_times`), and
+/// `comments::outlines` keeps these between changes.
 pub fn approved_with_times(conn: &mut AnyConnection, slug: &str) -> QueryResult<Vec<(NaiveDateTime, Placement)>> {
     comments::table
         .filter(comments::post_slug.eq(slug))
@@ -164,7 +137,8 @@ pub fn approved_with_times(conn: &mut AnyConnection, slug: &str) -> QueryResult<
 
 /// The placements of the comments `ids` that a visitor sees as their own
 /// under article `slug` (awaiting moderation, filtered as spam, or
-/// approved since), with their times, found by id alone.
+/// approved since), with their times. Found by id alone: given the article
+/// and a status too, SQLite would walk the article's moderation queue.
 pub fn own_with_times(
     conn: &mut AnyConnection,
     slug: &str,

@@ -1,5 +1,4 @@
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -115,13 +114,13 @@ pub async fn create(
     let answering = submission.parent.is_some();
     let outcome = {
         let (library, slug) = (library.clone(), article.slug.clone());
-        let (kept, generation) = (Arc::clone(&state.outlines), state.page_cache.generation());
+        let outlines = state.outlines();
         db::run(&state.pool, move |conn| {
             let article = library.get(&slug).context("the article went away")?;
             let rules = load_rules(conn)?;
             Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()).map(|stored| {
                 // Where its writer goes next: the same connection, the same rules.
-                let outline = kept.outline(conn, generation, &slug, &[stored.id], &rules);
+                let outline = outlines.outline(conn, &slug, &[stored.id], &rules);
                 (stored, outline.map(|outline| outline.path(&slug, stored.id)))
             }))
         })

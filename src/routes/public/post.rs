@@ -1,5 +1,4 @@
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -132,8 +131,8 @@ pub async fn load_discussion(
     number: usize,
 ) -> Result<Option<Discussion>, AppError> {
     let (slug, own) = (article.slug.clone(), visitor.pending().to_vec());
-    let (kept, generation) = (Arc::clone(&state.outlines), state.page_cache.generation());
-    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, (&kept, generation), &slug, &own, number))
+    let outlines = state.outlines();
+    let discussion = db::run(&state.pool, move |conn| Discussion::load(conn, &outlines, &slug, &own, number))
         .await
         .with_context(|| format!("loading the discussion of {}", article.slug))?;
     Ok(discussion)
@@ -143,10 +142,10 @@ pub async fn load_discussion(
 /// awaiting moderation are `own_pending` sees them.
 async fn outline(state: &AppState, article: &Article, own_pending: &[CommentId]) -> Result<Outline, AppError> {
     let (slug, own) = (article.slug.clone(), own_pending.to_vec());
-    let (kept, generation) = (Arc::clone(&state.outlines), state.page_cache.generation());
+    let outlines = state.outlines();
     let outline = db::run(&state.pool, move |conn| {
         let rules = load_rules(conn)?;
-        kept.outline(conn, generation, &slug, &own, &rules)
+        outlines.outline(conn, &slug, &own, &rules)
     })
     .await
     .with_context(|| format!("finding the pages of the discussion of {}", article.slug))?;
