@@ -30,9 +30,9 @@ pub struct Discussion {
 
 impl Discussion {
     /// The rules and page `page` of the comments of article `slug` that a
-    /// visitor with `own_pending` comments sees, in three queries whatever
-    /// the size of the discussion (the approved comments' outline from
-    /// `outlines` when they still have it); `None` past the last page.
+    /// visitor with `own_pending` comments sees, in four queries whatever
+    /// the size of the discussion, and two when `outlines` still have the
+    /// rules and the approved comments' outline; `None` past the last page.
     pub fn load(
         conn: &mut AnyConnection,
         outlines: &OutlinesAt,
@@ -40,7 +40,7 @@ impl Discussion {
         own_pending: &[CommentId],
         page: usize,
     ) -> anyhow::Result<Option<Self>> {
-        let rules = load_rules(conn)?;
+        let rules = outlines.rules(conn)?;
         let outline = outlines.outline(conn, slug, own_pending, &rules)?;
         if page == 0 || page > outline.page_count() {
             return Ok(None);

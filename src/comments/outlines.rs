@@ -1,9 +1,10 @@
-//! The approved comments of each article, as the outline of its discussion
-//! reads them, kept in memory for as long as the page cache keeps its pages
-//! (the same generation: emptied by the same changes, on this instance at
-//! once and on the others within a second). The redirect after a comment
-//! and every page rendered for one reader then read only that reader's own
-//! comments, however long the discussion.
+//! The rules of the discussions and the approved comments of each article,
+//! as the outline of its discussion reads them, kept in memory for as long
+//! as the page cache keeps its pages (the same generation: emptied by the
+//! same changes, a setting saved among them, on this instance at once and
+//! on the others within a second). The redirect after a comment and every
+//! page rendered for one reader then read only that reader's own comments,
+//! however long the discussion, and not the settings.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::Context;
 use chrono::NaiveDateTime;
 
+use super::discussion::load_rules;
 use super::pages::Outline;
 use super::rules::Rules;
 use crate::db::comments::{self, Placement};
@@ -23,9 +25,10 @@ const MAX_ARTICLES: usize = 2_000;
 /// A comment's place, with the time that orders it.
 type Dated = (NaiveDateTime, Placement);
 
-/// The kept approved comments of each article.
+/// The kept rules, and the kept approved comments of each article.
 #[derive(Default)]
 pub struct KeptOutlines {
+    rules: Mutex<Option<(u64, Rules)>>,
     articles: Mutex<HashMap<String, Kept>>,
 }
 
@@ -46,6 +49,19 @@ pub struct OutlinesAt {
 impl OutlinesAt {
     pub fn new(kept: Arc<KeptOutlines>, generation: u64) -> Self {
         Self { kept, generation }
+    }
+
+    /// The rules of the discussions, as the author last saved them.
+    pub fn rules(&self, conn: &mut AnyConnection) -> anyhow::Result<Rules> {
+        let kept = self.kept.rules.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some((generation, rules)) = kept {
+            if generation == self.generation {
+                return Ok(rules);
+            }
+        }
+        let rules = load_rules(conn)?;
+        *self.kept.rules.lock().unwrap_or_else(PoisonError::into_inner) = Some((self.generation, rules.clone()));
+        Ok(rules)
     }
 
     /// The pages of article `slug`'s discussion as a visitor with

@@ -366,9 +366,12 @@ pub fn csrf_token(html: &str) -> String {
 }
 
 impl TestApp {
-    /// Stores a moderation rule, as the author's settings page does.
+    /// Stores a moderation rule, as the author's settings page does: the
+    /// change is counted for every instance, and this one's kept pages and
+    /// rules are emptied, as after the page's `POST`.
     pub fn set_rule(&self, name: &str, value: &str) {
         self.with_db(|conn| healthblog::db::settings::save(conn, name, value)).expect("the rule is stored");
+        self.state.page_cache.clear();
     }
 
     /// Opens the article (getting a fresh form token) and posts `fields` to

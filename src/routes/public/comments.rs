@@ -117,7 +117,7 @@ pub async fn create(
         let outlines = state.outlines();
         db::run(&state.pool, move |conn| {
             let article = library.get(&slug).context("the article went away")?;
-            let rules = load_rules(conn)?;
+            let rules = outlines.rules(conn)?;
             Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()).map(|stored| {
                 // Where its writer goes next: the same connection, the same rules.
                 let outline = outlines.outline(conn, &slug, &[stored.id], &rules);

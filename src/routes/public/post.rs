@@ -9,7 +9,6 @@ use tera::Context;
 
 use crate::auth::session::Flash;
 use crate::auth::{signed_in_user, TypedSession};
-use crate::comments::discussion::load_rules;
 use crate::comments::pages::{page_path, Outline};
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::rules::ThreadOrder;
@@ -144,7 +143,7 @@ async fn outline(state: &AppState, article: &Article, own_pending: &[CommentId])
     let (slug, own) = (article.slug.clone(), own_pending.to_vec());
     let outlines = state.outlines();
     let outline = db::run(&state.pool, move |conn| {
-        let rules = load_rules(conn)?;
+        let rules = outlines.rules(conn)?;
         outlines.outline(conn, &slug, &own, &rules)
     })
     .await
