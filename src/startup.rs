@@ -18,6 +18,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
 use crate::content::Library;
+use crate::db::checkpoints::Checkpoints;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
 use crate::mail;
@@ -56,10 +57,13 @@ impl Application {
         let counter = |name| counters.get(name).copied().unwrap_or(0);
         let (content_version, pages_version) =
             (counter(db::change_counters::CONTENT), counter(db::change_counters::PAGES));
-        let database_file = DatabaseFile::of(&DatabaseUrl::parse(&settings.database_url)?)?;
+        let url = DatabaseUrl::parse(&settings.database_url)?;
+        let database_file = DatabaseFile::of(&url)?;
+        let checkpoints = Checkpoints::start(&url).context("opening the database for its checkpoints")?;
         let workers = settings.workers;
         let mut state = AppState::new(settings, library, templates, pool, keys, static_files)?;
         state.database_file = database_file;
+        state.checkpoints = checkpoints;
         state.set_content_version(content_version);
         state.set_pages_version(pages_version);
         let state = web::Data::new(state);

@@ -17,6 +17,7 @@ use crate::client_address::{client_address, ProxyPolicy};
 use crate::comments::outlines::{KeptOutlines, OutlinesAt};
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
+use crate::db::checkpoints::Checkpoints;
 use crate::db::{DatabaseFile, DbPool};
 use crate::error::AppError;
 use crate::keys::Keys;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub static_files: StaticFiles,
     /// The SQLite file in use, watched for deletion or replacement.
     pub database_file: Option<DatabaseFile>,
+    /// The SQLite log's checkpoints, off the requests' path.
+    pub checkpoints: Option<Checkpoints>,
     site: SiteView,
     proxies: ProxyPolicy,
     /// Checks sign-in passwords, a bounded number at a time.
@@ -151,6 +154,7 @@ impl AppState {
             keys,
             static_files,
             database_file: None,
+            checkpoints: None,
             site,
             proxies,
             passwords,

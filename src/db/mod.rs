@@ -1,6 +1,7 @@
 //! One connection type for both backends, the pool, and the embedded migrations.
 
 pub mod change_counters;
+pub mod checkpoints;
 pub mod comments;
 pub mod log;
 pub mod redirects;
@@ -95,11 +96,13 @@ impl DatabaseUrl {
                 // timeout makes concurrent writers wait instead of failing.
                 // synchronous = FULL syncs the log at every commit, so that a
                 // comment acknowledged survives a power cut too (NORMAL, in WAL
-                // mode, may lose the last commits then).
-                conn.batch_execute(
+                // mode, may lose the last commits then). A server copies the
+                // log back into the file on a thread of its own (`checkpoints`).
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON;",
-                )
+                     PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {};",
+                    checkpoints::BACKSTOP_PAGES
+                ))
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 lower_utils::register_impl(&mut conn, |text: String| text.to_lowercase())
                     .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
