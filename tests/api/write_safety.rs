@@ -44,6 +44,15 @@ fn allow_commits_on(app: &TestApp, table: &str) {
     .expect("the trigger is dropped");
 }
 
+/// A server that accepts instant posts, and its database file; `None` on
+/// PostgreSQL.
+async fn app_on_sqlite() -> Option<(TestApp, std::path::PathBuf)> {
+    let app = spawn_app().await;
+    let DatabaseUrl::Sqlite(path) = app.database.clone() else { return None };
+    app.accept_instant_posts();
+    Some((app, path))
+}
+
 fn question(body: &str) -> Vec<(String, String)> {
     let mut fields = comment_fields("Ann Reader", "ann@example.org", body);
     fields.push(("notify".into(), "on".into()));
@@ -101,11 +110,9 @@ async fn health_is_503_while_the_database_cannot_write_and_200_again_after() {
 
 #[tokio::test]
 async fn a_database_file_deleted_under_the_server_refuses_writes_and_fails_health() {
-    let app = spawn_app().await;
-    let DatabaseUrl::Sqlite(path) = app.database.clone() else {
+    let Some((app, path)) = app_on_sqlite().await else {
         return; // Only SQLite keeps the database in a file the server opened.
     };
-    app.accept_instant_posts();
     assert_eq!(app.get("/healthz").await.status, 200);
     let form = app.get(&format!("/posts/{SLUG}")).await;
 
@@ -124,11 +131,9 @@ async fn a_database_file_deleted_under_the_server_refuses_writes_and_fails_healt
 
 #[tokio::test]
 async fn a_comment_reaches_the_database_file_itself_within_seconds_of_its_commit() {
-    let app = spawn_app().await;
-    let DatabaseUrl::Sqlite(path) = app.database.clone() else {
+    let Some((app, path)) = app_on_sqlite().await else {
         return; // Only SQLite commits to a log that is copied back later.
     };
-    app.accept_instant_posts();
     let text = "Does the checkpoint copy this question into the file?";
     posted_comment_id(&app.post_comment(SLUG, &question(text)).await);
 
