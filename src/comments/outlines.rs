@@ -53,10 +53,9 @@ impl OutlinesAt {
 
     /// The rules of the discussions, as the author last saved them.
     pub fn rules(&self, conn: &mut AnyConnection) -> anyhow::Result<Rules> {
-        let kept = self.kept.rules.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        if let Some((generation, rules)) = kept {
-            if generation == self.generation {
-                return Ok(rules);
+        if let Some((generation, rules)) = &*self.kept.rules.lock().unwrap_or_else(PoisonError::into_inner) {
+            if *generation == self.generation {
+                return Ok(rules.clone());
             }
         }
         let rules = load_rules(conn)?;

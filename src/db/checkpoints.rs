@@ -26,7 +26,8 @@ pub const BACKSTOP_PAGES: u32 = 10_000;
 const BUSY_EVERY: Duration = Duration::from_millis(200);
 const IDLE_EVERY: Duration = Duration::from_secs(1);
 
-/// The checkpointing thread of one server; dropping this ends it.
+/// The checkpointing thread of one server; dropping this ends it (within
+/// `IDLE_EVERY`, with its connection).
 pub struct Checkpoints {
     stop: Arc<AtomicBool>,
 }
