@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use anyhow::Context;
 
 use crate::comments::outlines::{self, OutlinesAt};
-use crate::comments::pages::Outline;
 use crate::comments::rules::Rules;
 use crate::comments::tally::Tally;
 use crate::content::Article;
@@ -71,17 +70,6 @@ impl Discussion {
     }
 }
 
-/// The pages of article `slug`'s discussion as every reader sees them,
-/// with the visitor's `own_pending` comments placed too.
-pub fn outline(
-    conn: &mut AnyConnection,
-    slug: &str,
-    own_pending: &[CommentId],
-    rules: &Rules,
-) -> anyhow::Result<Outline> {
-    outlines::read_outline(conn, slug, own_pending, rules)
-}
-
 /// The address of comment `id` of article `slug`: `/posts/{slug}#comment-{id}`
 /// when its thread is on the article's own page, else
 /// `/posts/{slug}/comment-page-N#comment-{id}`. Every link to a comment is
@@ -90,7 +78,7 @@ pub fn outline(
 pub fn comment_path(conn: &mut AnyConnection, slug: &str, id: CommentId, rules: &Rules) -> anyhow::Result<String> {
     // The comment itself is placed even while it awaits moderation: its
     // writer, the author and the desk's mail links all go to it.
-    Ok(outline(conn, slug, &[id], rules)?.path(slug, id))
+    Ok(outlines::read_outline(conn, slug, &[id], rules)?.path(slug, id))
 }
 
 /// The moderation rules as the author last saved them.
@@ -128,7 +116,7 @@ pub fn comment_paths(
     }
     let mut paths = HashMap::new();
     for (slug, ids) in by_article {
-        let outline = outline(conn, slug, &ids, rules)?;
+        let outline = outlines::read_outline(conn, slug, &ids, rules)?;
         paths.extend(ids.iter().map(|&id| (id, outline.path(slug, id))));
     }
     Ok(paths)

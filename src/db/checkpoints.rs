@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::sql_types::Integer;
-use diesel::{QueryableByName, RunQueryDsl};
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 
 use super::{AnyConnection, DatabaseUrl};
 
@@ -52,7 +52,7 @@ impl Checkpoints {
         if !matches!(url, DatabaseUrl::Sqlite(_)) {
             return Ok(None);
         }
-        let mut conn = url.connect()?;
+        let AnyConnection::Sqlite(mut conn) = url.connect()? else { return Ok(None) };
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         std::thread::Builder::new().name("sqlite-checkpoints".into()).spawn(move || {
@@ -70,8 +70,7 @@ impl Checkpoints {
 
 /// Copies what it can of the log into the database file, without waiting
 /// for readers or writers; the log's size in frames, `None` on an error.
-fn checkpoint(conn: &mut AnyConnection) -> Option<i32> {
-    let AnyConnection::Sqlite(conn) = conn else { return None };
+fn checkpoint(conn: &mut SqliteConnection) -> Option<i32> {
     match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Progress>(conn) {
         Ok(progress) => Some(progress.log),
         Err(error) => {

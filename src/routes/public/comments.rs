@@ -9,8 +9,9 @@ use serde::Deserialize;
 use super::feed::atom_response;
 use super::post::{self, ArticlePage, CommentForm, CommentValues};
 use crate::auth::{signed_in_user, TypedSession};
-use crate::comments::discussion::{self, load_rules};
+use crate::comments::discussion::load_rules;
 use crate::comments::moderation::Actor;
+use crate::comments::outlines;
 use crate::comments::pages::Outline;
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::submit::{FormTicket, Reader};
@@ -340,7 +341,7 @@ pub async fn feed(state: web::Data<AppState>, slug: web::Path<String>) -> Result
     let (comments, outline) = db::run(&state.pool, move |conn| {
         let comments = db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?;
         let rules = load_rules(conn)?;
-        let outline = discussion::outline(conn, &slug, &[], &rules)?;
+        let outline = outlines::read_outline(conn, &slug, &[], &rules)?;
         Ok((comments, outline))
     })
     .await
