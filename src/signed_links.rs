@@ -91,11 +91,20 @@ fn mac(keys: &Keys, purpose: Purpose, json: &[u8]) -> Vec<u8> {
     keys.link_mac(&message)[..16].to_vec()
 }
 
+/// The bytes of `text`, written as `hex` writes them: lower-case digits
+/// only. Any other spelling of the same bytes (upper case, a sign) is
+/// refused, so that a link has one form and a spent one cannot be sent
+/// again in another.
 fn unhex(text: &str) -> Option<Vec<u8>> {
     if text.len() % 2 != 0 || text.len() > 4096 {
         return None;
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    let digit = |byte: u8| match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        _ => None,
+    };
+    text.as_bytes().chunks_exact(2).map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?)).collect()
 }
 
 #[cfg(test)]
@@ -129,6 +138,22 @@ mod tests {
         assert_eq!(open::<String>(&keys, Purpose::Manage, &longer, 0), Err(LinkProblem::Invalid));
         for broken in ["", ".", "zz.zz", &token[..token.len() - 2]] {
             assert_eq!(open::<String>(&keys, Purpose::Manage, broken, 0), Err(LinkProblem::Invalid), "{broken}");
+        }
+    }
+
+    #[test]
+    fn a_link_opens_only_as_it_was_written() {
+        let keys = keys("a");
+        let token = sign(&keys, Purpose::DeskAction, &42, 1_000);
+        assert_eq!(open::<i32>(&keys, Purpose::DeskAction, &token, 0), Ok(42));
+        // The same bytes in other spellings would be other "unused" links.
+        let upper = token.to_uppercase();
+        let (data, signature) = token.split_once('.').unwrap();
+        let signed = format!("{data}.+{}", &signature[1..]);
+        let upper_signature = format!("{data}.{}", signature.to_uppercase());
+        for respelled in [upper.as_str(), &signed, &upper_signature] {
+            assert_ne!(respelled, token);
+            assert_eq!(open::<i32>(&keys, Purpose::DeskAction, respelled, 0), Err(LinkProblem::Invalid), "{respelled}");
         }
     }
 }

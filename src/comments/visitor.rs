@@ -113,7 +113,12 @@ impl Visitor {
         let (Some(issued), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(TokenProblem::Invalid);
         };
-        let issued: i64 = issued.parse().map_err(|_| TokenProblem::Invalid)?;
+        // One spelling per token: "+1000" or "01000" would be another,
+        // unspent, token for the same form.
+        let issued = match issued.parse::<i64>() {
+            Ok(number) if number.to_string() == issued => number,
+            _ => return Err(TokenProblem::Invalid),
+        };
         let expected = hex(&self.mac(keys, purpose, issued, nonce));
         if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
             return Err(TokenProblem::Invalid);
@@ -149,6 +154,13 @@ mod tests {
         assert_ne!(token, ann.form_token(&keys, FormPurpose::Comment, 1_000), "every form gets its own token");
         let (issued, rest) = token.split_once('.').unwrap();
         assert_eq!(issued, "1000");
+        for respelled in [format!("+{token}"), format!("0{token}"), token.to_uppercase()] {
+            assert_eq!(
+                ann.verify_form_token(&keys, FormPurpose::Comment, &respelled, 1_005),
+                Err(TokenProblem::Invalid),
+                "{respelled}"
+            );
+        }
         let forged = format!("999.{rest}");
         assert_eq!(ann.verify_form_token(&keys, FormPurpose::Comment, &forged, 1_005), Err(TokenProblem::Invalid));
         assert_eq!(ann.verify_form_token(&keys, FormPurpose::SignIn, &token, 1_005), Err(TokenProblem::Invalid));

@@ -170,6 +170,26 @@ async fn a_form_token_is_spent_by_the_comment_it_sent() {
 }
 
 #[tokio::test]
+async fn a_spent_form_token_cannot_be_sent_again_in_another_spelling() {
+    let app = spawn_app().await;
+    app.accept_instant_posts();
+    let form = app.get(&format!("/posts/{SLUG}")).await;
+    let token = csrf_token(&form.body);
+    let mut first = question("First question");
+    first.push(("csrf_token".into(), token.clone()));
+    posted_comment_id(&app.post_form(&format!("/posts/{SLUG}/comments"), &first).await);
+
+    for respelled in [format!("+{token}"), format!("0{token}"), format!("00{token}")] {
+        let mut again = question("The same form, sent again with its token respelled");
+        again.push(("csrf_token".into(), respelled.clone()));
+        let refused = app.post_form(&format!("/posts/{SLUG}/comments"), &again).await;
+        assert!(refused.status >= 400, "{respelled}: {} {}", refused.status, refused.body);
+        refused.assert_form_keeps(&again);
+    }
+    assert_eq!(app.stored_comments().len(), 1, "no respelled token stored a comment");
+}
+
+#[tokio::test]
 async fn parallel_posts_from_one_address_stop_at_the_rate_limit() {
     let app = spawn_app().await;
     app.accept_instant_posts();
