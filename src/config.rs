@@ -62,6 +62,12 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     /// A desk session ends this many days after signing in.
     pub session_max_days: u32,
+    /// Memory for the rendered pages kept for readers (with their gzip and
+    /// brotli forms), in MiB; past it the oldest kept pages are let go.
+    pub page_cache_mb: usize,
+    /// A request's body must arrive within this many seconds of its head;
+    /// past it the request is refused and its connection closed.
+    pub body_timeout_seconds: u64,
     pub site: SiteSettings,
     pub mail: MailSettings,
 }
@@ -189,6 +195,8 @@ impl Default for Settings {
             log_client_addresses: false,
             session_idle_minutes: 120,
             session_max_days: 7,
+            page_cache_mb: 64,
+            body_timeout_seconds: 30,
             site: SiteSettings::default(),
             mail: MailSettings::default(),
         }

@@ -145,7 +145,7 @@ impl AppState {
             mail_wake: Arc::new(Notify::new()),
             content_version: AtomicI64::new(0),
             pages_version: AtomicI64::new(0),
-            page_cache: PageCache::new(),
+            page_cache: PageCache::with_budget(settings.page_cache_mb.saturating_mul(1024 * 1024)),
             outlines: Arc::default(),
             settings,
             library: RwLock::new(Arc::new(library)),

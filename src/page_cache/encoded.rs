@@ -98,6 +98,11 @@ impl SplicedGzip {
 
     /// The gzip stream of the page with `token` between each two parts, as
     /// chunks to send one after the other.
+    /// The bytes it holds.
+    pub fn bytes_held(&self) -> usize {
+        self.runs.iter().map(web::Bytes::len).sum()
+    }
+
     pub fn with_token(&self, token: &[u8]) -> Vec<web::Bytes> {
         let mut chunks = Vec::with_capacity(self.runs.len() * 2 + 1);
         let mut crc = crc32fast::Hasher::new();

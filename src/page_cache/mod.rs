@@ -15,7 +15,7 @@
 
 mod encoded;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -39,15 +39,53 @@ pub struct TokenPlaceholder(String);
 #[derive(Clone, Copy)]
 pub struct RenderForCache;
 
-/// Pages held at most; beyond, the cache is emptied and refilled.
-const MAX_ENTRIES: usize = 2_000;
 /// Bodies larger than this are served, not kept.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// The memory kept pages may take when no budget is given (64 MiB).
+const DEFAULT_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct PageCache {
     generation: AtomicU64,
-    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    kept: RwLock<Kept>,
+    /// The most bytes the kept pages may hold together.
+    budget: usize,
     placeholder: TokenPlaceholder,
+}
+
+/// The kept pages, with the order they were kept in: when a new page would
+/// take the cache past its budget, the oldest go first.
+#[derive(Default)]
+struct Kept {
+    entries: HashMap<String, Arc<Entry>>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Kept {
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+        self.bytes = 0;
+    }
+
+    fn insert(&mut self, key: String, entry: Arc<Entry>, budget: usize) {
+        let size = entry.size();
+        if let Some(old) = self.entries.remove(&key) {
+            self.bytes -= old.size();
+            self.order.retain(|kept| kept != &key);
+        }
+        while self.bytes + size > budget {
+            let Some(oldest) = self.order.pop_front() else { break };
+            if let Some(old) = self.entries.remove(&oldest) {
+                self.bytes -= old.size();
+            }
+        }
+        if self.bytes + size <= budget {
+            self.bytes += size;
+            self.order.push_back(key.clone());
+            self.entries.insert(key, entry);
+        }
+    }
 }
 
 pub struct Entry {
@@ -80,6 +118,14 @@ impl Entry {
             brotli: OnceLock::new(),
             etags: [etag(""), etag("-gzip"), etag("-br")],
         }
+    }
+
+    /// The memory it takes, counting the brotli form it may get later as
+    /// large as its gzip.
+    fn size(&self) -> usize {
+        let page: usize = self.parts.iter().map(web::Bytes::len).sum();
+        let gzip = self.gzip.as_ref().map_or(0, SplicedGzip::bytes_held);
+        page + 2 * gzip
     }
 
     /// Whether the page carries a comment form, whose token is each reader's own.
@@ -174,14 +220,25 @@ impl Default for PageCache {
 
 impl PageCache {
     pub fn new() -> Self {
+        Self::with_budget(DEFAULT_BUDGET_BYTES)
+    }
+
+    /// A cache whose pages take at most `budget` bytes together.
+    pub fn with_budget(budget: usize) -> Self {
         use rand::RngCore;
         let mut nonce = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut nonce);
         Self {
             generation: AtomicU64::new(0),
-            entries: RwLock::new(HashMap::new()),
+            kept: RwLock::new(Kept::default()),
+            budget,
             placeholder: TokenPlaceholder(format!("hb-form-token-{}", hex(&nonce))),
         }
+    }
+
+    /// The bytes the kept pages take now.
+    pub fn kept_bytes(&self) -> usize {
+        self.kept.read().unwrap_or_else(|poisoned| poisoned.into_inner()).bytes
     }
 
     /// What a handler renders instead of a form token for the cache.
@@ -192,10 +249,7 @@ impl PageCache {
     /// Forgets every page: something they show has changed.
     pub fn clear(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        match self.entries.write() {
-            Ok(mut entries) => entries.clear(),
-            Err(poisoned) => poisoned.into_inner().clear(),
-        }
+        self.kept.write().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
     }
 
     /// Counts the changes: a page rendered at one generation is kept only
@@ -206,8 +260,8 @@ impl PageCache {
 
     /// The page kept under `key`, unless something changed since.
     pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = entries.get(key)?;
+        let kept = self.kept.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = kept.entries.get(key)?;
         (entry.generation == self.generation.load(Ordering::SeqCst)).then(|| Arc::clone(entry))
     }
 
@@ -224,11 +278,8 @@ impl PageCache {
         let entry = Arc::new(Entry::new(generation, content_type, bytes, self.placeholder().as_bytes()));
         let kept = generation == self.generation();
         if kept {
-            let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, Arc::clone(&entry));
+            let mut kept = self.kept.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            kept.insert(key, Arc::clone(&entry), self.budget);
         }
         (entry, kept)
     }
@@ -292,6 +343,27 @@ mod tests {
             vec![web::Bytes::from_static(b"<p>a</p>"), web::Bytes::from_static(b"<p>b</p>"), web::Bytes::new()]
         );
         assert_eq!(split(&web::Bytes::from_static(b"none"), b"TOKEN").len(), 1);
+    }
+
+    #[test]
+    fn the_kept_pages_stay_within_their_budget_letting_the_oldest_go() {
+        let html = header::HeaderValue::from_static("text/html");
+        let page = |n: usize| web::Bytes::from(format!("<p>page {n}</p>{}", "x".repeat(10_000 + n)));
+        let one = Entry::new(0, html.clone(), &page(0), b"TOKEN").size();
+        let cache = PageCache::with_budget(one * 3 + one / 2);
+        for n in 0..100 {
+            cache.keep(format!("/?page={n}"), 0, html.clone(), &page(n));
+            assert!(cache.kept_bytes() <= one * 4, "{} bytes kept after {n} pages", cache.kept_bytes());
+        }
+        assert!(cache.get("/?page=99").is_some(), "the newest page is kept");
+        assert!(cache.get("/?page=97").is_some(), "as many as fit");
+        assert!(cache.get("/?page=0").is_none(), "the oldest went first");
+        cache.keep("/?page=99".into(), 0, html.clone(), &page(99));
+        assert!(cache.kept_bytes() <= one * 4, "a page kept again is counted once");
+        let too_large = PageCache::with_budget(one / 2);
+        too_large.keep("/".into(), 0, html, &page(1));
+        assert!(too_large.get("/").is_none(), "a page larger than the whole budget is served, not kept");
+        assert_eq!(too_large.kept_bytes(), 0);
     }
 
     #[test]

@@ -39,7 +39,11 @@ pub fn changed_shared_pages(request: &HttpRequest) {
 }
 
 /// The cache key of a request whose page may be cached: its path, and the
-/// page number of a list. Anything else in the query string is not cached.
+/// number of a later page of a list, written as the list's own links write
+/// it (past the last page, the list answers 404, which is not kept). Anything else in the query string — a page
+/// number on an address that is not a list, another spelling of a number —
+/// is rendered for that request and not kept, so that made-up addresses
+/// cannot fill the cache.
 fn cache_key(request: &ServiceRequest) -> Option<String> {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return None;
@@ -61,13 +65,17 @@ fn cache_key(request: &ServiceRequest) -> Option<String> {
     }
     match request.query_string() {
         "" => Some(path.to_owned()),
-        query
-            if query.strip_prefix("page=").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
-        {
-            Some(format!("{path}?{query}"))
-        }
+        query if is_list_path(path) => match query.strip_prefix("page=")?.parse::<u32>() {
+            Ok(number) if number > 1 && query == format!("page={number}") => Some(format!("{path}?{query}")),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// The lists that go page by page with `?page=N`: home, a topic, the archive.
+fn is_list_path(path: &str) -> bool {
+    path == "/" || path == "/archive" || path.strip_prefix("/tags/").is_some_and(|tag| !tag.contains('/'))
 }
 
 /// `/about` and the like: one segment, not a reserved prefix.
@@ -132,6 +140,11 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
     let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else { return next.call(request).await };
     let Some(key) = cache_key(&request) else {
         let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+        if !changes && !request.path().starts_with("/static/") {
+            let personal = personal(request.request(), Visitor::existing(request.request(), &state.keys).as_ref());
+            let response = next.call(request).await?;
+            return Ok(if personal { kept_by_nobody(response) } else { response });
+        }
         let response = next.call(request).await;
         let unchanged = response.as_ref().is_ok_and(|r| r.request().extensions().contains::<SharedPagesUnchanged>());
         if changes && !unchanged {
@@ -143,7 +156,7 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
     // Looked up again after `answer_from_cache`: only a page not yet kept, a
     // personal one, or an address that needed normalizing comes this far.
     let visitor = match look_up(&state, request.request(), &key) {
-        Lookup::Personal => return next.call(request).await,
+        Lookup::Personal => return Ok(kept_by_nobody(next.call(request).await?)),
         Lookup::Hit(response) => return Ok(request.into_response(response)),
         Lookup::Miss(visitor) => visitor,
     };
@@ -172,6 +185,22 @@ pub async fn serve(request: ServiceRequest, next: Next<BoxBody>) -> Result<Servi
     }
     let response = entry.respond(&request, |response| form_token(&state, visitor, response));
     Ok(ServiceResponse::new(request, response))
+}
+
+/// A page made for one person (the signed-in author's, a reader's with
+/// their pending comment or saved details) is stored by no cache, not even
+/// the browser's: it may show what nobody else at that computer should see.
+/// Files that are the same for everyone keep their own caching.
+fn kept_by_nobody(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("public"));
+    if !public {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+    }
+    response
 }
 
 /// This reader's token for the comment form, with the visitor cookie it is

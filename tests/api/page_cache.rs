@@ -338,3 +338,62 @@ async fn a_reader_with_a_comment_awaiting_moderation_sees_what_is_approved_meanw
     let page = get(&ann, format!("{}/posts/{SLUG}", a.address)).await;
     assert!(!shows(&page, first) && shows(&page, own));
 }
+
+#[tokio::test]
+async fn made_up_page_numbers_do_not_fill_the_cache() {
+    let app = spawn_app().await;
+    let reader = new_browser();
+    // The pages readers really visit are kept.
+    for path in ["/", "/archive", &format!("/posts/{SLUG}")] {
+        assert_eq!(get(&reader, format!("{}{path}", app.address)).await.status, 200);
+    }
+    let kept = app.state.page_cache.kept_bytes();
+    assert!(kept > 0, "the visited pages are kept");
+
+    // The same pages under addresses nobody links to: served, never kept.
+    for n in 0..150 {
+        let made_up = [
+            format!("/posts/{SLUG}?page={n}"),
+            format!("/robots.txt?page={n}"),
+            format!("/feed.xml?page={n}"),
+            format!("/?page=0{n}"),
+            format!("/?page=+{n}"),
+            format!("/archive?page={}", n + 1_000),
+        ];
+        for path in made_up {
+            let page = get(&reader, format!("{}{path}", app.address)).await;
+            assert!(page.status == 200 || page.status == 404, "{path}: {}", page.status);
+        }
+    }
+    assert_eq!(app.state.page_cache.kept_bytes(), kept, "no made-up address was kept");
+    assert_eq!(get(&reader, format!("{}/posts/{SLUG}?page=3", app.address)).await.status, 200, "still served");
+}
+
+#[tokio::test]
+async fn a_page_made_for_one_person_is_stored_by_no_cache() {
+    let app = spawn_app().await;
+    app.accept_instant_posts();
+    let reader = new_browser();
+    let public = get(&reader, format!("{}/posts/{SLUG}", app.address)).await;
+    assert!(!public.header("cache-control").contains("no-store"), "{}", public.header("cache-control"));
+
+    // A reader with a question awaiting moderation sees it on pages made for them.
+    let mut form = comment_fields("Ann", "ann@example.org", "A question only I can see for now.");
+    set_field(&mut form, "csrf_token", &csrf_token(&public.body));
+    let url = format!("{}/posts/{SLUG}/comments", app.address);
+    posted_comment_id(&read(reader.post(url).form(&form).send().await.expect("POST succeeds")).await);
+    for path in [format!("/posts/{SLUG}"), format!("/posts/{SLUG}?replyto=1"), "/".to_owned()] {
+        let page = get(&reader, format!("{}{path}", app.address)).await;
+        assert_eq!(page.header("cache-control"), "private, no-store", "the pending writer's {path}");
+    }
+
+    // The signed-in author's article, with the desk's controls.
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let desk = app.get(&format!("/posts/{SLUG}")).await;
+    desk.assert_contains(&["You are signed in as"]);
+    assert_eq!(desk.header("cache-control"), "private, no-store");
+    // A file that is the same for everyone keeps its own caching.
+    let style = app.get("/static/style.css").await;
+    assert!(style.header("cache-control").starts_with("public"), "{}", style.header("cache-control"));
+}
