@@ -23,7 +23,7 @@ use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
 use crate::mail;
 use crate::routes::{
-    admin, cached_pages, error_pages, health, mail_links, page, public, security_headers, static_files,
+    admin, body_deadline, cached_pages, error_pages, health, mail_links, page, public, security_headers, static_files,
 };
 use crate::state::AppState;
 use crate::static_files::StaticFiles;
@@ -195,6 +195,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(FORM_LIMIT_BYTES))
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT_BYTES))
+            .wrap(from_fn(body_deadline::limit_body_time))
             .wrap(from_fn(cached_pages::serve))
             // `/posts/slug/` is `/posts/slug`: old links often end in a slash.
             .wrap(NormalizePath::trim())
@@ -242,6 +243,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
     // A page up to this size goes out in one write rather than in 32 KiB
     // pieces (an article with its discussion is often 50–100 KiB).
     .h1_write_buffer_size(128 * 1024)
+    // A request's head must arrive within this; its body has its own
+    // deadline (`body_deadline`).
+    .client_request_timeout(Duration::from_secs(5))
     .listen(listener)?;
     if workers > 0 {
         server = server.workers(workers);

@@ -1,6 +1,7 @@
 //! Request handlers. `startup.rs` is the one place they are mounted.
 
 pub mod admin;
+pub mod body_deadline;
 pub mod cached_pages;
 pub mod error_pages;
 pub mod health;

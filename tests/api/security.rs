@@ -124,3 +124,32 @@ async fn logged_request(server: &mut Server, address: &str) -> String {
     assert_eq!(response.status(), 200);
     wait_for(&mut server.log, "log-probe")
 }
+
+#[tokio::test]
+async fn a_request_body_that_never_arrives_is_refused_and_its_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app_with(|settings| settings.body_timeout_seconds = 1).await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut stalled = Vec::new();
+    for _ in 0..40 {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.expect("connects");
+        let head = format!(
+            "POST /posts/oral-magnesium-for-migraine-prevention/comments HTTP/1.1\r\nHost: {host}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nauthor_name=Ann"
+        );
+        stream.write_all(head.as_bytes()).await.expect("the head is sent");
+        stalled.push(stream);
+    }
+    assert_eq!(app.get("/healthz").await.status, 200, "the site answers meanwhile");
+
+    for mut stream in stalled {
+        // Well past the deadline: a server without one would still be waiting.
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the server answered and closed the connection");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 4"), "refused: {answer}");
+    }
+    assert!(app.stored_comments().is_empty());
+}
