@@ -138,7 +138,11 @@ pub fn compose(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyh
         MessageKind::Digest => digest(conn, site, message),
         MessageKind::Answer | MessageKind::Reply => answer(conn, site, message),
         MessageKind::Confirm => Ok(Some(confirm(site, message)?)),
-        MessageKind::ManageLink => Ok(Some(manage_link(site, message)?)),
+        // Asked for by anyone: sent only to an address that commented here.
+        MessageKind::ManageLink if comments::any_from_email(conn, &message.recipient)? => {
+            Ok(Some(manage_link(site, message)?))
+        }
+        MessageKind::ManageLink => Ok(None),
     }
 }
 

@@ -600,3 +600,72 @@ async fn the_doctor_answers_from_the_email_and_a_mistake_keeps_the_text() {
     assert_eq!(app.stored_comment(question).status, crate::helpers::CommentStatus::Approved, "answering approves");
     app.get_as_stranger(&format!("/posts/{SLUG}")).await.assert_contains(&[answer_text]);
 }
+
+#[tokio::test]
+async fn a_used_answer_link_cannot_be_sent_again_in_another_spelling() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    let question = ask(&app, &reader, "Is magnesium glycinate better tolerated than the oxide?").await;
+    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
+    let start = notice.text.find("Answer: ").expect("an answer link") + "Answer: ".len();
+    let link = notice.text[start..].split_whitespace().next().expect("the link").trim_start_matches("http://blog.test");
+    let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
+
+    let phone = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &phone, link).await;
+    let token = csrf_token(&page.body);
+    let first = "Usually, yes: fewer stomach complaints.";
+    let done = crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", first)])).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(answers(), 1);
+
+    let (path, link_token) = link.rsplit_once('/').expect("the link ends with its token");
+    let (data, signature) = link_token.split_once('.').expect("a signed link");
+    let respellings = [
+        format!("{path}/{}", link_token.to_uppercase()),
+        format!("{path}/{data}.{}", signature.to_uppercase()),
+        format!("{path}/{}.{signature}", data.to_uppercase()),
+    ];
+    for respelled in respellings {
+        let again = "A second answer under the doctor's name";
+        let replay =
+            crate::admin::post_with(&app, &phone, &respelled, &fields(&[("csrf_token", &token), ("body", again)]))
+                .await;
+        assert!(replay.status >= 400, "{respelled} was refused: {} {}", replay.status, replay.body);
+        assert_eq!(answers(), 1, "no second answer through {respelled}");
+    }
+}
+
+#[tokio::test]
+async fn a_manage_link_is_sent_only_to_an_address_that_commented_though_both_requests_are_queued_alike() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &reader, &format!("/posts/{SLUG}")).await;
+    let mut form = comment_fields("Ann Reader", READER, "Does magnesium help children with migraine?");
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    posted_comment_id(&crate::admin::post_with(&app, &reader, &format!("/posts/{SLUG}/comments"), &form).await);
+
+    let stranger = crate::helpers::new_browser();
+    for address in [READER, "nobody@example.org"] {
+        let page = crate::admin::get_with(&app, &stranger, "/comments/manage").await;
+        let form = fields(&[("email", address), ("csrf_token", &csrf_token(&page.body))]);
+        let asked = crate::admin::post_with(&app, &stranger, "/comments/manage", &form).await;
+        assert_eq!((asked.status, asked.header("location")), (303, "/comments/manage?sent=1"), "{address}");
+    }
+
+    let link = smtp.wait_for(READER, 1).await;
+    assert!(link[0].subject.contains("manage your comments"), "{}", link[0].subject);
+    let started = std::time::Instant::now();
+    while unsent(&app) > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the sender went through the outbox");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let to_nobody = smtp.delivered().into_iter().filter(|m| m.to.contains("nobody@example.org")).count();
+    assert_eq!(to_nobody, 0, "an address without comments gets no mail");
+    let kept = app.with_db(|conn| {
+        outbox::table.filter(outbox::recipient.eq("nobody@example.org")).count().get_result::<i64>(conn)
+    });
+    assert_eq!(kept.expect("the outbox answers"), 0, "nor is it kept");
+}

@@ -131,10 +131,11 @@ async fn asking_for_a_link_queues_one_message_for_an_address_with_comments_and_a
         assert_eq!(answer.status, 303, "{}", answer.body);
         assert_eq!(answer.header("location"), "/comments/manage?sent=1");
     }
-    let rows = outbox_rows(&app);
-    assert_eq!(rows.len(), 1, "one message, and none for an address without comments: {rows:?}");
+    // Every address's request is queued alike (the mail sender drops the
+    // ones for addresses without comments, see `mail.rs`), once per address.
+    let rows: Vec<Message> = outbox_rows(&app).into_iter().filter(|row| row.recipient == ANN).collect();
+    assert_eq!(rows.len(), 1, "one message for the two requests: {rows:?}");
     assert_eq!(rows[0].kind, MessageKind::ManageLink);
-    assert_eq!(rows[0].recipient, ANN);
     assert!(rows[0].dedupe_key.starts_with("manage:ann@example.org:"), "{}", rows[0].dedupe_key);
 
     let sent = app.get("/comments/manage?sent=1").await;
