@@ -23,6 +23,10 @@ pub fn init(default_filter: &str) {
         .with_target(false)
         .with_ansi(colours_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR")))
         .with_writer(std::io::stderr)
+        // A log that cannot be written (a full disk, a closed pipe) loses
+        // its lines, never a reader's request: the fallback would print the
+        // failure to the same standard error and panic on it.
+        .log_internal_errors(false)
         .try_init();
 }
 

@@ -102,3 +102,60 @@ async fn write_until_refused(address: &str, writer: usize, acks: mpsc::Unbounded
         }
     }
 }
+
+/// `healthblog serve` whose log goes to a full disk (`/dev/full`): it starts,
+/// answers, and stores comments, losing only its log lines.
+#[tokio::test]
+async fn a_log_that_cannot_be_written_loses_its_lines_not_the_readers_requests() {
+    let data = tempfile::tempdir().expect("a data folder");
+    let database_url = match fresh_database_url(data.path()) {
+        url if url.starts_with("sqlite://") => Server::sqlite_url(data.path()),
+        url => url,
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("its port").port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut command = Server::command(
+        &repo_path(""),
+        &["serve"],
+        &repo_path("content"),
+        data.path(),
+        &database_url,
+        &[("HEALTHBLOG_BIND", &bind)],
+    );
+    command.stderr(std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full"));
+    let mut child = command.spawn().expect("healthblog serve starts");
+    let address = format!("http://{bind}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("an HTTP client");
+    let started = std::time::Instant::now();
+    while !client.get(format!("{address}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the server ended with {status} when its log could not be written");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the server listens");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let pool = db::connect(&DatabaseUrl::parse(&database_url).expect("a URL"), 1).expect("a pool");
+    db::settings::save(&mut pool.get().expect("a connection"), "min_seconds_to_submit", "0").expect("stored");
+    let form = client.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("a page");
+    let body = "Does the answer still come when the log disk is full?";
+    let fields = [
+        ("author_name", "Ann Reader"),
+        ("author_email", "ann@example.org"),
+        ("body", body),
+        ("csrf_token", &csrf_token(&form)),
+    ];
+    let answer = client.post(format!("{address}/posts/{SLUG}/comments")).form(&fields).send().await.expect("answered");
+    assert_eq!(answer.status(), 303, "the comment is acknowledged");
+    let location = answer.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let id: i32 = location.rsplit_once("#comment-").and_then(|(_, id)| id.parse().ok()).expect("the comment's id");
+    let stored = db::comments::find(&mut pool.get().expect("a connection"), CommentId(id)).expect("the table answers");
+    assert_eq!(stored.map(|comment| comment.body_markdown).as_deref(), Some(body), "and stored");
+    assert!(child.try_wait().expect("the process").is_none(), "the server still runs");
+    let _ = child.kill();
+    let _ = child.wait();
+}
