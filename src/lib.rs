@@ -21,5 +21,6 @@ pub mod static_files;
 pub mod structured_data;
 pub mod telemetry;
 pub mod templates;
+pub mod trust;
 pub mod wordpress;
 pub mod wordpress_export;
