@@ -161,6 +161,7 @@ async fn post_comment(client: &Client, action: &str, token: &str, n: usize, addr
         ("author_url", ""),
         ("body", body.as_str()),
         ("parent_id", ""),
+        ("consent", "on"),
         ("url", ""),
         ("csrf_token", token),
     ];

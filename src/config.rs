@@ -70,6 +70,27 @@ pub struct Settings {
     pub body_timeout_seconds: u64,
     pub site: SiteSettings,
     pub mail: MailSettings,
+    pub trust: TrustSettings,
+}
+
+/// What keeps a health conversation safe (see `trust`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustSettings {
+    /// The readers' country (ISO code, e.g. `GB`): which emergency and
+    /// crisis numbers a notice shows, and how phone numbers are read.
+    pub country: String,
+    /// The site's own red-flag rules file; unset, the shipped rules.
+    pub red_flags: Option<PathBuf>,
+    /// A comment needs the reader's explicit consent to publish and keep
+    /// the health information it shares.
+    pub require_consent: bool,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        Self { country: "US".into(), red_flags: None, require_consent: true }
+    }
 }
 
 /// How the site sends email. Without a `host`, messages are written as
@@ -199,6 +220,7 @@ impl Default for Settings {
             body_timeout_seconds: 30,
             site: SiteSettings::default(),
             mail: MailSettings::default(),
+            trust: TrustSettings::default(),
         }
     }
 }

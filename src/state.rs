@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::HttpResponse;
-use anyhow::anyhow;
+use anyhow::{anyhow, Context as _};
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -26,6 +26,7 @@ use crate::mail::sender::Mailer;
 use crate::page_cache::PageCache;
 use crate::static_files::StaticFiles;
 use crate::structured_data::JsonLd;
+use crate::trust::red_flags::RedFlags;
 
 /// How long a sign-in may wait for a free password check slot before it
 /// is answered 429: long enough to ride out a burst, short enough that a
@@ -57,6 +58,8 @@ pub struct AppState {
     pages_version: AtomicI64,
     /// Rendered public pages.
     pub page_cache: PageCache,
+    /// The emergency signs every reader's comment is checked against.
+    pub red_flags: RedFlags,
     /// The approved comments of each discussion, kept with the pages.
     outlines: Arc<KeptOutlines>,
 }
@@ -140,6 +143,16 @@ impl AppState {
             static_version: static_files.version().to_owned(),
         };
         let mailer = Mailer::new(&settings)?;
+        let red_flags = match &settings.trust.red_flags {
+            None => RedFlags::shipped(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the red-flag rules in {} ([trust] red_flags)", path.display()))?;
+                RedFlags::parse(&text).map_err(|error| {
+                    anyhow!("the red-flag rules in {} ([trust] red_flags) have a problem: {error}", path.display())
+                })?
+            }
+        };
         Ok(Self {
             mailer,
             mail_wake: Arc::new(Notify::new()),
@@ -147,6 +160,7 @@ impl AppState {
             pages_version: AtomicI64::new(0),
             page_cache: PageCache::with_budget(settings.page_cache_mb.saturating_mul(1024 * 1024)),
             outlines: Arc::default(),
+            red_flags,
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

@@ -36,5 +36,9 @@ pub fn comment(i: i32, parent: Option<CommentId>, by_author: bool, body: &str) -
         edited_at: None,
         notify_replies: false,
         erased_at: None,
+        urgent: None,
+        consent_version: None,
+        consent_at: None,
+        consent_method: None,
     }
 }

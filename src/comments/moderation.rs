@@ -113,6 +113,22 @@ pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: Commen
     .with_context(|| format!("applying {} to comment {id}", action.as_str()))
 }
 
+/// The author saw to an urgent comment: its mark is cleared and the log
+/// says which signs it had. False when it had none (or is gone).
+pub fn clear_urgent(conn: &mut AnyConnection, actor: &Actor, id: CommentId) -> anyhow::Result<bool> {
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        let Some(comment) = comments::find(conn, id)? else { return Ok(false) };
+        let Some(signs) = comment.urgent.clone() else { return Ok(false) };
+        comments::clear_urgent(conn, id)?;
+        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::RedFlagCleared)
+            .comment(id, Some(comment.status.as_str()), Some(comment.status.as_str()))
+            .detail(format!("seen to: {}", signs.replace(',', ", ")));
+        log::write(conn, &entry)?;
+        Ok(true)
+    })
+    .with_context(|| format!("clearing the urgent mark of comment {id}"))
+}
+
 /// Replaces a comment's text, rendering and cleaning it again.
 pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &CommentBody) -> anyhow::Result<()> {
     conn.transaction::<_, diesel::result::Error, _>(|conn| {

@@ -294,6 +294,15 @@ pub struct ExportedComment {
     pub text: String,
     pub notify_answers: bool,
     pub notify_replies: bool,
+    /// The consent given with it: which wording, when, and how.
+    pub consent: Option<ExportedConsent>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportedConsent {
+    pub wording_version: String,
+    pub given_at: Option<NaiveDateTime>,
+    pub given_through: Option<String>,
 }
 
 pub fn export(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<Export> {
@@ -312,6 +321,11 @@ pub fn export(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> Quer
             text: comment.body_markdown,
             notify_answers: comment.notify,
             notify_replies: comment.notify_replies,
+            consent: comment.consent_version.map(|wording_version| ExportedConsent {
+                wording_version,
+                given_at: comment.consent_at,
+                given_through: comment.consent_method,
+            }),
         })
         .collect();
     let notices = notices_in_words(subscribers::state(conn, &email)?);

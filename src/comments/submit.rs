@@ -57,6 +57,10 @@ pub struct Reader {
     /// The form's token, already checked against the visitor's cookie; a
     /// successful comment spends it.
     pub form: FormTicket,
+    /// The emergency signs its text shows (red-flag rule ids), if any.
+    pub urgent: Vec<String>,
+    /// The consent wording's version the reader ticked, if they did.
+    pub consent: Option<String>,
 }
 
 /// A verified form token and when its form was shown.
@@ -237,6 +241,12 @@ fn submit_as_reader(
                 created_at: now,
                 kept_id: None,
                 wordpress_id: None,
+                urgent: (!reader.urgent.is_empty()).then(|| reader.urgent.join(",")),
+                consent: reader.consent.clone().map(|version| Consent {
+                    version,
+                    at: now,
+                    method: crate::trust::consent::THROUGH_COMMENT_FORM.to_owned(),
+                }),
             },
         )?;
         // Checked after the insert, inside the transaction: parallel posts
@@ -248,7 +258,14 @@ fn submit_as_reader(
         if checks.duplicate {
             return Err(Refusal::Duplicate.into());
         }
-        let mail_queued = notices::comment_arrived(conn, &stored, parent.as_ref(), now)?;
+        let mut mail_queued = notices::comment_arrived(conn, &stored, parent.as_ref(), now)?;
+        if let Some(rules) = &stored.urgent {
+            let entry = NewLogEntry::new(None, "red-flag check", LogAction::RedFlag)
+                .comment(stored.id, None, Some(stored.status.as_str()))
+                .detail(format!("emergency signs: {}", rules.replace(',', ", ")));
+            log::write(conn, &entry)?;
+            mail_queued |= notices::urgent_comment(conn, &stored, now)?;
+        }
         Ok(Stored { id: stored.id, status: decision.status, mail_queued })
     })
 }
@@ -311,6 +328,8 @@ fn submit_as_staff(
                 created_at: now,
                 kept_id: None,
                 wordpress_id: None,
+                urgent: None,
+                consent: None,
             },
         )?;
         let id = answer.id;
@@ -351,6 +370,17 @@ pub struct Draft<'a> {
     pub kept_id: Option<CommentId>,
     /// The WordPress comment this is a copy of.
     pub wordpress_id: Option<i32>,
+    /// The emergency signs it showed (rule ids, comma-separated).
+    pub urgent: Option<String>,
+    /// The reader's consent, when they gave it.
+    pub consent: Option<Consent>,
+}
+
+/// A reader's consent as recorded with their comment.
+pub struct Consent {
+    pub version: String,
+    pub at: NaiveDateTime,
+    pub method: String,
 }
 
 /// Renders and cleans the draft's Markdown and writes the row. Runs in a
@@ -384,6 +414,10 @@ fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, D
         created_at: draft.created_at,
         updated_at: draft.created_at,
         wordpress_id: draft.wordpress_id,
+        urgent: draft.urgent,
+        consent_version: draft.consent.as_ref().map(|c| c.version.clone()),
+        consent_at: draft.consent.as_ref().map(|c| c.at),
+        consent_method: draft.consent.map(|c| c.method),
     };
     comments::insert(conn, &row, draft.kept_id)
 }

@@ -31,6 +31,9 @@ pub struct ShownComment {
     pub erased: bool,
     /// The visitor's own comment, awaiting moderation: they may edit or delete it.
     pub own: bool,
+    /// What its writer should do now, when its text showed emergency signs
+    /// (shown to them alone, with their own comment).
+    pub safety: Option<crate::trust::SafetyNotice>,
     pub body: SafeHtml,
     pub posted: When,
     /// The time of day, for people: `3:39 pm`.
@@ -61,6 +64,7 @@ impl ShownComment {
             edited: comment.edited_at.is_some(),
             erased: comment.erased_at.is_some(),
             own: false,
+            safety: None,
             body: comment.body_html.clone(),
             time: posted.time_of_day(),
             posted,
@@ -196,6 +200,10 @@ mod tests {
             edited_at: None,
             notify_replies: false,
             erased_at: None,
+            urgent: None,
+            consent_version: None,
+            consent_at: None,
+            consent_method: None,
         }
     }
 

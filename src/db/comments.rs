@@ -37,6 +37,13 @@ pub struct Comment {
     /// When the writer had it erased: it keeps its place for its replies,
     /// and nothing it said.
     pub erased_at: Option<NaiveDateTime>,
+    /// The emergency signs it showed (red-flag rule ids, comma-separated),
+    /// until the author has seen to it.
+    pub urgent: Option<String>,
+    /// The consent wording's version the reader agreed to, when and how.
+    pub consent_version: Option<String>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub consent_method: Option<String>,
 }
 
 impl Comment {
@@ -70,6 +77,10 @@ pub struct NewComment {
     pub updated_at: NaiveDateTime,
     /// The WordPress comment it was imported from.
     pub wordpress_id: Option<i32>,
+    pub urgent: Option<String>,
+    pub consent_version: Option<String>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub consent_method: Option<String>,
 }
 
 /// Stores `comment` under the id the database chooses, or under `kept_id`
@@ -276,7 +287,8 @@ pub fn moderation_page(
     };
     let total = query().count().get_result(conn)?;
     let rows = query()
-        .order((comments::created_at.desc(), comments::id.desc()))
+        // Urgent ones (emergency signs) first.
+        .order((comments::urgent.is_null(), comments::created_at.desc(), comments::id.desc()))
         .offset(offset)
         .limit(limit)
         .select(Comment::as_select())
@@ -312,7 +324,8 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
     comments::table
         .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
         .filter(comments::erased_at.is_null())
-        .order((comments::created_at.desc(), comments::id.desc()))
+        // Urgent ones (emergency signs) first.
+        .order((comments::urgent.is_null(), comments::created_at.desc(), comments::id.desc()))
         .limit(limit)
         .select(Comment::as_select())
         .load(conn)
@@ -354,6 +367,15 @@ pub fn set_status(conn: &mut AnyConnection, id: CommentId, status: CommentStatus
     diesel::update(comments::table.find(id))
         .set((comments::status.eq(status), comments::updated_at.eq(super::now())))
         .execute(conn)
+}
+
+/// Clears comment `id`'s urgent mark (the author has seen to it); true
+/// when it had one.
+pub fn clear_urgent(conn: &mut AnyConnection, id: CommentId) -> QueryResult<bool> {
+    let changed = diesel::update(comments::table.find(id).filter(comments::urgent.is_not_null()))
+        .set(comments::urgent.eq(None::<String>))
+        .execute(conn)?;
+    Ok(changed > 0)
 }
 
 pub fn set_no_answer_needed(conn: &mut AnyConnection, id: CommentId) -> QueryResult<usize> {

@@ -40,10 +40,14 @@ pub enum LogAction {
     Purge,
     /// A notice could not be delivered.
     MailFailed,
+    /// A reader's comment showed emergency signs.
+    RedFlag,
+    /// The author saw to an urgent comment and cleared its mark.
+    RedFlagCleared,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 20] = [
+    pub const ALL: [LogAction; 22] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -64,6 +68,8 @@ impl LogAction {
         Self::WriterErase,
         Self::Purge,
         Self::MailFailed,
+        Self::RedFlag,
+        Self::RedFlagCleared,
     ];
 
     /// The stored name, also what the log page shows.
@@ -89,6 +95,8 @@ impl LogAction {
             Self::WriterErase => "writer-erase",
             Self::Purge => "purge",
             Self::MailFailed => "mail-failed",
+            Self::RedFlag => "red-flag",
+            Self::RedFlagCleared => "red-flag-cleared",
         }
     }
 }

@@ -37,6 +37,10 @@ diesel::table! {
         wordpress_id -> Nullable<Integer>,
         notify_replies -> Bool,
         erased_at -> Nullable<Timestamp>,
+        urgent -> Nullable<Text>,
+        consent_version -> Nullable<Text>,
+        consent_at -> Nullable<Timestamp>,
+        consent_method -> Nullable<Text>,
     }
 }
 

@@ -59,6 +59,20 @@ pub fn comment_arrived(
     Ok(queued)
 }
 
+/// `comment` showed emergency signs: every desk account with an address
+/// hears of it at once, whatever it chose to hear of (the same message as
+/// a new comment's, so never twice).
+pub fn urgent_comment(conn: &mut AnyConnection, comment: &Comment, now: NaiveDateTime) -> QueryResult<bool> {
+    let mut queued = false;
+    for user in users::with_email(conn)? {
+        let key = format!("new-comment:{}:{}", comment.id, user.id);
+        let message =
+            NewMessage::new(MessageKind::NewComment, &user.email, key, now).about(comment.id).for_user(user.id);
+        queued |= outbox::enqueue(conn, &message)?;
+    }
+    Ok(queued)
+}
+
 /// Whether `comment` (answering `parent`) asks the author something.
 fn is_question(comment: &Comment, parent: Option<&Comment>) -> bool {
     CommentKind::of(comment.is_by_author(), parent.map(Comment::is_by_author)) == CommentKind::Question

@@ -187,6 +187,11 @@ impl RedFlags {
         found
     }
 
+    /// The title and notice of rule `id`.
+    pub fn rule(&self, id: &str) -> Option<(&str, &str)> {
+        self.rules.iter().find(|rule| rule.id == id).map(|rule| (rule.title.as_str(), rule.notice.as_str()))
+    }
+
     /// Every rule that fires on `text`, in the file's order.
     pub fn check(&self, text: &str) -> Vec<Hit> {
         let words = words(text);

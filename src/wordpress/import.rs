@@ -737,6 +737,8 @@ fn apply(
                 created_at: p.created_at,
                 kept_id: ids.get(&c.id).copied(),
                 wordpress_id: i32::try_from(c.id).ok(),
+                urgent: None,
+                consent: None,
             },
         )
         .with_context(|| format!("storing WordPress comment {}", c.id))?;

@@ -122,6 +122,7 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         .await
         .expect("typing");
     client.find(Locator::Id("body")).await.expect("a comment box").send_keys("A question").await.expect("typing");
+    client.find(Locator::Id("consent")).await.expect("the consent box").click().await.expect("it ticks");
     client
         .find(Locator::Css(".comment-form button[type=submit]"))
         .await

@@ -28,6 +28,11 @@ async fn value_of(client: &Client, id: &str) -> String {
 }
 
 async fn submit(client: &Client) {
+    // The consent every comment needs (its refusal is tested without a browser).
+    client
+        .execute("const c = document.getElementById('consent'); if (c && !c.checked) { c.click(); }", vec![])
+        .await
+        .expect("the consent box can be ticked");
     let button = client.find(Locator::Css("form.comment-form button[type=submit]")).await.expect("a submit button");
     button.click().await.expect("the form is sent");
 }

@@ -84,6 +84,7 @@ async fn write_until_refused(address: &str, writer: usize, acks: mpsc::Unbounded
         let fields = [
             ("author_name", format!("Writer {writer}")),
             ("author_email", format!("writer{writer}@example.org")),
+            ("consent", "on".to_owned()),
             ("author_url", String::new()),
             ("body", body.clone()),
             ("parent_id", String::new()),
@@ -146,6 +147,7 @@ async fn a_log_that_cannot_be_written_loses_its_lines_not_the_readers_requests()
     let fields = [
         ("author_name", "Ann Reader"),
         ("author_email", "ann@example.org"),
+        ("consent", "on"),
         ("body", body),
         ("csrf_token", &csrf_token(&form)),
     ];

@@ -151,6 +151,8 @@ pub fn reader_draft<'a>(
         created_at: db::now(),
         kept_id: None,
         wordpress_id: None,
+        urgent: None,
+        consent: None,
     }
 }
 
@@ -344,10 +346,17 @@ impl Browser {
 
 /// A comment form's fields, with sensible values to change per test.
 pub fn comment_fields(name: &str, email: &str, body: &str) -> Vec<(String, String)> {
-    [("author_name", name), ("author_email", email), ("author_url", ""), ("body", body), ("parent_id", "")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    [
+        ("author_name", name),
+        ("author_email", email),
+        ("author_url", ""),
+        ("body", body),
+        ("parent_id", ""),
+        ("consent", "on"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 /// Sets a field in a list of form fields, adding it when absent.
@@ -529,6 +538,7 @@ impl Page {
         }
         assert_eq!(textarea_text(&self.body, "body"), typed("body"), "the form keeps the comment's text");
         assert_eq!(is_checked(&self.body, "notify"), typed("notify") == "on", "the form keeps the notify choice");
+        assert_eq!(is_checked(&self.body, "consent"), typed("consent") == "on", "the form keeps the consent given");
     }
 
     /// Asserts `message` is shown beside `field`, which is marked invalid, and

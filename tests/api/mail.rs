@@ -351,6 +351,7 @@ async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_f
         client.find(Locator::Id(id)).await.expect("a field").send_keys(text).await.expect("typing works");
     }
     client.find(Locator::Id("notify")).await.expect("the notify box").click().await.expect("it ticks");
+    client.find(Locator::Id("consent")).await.expect("the consent box").click().await.expect("it ticks");
     client
         .find(Locator::Css("form.comment-form button[type=submit]"))
         .await

@@ -29,6 +29,7 @@ mod questions_and_answers;
 mod reload;
 mod remembered_commenter;
 mod rendering;
+mod safe_to_ask;
 mod screenshots;
 mod security;
 mod server;

@@ -19,6 +19,7 @@ use crate::markdown::SafeHtml;
 use crate::routes::encode_query_value;
 use crate::routes::pagination::Pagination;
 use crate::state::AppState;
+use crate::trust::red_flags::RedFlags;
 
 const PER_PAGE: i64 = 20;
 const EXCERPT_CHARS: usize = 120;
@@ -45,6 +46,10 @@ pub struct Row {
     created: String,
     /// `created` as a valid `<time datetime>`.
     created_iso: String,
+    /// The emergency signs it showed, until the author has seen to it.
+    urgent: Vec<String>,
+    /// "Consent v… given 2026-12-06 14:03 UTC through the comment form".
+    consent: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +64,7 @@ struct ParentExcerpt {
 /// that the article answers by sending the reader on to the right page.
 pub fn rows(
     library: &Library,
+    red_flags: &RedFlags,
     comments: &[Comment],
     parents: &[Comment],
     paths: &HashMap<CommentId, String>,
@@ -88,6 +94,17 @@ pub fn rows(
             age: age(c.created_at),
             created: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             created_iso: c.created_at.format("%Y-%m-%dT%H:%MZ").to_string(),
+            urgent: c
+                .urgent
+                .iter()
+                .flat_map(|ids| ids.split(','))
+                .map(|id| red_flags.rule(id).map_or_else(|| id.to_owned(), |(title, _)| title.to_owned()))
+                .collect(),
+            consent: c.consent_version.as_ref().map(|version| {
+                let at = c.consent_at.map(|at| at.format(" %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+                let how = c.consent_method.as_deref().map(|how| format!(" through the {how}")).unwrap_or_default();
+                format!("Consent (wording {version}) given{at}{how}")
+            }),
         })
         .collect()
 }
@@ -168,7 +185,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     context.insert("status", status.as_str());
     context.insert("search", &search);
     context.insert("total", &total);
-    context.insert("rows", &rows(&library, &comments, &parents, &paths));
+    context.insert("rows", &rows(&library, &desk.state.red_flags, &comments, &parents, &paths));
     context.insert("pagination", &Pagination::new(page, pages, link).labelled("Newer comments", "Older comments"));
     context.insert("return_to", &return_to);
     desk.render("admin/comments.html", "Comments", context)
@@ -227,6 +244,21 @@ pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     desk.state.wake_mail();
     let message = format!("{changed} comment{} {}.", if changed == 1 { "" } else { "s" }, action.done());
     Ok(desk.redirect(&return_to, &message))
+}
+
+/// `POST /admin/comments/{id}/seen-to`: the author saw to an urgent
+/// comment; its mark is cleared (and logged).
+pub async fn seen_to(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
+    let (actor, id) = (desk.user.actor(), id.into_inner());
+    let cleared = db::run(&desk.state.pool, move |conn| moderation::clear_urgent(conn, &actor, id))
+        .await
+        .map_err(AppError::NotStored)?;
+    let message = if cleared {
+        format!("Comment {id} is no longer marked urgent.")
+    } else {
+        format!("Comment {id} was not marked urgent.")
+    };
+    Ok(desk.redirect(&form.return_to("/admin/comments"), &message))
 }
 
 #[derive(Deserialize)]
@@ -364,7 +396,10 @@ impl<'a> TextBox<'a> {
 fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpResponse, AppError> {
     let library = desk.state.library();
     let mut context = Context::new();
-    context.insert("row", &rows(&library, std::slice::from_ref(comment), &[], &HashMap::new()).pop());
+    context.insert(
+        "row",
+        &rows(&library, &desk.state.red_flags, std::slice::from_ref(comment), &[], &HashMap::new()).pop(),
+    );
     context.insert("text", page.text);
     context.insert("error", &page.error);
     context.insert("return_to", page.return_to);

@@ -24,6 +24,7 @@ use crate::error::AppError;
 use crate::routes::cached_pages;
 use crate::routes::notice::{self, Notice};
 use crate::state::AppState;
+use crate::trust::red_flags::RedFlags;
 
 /// Approved comments in an article's comment feed.
 const FEED_COMMENTS: i64 = 50;
@@ -94,7 +95,8 @@ pub async fn create(
         user_agent: user_agent(&request),
         honeypot_filled: !honeypot.trim().is_empty(),
     };
-    let submission = match parse(&values, author.as_ref(), ticket, sender) {
+    let checks = Checks { require_consent: state.settings.trust.require_consent, red_flags: &state.red_flags };
+    let submission = match parse(&values, author.as_ref(), ticket, sender, &checks) {
         Ok(submission) => submission,
         Err(errors) => {
             let form = CommentForm::with_errors(values, errors);
@@ -188,13 +190,23 @@ struct Sender {
     honeypot_filled: bool,
 }
 
+/// What a reader's comment is checked for besides its fields.
+struct Checks<'a> {
+    require_consent: bool,
+    red_flags: &'a RedFlags,
+}
+
+/// Asked beside the box when consent is required and not given.
+pub const CONSENT_NEEDED: &str = "Please tick this box to agree that your comment and the health information in it                                   are published and kept. Without it the comment cannot be posted; your text is                                   kept below.";
+
 /// Parses the form into a submission: a signed-in author sends only the
-/// text; a reader their details too.
+/// text; a reader their details too, checked for emergency signs.
 fn parse(
     values: &CommentValues,
     author: Option<&User>,
     form: FormTicket,
     sender: Sender,
+    checks: &Checks,
 ) -> Result<Submission, HashMap<&'static str, String>> {
     let mut errors = HashMap::new();
     let body = CommentBody::parse(&values.body).map_err(|e| errors.insert("body", e)).ok();
@@ -210,8 +222,18 @@ fn parse(
             let name = AuthorName::parse(&values.author_name).map_err(|e| errors.insert("author_name", e)).ok();
             let email = Email::parse(&values.author_email).map_err(|e| errors.insert("author_email", e)).ok();
             let website = WebsiteUrl::parse(&values.author_url).map_err(|e| errors.insert("author_url", e)).ok();
+            let consent = values.consent.is_some().then(crate::trust::consent::version);
+            if checks.require_consent && consent.is_none() {
+                errors.insert("consent", CONSENT_NEEDED.to_owned());
+            }
+            let urgent = match &body {
+                Some(body) => checks.red_flags.check(body.as_str()).into_iter().map(|hit| hit.rule).collect(),
+                None => Vec::new(),
+            };
             match (name, email, website) {
                 (Some(name), Some(email), Some(website)) => Some(Writer::Reader(Reader {
+                    urgent,
+                    consent,
                     name,
                     email,
                     website,

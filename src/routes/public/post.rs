@@ -193,6 +193,9 @@ pub struct CommentValues {
     /// "Save my name, email and website in this browser".
     #[serde(default)]
     pub remember: Option<String>,
+    /// Consent to publish and keep the health information shared.
+    #[serde(default)]
+    pub consent: Option<String>,
 }
 
 impl CommentValues {
@@ -270,6 +273,12 @@ pub fn render(
         thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth, rules.thread_order);
     for comment in &mut thread {
         comment.own = comment.awaiting_moderation && !comment.erased && visitor.pending().contains(&comment.id);
+        if comment.own {
+            let urgent = discussion.comments.iter().find(|c| c.id == comment.id).and_then(|c| c.urgent.as_deref());
+            comment.safety = urgent.and_then(|urgent| {
+                crate::trust::SafetyNotice::for_rules(&state.red_flags, urgent, &state.settings.trust.country)
+            });
+        }
     }
 
     let number = discussion.page;
@@ -312,6 +321,8 @@ pub fn render(
     context.insert("csrf_token", &token);
     context.insert("max_body_chars", &MAX_BODY_CHARS);
     context.insert("ip_retention_days", &rules.ip_retention_days);
+    context.insert("require_consent", &state.settings.trust.require_consent);
+    context.insert("consent_wording", crate::trust::consent::WORDING);
     context.insert("pending_retention_days", &rules.pending_retention_days);
     context.insert("author", &author.map(|user| user.display_name.as_str()));
     let flash_comment = flash.as_ref().and_then(|flash| flash_comment(flash, &thread));

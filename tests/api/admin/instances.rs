@@ -88,6 +88,7 @@ async fn a_setting_saved_on_one_instance_applies_on_the_other() {
     let comment = fields(&[
         ("author_name", "Reader on B"),
         ("author_email", "reader.b@example.org"),
+        ("consent", "on"),
         ("author_url", ""),
         ("body", "Posted through the second instance."),
         ("parent_id", ""),

@@ -210,6 +210,7 @@ pub async fn reader_replies(app: &TestApp, slug: &str, name: &str, body: &str, p
         ("author_url", ""),
         ("body", body),
         ("parent_id", &parent),
+        ("consent", "on"),
         ("csrf_token", &csrf_token(&article.body)),
     ]);
     posted_comment_id(&post_with(app, &reader, &format!("/posts/{slug}/comments"), &form).await)

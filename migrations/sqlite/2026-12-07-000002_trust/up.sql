@@ -1,0 +1,8 @@
+-- Safe to ask: the emergency signs a comment showed (rule ids, comma-separated;
+-- NULL once the author has seen to it), and the reader's consent to publish and
+-- keep the health information they shared: which wording, when, and how.
+ALTER TABLE comments ADD COLUMN urgent TEXT;
+ALTER TABLE comments ADD COLUMN consent_version TEXT;
+ALTER TABLE comments ADD COLUMN consent_at TIMESTAMP;
+ALTER TABLE comments ADD COLUMN consent_method TEXT;
+CREATE INDEX comments_urgent ON comments (created_at) WHERE urgent IS NOT NULL;
