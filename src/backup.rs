@@ -342,7 +342,8 @@ fn check_rows(database: &Path, manifest: &Manifest) -> anyhow::Result<()> {
             promised.insert("comments".to_owned(), manifest.comments);
         }
         Some(&comments) if comments == manifest.comments => {}
-        _ => bail!("the manifest contradicts itself: its comment count is not its count of rows in `comments`"),
+        None => bail!("the manifest counts no rows in `comments`"),
+        Some(_) => bail!("the manifest contradicts itself: its comment count is not its count of rows in `comments`"),
     }
     let mut conn = AnyConnection::Sqlite(open_sqlite(database)?);
     for (table, &rows) in &promised {
@@ -500,7 +501,7 @@ fn open_plain_file(path: &Path) -> anyhow::Result<std::fs::File> {
 /// disk, and returns the SHA-256 of what was copied.
 fn copy_file(from: &Path, to: &Path) -> anyhow::Result<String> {
     let mut source = open_plain_file(from)?;
-    let permissions = source.metadata().with_context(|| format!("reading {}", from.display()))?.permissions();
+    let permissions = plain_permissions(&source.metadata().with_context(|| format!("reading {}", from.display()))?);
     let mut target = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -519,6 +520,21 @@ fn copy_file(from: &Path, to: &Path) -> anyhow::Result<String> {
     target.set_permissions(permissions).with_context(|| format!("setting the permissions of {}", to.display()))?;
     target.sync_all().with_context(|| format!("flushing {}", to.display()))?;
     Ok(crate::keys::hex(&hasher.finalize()))
+}
+
+/// The file's permissions without the set-user, set-group and sticky bits
+/// and without write access for others: a crafted backup restored by root
+/// must not leave a set-user-id program or a file anyone may change.
+fn plain_permissions(metadata: &std::fs::Metadata) -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::Permissions::from_mode(metadata.permissions().mode() & 0o755)
+    }
+    #[cfg(not(unix))]
+    {
+        metadata.permissions()
+    }
 }
 
 fn checksum(path: &Path) -> anyhow::Result<String> {
@@ -646,7 +662,9 @@ impl Staging {
         for item in self.pending.iter().filter(|item| item.database) {
             sync_folder(&item.live);
         }
-        self.made.clear();
+        // What was made is in place now; only files left beside the checked
+        // copy of the database (an empty `-shm`) are still to go.
+        self.made.retain(|made| matches!(made, Made::File(_)));
         Ok(kept)
     }
 }

@@ -517,9 +517,15 @@ async fn restore_refuses_a_symbolic_link_in_the_backup_folder_and_changes_nothin
         mend();
     }
 
-    // The same folder, mended, restores.
+    // The same folder, mended, restores; a file's set-user-id bit and
+    // write access for others are not carried over.
+    use std::os::unix::fs::PermissionsExt;
+    let scan = uploads.join("2016/scan.png");
+    std::fs::set_permissions(&scan, std::fs::Permissions::from_mode(0o6777)).expect("a crafted mode");
     let output = site.run(&["restore", &backup.to_string_lossy()]).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
+    let restored = std::fs::metadata(site.root.path().join("static/uploads/2016/scan.png")).expect("the upload");
+    assert_eq!(restored.permissions().mode() & 0o7777, 0o755, "no set-user-id file, none anyone may change");
     let in_place = |files: BTreeMap<String, String>| -> BTreeMap<String, String> {
         files
             .into_iter()
