@@ -51,16 +51,17 @@ enum Command {
     /// Make every running instance on this database reload the content folder within a second
     /// (after checking it: a folder with problems is reported and nothing is reloaded).
     Reload,
-    /// Copy the database, content/ and static/uploads/ into DIR while the blog serves (SQLite;
-    /// on PostgreSQL it prints the pg_dump commands).
+    /// Copy the database, content/ and static/uploads/ into DIR while the blog serves (on
+    /// PostgreSQL it copies the folders and prints the pg_dump command for the database).
     Backup {
         /// A new or empty folder.
         dir: PathBuf,
     },
-    /// Put back a backup made by `healthblog backup`: the current database and content are
-    /// moved aside, never deleted. Restart the server afterwards.
+    /// Put back a backup made by `healthblog backup`, all or nothing, after checking it: the
+    /// current database, content and uploads are moved aside, never deleted (on PostgreSQL it
+    /// puts back the folders and prints the pg_restore command). Restart the server afterwards.
     Restore {
-        /// A folder written by `healthblog backup` (it holds a manifest.toml).
+        /// A folder written by `healthblog backup`.
         dir: PathBuf,
     },
     /// Write the whole site to standard output in another program's format.
@@ -335,22 +336,19 @@ fn migrate(settings: Settings) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// On PostgreSQL, backups are pg_dump's work: says so, prints its commands
-/// and returns true.
-fn on_postgres(settings: &Settings, dir: &Path, what: &str) -> anyhow::Result<bool> {
-    if !matches!(DatabaseUrl::parse(&settings.database_url)?, DatabaseUrl::Postgres(_)) {
-        return Ok(false);
-    }
-    eprintln!("{what}; this site runs on PostgreSQL.");
-    print!("{}", healthblog::backup::postgres_commands(settings, dir)?);
-    Ok(true)
+fn is_postgres(settings: &Settings) -> anyhow::Result<bool> {
+    Ok(matches!(DatabaseUrl::parse(&settings.database_url)?, DatabaseUrl::Postgres(_)))
 }
 
 fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
-    if on_postgres(settings, dir, "healthblog backup copies SQLite databases")? {
-        return Ok(ExitCode::FAILURE);
+    if is_postgres(settings)? {
+        return backup_on_postgres(settings, dir);
     }
-    let manifest = healthblog::backup::backup(settings, dir)?;
+    let backed_up = healthblog::backup::backup(settings, dir)?;
+    for left_out in &backed_up.left_out {
+        eprintln!("{left_out}");
+    }
+    let manifest = backed_up.manifest;
     println!(
         "backed up the database ({} comments), {}{} into {} at {}",
         manifest.comments,
@@ -362,9 +360,32 @@ fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// On PostgreSQL, pg_dump copies the database: the folders are copied here
+/// and its command printed.
+fn backup_on_postgres(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    let commands = healthblog::backup::postgres_commands(settings, dir)?;
+    let folders = healthblog::backup::backup_folders(settings, dir)?;
+    for left_out in &folders.left_out {
+        eprintln!("{left_out}");
+    }
+    println!(
+        "copied {}{} into {}.\n\
+         On PostgreSQL, pg_dump copies the database, a consistent snapshot while the blog serves. \
+         Run it now to finish the backup:\n  {}",
+        settings.content_dir.display(),
+        if folders.uploads { " and the uploads" } else { "" },
+        dir.display(),
+        commands.dump,
+    );
+    if let Some(note) = commands.password_note {
+        println!("{note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
-    if on_postgres(settings, dir, "healthblog restore puts back SQLite backups")? {
-        return Ok(ExitCode::FAILURE);
+    if is_postgres(settings)? {
+        return restore_on_postgres(settings, dir);
     }
     let restored = healthblog::backup::restore(settings, dir)?;
     println!(
@@ -377,6 +398,26 @@ fn restore(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
         println!("kept what was there before as {}", path.display());
     }
     println!("Restart the server (healthblog serve) so that it opens the restored database.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// On PostgreSQL, pg_restore puts the database back: the folders are put
+/// back here and its command printed.
+fn restore_on_postgres(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    let commands = healthblog::backup::postgres_commands(settings, dir)?;
+    let kept = healthblog::backup::restore_folders(settings, dir)?;
+    println!("put back the content and the uploads from {}", dir.display());
+    for path in &kept {
+        println!("kept what was there before as {}", path.display());
+    }
+    println!(
+        "On PostgreSQL, pg_restore puts the database back, all or nothing. \
+         If you have not run it yet, run it now with every instance stopped, then start them again:\n  {}",
+        commands.restore
+    );
+    if let Some(note) = commands.password_note {
+        println!("{note}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

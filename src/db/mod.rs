@@ -5,6 +5,7 @@ pub mod checkpoints;
 pub mod comments;
 pub mod log;
 pub mod redirects;
+pub mod row_counts;
 pub mod schema;
 pub mod settings;
 pub mod spent_tokens;
