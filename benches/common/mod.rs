@@ -40,5 +40,6 @@ pub fn comment(i: i32, parent: Option<CommentId>, by_author: bool, body: &str) -
         consent_version: None,
         consent_at: None,
         consent_method: None,
+        redacted_at: None,
     }
 }

@@ -10,6 +10,7 @@ use crate::db::AnyConnection;
 use crate::domain::{CommentBody, CommentId, CommentStatus, UserId};
 use crate::mail::notices;
 use crate::markdown;
+use crate::trust::personal;
 
 /// Who acts.
 #[derive(Clone, Debug)]
@@ -127,6 +128,27 @@ pub fn clear_urgent(conn: &mut AnyConnection, actor: &Actor, id: CommentId) -> a
         Ok(true)
     })
     .with_context(|| format!("clearing the urgent mark of comment {id}"))
+}
+
+/// Removes the personal details found in comment `comment`'s text (each
+/// becomes "[removed]"), says so under it, and logs what kinds were
+/// removed, never the details themselves. False when none were found.
+pub fn redact(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, country: &str) -> anyhow::Result<bool> {
+    let found = personal::find(&comment.body_markdown, &comment.author_name, country);
+    if found.is_empty() {
+        return Ok(false);
+    }
+    let text = personal::redact(&comment.body_markdown, &found);
+    let kinds: Vec<&str> = found.iter().map(|f| f.label).collect();
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        comments::redact(conn, comment.id, &text, &markdown::render_comment(&text))?;
+        let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Redact)
+            .comment(comment.id, Some(comment.status.as_str()), Some(comment.status.as_str()))
+            .detail(format!("removed {}", kinds.join(", ")));
+        log::write(conn, &entry)?;
+        Ok(true)
+    })
+    .with_context(|| format!("removing personal details from comment {}", comment.id))
 }
 
 /// Replaces a comment's text, rendering and cleaning it again.

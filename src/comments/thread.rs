@@ -27,6 +27,8 @@ pub struct ShownComment {
     pub badge: Option<&'static str>,
     pub awaiting_moderation: bool,
     pub edited: bool,
+    /// The author removed personal details from it.
+    pub redacted: bool,
     /// Erased at the writer's request: only its place is shown, for its replies.
     pub erased: bool,
     /// The visitor's own comment, awaiting moderation: they may edit or delete it.
@@ -62,6 +64,7 @@ impl ShownComment {
             // A writer's filtered comment looks pending to them: spammers learn nothing.
             awaiting_moderation: comment.status != CommentStatus::Approved,
             edited: comment.edited_at.is_some(),
+            redacted: comment.redacted_at.is_some(),
             erased: comment.erased_at.is_some(),
             own: false,
             safety: None,
@@ -204,6 +207,7 @@ mod tests {
             consent_version: None,
             consent_at: None,
             consent_method: None,
+            redacted_at: None,
         }
     }
 

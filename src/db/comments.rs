@@ -44,6 +44,8 @@ pub struct Comment {
     pub consent_version: Option<String>,
     pub consent_at: Option<NaiveDateTime>,
     pub consent_method: Option<String>,
+    /// When the author removed personal details from its text.
+    pub redacted_at: Option<NaiveDateTime>,
 }
 
 impl Comment {
@@ -366,6 +368,21 @@ pub fn set_status(conn: &mut AnyConnection, id: CommentId, status: CommentStatus
     pages_changed(conn)?;
     diesel::update(comments::table.find(id))
         .set((comments::status.eq(status), comments::updated_at.eq(super::now())))
+        .execute(conn)
+}
+
+/// Replaces comment `id`'s text with one whose personal details were
+/// removed, and says so under it.
+pub fn redact(conn: &mut AnyConnection, id: CommentId, markdown: &str, html: &SafeHtml) -> QueryResult<usize> {
+    pages_changed(conn)?;
+    let now = super::now();
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::body_markdown.eq(markdown),
+            comments::body_html.eq(html),
+            comments::redacted_at.eq(Some(now)),
+            comments::updated_at.eq(now),
+        ))
         .execute(conn)
 }
 

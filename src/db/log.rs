@@ -44,10 +44,12 @@ pub enum LogAction {
     RedFlag,
     /// The author saw to an urgent comment and cleared its mark.
     RedFlagCleared,
+    /// The author removed personal details from a comment.
+    Redact,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 22] = [
+    pub const ALL: [LogAction; 23] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -70,6 +72,7 @@ impl LogAction {
         Self::MailFailed,
         Self::RedFlag,
         Self::RedFlagCleared,
+        Self::Redact,
     ];
 
     /// The stored name, also what the log page shows.
@@ -97,6 +100,7 @@ impl LogAction {
             Self::MailFailed => "mail-failed",
             Self::RedFlag => "red-flag",
             Self::RedFlagCleared => "red-flag-cleared",
+            Self::Redact => "redact",
         }
     }
 }

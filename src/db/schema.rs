@@ -41,6 +41,7 @@ diesel::table! {
         consent_version -> Nullable<Text>,
         consent_at -> Nullable<Timestamp>,
         consent_method -> Nullable<Text>,
+        redacted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -177,3 +177,68 @@ async fn a_site_that_does_not_require_consent_shows_no_box_and_records_none() {
     let id = posted_comment_id(&app.post_form(&format!("/posts/{SLUG}/comments"), &form).await);
     assert_eq!(app.stored_comment(id).consent_version, None);
 }
+
+const WITH_DETAILS: &str = "Ann Reader here, DOB 12/03/1980. Call me on 07911 123456 about my magnesium dose?";
+
+#[tokio::test]
+async fn personal_details_are_shown_to_the_reader_before_anything_is_stored_and_removed_if_they_wish() {
+    let app = spawn_app_with(|settings| settings.trust.country = "GB".into()).await;
+    app.accept_instant_posts();
+    let page = app.get(&format!("/posts/{SLUG}")).await;
+    let mut form = comment_fields("Ann Reader", "ann@example.org", WITH_DETAILS);
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    let warned = app.post_form(&format!("/posts/{SLUG}/comments"), &form).await;
+    assert_eq!(warned.status, 422, "{}", warned.body);
+    warned.assert_contains(&[
+        "Found in your text",
+        "your full name: <mark>Ann Reader</mark>",
+        "a date of birth: <mark>12/03/1980</mark>",
+        "a phone number: <mark>07911 123456</mark>",
+        "Remove them for me and send",
+        "Send as written",
+    ]);
+    warned.assert_form_keeps(&form);
+    assert!(app.stored_comments().is_empty(), "nothing is stored before the reader chooses");
+
+    set_field(&mut form, "personal", "remove");
+    set_field(&mut form, "csrf_token", &csrf_token(&warned.body));
+    let id = posted_comment_id(&app.post_form(&format!("/posts/{SLUG}/comments"), &form).await);
+    assert_eq!(
+        app.stored_comment(id).body_markdown,
+        "[removed] here, DOB [removed]. Call me on [removed] about my magnesium dose?"
+    );
+}
+
+#[tokio::test]
+async fn details_sent_as_written_are_shown_to_the_desk_and_redacted_in_one_click() {
+    let app = spawn_app_with(|settings| settings.trust.country = "GB".into()).await;
+    app.accept_instant_posts();
+    let page = app.get(&format!("/posts/{SLUG}")).await;
+    let mut form = comment_fields("Ann Reader", "ann@example.org", WITH_DETAILS);
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    set_field(&mut form, "personal", "keep");
+    let id = posted_comment_id(&app.post_form(&format!("/posts/{SLUG}/comments"), &form).await);
+    assert_eq!(app.stored_comment(id).body_markdown, WITH_DETAILS, "kept as written, as asked");
+
+    create_user(&app, AUTHOR, "Dr. Test", PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let desk = app.get("/admin/comments?status=pending").await;
+    desk.assert_contains(&["Personal details:", "a phone number: <mark>07911 123456</mark>", "Redact"]);
+    let form = fields(&[("csrf_token", &csrf_token(&desk.body)), ("return_to", "/admin/comments")]);
+    assert_eq!(app.post_form(&format!("/admin/comments/{id}/redact"), &form).await.status, 303);
+    let stored = app.stored_comment(id);
+    assert!(
+        !stored.body_markdown.contains("07911") && !stored.body_markdown.contains("1980"),
+        "{}",
+        stored.body_markdown
+    );
+    assert!(stored.redacted_at.is_some());
+    let log = app.with_db(|conn| healthblog::db::log::page(conn, 0, 10)).expect("the log answers");
+    let entry = log.iter().find(|e| e.action == LogAction::Redact).expect("the redaction is logged");
+    assert!(entry.detail.contains("a phone number") && !entry.detail.contains("07911"), "{}", entry.detail);
+
+    app.set_status(id, healthblog::domain::CommentStatus::Approved);
+    let public = app.get_as_stranger(&format!("/posts/{SLUG}")).await;
+    public.assert_contains(&["Edited to remove personal details", "about my magnesium dose?"]);
+    public.assert_lacks(&["07911 123456"]);
+}

@@ -5,4 +5,6 @@ ALTER TABLE comments ADD COLUMN urgent TEXT;
 ALTER TABLE comments ADD COLUMN consent_version TEXT;
 ALTER TABLE comments ADD COLUMN consent_at TIMESTAMP;
 ALTER TABLE comments ADD COLUMN consent_method TEXT;
+-- When the author removed personal details from its text (what was removed is kept nowhere).
+ALTER TABLE comments ADD COLUMN redacted_at TIMESTAMP;
 CREATE INDEX comments_urgent ON comments (created_at) WHERE urgent IS NOT NULL;

@@ -19,7 +19,21 @@ use crate::markdown::SafeHtml;
 use crate::routes::encode_query_value;
 use crate::routes::pagination::Pagination;
 use crate::state::AppState;
+use crate::trust::personal::{self, Finding};
 use crate::trust::red_flags::RedFlags;
+
+/// What the desk's rows are checked with: the red-flag rules, and the
+/// readers' country for personal details.
+pub struct Trust<'a> {
+    pub red_flags: &'a RedFlags,
+    pub country: &'a str,
+}
+
+impl<'a> Trust<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        Self { red_flags: &state.red_flags, country: &state.settings.trust.country }
+    }
+}
 
 const PER_PAGE: i64 = 20;
 const EXCERPT_CHARS: usize = 120;
@@ -50,6 +64,10 @@ pub struct Row {
     urgent: Vec<String>,
     /// "Consent v… given 2026-12-06 14:03 UTC through the comment form".
     consent: Option<String>,
+    /// Personal details its text shows (a reader's comment only).
+    personal: Vec<Finding>,
+    /// When the author removed personal details from it.
+    redacted: bool,
 }
 
 #[derive(Serialize)]
@@ -64,7 +82,7 @@ struct ParentExcerpt {
 /// that the article answers by sending the reader on to the right page.
 pub fn rows(
     library: &Library,
-    red_flags: &RedFlags,
+    trust: &Trust,
     comments: &[Comment],
     parents: &[Comment],
     paths: &HashMap<CommentId, String>,
@@ -98,13 +116,19 @@ pub fn rows(
                 .urgent
                 .iter()
                 .flat_map(|ids| ids.split(','))
-                .map(|id| red_flags.rule(id).map_or_else(|| id.to_owned(), |(title, _)| title.to_owned()))
+                .map(|id| trust.red_flags.rule(id).map_or_else(|| id.to_owned(), |(title, _)| title.to_owned()))
                 .collect(),
             consent: c.consent_version.as_ref().map(|version| {
                 let at = c.consent_at.map(|at| at.format(" %Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
                 let how = c.consent_method.as_deref().map(|how| format!(" through the {how}")).unwrap_or_default();
                 format!("Consent (wording {version}) given{at}{how}")
             }),
+            personal: if c.is_by_author() || c.erased_at.is_some() {
+                Vec::new()
+            } else {
+                personal::find(&c.body_markdown, &c.author_name, trust.country)
+            },
+            redacted: c.redacted_at.is_some(),
         })
         .collect()
 }
@@ -185,7 +209,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     context.insert("status", status.as_str());
     context.insert("search", &search);
     context.insert("total", &total);
-    context.insert("rows", &rows(&library, &desk.state.red_flags, &comments, &parents, &paths));
+    context.insert("rows", &rows(&library, &Trust::of(&desk.state), &comments, &parents, &paths));
     context.insert("pagination", &Pagination::new(page, pages, link).labelled("Newer comments", "Older comments"));
     context.insert("return_to", &return_to);
     desk.render("admin/comments.html", "Comments", context)
@@ -257,6 +281,24 @@ pub async fn seen_to(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> R
         format!("Comment {id} is no longer marked urgent.")
     } else {
         format!("Comment {id} was not marked urgent.")
+    };
+    Ok(desk.redirect(&form.return_to("/admin/comments"), &message))
+}
+
+/// `POST /admin/comments/{id}/redact`: every personal detail found in the
+/// comment becomes "[removed]", and "Edited to remove personal details" is
+/// shown under it.
+pub async fn redact(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
+    let comment = find_comment(&desk.state, id.into_inner()).await?;
+    let (actor, country) = (desk.user.actor(), desk.state.settings.trust.country.clone());
+    let id = comment.id;
+    let removed = db::run(&desk.state.pool, move |conn| moderation::redact(conn, &actor, &comment, &country))
+        .await
+        .map_err(AppError::NotStored)?;
+    let message = if removed {
+        format!("Personal details removed from comment {id}.")
+    } else {
+        format!("Comment {id} shows no personal details to remove.")
     };
     Ok(desk.redirect(&form.return_to("/admin/comments"), &message))
 }
@@ -398,7 +440,7 @@ fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpRe
     let mut context = Context::new();
     context.insert(
         "row",
-        &rows(&library, &desk.state.red_flags, std::slice::from_ref(comment), &[], &HashMap::new()).pop(),
+        &rows(&library, &Trust::of(&desk.state), std::slice::from_ref(comment), &[], &HashMap::new()).pop(),
     );
     context.insert("text", page.text);
     context.insert("error", &page.error);

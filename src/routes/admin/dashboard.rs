@@ -22,7 +22,7 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     .await
     .context("loading the dashboard")?;
     let library = desk.state.library();
-    let latest: Vec<Row> = rows(&library, &desk.state.red_flags, &latest, &parents, &paths);
+    let latest: Vec<Row> = rows(&library, &super::comments::Trust::of(&desk.state), &latest, &parents, &paths);
     let count = |status: CommentStatus| counts.get(&status).copied().unwrap_or(0);
 
     let mut context = Context::new();

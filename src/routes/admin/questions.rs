@@ -27,7 +27,7 @@ pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
     .context("loading the unanswered questions")?;
     let library = desk.state.library();
     let mut context = Context::new();
-    context.insert("rows", &rows(&library, &desk.state.red_flags, &questions, &parents, &paths));
+    context.insert("rows", &rows(&library, &super::comments::Trust::of(&desk.state), &questions, &parents, &paths));
     context.insert("return_to", "/admin/questions");
     desk.render("admin/questions.html", "Unanswered questions", context)
 }

@@ -24,6 +24,7 @@ use crate::error::AppError;
 use crate::routes::cached_pages;
 use crate::routes::notice::{self, Notice};
 use crate::state::AppState;
+use crate::trust::personal;
 use crate::trust::red_flags::RedFlags;
 
 /// Approved comments in an article's comment feed.
@@ -95,6 +96,26 @@ pub async fn create(
         user_agent: user_agent(&request),
         honeypot_filled: !honeypot.trim().is_empty(),
     };
+    // Personal details in a reader's text: shown to them before anything
+    // is stored, to remove (here, for them) or to keep as written.
+    let mut values = values;
+    if author.is_none() {
+        let found = personal::find(&values.body, &values.author_name, &state.settings.trust.country);
+        match values.personal.as_deref() {
+            Some("remove") => values.body = personal::redact(&values.body, &found),
+            Some("keep") => {}
+            _ if !found.is_empty() => {
+                let form = CommentForm {
+                    values,
+                    errors: HashMap::new(),
+                    message: Some(PERSONAL_FOUND.to_owned()),
+                    personal: found,
+                };
+                return answer.page(visitor, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            _ => {}
+        }
+    }
     let checks = Checks { require_consent: state.settings.trust.require_consent, red_flags: &state.red_flags };
     let submission = match parse(&values, author.as_ref(), ticket, sender, &checks) {
         Ok(submission) => submission,
@@ -196,6 +217,10 @@ struct Checks<'a> {
     red_flags: &'a RedFlags,
 }
 
+/// Said above the form when the text shows personal details.
+pub const PERSONAL_FOUND: &str = "Your comment shows personal details that everyone could read once it is \
+                                  published. Nothing was sent yet: choose below, or edit your text.";
+
 /// Asked beside the box when consent is required and not given.
 pub const CONSENT_NEEDED: &str = "Please tick this box to agree that your comment and the health information in it                                   are published and kept. Without it the comment cannot be posted; your text is                                   kept below.";
 
@@ -273,7 +298,12 @@ impl Answer<'_> {
             Refusal::ParentUnavailable | Refusal::ParentNotRestored => {
                 CommentForm::with_errors(values, HashMap::from([("parent_id", refusal.message().to_owned())]))
             }
-            _ => CommentForm { values, errors: HashMap::new(), message: Some(refusal.message().to_owned()) },
+            _ => CommentForm {
+                values,
+                errors: HashMap::new(),
+                message: Some(refusal.message().to_owned()),
+                personal: Vec::new(),
+            },
         };
         let mut response = self.page(visitor, form, refusal_status(refusal)).await?;
         if refusal == Refusal::TooFrequent {
@@ -299,6 +329,7 @@ impl Answer<'_> {
                  posted. Your text is kept below: please copy it and try again in a few minutes."
                     .to_owned(),
             ),
+            personal: Vec::new(),
         };
         let mut response = self.page(visitor, form, StatusCode::SERVICE_UNAVAILABLE).await?;
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("120"));

@@ -196,6 +196,10 @@ pub struct CommentValues {
     /// Consent to publish and keep the health information shared.
     #[serde(default)]
     pub consent: Option<String>,
+    /// What to do with the personal details found in the text: `remove`
+    /// them, or `keep` the text as written.
+    #[serde(default)]
+    pub personal: Option<String>,
 }
 
 impl CommentValues {
@@ -216,6 +220,8 @@ pub struct CommentForm {
     pub errors: HashMap<&'static str, String>,
     /// A message about the whole form.
     pub message: Option<String>,
+    /// Personal details found in the text, for the reader to remove or keep.
+    pub personal: Vec<crate::trust::personal::Finding>,
 }
 
 impl CommentForm {
@@ -225,7 +231,7 @@ impl CommentForm {
             1 => "Please correct the field marked below.".to_owned(),
             count => format!("Please correct the {count} fields marked below."),
         };
-        Self { values, errors, message: Some(message) }
+        Self { values, errors, message: Some(message), personal: Vec::new() }
     }
 }
 
