@@ -832,7 +832,13 @@ fn break_loops(planned: &mut [PlannedComment], report: &mut Report) {
             }
             chain.push(at);
             in_chain[at] = true;
-            let Some(&parent) = index.get(&planned[at].parent) else { break };
+            let parent = match planned[at].parent {
+                0 => break,
+                wp => match index.get(&wp) {
+                    Some(&parent) => parent,
+                    None => break,
+                },
+            };
             if in_chain[parent] {
                 let (id, parent_id) = (planned[at].comment.id, planned[parent].comment.id);
                 report.note(if id == parent_id {

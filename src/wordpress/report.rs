@@ -166,8 +166,8 @@ impl fmt::Display for Report {
         if self.renumbered > 0 {
             writeln!(
                 f,
-                "  {:>6} of them got a new number (theirs was taken here): an old link to #comment-N opens their \
-                 article, not the comment",
+                "  {:>6} of them got a new number (theirs is, or was, used here): an old link to #comment-N opens \
+                 their article, not the comment",
                 self.renumbered
             )?;
         }

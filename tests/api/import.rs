@@ -1067,8 +1067,10 @@ async fn an_imported_comment_never_takes_the_number_of_a_deleted_one() {
     let cookie = [CommentId(3)];
     site.with_db(|conn| ownership::delete(conn, Owner::Browser(&cookie), CommentId(3), db::now())).unwrap();
 
-    assert_succeeded(&site.import(&[]).await);
+    let output = site.import(&[]).await;
 
+    assert_succeeded(&output);
+    assert!(text(&output.stdout).contains("2 of them got a new number"), "2 and 3: {}", text(&output.stdout));
     let wordpress_3: CommentId = site
         .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(3)).select(comments::id).first(conn))
         .unwrap();
