@@ -1,38 +1,79 @@
 //! Splitting a post file into TOML front matter and Markdown body.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::value::Datetime;
 
 /// The keys a post may set between its `+++` lines. Unknown keys are an
-/// error, so that a typo never vanishes silently.
-#[derive(Debug, Deserialize)]
+/// error, so that a typo never vanishes silently. Files are written through
+/// the same type (`write`), keys left at their default left out.
+#[derive(Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub title: String,
     pub date: Datetime,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<Datetime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub draft: bool,
     /// Whether readers may comment; `comments = false` closes the form.
-    #[serde(default = "comments_open_by_default")]
+    #[serde(default = "comments_open_by_default", skip_serializing_if = "is_true")]
     pub comments: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<Datetime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
 }
 
 fn comments_open_by_default() -> bool {
     true
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
+fn is_true(flag: &bool) -> bool {
+    *flag
+}
+
+/// The text of a post file: `front` between `+++` lines, with `comment` as a
+/// TOML comment on the first of them, then `body`. The file is read back
+/// with `split` and `parse` before it is returned: a value that would end
+/// the front matter early (a `+++` line inside a multi-line string) or read
+/// back differently is refused, so that no file written here stops `serve`.
+pub fn write(front: &FrontMatter, comment: Option<&str>, body: &str) -> Result<String, String> {
+    let toml = toml::to_string(front).map_err(|error| one_line(&error.to_string()))?;
+    let mut text = String::from("+++\n");
+    if let Some(comment) = comment {
+        if comment.contains(['\n', '\r']) {
+            return Err("a front-matter comment must fit on one line".into());
+        }
+        text.push_str(&format!("# {comment}\n"));
+    }
+    text.push_str(&toml);
+    text.push_str("+++\n\n");
+    text.push_str(body);
+    let read_back = split(&text).map_err(|error| error.message).and_then(|parts| {
+        let (read, errors) = parse(parts.front);
+        match (read, errors.first()) {
+            (_, Some(error)) => Err(error.message.clone()),
+            (None, None) => Err("the front matter cannot be read back".into()),
+            (Some(read), None) => Ok((read, parts.body)),
+        }
+    });
+    match read_back {
+        Ok((read, written_body)) if read == *front && written_body.strip_prefix('\n') == Some(body) => Ok(text),
+        Ok(_) => Err("the file would not read back as written (a value holds a `+++` line)".into()),
+        Err(message) => Err(format!("the file would not read back: {message}")),
+    }
 }
 
 /// A problem at a line of the file (1-based).
@@ -317,6 +358,39 @@ mod tests {
     fn a_missing_title_is_named() {
         let (_, errors) = parse("date = 2024-01-01\n");
         assert_eq!(errors, [LineError::new(1, "front matter: `title` is missing")]);
+    }
+
+    fn front(title: &str) -> FrontMatter {
+        FrontMatter {
+            title: title.into(),
+            date: "2021-06-14T12:15:00Z".parse().unwrap(),
+            updated: None,
+            slug: Some("a".into()),
+            summary: None,
+            tags: vec!["x".into()],
+            draft: true,
+            comments: false,
+            reviewed: None,
+            reviewed_by: None,
+            references: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_written_file_reads_back_as_written() {
+        let written = front("A \"quoted\" title \\ with a backslash");
+        let text = write(&written, Some("Imported from WordPress post 7."), "Body\n+++\nmore\n").unwrap();
+        assert!(text.starts_with("+++\n# Imported from WordPress post 7.\ntitle = "), "{text}");
+        let parts = split(&text).unwrap();
+        assert_eq!(parse(parts.front).0, Some(written));
+        assert_eq!(parts.body, "\nBody\n+++\nmore\n");
+    }
+
+    #[test]
+    fn a_value_with_a_closing_line_in_it_is_refused() {
+        let error = write(&front("Before\n+++\nAfter"), None, "Body\n").unwrap_err();
+        assert!(error.contains("would not read back"), "{error}");
+        assert!(write(&front("A"), Some("two\nlines"), "").is_err());
     }
 
     #[test]

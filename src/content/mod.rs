@@ -14,6 +14,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 pub use article::{Article, When};
+pub use front_matter::{write as post_file, FrontMatter};
 pub use search::Query;
 use search::{Indexable, SearchIndex};
 

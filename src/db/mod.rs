@@ -3,6 +3,7 @@
 pub mod change_counters;
 pub mod checkpoints;
 pub mod comments;
+pub mod imports;
 pub mod log;
 pub mod redirects;
 pub mod row_counts;

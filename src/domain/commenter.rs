@@ -128,7 +128,8 @@ impl CommentBody {
     }
 
     /// A comment copied from another site, where it was already accepted:
-    /// its length was that site's rule, so only emptiness is refused.
+    /// only emptiness is refused. (The import cuts a longer one to
+    /// `MAX_BODY_CHARS` first and keeps its whole text aside.)
     pub fn imported(input: &str) -> Option<Self> {
         let body = input.trim();
         (!body.is_empty()).then(|| Self(body.replace("\r\n", "\n")))

@@ -1,21 +1,27 @@
 //! The import: a plan made from the export, the content folder and the
-//! database; then, unless it is a dry run, the comments and redirects in one
-//! transaction and the article files after it commits.
+//! database; then, unless it is a dry run, all of it or nothing: every file
+//! is staged and checked first, and placed inside the database transaction
+//! that stores the comments and redirects, just before it commits
+//! (`staging`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::convert;
 use super::report::{Report, Skip};
+use super::staging::Staging;
+use super::uploads::{Folders, Found};
 use super::wxr::{Export, Item, WpComment};
 use crate::comments::submit::{self, Author, Draft};
-use crate::db::schema::{comments, redirects, users};
+use crate::content::{self, Article, FrontMatter, Library, RESERVED_PAGE_SLUGS};
+use crate::db::imports::{self, Imported};
 use crate::db::AnyConnection;
-use crate::domain::{CommentBody, CommentId, CommentStatus, UserId};
+use crate::domain::{CommentBody, CommentId, CommentStatus, UserId, MAX_BODY_CHARS};
 use crate::keys::Keys;
 
 /// What the command line asked for.
@@ -32,13 +38,20 @@ pub struct Options {
     pub uploads_dir: PathBuf,
 }
 
-/// Addresses that are routes of the site, which a page may not take.
-const RESERVED_SLUGS: [&str; 10] =
-    ["admin", "posts", "tags", "archive", "search", "static", "healthz", "feed.xml", "sitemap.xml", "robots.txt"];
+/// Where, under the content folder, the whole text of a comment too long
+/// for the comment form is kept.
+const WHOLE_COMMENTS: &str = "imported-comments";
+
+/// Ends a comment cut to the comment form's limit.
+const CUT_NOTE: &str = "*(Shortened when this blog moved; the whole comment is kept.)*";
 
 /// Marks a file written by the import, so that a second run knows it.
 fn marker(id: i64) -> String {
-    format!("# Imported from WordPress post {id}.")
+    format!("# {}", marker_text(id))
+}
+
+fn marker_text(id: i64) -> String {
+    format!("Imported from WordPress post {id}.")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +90,9 @@ struct PlannedItem<'a> {
     kind: Kind,
     slug: String,
     path: PathBuf,
+    front: FrontMatter,
+    body: String,
+    /// The file's text, made once the body's image addresses are final.
     text: String,
     state: FileState,
     draft: bool,
@@ -85,32 +101,93 @@ struct PlannedItem<'a> {
 struct PlannedComment<'a> {
     comment: &'a WpComment,
     slug: String,
+    /// The WordPress comment it answers (0 for none), once checked.
+    parent: i64,
     status: CommentStatus,
     body: CommentBody,
     created_at: NaiveDateTime,
     staff: Option<(UserId, String)>,
+    /// Where the whole text is kept, when the stored one is cut.
+    whole_text: Option<PathBuf>,
+}
+
+/// The articles and pages in the content folder now, which `serve` loads
+/// together with what the import writes.
+struct Existing {
+    posts: Vec<Article>,
+    pages: Vec<Article>,
+}
+
+impl Existing {
+    fn read(content_dir: &Path) -> anyhow::Result<Self> {
+        if !content_dir.join("posts").is_dir() {
+            return Ok(Self { posts: Vec::new(), pages: Vec::new() });
+        }
+        let (posts, pages) = content::read_all(content_dir).map_err(|errors| {
+            anyhow!(
+                "{errors}\nthe content folder has problems that stop the site (`healthblog check` lists them): fix \
+                 them, then run the import again"
+            )
+        })?;
+        Ok(Self { posts, pages })
+    }
+
+    /// The file already answering at `slug`, other than `path`.
+    fn taken(&self, kind: Kind, slug: &str, path: &Path) -> Option<&Path> {
+        let articles = match kind {
+            Kind::Post => &self.posts,
+            Kind::Page => &self.pages,
+        };
+        articles.iter().find(|a| a.slug == slug && a.source != path).map(|a| a.source.as_path())
+    }
 }
 
 /// Reads what is there, decides everything, and (unless `dry_run`) applies
-/// it. The report says what was (or would be) done.
+/// it. The report says what was (or would be) done. An error means nothing
+/// was imported: the database is as it was, and no file was written.
 pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Options) -> anyhow::Result<Report> {
-    let mut report = Report::new(options.dry_run);
-    let mut items = plan_items(export, options, &mut report)?;
-    let uploads = plan_uploads(export, &mut items, options, &mut report);
+    let mut staging = Staging::default();
+    match import(conn, keys, export, options, &mut staging) {
+        Ok(mut report) => {
+            for left in staging.finish() {
+                report.note(format!("the staging folder {left} could not be removed: remove it by hand"));
+            }
+            Ok(report)
+        }
+        Err(error) => {
+            let left = staging.undo();
+            if left.is_empty() {
+                Err(anyhow!("{error:#}\nnothing was imported: the database is as it was, and no file was written"))
+            } else {
+                Err(anyhow!(
+                    "{error:#}\nnothing was stored in the database, but these files and folders could not be taken \
+                     back: remove them by hand, then run the import again:\n  {}",
+                    left.join("\n  ")
+                ))
+            }
+        }
+    }
+}
 
-    let already: HashMap<i32, CommentId> = comments::table
-        .filter(comments::wordpress_id.is_not_null())
-        .select((comments::wordpress_id.assume_not_null(), comments::id))
-        .load::<(i32, CommentId)>(conn)
-        .context("reading the comments of earlier imports")?
-        .into_iter()
-        .collect();
+fn import(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    export: &Export,
+    options: &Options,
+    staging: &mut Staging,
+) -> anyhow::Result<Report> {
+    let mut report = Report::new(options.dry_run);
+    let existing = Existing::read(&options.content_dir)?;
+    let mut items = plan_items(export, options, &existing, &mut report)?;
+    let uploads = plan_uploads(export, &mut items, options, &mut report)?;
+    write_texts(&mut items)?;
+
+    let already = imports::imported_comments(conn).context("reading the comments of earlier imports")?;
     let accounts = resolve_accounts(conn, export, &items, options, &mut report)?;
-    let planned = plan_comments(&items, &already, &accounts, &mut report);
+    let planned = plan_comments(&items, &already, &accounts, options, &mut report);
     let routes = plan_redirects(export, &items);
 
-    let known_paths: HashSet<String> =
-        redirects::table.select(redirects::old_path).load::<String>(conn)?.into_iter().collect();
+    let known_paths = imports::redirect_paths(conn).context("reading the redirects")?;
     let new_redirects: Vec<(String, String)> =
         routes.into_iter().filter(|(old, _)| !known_paths.contains(old)).collect();
     report.redirects_new = new_redirects.len();
@@ -122,10 +199,13 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
     }
     if !report.missing_accounts.is_empty() {
         bail!(
-            "{report}\nnothing was imported: create the accounts listed above (or map them with --author \
-             LOGIN=ACCOUNT), then run the import again"
+            "{report}\ncreate the accounts listed above (or map them with --author LOGIN=ACCOUNT), then run the \
+             import again"
         );
     }
+
+    stage(staging, &items, &uploads, &planned, options)?;
+    check_staged(staging, &items, existing)?;
 
     if let AnyConnection::Sqlite(sqlite) = conn {
         // The whole import is one transaction: let SQLite keep it in memory
@@ -136,38 +216,81 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
         )?;
     }
     let progress = super::progress_bar(planned.len() as u64);
-    let (stored, renumbered) = conn
-        .transaction(|conn| apply(conn, keys, &planned, &already, &new_redirects, &progress))
-        .context("importing the comments and redirects (nothing was stored)")?;
+    let applied = conn.transaction(|conn| {
+        imports::lock_comments(conn)?;
+        // The files go into place last before the commit: if storing fails,
+        // or the commit does, they are taken back.
+        staging.place()?;
+        apply(conn, keys, &planned, &already, &new_redirects, &progress)
+    });
     progress.finish_and_clear();
+    let (stored, renumbered) = applied.context("importing the comments, the redirects and the files")?;
     report.comments_stored = stored;
     report.renumbered = renumbered;
     report.applied = true;
-
-    for planned in items.iter().filter(|p| p.state == FileState::New) {
-        write_atomically(&planned.path, &planned.text)?;
-        report.files_written += 1;
-    }
-    for (from, to) in &uploads {
-        if let Some(dir) = to.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::copy(from, to).with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
-        report.uploads_copied += 1;
-    }
+    report.files_written = items.iter().filter(|p| p.state == FileState::New).count();
+    report.uploads_copied = uploads.len();
     Ok(report)
 }
 
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// Writes every new file to the staging folders.
+fn stage(
+    staging: &mut Staging,
+    items: &[PlannedItem],
+    uploads: &[(PathBuf, PathBuf)],
+    planned: &[PlannedComment],
+    options: &Options,
+) -> anyhow::Result<()> {
+    let content_dir = &options.content_dir;
+    for item in items.iter().filter(|p| p.state == FileState::New) {
+        let relative = item.path.strip_prefix(content_dir).unwrap_or(&item.path);
+        staging.write(content_dir, relative, item.text.as_bytes())?;
     }
-    let temporary = path.with_extension("md.importing");
-    std::fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+    for p in planned {
+        if let Some(path) = &p.whole_text {
+            if !path.exists() && staging.staged(path).is_none() {
+                let relative = path.strip_prefix(content_dir).unwrap_or(path);
+                staging.write(content_dir, relative, p.comment.content.as_bytes())?;
+            }
+        }
+    }
+    for (source, relative) in uploads {
+        staging.copy(&options.uploads_dir, relative, source)?;
+    }
+    Ok(())
 }
 
-fn plan_items<'a>(export: &'a Export, options: &Options, report: &mut Report) -> anyhow::Result<Vec<PlannedItem<'a>>> {
+/// Reads every staged article back as `serve` will, alone and with the
+/// articles already there: an import never writes what stops the site.
+fn check_staged(staging: &Staging, items: &[PlannedItem], existing: Existing) -> anyhow::Result<()> {
+    let Existing { mut posts, mut pages } = existing;
+    let mut problems = Vec::new();
+    for item in items.iter().filter(|p| p.state == FileState::New) {
+        let staged = staging.staged(&item.path).ok_or_else(|| anyhow!("{} was not staged", item.path.display()))?;
+        let text = std::fs::read_to_string(staged).with_context(|| format!("reading {}", staged.display()))?;
+        match Article::parse(&item.path, &text) {
+            Ok(article) if item.kind == Kind::Post => posts.push(article),
+            Ok(article) => pages.push(article),
+            Err(errors) => problems.extend(errors.into_iter().map(|e| {
+                format!("{} {} ({}): line {}: {}", item.item.post_type, item.item.id, item.slug, e.line, e.message)
+            })),
+        }
+    }
+    if let Err(errors) = Library::from_articles(posts).and_then(|library| library.with_pages(pages)) {
+        problems.push(errors.to_string());
+    }
+    if !problems.is_empty() {
+        bail!("the files the import would write do not read back as the site needs:\n  {}", problems.join("\n  "));
+    }
+    Ok(())
+}
+
+fn plan_items<'a>(
+    export: &'a Export,
+    options: &Options,
+    existing: &Existing,
+    report: &mut Report,
+) -> anyhow::Result<Vec<PlannedItem<'a>>> {
     let mut planned: Vec<PlannedItem> = Vec::new();
     let mut taken: HashSet<(Kind, String)> = HashSet::new();
     let converter_base = export.base_url.clone();
@@ -215,7 +338,7 @@ fn plan_items<'a>(export: &'a Export, options: &Options, report: &mut Report) ->
                 item.post_type, item.id
             ));
         }
-        if kind == Kind::Page && RESERVED_SLUGS.contains(&slug.as_str()) {
+        if kind == Kind::Page && RESERVED_PAGE_SLUGS.contains(&slug.as_str()) {
             report.note(format!(
                 "page {}: `/{slug}` is one of the site's own addresses; it becomes `/{slug}-page`",
                 item.id
@@ -249,13 +372,25 @@ fn plan_items<'a>(export: &'a Export, options: &Options, report: &mut Report) ->
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => FileState::New,
             Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
         };
-        let (text, losses) = article_file(item, &slug, draft);
+        if let Some(other) = existing.taken(kind, &slug, &path) {
+            report.clashes.push(format!(
+                "{} {} ({}): the slug `{slug}` is taken by {}; the item and its comments are left out (give one of \
+                 them another slug and run again)",
+                item.post_type,
+                item.id,
+                item.title,
+                other.display()
+            ));
+            report.skip_comments_of(item, "their article's slug clashes with an existing file");
+            continue;
+        }
+        let (front, body, losses) = article_file(item, &slug, draft, report);
         for loss in losses {
             report.losses.push(format!("{} {} ({slug}): {loss}", item.post_type, item.id));
         }
         if !converter_base.is_empty() && options.uploads.is_none() {
             let prefix = format!("{converter_base}/wp-content/uploads/");
-            for url in urls_with_prefix(&text, &prefix) {
+            for url in urls_with_prefix(&body, &prefix) {
                 report.old_images.push(format!("{slug}: {url}"));
             }
         }
@@ -267,7 +402,7 @@ fn plan_items<'a>(export: &'a Export, options: &Options, report: &mut Report) ->
         if state == FileState::AlreadyThere {
             report.files_already_there += 1;
         }
-        planned.push(PlannedItem { item, kind, slug, path, text, state, draft });
+        planned.push(PlannedItem { item, kind, slug, path, front, body, text: String::new(), state, draft });
     }
     Ok(planned)
 }
@@ -315,10 +450,6 @@ fn fold_accent(c: char) -> char {
     }
 }
 
-fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_owned()).to_string()
-}
-
 fn wp_time(gmt: &str, local: &str) -> Option<NaiveDateTime> {
     [gmt, local]
         .into_iter()
@@ -326,14 +457,34 @@ fn wp_time(gmt: &str, local: &str) -> Option<NaiveDateTime> {
         .find_map(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
 }
 
-fn toml_time(time: NaiveDateTime) -> String {
-    time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// A time as front matter holds it (UTC), when TOML can say it.
+fn toml_time(time: NaiveDateTime) -> Option<toml::value::Datetime> {
+    time.format("%Y-%m-%dT%H:%M:%SZ").to_string().parse().ok()
 }
 
-/// The Markdown file of an item, and what could not be carried over.
-fn article_file(item: &Item, slug: &str, draft: bool) -> (String, Vec<String>) {
+/// The front matter and Markdown body of an item, and what could not be
+/// carried over.
+fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (FrontMatter, String, Vec<String>) {
     let body = convert::article(&item.content);
-    let date = wp_time(&item.date_gmt, &item.date).unwrap_or_else(|| crate::db::now().with_nanosecond_zero());
+    let now = crate::db::now().with_nanosecond_zero();
+    let date = match wp_time(&item.date_gmt, &item.date).and_then(|d| toml_time(d).map(|t| (d, t))) {
+        Some(date) => date,
+        None => {
+            report.note(format!(
+                "{} {}: no date that can be used (`{}`); it is dated today",
+                item.post_type, item.id, item.date_gmt
+            ));
+            (
+                now,
+                toml_time(now).unwrap_or(toml::value::Datetime {
+                    date: Some(toml::value::Date { year: 1970, month: 1, day: 1 }),
+                    time: None,
+                    offset: None,
+                }),
+            )
+        }
+    };
+    let updated = wp_time(&item.modified_gmt, "").filter(|u| *u > date.0).and_then(toml_time);
     let summary = if !item.excerpt.trim().is_empty() {
         convert::plain_text(&item.excerpt)
     } else {
@@ -358,31 +509,46 @@ fn article_file(item: &Item, slug: &str, draft: bool) -> (String, Vec<String>) {
     tags.sort();
     tags.dedup();
 
-    let mut text = String::from("+++\n");
-    text.push_str(&marker(item.id));
-    text.push('\n');
-    text.push_str(&format!("title = {}\n", toml_string(item.title.trim())));
-    text.push_str(&format!("date = {}\n", toml_time(date)));
-    if let Some(updated) = wp_time(&item.modified_gmt, "").filter(|u| *u > date) {
-        text.push_str(&format!("updated = {}\n", toml_time(updated)));
+    // A title is one line on every page: one that runs over several lines
+    // is joined, so that no line of it can end the front matter.
+    let title = item.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title = if title.is_empty() {
+        report.note(format!(
+            "{} {}: it has no title; it is called \"(no title)\", as WordPress showed it",
+            item.post_type, item.id
+        ));
+        "(no title)".to_owned()
+    } else {
+        if title != item.title.trim() {
+            report.note(format!("{} {}: its title ran over several lines; it is kept on one", item.post_type, item.id));
+        }
+        title
+    };
+    let front = FrontMatter {
+        title,
+        date: date.1,
+        updated,
+        slug: Some(slug.to_owned()),
+        summary: Some(summary).filter(|s| !s.is_empty()),
+        tags,
+        draft,
+        comments: item.comment_status != "closed",
+        reviewed: None,
+        reviewed_by: None,
+        references: Vec::new(),
+    };
+    (front, body.markdown, body.losses)
+}
+
+/// The text of each new file, through the same front-matter type that reads
+/// it (`content::post_file` reads it back before it is used).
+fn write_texts(items: &mut [PlannedItem]) -> anyhow::Result<()> {
+    for planned in items.iter_mut().filter(|p| p.state == FileState::New) {
+        planned.text = content::post_file(&planned.front, Some(&marker_text(planned.item.id)), &planned.body).map_err(
+            |problem| anyhow!("{} {} ({}): {problem}", planned.item.post_type, planned.item.id, planned.slug),
+        )?;
     }
-    text.push_str(&format!("slug = {}\n", toml_string(slug)));
-    if !summary.is_empty() {
-        text.push_str(&format!("summary = {}\n", toml_string(&summary)));
-    }
-    if !tags.is_empty() {
-        let list: Vec<String> = tags.iter().map(|t| toml_string(t)).collect();
-        text.push_str(&format!("tags = [{}]\n", list.join(", ")));
-    }
-    if draft {
-        text.push_str("draft = true\n");
-    }
-    if item.comment_status == "closed" {
-        text.push_str("comments = false\n");
-    }
-    text.push_str("+++\n\n");
-    text.push_str(&body.markdown);
-    (text, body.losses)
+    Ok(())
 }
 
 trait ZeroNanos {
@@ -407,33 +573,47 @@ fn urls_with_prefix(text: &str, prefix: &str) -> Vec<String> {
     urls
 }
 
-/// With `--uploads`, each referenced file that exists there is to be copied
-/// under `static/uploads/` and its address in the new article rewritten;
-/// those missing are listed.
+/// With `--uploads`, each referenced file found there is to be copied under
+/// the site's uploads folder and its address in the new article rewritten;
+/// those missing are listed, and those whose path is refused are listed
+/// with the reason. Returns (source, path under the uploads folder).
 fn plan_uploads(
     export: &Export,
     items: &mut [PlannedItem],
     options: &Options,
     report: &mut Report,
-) -> Vec<(PathBuf, PathBuf)> {
-    let Some(dir) = options.uploads.as_ref() else { return Vec::new() };
+) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
+    let Some(dir) = options.uploads.as_ref() else { return Ok(Vec::new()) };
+    let folders = Folders::open(dir, &options.uploads_dir)?;
     let prefix = format!("{}/wp-content/uploads/", export.base_url);
     let mut copies = Vec::new();
     for planned in items.iter_mut().filter(|p| p.state == FileState::New) {
-        for url in urls_with_prefix(&planned.text, &prefix) {
-            let relative = url[prefix.len()..].to_owned();
-            let source = dir.join(&relative);
-            if source.is_file() && !relative.split('/').any(|part| part == "..") {
-                planned.text = planned.text.replace(&url, &format!("/static/uploads/{relative}"));
-                copies.push((source, options.uploads_dir.join(&relative)));
-            } else {
-                report.old_images.push(format!("{}: {url} (not in {})", planned.slug, dir.display()));
-            }
+        for url in urls_with_prefix(&planned.body, &prefix) {
+            let relative = match folders.find(&url[prefix.len()..]) {
+                Found::Copy { source, relative } => {
+                    copies.push((source, relative.clone()));
+                    relative
+                }
+                Found::AlreadyThere { relative } => relative,
+                Found::Missing => {
+                    report.old_images.push(format!("{}: {url} (not in {})", planned.slug, dir.display()));
+                    continue;
+                }
+                Found::Refused(reason) => {
+                    report.refused_uploads.push(format!(
+                        "{} {} ({}): {url}: {reason}",
+                        planned.item.post_type, planned.item.id, planned.slug
+                    ));
+                    continue;
+                }
+            };
+            let address = format!("/static/uploads/{}", crate::static_files::slash_path(&relative));
+            planned.body = planned.body.replace(&url, &address);
         }
     }
     copies.sort();
     copies.dedup();
-    copies
+    Ok(copies)
 }
 
 /// Each WordPress author whose comments are imported, with the account
@@ -465,12 +645,7 @@ fn resolve_accounts(
             .iter()
             .find(|(login, _)| *login == author.login)
             .map_or(author.login.as_str(), |(_, account)| account.as_str());
-        let found = users::table
-            .filter(users::username.eq(account))
-            .select((users::id, users::display_name))
-            .first::<(UserId, String)>(conn)
-            .optional()
-            .context("reading the accounts")?;
+        let found = imports::account(conn, account).context("reading the accounts")?;
         match found {
             Some((user_id, display_name)) => {
                 report.accounts.push(format!(
@@ -497,13 +672,23 @@ fn shell_quote(text: &str) -> String {
 
 fn plan_comments<'a>(
     items: &[PlannedItem<'a>],
-    already: &HashMap<i32, CommentId>,
+    already: &HashMap<i32, Imported>,
     accounts: &HashMap<i64, (UserId, String)>,
+    options: &Options,
     report: &mut Report,
 ) -> Vec<PlannedComment<'a>> {
     let mut planned = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::new();
     for item in items {
         for comment in &item.item.comments {
+            if !seen.insert(comment.id) {
+                report.skip(Skip::Comment, "whose number is used twice in the file".into());
+                report.note(format!(
+                    "comment {}: its number is used twice in the file; the first is imported",
+                    comment.id
+                ));
+                continue;
+            }
             match comment.comment_type.as_str() {
                 "" | "comment" => {}
                 "pingback" => {
@@ -519,7 +704,7 @@ fn plan_comments<'a>(
                     continue;
                 }
             }
-            let status = match comment.approved.as_str() {
+            let mut status = match comment.approved.as_str() {
                 "1" | "approve" => CommentStatus::Approved,
                 "0" | "hold" => CommentStatus::Pending,
                 "spam" => CommentStatus::Spam,
@@ -541,7 +726,29 @@ fn plan_comments<'a>(
             for loss in converted.losses {
                 report.losses.push(format!("comment {}: {loss}", comment.id));
             }
-            let Some(body) = CommentBody::imported(&converted.markdown) else {
+            let length = converted.markdown.chars().count();
+            let mut whole_text = None;
+            let markdown = if length > MAX_BODY_CHARS {
+                let path = options.content_dir.join(WHOLE_COMMENTS).join(whole_text_name(comment));
+                let held = if status == CommentStatus::Approved {
+                    status = CommentStatus::Pending;
+                    " and held for moderation"
+                } else {
+                    ""
+                };
+                report.cut_comments.push(format!(
+                    "comment {} ({}): {length} characters; stored cut to the comment form's limit of \
+                     {MAX_BODY_CHARS}{held}; the whole text as exported is in {}",
+                    comment.id,
+                    item.slug,
+                    path.display()
+                ));
+                whole_text = Some(path);
+                cut_to_form_limit(&converted.markdown)
+            } else {
+                converted.markdown
+            };
+            let Some(body) = CommentBody::imported(&markdown) else {
                 report.skip(Skip::Comment, "with no text".into());
                 continue;
             };
@@ -551,22 +758,107 @@ fn plan_comments<'a>(
             };
             let staff = (comment.user_id != 0).then(|| accounts.get(&comment.user_id).cloned()).flatten();
             report.count_stored(status, staff.is_some());
-            planned.push(PlannedComment { comment, slug: item.slug.clone(), status, body, created_at, staff });
+            planned.push(PlannedComment {
+                comment,
+                slug: item.slug.clone(),
+                parent: comment.parent,
+                status,
+                body,
+                created_at,
+                staff,
+                whole_text,
+            });
         }
     }
-    let ours: HashSet<i64> = planned.iter().map(|p| p.comment.id).collect();
-    for p in &planned {
-        let parent = p.comment.parent;
-        let known =
-            parent == 0 || ours.contains(&parent) || i32::try_from(parent).is_ok_and(|id| already.contains_key(&id));
-        if !known {
-            report.note(format!(
-                "comment {} answers comment {parent}, which is not imported; it is shown as a new question",
-                p.comment.id
-            ));
-        }
-    }
+    check_parents(&mut planned, already, report);
+    break_loops(&mut planned, report);
     order_parents_first(planned)
+}
+
+/// The file name of a comment's whole text: its number and a hash of the
+/// text, so that a second import of the same comment finds it there.
+fn whole_text_name(comment: &WpComment) -> String {
+    let hash = Sha256::digest(comment.content.as_bytes());
+    format!("comment-{}-{}.html", comment.id, crate::keys::hex(&hash[..4]))
+}
+
+/// The first characters of `markdown` that fit the comment form's limit
+/// with `CUT_NOTE` after them.
+fn cut_to_form_limit(markdown: &str) -> String {
+    let room = MAX_BODY_CHARS - CUT_NOTE.chars().count() - 2;
+    let kept: String = markdown.chars().take(room).collect();
+    format!("{}\n\n{CUT_NOTE}", kept.trim_end())
+}
+
+/// A comment answers one of this file or of an earlier import, on the same
+/// article; any other is shown as a new question, and said so.
+fn check_parents(planned: &mut [PlannedComment], already: &HashMap<i32, Imported>, report: &mut Report) {
+    let ours: HashMap<i64, String> = planned.iter().map(|p| (p.comment.id, p.slug.clone())).collect();
+    for p in planned.iter_mut().filter(|p| p.parent != 0) {
+        let parent = p.parent;
+        let slug = ours
+            .get(&parent)
+            .map(String::as_str)
+            .or_else(|| i32::try_from(parent).ok().and_then(|id| already.get(&id)).map(|i| i.slug.as_str()));
+        let problem = match slug {
+            None => "which is not imported",
+            Some(slug) if slug != p.slug => "which is under another article",
+            Some(_) => continue,
+        };
+        report.note(format!(
+            "comment {} answers comment {parent}, {problem}; it is shown as a new question",
+            p.comment.id
+        ));
+        p.parent = 0;
+    }
+}
+
+/// A thread must lead up to a question: a comment that answers itself, or
+/// a chain of answers that comes back round, is broken where it repeats
+/// (walking up from the lowest number), and that comment becomes a new
+/// question.
+fn break_loops(planned: &mut [PlannedComment], report: &mut Report) {
+    let index: HashMap<i64, usize> = planned.iter().enumerate().map(|(i, p)| (p.comment.id, i)).collect();
+    let mut starts: Vec<usize> = (0..planned.len()).collect();
+    starts.sort_by_key(|&i| planned[i].comment.id);
+    let mut leads_up = vec![false; planned.len()];
+    let mut in_chain = vec![false; planned.len()];
+    for start in starts {
+        let mut chain: Vec<usize> = Vec::new();
+        let mut at = start;
+        loop {
+            if leads_up[at] {
+                break;
+            }
+            chain.push(at);
+            in_chain[at] = true;
+            let parent = match planned[at].parent {
+                0 => break,
+                wp => match index.get(&wp) {
+                    Some(&parent) => parent,
+                    None => break,
+                },
+            };
+            if in_chain[parent] {
+                let (id, parent_id) = (planned[at].comment.id, planned[parent].comment.id);
+                report.note(if id == parent_id {
+                    format!("comment {id} answers itself; it is shown as a new question")
+                } else {
+                    format!(
+                        "comment {id} answers comment {parent_id}, which leads back to it; comment {id} is shown as \
+                         a new question"
+                    )
+                });
+                planned[at].parent = 0;
+                break;
+            }
+            at = parent;
+        }
+        for i in chain {
+            leads_up[i] = true;
+            in_chain[i] = false;
+        }
+    }
 }
 
 /// Parents before their replies, otherwise by WordPress id.
@@ -580,7 +872,7 @@ fn order_parents_first(mut planned: Vec<PlannedComment>) -> Vec<PlannedComment> 
         let mut at = Some(start);
         while let Some(i) = at.filter(|&i| !placed[i] && !chain.contains(&i)) {
             chain.push(i);
-            at = index.get(&planned[i].comment.parent).copied();
+            at = index.get(&planned[i].parent).copied();
         }
         for &i in chain.iter().rev() {
             placed[i] = true;
@@ -654,40 +946,31 @@ fn plan_redirects(export: &Export, items: &[PlannedItem]) -> Vec<(String, String
     routes.into_iter().filter(|(old, new)| old != new && old.len() > 1).collect()
 }
 
-/// Stores the comments and redirects; inside the caller's transaction.
-/// Returns how many comments were stored, and how many of them could not
-/// keep their WordPress number because a comment here already had it.
+/// Stores the comments and redirects; inside the caller's transaction,
+/// which holds the write lock on the comments. Returns how many comments
+/// were stored, and how many of them could not keep their WordPress number
+/// because a comment here has, or had, it.
 fn apply(
     conn: &mut AnyConnection,
     keys: &Keys,
     planned: &[PlannedComment],
-    already: &HashMap<i32, CommentId>,
+    already: &HashMap<i32, Imported>,
     new_redirects: &[(String, String)],
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<(usize, usize)> {
-    // Take the write lock first, so that no comment posted meanwhile can take
-    // an id this import keeps.
-    match conn {
-        AnyConnection::Postgresql(pg) => {
-            diesel::sql_query("LOCK TABLE comments IN EXCLUSIVE MODE").execute(pg)?;
-        }
-        AnyConnection::Sqlite(sqlite) => {
-            diesel::sql_query("UPDATE comments SET id = id WHERE 0").execute(sqlite)?;
-        }
-    }
     for (old_path, target) in new_redirects {
-        diesel::insert_into(redirects::table)
-            .values((redirects::old_path.eq(old_path), redirects::target.eq(target)))
-            .execute(conn)
+        imports::insert_redirect(conn, old_path, target)
             .with_context(|| format!("storing the redirect from {old_path}"))?;
     }
 
-    let mut taken: HashSet<i32> =
-        comments::table.select(comments::id).load::<CommentId>(conn)?.into_iter().map(|id| id.0).collect();
+    // A number deleted here may still be in its writer's cookie or in a
+    // link in an email: only numbers above every one ever used are kept.
+    let highest_ever = imports::highest_comment_id_ever(conn).context("reading the comment numbers")?;
+    let mut taken = imports::comment_ids(conn).context("reading the comment numbers")?;
     let mut ids: HashMap<i64, CommentId> = HashMap::new();
     let mut deferred = Vec::new();
     for (index, p) in planned.iter().enumerate() {
-        match i32::try_from(p.comment.id).ok().filter(|id| *id > 0 && !taken.contains(id)) {
+        match i32::try_from(p.comment.id).ok().filter(|id| *id > highest_ever && !taken.contains(id)) {
             Some(id) => {
                 taken.insert(id);
                 ids.insert(p.comment.id, CommentId(id));
@@ -695,10 +978,11 @@ fn apply(
             None => deferred.push(index),
         }
     }
-    // New numbers come after every number in use and every WordPress number
+    // New numbers come after every number used and every WordPress number
     // in the file, so that they never take one a newer export will bring.
     let highest_in_file = planned.iter().filter_map(|p| i32::try_from(p.comment.id).ok()).max().unwrap_or(0);
-    let mut next_free = taken.iter().max().copied().unwrap_or(0).max(highest_in_file) + 1;
+    let highest_taken = taken.iter().max().copied().unwrap_or(0);
+    let mut next_free = highest_ever.max(highest_taken).max(highest_in_file).saturating_add(1);
     let renumbered = deferred.len();
     for index in deferred {
         while taken.contains(&next_free) {
@@ -710,9 +994,11 @@ fn apply(
 
     for p in planned {
         let c = p.comment;
-        let parent = match c.parent {
+        let parent = match p.parent {
             0 => None,
-            wp => ids.get(&wp).copied().or_else(|| i32::try_from(wp).ok().and_then(|id| already.get(&id).copied())),
+            wp => {
+                ids.get(&wp).copied().or_else(|| i32::try_from(wp).ok().and_then(|id| already.get(&id)).map(|i| i.id))
+            }
         };
         let author = match &p.staff {
             Some((user_id, name)) => Author::Staff { name: name.clone(), user_id: *user_id },
@@ -744,12 +1030,7 @@ fn apply(
         .with_context(|| format!("storing WordPress comment {}", c.id))?;
         progress.inc(1);
     }
-    if let AnyConnection::Postgresql(pg) = conn {
-        diesel::sql_query(
-            "SELECT setval(pg_get_serial_sequence('comments', 'id'), GREATEST((SELECT MAX(id) FROM comments), 1))",
-        )
-        .execute(pg)?;
-    }
+    imports::keep_comment_ids_ahead(conn).context("moving the comment numbers on")?;
     Ok((planned.len(), renumbered))
 }
 
@@ -758,7 +1039,7 @@ mod tests {
     use super::*;
 
     fn item(name: &str, title: &str) -> Item {
-        Item { id: 7, name: name.into(), title: title.into(), ..Item::default() }
+        Item { id: 7, name: name.into(), title: title.into(), post_type: "post".into(), ..Item::default() }
     }
 
     #[test]
@@ -770,13 +1051,20 @@ mod tests {
     }
 
     #[test]
-    fn front_matter_strings_are_escaped() {
-        let mut wp = item("a", "A \"quoted\" title \\ with a backslash");
+    fn a_title_over_several_lines_is_kept_on_one_and_said_so() {
+        let mut wp = item("a", " Before\n+++\nAfter ");
         wp.date_gmt = "2021-06-14 12:15:00".into();
-        let (text, _) = article_file(&wp, "a", false);
-        let front = text.split("+++\n").nth(1).unwrap();
-        let table: toml::Table = toml::from_str(front).unwrap();
-        assert_eq!(table["title"].as_str(), Some("A \"quoted\" title \\ with a backslash"));
-        assert!(table["date"].is_datetime());
+        let mut report = Report::default();
+        let (front, _, _) = article_file(&wp, "a", false, &mut report);
+        assert_eq!(front.title, "Before +++ After");
+        assert_eq!(front.date.to_string(), "2021-06-14T12:15:00Z");
+        assert_eq!(report.notes, ["post 7: its title ran over several lines; it is kept on one"]);
+    }
+
+    #[test]
+    fn a_cut_comment_fits_the_form() {
+        let cut = cut_to_form_limit(&"é".repeat(3 * MAX_BODY_CHARS));
+        assert!(CommentBody::parse(&cut).is_ok());
+        assert!(cut.ends_with(CUT_NOTE));
     }
 }

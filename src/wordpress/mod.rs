@@ -1,12 +1,15 @@
 //! Moving in from WordPress: `healthblog import wordpress FILE.xml`.
 //!
 //! `wxr` reads the export, `convert` turns its HTML into Markdown, `import`
-//! plans and applies the import, `report` says what it did.
+//! plans and applies the import, `uploads` finds the old site's images,
+//! `staging` places the files all or nothing, `report` says what it did.
 //! The old addresses are answered by `routes::public::old_address`.
 
 pub mod convert;
 pub mod import;
 pub mod report;
+pub mod staging;
+pub mod uploads;
 pub mod wxr;
 
 use std::io::IsTerminal;

@@ -46,7 +46,12 @@ pub struct Report {
     pub clashes: Vec<String>,
     pub losses: Vec<String>,
     pub old_images: Vec<String>,
+    /// Images whose path in the export is refused, with their article and why.
+    pub refused_uploads: Vec<String>,
     pub uploads_copied: usize,
+    /// Comments longer than the comment form takes: stored cut, kept whole
+    /// in a file.
+    pub cut_comments: Vec<String>,
     pub notes: Vec<String>,
     pub redirects_new: usize,
     pub redirects_known: usize,
@@ -161,8 +166,8 @@ impl fmt::Display for Report {
         if self.renumbered > 0 {
             writeln!(
                 f,
-                "  {:>6} of them got a new number (theirs was taken here): an old link to #comment-N opens their \
-                 article, not the comment",
+                "  {:>6} of them got a new number (theirs is, or was, used here): an old link to #comment-N opens \
+                 their article, not the comment",
                 self.renumbered
             )?;
         }
@@ -185,9 +190,11 @@ impl fmt::Display for Report {
         list(f, "Slug clashes with existing files", &self.clashes)?;
         list(f, "Not converted faithfully", &self.losses)?;
         list(f, "Images still pointing at the old site", &self.old_images)?;
+        list(f, "Uploads refused (their images still point at the old site)", &self.refused_uploads)?;
         if self.uploads_copied > 0 {
             writeln!(f, "\n{} uploaded files copied under static/uploads/", self.uploads_copied)?;
         }
+        list(f, "Comments too long for the comment form", &self.cut_comments)?;
         list(f, "Notes", &self.notes)?;
 
         writeln!(f, "\nOld addresses")?;

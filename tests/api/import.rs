@@ -667,3 +667,414 @@ async fn in_chromium_an_old_comment_link_lands_on_the_comment_and_the_old_embed_
     assert_eq!(browser.eval("return typeof window.twttr").await, "undefined");
     browser.close().await;
 }
+
+// Hostile and broken exports: small files written for each test.
+
+const OLD_SITE: &str = "https://old.example";
+
+/// An export of `items` (from `wp_item`) from the site at `OLD_SITE`.
+fn wxr(items: &[String]) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<rss version=\"2.0\" \
+         xmlns:excerpt=\"http://wordpress.org/export/1.2/excerpt/\" \
+         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:wp=\"http://wordpress.org/export/1.2/\">\n<channel>\n<title>Old blog</title>\n<link>{OLD_SITE}</link>\n\
+         <wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{OLD_SITE}</wp:base_site_url>\n\
+         <wp:base_blog_url>{OLD_SITE}</wp:base_blog_url>\n{}\n</channel>\n</rss>\n",
+        items.join("\n")
+    )
+}
+
+/// A published post or page (`kind`) with its comments (from `wp_comment`).
+fn wp_item(id: i64, kind: &str, name: &str, title: &str, html: &str, comments: &[String]) -> String {
+    format!(
+        "<item>\n<title>{title}</title>\n<link>{OLD_SITE}/{name}/</link>\n<dc:creator><![CDATA[drmarsh]]></dc:creator>\n\
+         <content:encoded><![CDATA[{html}]]></content:encoded>\n<excerpt:encoded><![CDATA[]]></excerpt:encoded>\n\
+         <wp:post_id>{id}</wp:post_id>\n<wp:post_date><![CDATA[2021-03-04 10:00:00]]></wp:post_date>\n\
+         <wp:post_date_gmt><![CDATA[2021-03-04 10:00:00]]></wp:post_date_gmt>\n\
+         <wp:comment_status><![CDATA[open]]></wp:comment_status>\n<wp:post_name><![CDATA[{name}]]></wp:post_name>\n\
+         <wp:status><![CDATA[publish]]></wp:status>\n<wp:post_type><![CDATA[{kind}]]></wp:post_type>\n{}\n</item>",
+        comments.join("\n")
+    )
+}
+
+/// An approved reader's comment.
+fn wp_comment(id: i64, parent: i64, text: &str) -> String {
+    format!(
+        "<wp:comment>\n<wp:comment_id>{id}</wp:comment_id>\n<wp:comment_author><![CDATA[Reader {id}]]></wp:comment_author>\n\
+         <wp:comment_author_email><![CDATA[reader{id}@example.org]]></wp:comment_author_email>\n\
+         <wp:comment_author_url></wp:comment_author_url>\n<wp:comment_author_IP><![CDATA[192.0.2.1]]></wp:comment_author_IP>\n\
+         <wp:comment_date><![CDATA[2021-03-05 10:00:00]]></wp:comment_date>\n\
+         <wp:comment_date_gmt><![CDATA[2021-03-05 10:{:02}:00]]></wp:comment_date_gmt>\n\
+         <wp:comment_content><![CDATA[{text}]]></wp:comment_content>\n<wp:comment_approved><![CDATA[1]]></wp:comment_approved>\n\
+         <wp:comment_type><![CDATA[comment]]></wp:comment_type>\n<wp:comment_parent>{parent}</wp:comment_parent>\n\
+         <wp:comment_user_id>0</wp:comment_user_id>\n</wp:comment>",
+        id % 60
+    )
+}
+
+impl Site {
+    /// Runs the import of the export `xml` (saved in the site's folder).
+    async fn import_export(&self, xml: &str, extra: &[&str]) -> Output {
+        let file = self.dir.path().join("export.xml");
+        std::fs::write(&file, xml).expect("the export is saved");
+        let mut args = vec!["import", "wordpress", file.to_str().expect("a UTF-8 path")];
+        args.extend_from_slice(extra);
+        self.healthblog(&args).await
+    }
+
+    fn uploads(&self) -> PathBuf {
+        self.dir.path().join("static/uploads")
+    }
+
+    /// What the content folder holds besides the sample posts: every entry's
+    /// name, hidden ones included.
+    fn content_entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.content())
+            .expect("the content folder")
+            .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Every path under `dir`, relative to it, symbolic links listed and not followed.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type().expect("a file type");
+        if kind.is_dir() {
+            found.extend(tree(&entry.path()).into_iter().map(|inner| format!("{name}/{inner}")));
+        } else {
+            found.push(if kind.is_symlink() { format!("{name} (link)") } else { name });
+        }
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn an_export_cannot_make_the_upload_copy_read_or_write_outside_the_two_uploads_folders() {
+    let site = Site::new(true);
+    let outside = site.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let victim = outside.join("precious.txt");
+    std::fs::write(&victim, "the doctor's private notes").unwrap();
+    let uploads = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(uploads.path().join("2022")).unwrap();
+    std::fs::create_dir_all(uploads.path().join("2023")).unwrap();
+    std::fs::write(uploads.path().join("2022/scan.png"), b"a real upload").unwrap();
+    std::fs::write(uploads.path().join("2023/new.png"), b"another upload").unwrap();
+    std::os::unix::fs::symlink(&victim, uploads.path().join("2022/linked.png")).unwrap();
+    std::os::unix::fs::symlink(&outside, uploads.path().join("elsewhere")).unwrap();
+    // The site's own uploads folder has a link to another folder in it.
+    std::fs::create_dir_all(site.uploads()).unwrap();
+    std::os::unix::fs::symlink(&outside, site.uploads().join("2023")).unwrap();
+    let old = format!("{OLD_SITE}/wp-content/uploads");
+    let refused = [
+        format!("{old}/{}", victim.display()),
+        format!("{old}/2022/linked.png"),
+        format!("{old}/elsewhere/precious.txt"),
+        format!("{old}/2022/../../outside/precious.txt"),
+        format!("{old}/2023/new.png"),
+    ];
+    let mut html = format!("<p><img src=\"{old}/2022/scan.png\" alt=\"scan\"></p>\n");
+    for url in &refused {
+        html.push_str(&format!("<p><img src=\"{url}\" alt=\"x\"></p>\n"));
+    }
+    let export = wxr(&[wp_item(10, "post", "pictures", "Pictures", &html, &[])]);
+
+    let output = site.import_export(&export, &["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_succeeded(&output);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "the doctor's private notes", "the file outside is intact");
+    assert_eq!(tree(&outside), ["precious.txt"], "nothing was written outside the uploads folder");
+    assert_eq!(tree(&site.uploads()), ["2022/scan.png", "2023 (link)"], "only the real upload was copied");
+    assert_eq!(std::fs::read(site.uploads().join("2022/scan.png")).unwrap(), b"a real upload");
+    let article = std::fs::read_to_string(site.content().join("posts/pictures.md")).unwrap();
+    assert!(article.contains("/static/uploads/2022/scan.png"), "{article}");
+    let report = text(&output.stdout);
+    assert!(report.contains("Uploads refused"), "{report}");
+    for url in &refused {
+        assert!(article.contains(url.as_str()), "a refused image keeps its old address {url}:\n{article}");
+        let line = report.lines().find(|l| l.contains(url.as_str())).unwrap_or_else(|| panic!("{url} in:\n{report}"));
+        assert!(line.contains("post 10 (pictures)"), "{line}");
+    }
+    assert_succeeded(&site.healthblog(&["check"]).await);
+}
+
+#[tokio::test]
+async fn uploads_given_as_the_sites_own_folder_are_never_copied_onto_themselves() {
+    let site = Site::new(true);
+    std::fs::create_dir_all(site.uploads().join("2022")).unwrap();
+    std::fs::write(site.uploads().join("2022/scan.png"), b"the only copy").unwrap();
+    let html = format!("<p><img src=\"{OLD_SITE}/wp-content/uploads/2022/scan.png\" alt=\"scan\"></p>");
+    let export = wxr(&[wp_item(10, "post", "pictures", "Pictures", &html, &[])]);
+
+    let own = site.uploads();
+    let output = site.import_export(&export, &["--uploads", own.to_str().unwrap()]).await;
+
+    assert_succeeded(&output);
+    assert_eq!(std::fs::read(site.uploads().join("2022/scan.png")).unwrap(), b"the only copy");
+    let article = std::fs::read_to_string(site.content().join("posts/pictures.md")).unwrap();
+    assert!(article.contains("(/static/uploads/2022/scan.png)"), "{article}");
+}
+
+#[tokio::test]
+async fn the_files_an_import_writes_never_stop_the_site_from_starting() {
+    let site = Site::new(true);
+    // The doctor's own page already answers at /about.
+    std::fs::create_dir_all(site.content().join("pages")).unwrap();
+    let own_page = "+++\ntitle = \"Our story\"\ndate = 2020-01-01\nslug = \"about\"\n+++\nWritten here.\n";
+    std::fs::write(site.content().join("pages/our-story.md"), own_page).unwrap();
+    let export = wxr(&[
+        wp_item(20, "post", "plus-title", "Before\n+++\ntitle = \"Hijacked\"\nAfter", "<p>The body.</p>", &[]),
+        wp_item(21, "page", "comments", "Comment policy", "<p>Be kind.</p>", &[]),
+        wp_item(22, "page", "feed", "Our feeds", "<p>Subscribe.</p>", &[]),
+        wp_item(23, "page", "tag", "Tags explained", "<p>Tags.</p>", &[]),
+        wp_item(24, "page", "wp-admin", "Admin notes", "<p>Notes.</p>", &[]),
+        wp_item(25, "post", "", "", "<p>A post WordPress showed as (no title).</p>", &[]),
+        wp_item(26, "page", "about", "About", "<p>From WordPress.</p>", &[]),
+    ]);
+
+    let output = site.import_export(&export, &[]).await;
+
+    assert_succeeded(&output);
+    assert_succeeded(&site.healthblog(&["check"]).await);
+    let app = site.serve().await;
+    let post = app.get("/posts/plus-title").await;
+    assert_eq!(post.status, 200);
+    post.assert_contains(&["<h1>Before +++ title = &quot;Hijacked&quot; After</h1>", "The body."]);
+    for (path, words) in [
+        ("/comments-page", "Be kind."),
+        ("/feed-page", "Subscribe."),
+        ("/tag-page", "Tags."),
+        ("/wp-admin-page", "Notes."),
+        ("/posts/post-25", "(no title)"),
+        ("/about", "Written here."),
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        page.assert_contains(&[words]);
+    }
+    let report = text(&output.stdout);
+    for slug in ["comments", "feed", "tag", "wp-admin"] {
+        let note = format!("`/{slug}` is one of the site's own addresses; it becomes `/{slug}-page`");
+        assert!(report.contains(&note), "{note:?} in:\n{report}");
+    }
+    assert!(report.contains("page 26 (About)"), "the clash with the doctor's page is named:\n{report}");
+    assert!(report.contains("post 25: it has no title"), "{report}");
+}
+
+#[tokio::test]
+async fn a_failed_import_stores_nothing_and_leaves_no_file_and_a_rerun_after_the_fix_succeeds() {
+    let site = Site::new(true);
+    let uploads = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(uploads.path().join("2022/02")).unwrap();
+    std::fs::write(uploads.path().join("2022/02/serum-vs-rbc-magnesium.png"), b"not really a png").unwrap();
+    // A file where the uploads folder must go.
+    std::fs::create_dir_all(site.dir.path().join("static")).unwrap();
+    std::fs::write(site.uploads(), "a file in the way").unwrap();
+    let (files_before, entries_before) = (site.files(), site.content_entries());
+
+    let output = site.import(&["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    assert_eq!(site.count_comments(), 0, "no comment is stored");
+    assert_eq!(site.count_redirects(), 0, "no redirect is stored");
+    assert_eq!(site.files(), files_before, "no article file is written");
+    assert_eq!(site.content_entries(), entries_before, "no staging folder is left");
+    let error = text(&output.stderr);
+    assert!(error.contains(&site.uploads().display().to_string()), "the error names the folder: {error}");
+    assert!(error.contains("nothing was imported"), "{error}");
+    assert_eq!(std::fs::read_to_string(site.uploads()).unwrap(), "a file in the way");
+
+    std::fs::remove_file(site.uploads()).unwrap();
+    let again = site.import(&["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_succeeded(&again);
+    assert_eq!(site.count_comments(), 126);
+    assert_eq!(std::fs::read(site.uploads().join("2022/02/serum-vs-rbc-magnesium.png")).unwrap(), b"not really a png");
+    assert_eq!(tree(&site.uploads()), ["2022/02/serum-vs-rbc-magnesium.png"], "no staging folder is left");
+    assert_eq!(site.content_entries(), ["pages", "posts"]);
+    assert_succeeded(&site.healthblog(&["check"]).await);
+}
+
+/// Makes the database refuse to store WordPress comment `wordpress_id`, as a
+/// full disk would, until `heal_database` is called.
+fn break_database(site: &Site, wordpress_id: i32) {
+    site.with_db(|conn| {
+        let sql = match conn {
+            AnyConnection::Sqlite(_) => format!(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON comments WHEN NEW.wordpress_id = {wordpress_id} \
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+            ),
+            AnyConnection::Postgresql(_) => format!(
+                "CREATE FUNCTION full_disk() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'could not extend file: \
+                 No space left on device'; END $$ LANGUAGE plpgsql; CREATE TRIGGER full_disk BEFORE INSERT ON \
+                 comments FOR EACH ROW WHEN (NEW.wordpress_id = {wordpress_id}) EXECUTE FUNCTION full_disk();"
+            ),
+        };
+        diesel::connection::SimpleConnection::batch_execute(conn, &sql).expect("the trigger is made");
+    });
+}
+
+fn heal_database(site: &Site) {
+    site.with_db(|conn| {
+        let sql = match conn {
+            AnyConnection::Sqlite(_) => "DROP TRIGGER full_disk",
+            AnyConnection::Postgresql(_) => "DROP TRIGGER full_disk ON comments; DROP FUNCTION full_disk()",
+        };
+        diesel::connection::SimpleConnection::batch_execute(conn, sql).expect("the trigger is dropped");
+    });
+}
+
+#[tokio::test]
+async fn when_the_database_fails_the_files_already_in_place_are_taken_back() {
+    let site = Site::new(true);
+    let uploads = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(uploads.path().join("2022/02")).unwrap();
+    std::fs::write(uploads.path().join("2022/02/serum-vs-rbc-magnesium.png"), b"not really a png").unwrap();
+    let (files_before, entries_before) = (site.files(), site.content_entries());
+    break_database(&site, 120);
+
+    let output = site.import(&["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let error = text(&output.stderr);
+    assert!(error.contains("WordPress comment 120") && error.contains("nothing was imported"), "{error}");
+    assert_eq!(site.count_comments(), 0, "no comment is stored");
+    assert_eq!(site.count_redirects(), 0, "no redirect is stored");
+    assert_eq!(site.files(), files_before, "no article file is left");
+    assert_eq!(site.content_entries(), entries_before, "no folder is left in content/");
+    assert_eq!(tree(&site.dir.path().join("static")), Vec::<String>::new(), "no upload is left");
+
+    heal_database(&site);
+    let again = site.import(&["--uploads", uploads.path().to_str().unwrap()]).await;
+
+    assert_succeeded(&again);
+    assert_eq!(site.count_comments(), 126);
+    assert_eq!(tree(&site.uploads()), ["2022/02/serum-vs-rbc-magnesium.png"]);
+}
+
+#[tokio::test]
+async fn a_thread_that_answers_itself_or_loops_or_repeats_a_number_comes_in_with_each_named() {
+    let site = Site::new(true);
+    let export = wxr(&[wp_item(
+        30,
+        "post",
+        "threads",
+        "Threads",
+        "<p>Body.</p>",
+        &[
+            wp_comment(501, 501, "I answer myself."),
+            wp_comment(502, 503, "I answer 503."),
+            wp_comment(503, 502, "I answer 502."),
+            wp_comment(504, 503, "I answer 503 too."),
+            wp_comment(505, 0, "A plain question."),
+            wp_comment(505, 0, "Another comment under the same number."),
+        ],
+    )]);
+
+    let output = site.import_export(&export, &[]).await;
+
+    assert_succeeded(&output);
+    let report = text(&output.stdout);
+    assert!(report.contains("comment 501 answers itself; it is shown as a new question"), "{report}");
+    assert!(
+        report.contains(
+            "comment 503 answers comment 502, which leads back to it; comment 503 is shown as a new question"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("comment 505: its number is used twice in the file; the first is imported"), "{report}");
+    assert_eq!(site.count_comments(), 5);
+    let app = site.serve().await;
+    let page = app.get("/posts/threads").await;
+    let levels: Vec<usize> =
+        [501, 502, 503, 504, 505].into_iter().map(|id| thread_level(&page.body, CommentId(id))).collect();
+    assert_eq!(levels, [1, 2, 1, 2, 1]);
+}
+
+#[tokio::test]
+async fn an_overlong_imported_comment_is_cut_to_the_form_limit_held_and_kept_whole_in_a_file() {
+    use healthblog::domain::MAX_BODY_CHARS;
+    let site = Site::new(true);
+    let long: String = (0..6_100).map(|i| format!("w{:03} ", i % 1000)).collect();
+    assert!(long.chars().count() > 3 * MAX_BODY_CHARS);
+    let export = wxr(&[wp_item(
+        40,
+        "post",
+        "long",
+        "Long",
+        "<p>Body.</p>",
+        &[wp_comment(601, 0, &long), wp_comment(602, 0, "A short one.")],
+    )]);
+
+    let output = site.import_export(&export, &[]).await;
+
+    assert_succeeded(&output);
+    let (body, status): (String, CommentStatus) = site
+        .with_db(|conn| {
+            comments::table
+                .filter(comments::wordpress_id.eq(601))
+                .select((comments::body_markdown, comments::status))
+                .first(conn)
+        })
+        .unwrap();
+    assert!(body.chars().count() <= MAX_BODY_CHARS, "{} characters", body.chars().count());
+    assert!(body.starts_with("w000 w001 w002"), "the start is kept");
+    assert_eq!(status, CommentStatus::Pending, "held for the doctor to look at");
+    let report = text(&output.stdout);
+    let line =
+        report.lines().find(|l| l.contains("comment 601")).unwrap_or_else(|| panic!("comment 601 in:\n{report}"));
+    let kept = line.split_whitespace().find(|w| w.contains("imported-comments/")).unwrap_or_else(|| panic!("{line}"));
+    let kept = site.content().join(kept.trim_start_matches("content/").trim_end_matches(['.', ',', ')']));
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), long, "the whole text as exported");
+    let short: CommentStatus = site
+        .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(602)).select(comments::status).first(conn))
+        .unwrap();
+    assert_eq!(short, CommentStatus::Approved);
+    assert_succeeded(&site.healthblog(&["check"]).await);
+}
+
+#[tokio::test]
+async fn an_imported_comment_never_takes_the_number_of_a_deleted_one() {
+    use healthblog::comments::ownership::{self, Owner};
+    use healthblog::comments::submit::store;
+    let site = Site::new(true);
+    let body = healthblog::domain::CommentBody::parse("Written on the new blog first.").unwrap();
+    let mine: Vec<CommentId> = site.with_db(|conn| {
+        (0..3)
+            .map(|_| {
+                let draft = reader_draft(
+                    "cluster-headache-treatment",
+                    "Early",
+                    "early@example.com",
+                    &body,
+                    CommentStatus::Pending,
+                );
+                store(conn, draft).unwrap()
+            })
+            .collect()
+    });
+    assert_eq!(mine, [CommentId(1), CommentId(2), CommentId(3)]);
+    // The writer of comment 3 deletes it from their browser, which keeps its number.
+    let cookie = [CommentId(3)];
+    site.with_db(|conn| ownership::delete(conn, Owner::Browser(&cookie), CommentId(3), db::now())).unwrap();
+
+    let output = site.import(&[]).await;
+
+    assert_succeeded(&output);
+    assert!(text(&output.stdout).contains("2 of them got a new number"), "2 and 3: {}", text(&output.stdout));
+    let wordpress_3: CommentId = site
+        .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(3)).select(comments::id).first(conn))
+        .unwrap();
+    assert_ne!(wordpress_3, CommentId(3), "WordPress comment 3 gets a number never used here");
+    let reachable = site.with_db(|conn| ownership::find_owned(conn, Owner::Browser(&cookie), CommentId(3))).unwrap();
+    assert!(reachable.is_none(), "the old cookie reaches no comment: {reachable:?}");
+}
