@@ -239,6 +239,7 @@ fn submit_as_reader(
                 ip_hash: reader.ip_hash.clone(),
                 user_agent: reader.user_agent.clone(),
                 created_at: now,
+                arrived_at: now,
                 kept_id: None,
                 wordpress_id: None,
                 urgent: (!reader.urgent.is_empty()).then(|| reader.urgent.join(",")),
@@ -326,6 +327,7 @@ fn submit_as_staff(
                 ip_hash: String::new(),
                 user_agent: String::new(),
                 created_at: now,
+                arrived_at: now,
                 kept_id: None,
                 wordpress_id: None,
                 urgent: None,
@@ -365,6 +367,10 @@ pub struct Draft<'a> {
     pub ip_hash: String,
     pub user_agent: String,
     pub created_at: NaiveDateTime,
+    /// When it came into this blog: `created_at` for a comment sent here,
+    /// the moment of the import for one brought from another site. Time
+    /// waiting for moderation (and so the retention purge) counts from it.
+    pub arrived_at: NaiveDateTime,
     /// The id to keep (an imported comment's old id, when free); `None`
     /// lets the database choose.
     pub kept_id: Option<CommentId>,
@@ -412,7 +418,7 @@ fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, D
         ip_hash: draft.ip_hash,
         user_agent: draft.user_agent,
         created_at: draft.created_at,
-        updated_at: draft.created_at,
+        updated_at: draft.arrived_at,
         wordpress_id: draft.wordpress_id,
         urgent: draft.urgent,
         consent_version: draft.consent.as_ref().map(|c| c.version.clone()),

@@ -992,6 +992,7 @@ fn apply(
         ids.insert(planned[index].comment.id, CommentId(next_free));
     }
 
+    let arrived = crate::db::now();
     for p in planned {
         let c = p.comment;
         let parent = match p.parent {
@@ -1021,6 +1022,9 @@ fn apply(
                 ip_hash: if c.ip.is_empty() { String::new() } else { keys.hash_ip(&c.ip) },
                 user_agent: String::new(),
                 created_at: p.created_at,
+                // Waiting for the doctor from now, not from its WordPress
+                // date: the retention purge never takes what he has not seen.
+                arrived_at: arrived,
                 kept_id: ids.get(&c.id).copied(),
                 wordpress_id: i32::try_from(c.id).ok(),
                 urgent: None,

@@ -149,6 +149,7 @@ pub fn reader_draft<'a>(
         ip_hash: String::new(),
         user_agent: String::new(),
         created_at: db::now(),
+        arrived_at: db::now(),
         kept_id: None,
         wordpress_id: None,
         urgent: None,

@@ -1078,3 +1078,24 @@ async fn an_imported_comment_never_takes_the_number_of_a_deleted_one() {
     let reachable = site.with_db(|conn| ownership::find_owned(conn, Owner::Browser(&cookie), CommentId(3))).unwrap();
     assert!(reachable.is_none(), "the old cookie reaches no comment: {reachable:?}");
 }
+
+#[tokio::test]
+async fn imported_questions_waiting_for_the_doctor_survive_the_retention_purge_until_they_wait_here_that_long() {
+    use healthblog::comments::retention;
+    use healthblog::comments::rules::Rules;
+
+    let site = Site::new(true);
+    assert_succeeded(&site.import(&[]).await);
+    let pending = site.count_status(CommentStatus::Pending);
+    assert_eq!(pending, 3, "the export's questions still waiting");
+    // Their WordPress dates are years old; they came into this blog now.
+    let rules = Rules::default();
+    let purge = |days: i64| {
+        let at = db::now() + chrono::Duration::days(days);
+        site.with_db(|conn| retention::purge(conn, &rules, at)).expect("the purge runs")
+    };
+    assert_eq!(purge(0).pending, 0, "nothing the doctor has not seen is deleted at the first start");
+    assert_eq!(purge(i64::from(rules.pending_retention_days) - 1).pending, 0);
+    assert_eq!(site.count_status(CommentStatus::Pending), pending);
+    assert_eq!(purge(i64::from(rules.pending_retention_days) + 1).pending, 3, "after waiting here that long");
+}
