@@ -211,6 +211,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/posts/{slug}", page().to(public::post::show))
             .route("/posts/{slug}/comment-page-{page}", page().to(public::post::comment_page))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))
+            .route("/comments/check", web::post().to(public::comments::check_typed))
             .route("/posts/{slug}/comments.xml", page().to(public::comments::feed))
             .configure(public::manage::configure)
             .route("/tags", page().to(public::tags::index))

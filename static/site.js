@@ -89,6 +89,77 @@
   update();
 })();
 
+// While the reader types, the server checks the text for emergency signs and
+// personal details (the same checks it makes when the comment is sent), and
+// what it finds is shown beside the box: what to do now, or what would be
+// public. Nothing is stored; without JavaScript the checks happen on sending.
+(function () {
+  var body = document.getElementById("body");
+  var box = document.getElementById("typing-check");
+  var name = document.getElementById("author_name");
+  if (!body || !box || !window.fetch) { return; }
+  var timer = null;
+  var sent = "";
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    if (className) { node.className = className; }
+    return node;
+  }
+  function show(found) {
+    box.replaceChildren();
+    if (found.safety) {
+      var safety = element("section", null, "safety-notice");
+      safety.appendChild(element("h3", "Please don't wait for an answer here"));
+      found.safety.signs.forEach(function (sign) {
+        var p = element("p");
+        p.appendChild(element("strong", sign.title + ". "));
+        p.appendChild(document.createTextNode(sign.notice));
+        safety.appendChild(p);
+      });
+      var list = element("ul", null, "helplines");
+      found.safety.helplines.forEach(function (line) {
+        var item = element("li", line.name + ": ");
+        var call = element("a", line.number);
+        call.href = "tel:" + line.number.replace(/ /g, "");
+        item.appendChild(call);
+        list.appendChild(item);
+      });
+      safety.appendChild(list);
+      box.appendChild(safety);
+    }
+    if (found.personal.length) {
+      var personal = element("div", null, "personal-found");
+      personal.appendChild(element("p", "This would be public once your comment is published:"));
+      var items = element("ul");
+      found.personal.forEach(function (detail) {
+        var item = element("li", detail.label + ": ");
+        item.appendChild(element("mark", detail.text));
+        items.appendChild(item);
+      });
+      personal.appendChild(items);
+      box.appendChild(personal);
+    }
+    box.hidden = !box.firstChild;
+  }
+  function check() {
+    var text = body.value;
+    if (text === sent) { return; }
+    sent = text;
+    var form = new URLSearchParams();
+    form.set("body", text);
+    form.set("author_name", name ? name.value : "");
+    fetch("/comments/check", { method: "POST", body: form, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) { if (found && sent === text) { show(found); } })
+      .catch(function () {});
+  }
+  body.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, 600);
+  });
+})();
+
 // After a refused submit, the summary of what to correct takes the focus, so
 // that a screen reader reads it and the keyboard starts there.
 (function () {

@@ -162,3 +162,22 @@ async fn a_long_comment_is_counted_not_cut_and_a_refusal_takes_the_focus() {
     assert!(app.stored_comments().is_empty());
     browser.close().await;
 }
+
+#[tokio::test]
+async fn while_a_reader_types_emergency_signs_and_personal_details_are_shown_beside_the_box() {
+    let (app, browser) = open_article().await;
+    let client = &browser.client;
+    type_into(client, "author_name", "Ann Reader").await;
+    type_into(client, "body", "Sudden worst headache of my life, my neck is stiff and I have a fever. ").await;
+    let notice = client.wait().for_element(Locator::Css("#typing-check .safety-notice")).await.expect("a notice");
+    let text = notice.text().await.expect("its text");
+    assert!(text.contains("A sudden, very severe headache"), "{text}");
+    assert!(text.contains("Emergency services: 911"), "the site's country's numbers: {text}");
+
+    type_into(client, "body", "Call me on (212) 555-0123, Ann Reader.").await;
+    let found = client.wait().for_element(Locator::Css("#typing-check .personal-found")).await.expect("the details");
+    let text = found.text().await.expect("its text");
+    assert!(text.contains("your full name: Ann Reader"), "{text}");
+    assert!(app.stored_comments().is_empty(), "typing stores nothing");
+    browser.close().await;
+}

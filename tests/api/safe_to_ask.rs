@@ -242,3 +242,30 @@ async fn details_sent_as_written_are_shown_to_the_desk_and_redacted_in_one_click
     public.assert_contains(&["Edited to remove personal details", "about my magnesium dose?"]);
     public.assert_lacks(&["07911 123456"]);
 }
+
+#[tokio::test]
+async fn the_check_while_typing_answers_what_sending_would_find_and_keeps_the_cached_pages() {
+    let app = spawn_app_with(|settings| settings.trust.country = "GB".into()).await;
+    let reader = new_browser();
+    assert_eq!(get_with(&app, &reader, "/archive").await.status, 200);
+    let kept = app.state.page_cache.kept_bytes();
+    assert!(kept > 0);
+    let check = |text: &str| {
+        let form = fields(&[("body", text), ("author_name", "Ann Reader")]);
+        let app = &app;
+        async move { post_with(app, &new_browser(), "/comments/check", &form).await }
+    };
+    let urgent = check(URGENT).await;
+    assert_eq!(urgent.status, 200);
+    let json: serde_json::Value = serde_json::from_str(&urgent.body).expect("JSON");
+    assert_eq!(json["safety"]["signs"][0]["title"], "A sudden, very severe headache");
+    assert_eq!(json["safety"]["helplines"][0]["number"], "999");
+    let json: serde_json::Value =
+        serde_json::from_str(&check("I'm Ann Reader, ring 07911 123456").await.body).expect("JSON");
+    assert_eq!(json["safety"], serde_json::Value::Null);
+    let kinds: Vec<&str> =
+        json["personal"].as_array().expect("a list").iter().filter_map(|f| f["kind"].as_str()).collect();
+    assert_eq!(kinds, ["full-name", "phone"]);
+    assert_eq!(app.state.page_cache.kept_bytes(), kept, "checking a text leaves the kept pages");
+    assert!(app.stored_comments().is_empty());
+}

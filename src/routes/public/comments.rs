@@ -204,6 +204,44 @@ pub async fn create(
     Ok(response.finish())
 }
 
+/// The text being typed, as `site.js` sends it while the reader writes.
+#[derive(Deserialize)]
+pub struct TypedText {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    author_name: String,
+}
+
+/// What `POST /comments/check` finds in a text being typed.
+#[derive(serde::Serialize)]
+struct TypingCheck {
+    safety: Option<crate::trust::SafetyNotice>,
+    personal: Vec<personal::Finding>,
+}
+
+/// `POST /comments/check`: the emergency signs and personal details in a
+/// comment being typed, for the notices beside the form (the same checks
+/// the comment gets when it is sent). It stores nothing and changes nothing.
+pub async fn check_typed(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    typed: web::Form<TypedText>,
+) -> Result<HttpResponse, AppError> {
+    cached_pages::leaves_shared_pages(&request);
+    let country = &state.settings.trust.country;
+    let rules: Vec<String> = state.red_flags.check(&typed.body).into_iter().map(|hit| hit.rule).collect();
+    let check = TypingCheck {
+        safety: crate::trust::SafetyNotice::for_rules(&state.red_flags, &rules.join(","), country),
+        personal: personal::find(&typed.body, &typed.author_name, country),
+    };
+    let json = serde_json::to_string(&check).context("writing the check as JSON")?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(json))
+}
+
 /// What the request says about a reader besides the form's fields.
 struct Sender {
     ip_hash: String,
