@@ -26,6 +26,8 @@ pub enum Kind {
     Address,
     RecordNumber,
     FullName,
+    /// Words of the author's that say the reader is their patient.
+    PatientRelationship,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
             Self::Address => "a street address or postcode",
             Self::RecordNumber => "a record or insurance number",
             Self::FullName => "your full name",
+            Self::PatientRelationship => "words that say the reader is your patient",
         }
     }
 }
@@ -53,6 +56,54 @@ pub struct Finding {
     pub span: Range<usize>,
     /// The text found, for the desk's highlighting (never logged).
     pub text: String,
+}
+
+/// What in an author's answer says the reader is their patient: a public
+/// reply that confirms it discloses it.
+const PATIENT_PHRASES: &[&str] = &[
+    "my patient",
+    "as your doctor",
+    "your appointment",
+    "your last appointment",
+    "your next appointment",
+    "your visit",
+    "your last visit",
+    "when i saw you",
+    "when we met",
+    "at my clinic",
+    "in my clinic",
+    "at my practice",
+    "in my practice",
+    "your scan",
+    "your test results",
+    "your results",
+    "your records",
+    "your chart",
+    "your notes",
+    "i treated you",
+    "i examined you",
+    "your prescription",
+    "i prescribed you",
+];
+
+/// The personal details in an answer the author is about to publish, and
+/// any words that say the reader is his patient: a warning before it is
+/// public, never a block.
+pub fn find_in_answer(text: &str, country: &str) -> Vec<Finding> {
+    let mut found = find(text, "", country);
+    let words = words(text);
+    for phrase in PATIENT_PHRASES {
+        let wanted = super::words::words(phrase);
+        for at in 0..words.len().saturating_sub(wanted.len() - 1) {
+            if wanted.iter().enumerate().all(|(n, w)| words[at + n].bare == w.bare) {
+                let span = words[at].span.start..words[at + wanted.len() - 1].span.end;
+                let kind = Kind::PatientRelationship;
+                found.push(Finding { kind, label: kind.label(), text: text[span.clone()].to_owned(), span });
+            }
+        }
+    }
+    found.sort_by_key(|f| f.span.start);
+    found
 }
 
 /// What replaces each detail when it is removed.
@@ -515,6 +566,15 @@ mod tests {
         let found = find(text, "", "GB");
         assert_eq!(found.len(), 3, "{found:?}");
         assert_eq!(redact(text, &found), "Ring [removed] or mail [removed], NHS [removed]. Thanks!");
+    }
+
+    #[test]
+    fn an_answer_that_says_the_reader_is_a_patient_is_caught() {
+        let found = find_in_answer("As we discussed at your last visit, keep the dose. Ring 07911 123456.", "GB");
+        let kinds: Vec<Kind> = found.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [Kind::PatientRelationship, Kind::Phone]);
+        assert_eq!(found[0].text, "your last visit");
+        assert!(find_in_answer("Most people do well on 400 mg a day.", "GB").is_empty());
     }
 
     #[test]

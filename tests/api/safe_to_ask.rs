@@ -269,3 +269,28 @@ async fn the_check_while_typing_answers_what_sending_would_find_and_keeps_the_ca
     assert_eq!(app.state.page_cache.kept_bytes(), kept, "checking a text leaves the kept pages");
     assert!(app.stored_comments().is_empty());
 }
+
+#[tokio::test]
+async fn the_doctor_is_warned_before_an_answer_that_says_the_reader_is_his_patient_is_published() {
+    let app = spawn_app_with(|settings| settings.trust.country = "GB".into()).await;
+    let question = app.insert_comment(SLUG, healthblog::domain::CommentStatus::Pending, "Ann");
+    create_user(&app, AUTHOR, "Dr. Test", PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let desk = app.get("/admin/comments?status=pending").await;
+    let answer = "As we discussed at your last visit, keep to 400 mg.";
+    let mut form = fields(&[("csrf_token", &csrf_token(&desk.body)), ("body", answer), ("return_to", "/admin")]);
+    let warned = app.post_form(&format!("/admin/comments/{question}/reply"), &form).await;
+    assert_eq!(warned.status, 422, "{}", warned.body);
+    warned.assert_contains(&[
+        "Before this is public",
+        "words that say the reader is your patient: <mark>your last visit</mark>",
+        "Publish as written",
+        answer,
+    ]);
+    let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
+    assert_eq!(answers(), 0, "nothing is published before he confirms");
+
+    set_field(&mut form, "personal", "keep");
+    assert_eq!(app.post_form(&format!("/admin/comments/{question}/reply"), &form).await.status, 303);
+    assert_eq!(answers(), 1, "a warning, never a block");
+}

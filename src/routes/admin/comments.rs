@@ -365,6 +365,7 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
             error: Some(error),
             return_to: &return_to,
             status,
+            personal: Vec::new(),
         };
         text_box_page(&desk, &parent, page)
     };
@@ -372,6 +373,21 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         Ok(body) => body,
         Err(message) => return answer_again(&message, StatusCode::UNPROCESSABLE_ENTITY),
     };
+    // A public answer that shows a reader's details, or that they are his
+    // patient, discloses them: said before it is published, never refused.
+    let found = personal::find_in_answer(&text, &desk.state.settings.trust.country);
+    if !found.is_empty() && form.get("personal") != Some("keep") {
+        let page = TextBox {
+            template: "admin/reply.html",
+            title: "Answer a comment",
+            text: &text,
+            error: Some(BEFORE_PUBLISHING),
+            return_to: &return_to,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            personal: found,
+        };
+        return text_box_page(&desk, &parent, page);
+    }
     let library = desk.state.library();
     let Some(article) = library.get(&parent.post_slug) else {
         return answer_again("The article of this comment is not published any more.", StatusCode::CONFLICT);
@@ -415,6 +431,11 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
     Ok(desk.redirect_with_link(&return_to, "Your answer is published.", "View it on the page", &path))
 }
 
+/// Shown above an answer that shows personal details.
+const BEFORE_PUBLISHING: &str = "Before this is public: your answer shows what is listed below. A public reply that \
+                                 shows a reader's details, or that they are your patient, discloses it. Edit the \
+                                 text, or publish it as written.";
+
 /// Shown above the kept text when the database did not store it.
 const NOT_STORED: &str = "Your text could not be saved: the site cannot store anything right now. Nothing was \
                           published. Your text is kept below: try again in a few minutes.";
@@ -427,11 +448,21 @@ struct TextBox<'a> {
     error: Option<&'a str>,
     return_to: &'a str,
     status: StatusCode,
+    /// Personal details found in an answer, for the author to confirm.
+    personal: Vec<Finding>,
 }
 
 impl<'a> TextBox<'a> {
     fn editing(text: &'a str, error: Option<&'a str>, return_to: &'a str, status: StatusCode) -> Self {
-        Self { template: "admin/edit.html", title: "Edit comment", text, error, return_to, status }
+        Self {
+            template: "admin/edit.html",
+            title: "Edit comment",
+            text,
+            error,
+            return_to,
+            status,
+            personal: Vec::new(),
+        }
     }
 }
 
@@ -446,6 +477,7 @@ fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpRe
     context.insert("error", &page.error);
     context.insert("return_to", page.return_to);
     context.insert("max_body_chars", &MAX_BODY_CHARS);
+    context.insert("found", &page.personal);
     let mut response = desk.render(page.template, page.title, context)?;
     *response.status_mut() = page.status;
     Ok(response)
