@@ -114,7 +114,7 @@ pub fn edit(
     body: &CommentBody,
     now: NaiveDateTime,
 ) -> Result<CommentStatus, OwnershipError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         comments::take_for_change(conn, id)?;
         let comment = find_owned(conn, owner, id)?.ok_or(OwnershipError::NotFound)?;
         let answered = !comments::answered_by_staff(conn, &[id])?.is_empty();
@@ -173,7 +173,7 @@ pub fn delete(
     id: CommentId,
     now: NaiveDateTime,
 ) -> Result<Removed, OwnershipError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         comments::take_for_change(conn, id)?;
         let comment = find_owned(conn, owner, id)?.ok_or(OwnershipError::NotFound)?;
         let removed = remove(conn, &comment, now)?;
@@ -232,7 +232,7 @@ pub struct Erased {
 /// its messages. The log keeps one entry per comment naming its id only.
 pub fn erase_all(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<Erased> {
     let email = subscribers::normalize(email);
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         comments::take_all_for_change(conn, &email)?;
         let mut erased = Erased::default();
         // Newest first: a writer's reply to their own comment goes before it,

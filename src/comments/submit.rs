@@ -7,7 +7,6 @@
 use anyhow::anyhow;
 use chrono::{Duration, NaiveDateTime};
 use diesel::result::Error as DieselError;
-use diesel::Connection;
 
 use super::discussion::comments_open;
 use super::moderation::{Action, Actor};
@@ -196,9 +195,7 @@ fn submit_as_reader(
         tracing::info!(status = %decision.status, reason, "comment held or filtered");
     }
     let slug = article.slug.as_str();
-    conn.transaction(|conn| {
-        // The first statement writes, so that on SQLite the transaction
-        // waits for the write lock instead of failing on a stale snapshot.
+    crate::db::write(conn, |conn| {
         spend_form_token(conn, &reader.form)?;
         if let AnyConnection::Postgresql(pg) = conn {
             // Instances on one database take turns per address, so that the
@@ -273,7 +270,7 @@ fn submit_as_staff(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<Stored, SubmitError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let parent = match parent {
             Some(id) => {
                 // Its writer cannot be editing it while it is answered.
@@ -357,7 +354,7 @@ pub struct Draft<'a> {
 /// transaction (a savepoint inside the caller's), so that a failed commit
 /// is an error and never an id.
 pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, DieselError> {
-    conn.transaction(|conn| insert(conn, draft).map(|comment| comment.id))
+    crate::db::write(conn, |conn| insert(conn, draft).map(|comment| comment.id))
 }
 
 /// `store` for a caller that is in a transaction already; returns the row

@@ -468,9 +468,8 @@ pub fn erase(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> Que
 }
 
 /// Takes comment `id` for a change by its writer: a write that changes
-/// nothing, so that on SQLite the transaction holds the write lock before
-/// it reads (instead of failing later on a stale snapshot), and on
-/// PostgreSQL other changes to the row wait for it.
+/// nothing, so that on PostgreSQL other changes to the row wait for the
+/// transaction (on SQLite, `db::write` holds the whole database already).
 pub fn take_for_change(conn: &mut AnyConnection, id: CommentId) -> QueryResult<usize> {
     diesel::update(comments::table.find(id)).set(comments::updated_at.eq(comments::updated_at)).execute(conn)
 }

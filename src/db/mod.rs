@@ -296,11 +296,47 @@ impl DatabaseFile {
     }
 }
 
+/// Runs `work` in a transaction that may write: the one road for every
+/// write transaction (clippy refuses `Connection::transaction` elsewhere).
+///
+/// On SQLite the transaction takes the write lock as it begins (`BEGIN
+/// IMMEDIATE`), waiting for it under the busy timeout. A deferred one that
+/// reads first and writes later fails at once with "database is locked" when
+/// another connection wrote in between: waiting cannot help it, its snapshot
+/// is stale. Inside a transaction already, `work` gets a savepoint in it.
+#[allow(clippy::disallowed_methods)]
+pub fn write<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+
+    let AnyConnection::Sqlite(sqlite) = conn else { return conn.transaction(work) };
+    if AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?.is_some() {
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    // From here as `Connection::transaction` goes on: the multi-backend
+    // manager hands commit and rollback to SQLite's, which began it.
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 /// Rewrites the heartbeat row and commits: an error when the database
 /// cannot write (full disk, read-only files, a server refusing writes).
 pub fn heartbeat(conn: &mut AnyConnection) -> anyhow::Result<()> {
     use schema::heartbeat;
-    conn.transaction(|conn| {
+    write(conn, |conn| {
         let updated = diesel::update(heartbeat::table.find(1)).set(heartbeat::checked_at.eq(now())).execute(conn)?;
         if updated == 0 {
             diesel::insert_into(heartbeat::table)

@@ -126,7 +126,7 @@ pub struct Message {
 /// PostgreSQL a duplicate does not abort the caller's transaction.
 pub fn enqueue(conn: &mut AnyConnection, message: &NewMessage) -> QueryResult<bool> {
     let inserted =
-        conn.transaction(|conn| diesel::insert_into(outbox::table).values(message).execute(conn).map(|_| ()));
+        crate::db::write(conn, |conn| diesel::insert_into(outbox::table).values(message).execute(conn).map(|_| ()));
     match inserted {
         Ok(()) => Ok(true),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),

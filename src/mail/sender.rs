@@ -286,7 +286,7 @@ pub fn queue_digests(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Re
         .load(conn)?;
     let mut queued = 0;
     for (user, email, last) in due {
-        let done = conn.transaction::<_, anyhow::Error, _>(|conn| {
+        let done = crate::db::write::<_, anyhow::Error, _>(conn, |conn| {
             // Only if still due: another instance may have just done it.
             let claimed = diesel::update(users::table.find(user))
                 .filter(users::digest_sent_at.is_null().or(users::digest_sent_at.le(day_ago)))

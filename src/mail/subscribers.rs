@@ -68,7 +68,7 @@ pub fn ask(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryRe
 /// Confirms `email`: its held notices go out.
 pub fn confirm(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<()> {
     let email = normalize(email);
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let updated = diesel::update(subscribers::table.find(&email))
             .set((subscribers::confirmed_at.eq(Some(now)), subscribers::stopped_at.eq(None::<NaiveDateTime>)))
             .execute(conn)?;
@@ -90,7 +90,7 @@ pub fn confirm(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> Que
 pub fn stop(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<()> {
     use crate::db::schema::comments;
     let email = normalize(email);
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if state(conn, &email)? == AddressState::Unknown {
             diesel::insert_into(subscribers::table)
                 .values((subscribers::email.eq(&email), subscribers::created_at.eq(now)))

@@ -218,7 +218,7 @@ fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
     use crate::db::schema::{comments as c, outbox as o};
     let now = now();
     match stop {
-        Stop::Thread { email, comment } => conn.transaction(|conn| {
+        Stop::Thread { email, comment } => db::write(conn, |conn| {
             let email = subscribers::normalize(email);
             diesel::update(c::table.find(comment).filter(db::lower(c::author_email).eq(&email)))
                 .set((c::notify.eq(false), c::notify_replies.eq(false)))
@@ -234,7 +234,7 @@ fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
             Ok::<_, diesel::result::Error>(())
         })?,
         Stop::Address { email } => subscribers::stop(conn, email, now)?,
-        Stop::Account { user } => conn.transaction(|conn| {
+        Stop::Account { user } => db::write(conn, |conn| {
             users::set_notify_on(conn, *user, NoticeChoice::Nothing)?;
             diesel::delete(
                 o::table
@@ -379,7 +379,7 @@ pub async fn act(
         db::run(&state.pool, move |conn| {
             let now = now();
             let expires = now + chrono::Duration::seconds(DESK_ACTION_LIFETIME_SECS);
-            conn.transaction::<_, anyhow::Error, _>(|conn| {
+            db::write::<_, anyhow::Error, _>(conn, |conn| {
                 if !spent_tokens::spend(conn, &token, expires)? {
                     return Ok(Err("This link was already used: each link in a notice works once.".to_owned()));
                 }

@@ -136,9 +136,9 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
         )?;
     }
     let progress = super::progress_bar(planned.len() as u64);
-    let (stored, renumbered) = conn
-        .transaction(|conn| apply(conn, keys, &planned, &already, &new_redirects, &progress))
-        .context("importing the comments and redirects (nothing was stored)")?;
+    let (stored, renumbered) =
+        crate::db::write(conn, |conn| apply(conn, keys, &planned, &already, &new_redirects, &progress))
+            .context("importing the comments and redirects (nothing was stored)")?;
     progress.finish_and_clear();
     report.comments_stored = stored;
     report.renumbered = renumbered;
