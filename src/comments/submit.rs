@@ -16,7 +16,7 @@ use crate::content::Article;
 use crate::db::comments::{self, NewComment};
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::{spent_tokens, AnyConnection};
-use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, UserId, WebsiteUrl};
+use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, EmailKey, UserId, WebsiteUrl};
 use crate::mail::notices;
 use crate::markdown;
 
@@ -178,12 +178,12 @@ fn submit_as_reader(
     }
     // Only the "trust returning commenters" policy asks who wrote before.
     let returning =
-        rules.policy == ModerationPolicy::TrustReturning && comments::has_approved_from(conn, reader.email.as_str())?;
+        rules.policy == ModerationPolicy::TrustReturning && comments::has_approved_from(conn, reader.email.key())?;
     let decision = policy::decide(
         rules,
         &Arrival {
             author_name: reader.name.as_str(),
-            email: reader.email.as_str(),
+            email: reader.email.key(),
             url: reader.website.as_ref().map(WebsiteUrl::as_str),
             body: body.as_str(),
             ip_hash: &reader.ip_hash,
@@ -368,6 +368,7 @@ fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, D
         post_slug: draft.slug,
         parent_id: draft.parent,
         author_name,
+        author_email_key: EmailKey::of(&author_email),
         author_email,
         author_url,
         user_id,

@@ -166,22 +166,37 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
 /// instances that start together from migrating at the same time.
 pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
     const MIGRATION_LOCK: i64 = 0x6865_616c_7468;
-    match conn {
-        AnyConnection::Sqlite(conn) => {
-            conn.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(|e| anyhow!("migrating the SQLite database: {e}"))?;
-        }
+    let applied = match conn {
+        AnyConnection::Sqlite(conn) => conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(versions)
+            .map_err(|e| anyhow!("migrating the SQLite database: {e}"))?,
         AnyConnection::Postgresql(conn) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
             let result = conn
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|_| ())
+                .map(versions)
                 .map_err(|e| anyhow!("migrating the PostgreSQL database: {e}"));
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
-            result?;
+            result?
+        }
+    };
+    if applied.iter().any(|version| version == EMAIL_KEYS_MIGRATION) {
+        let changed = write(conn, |conn| comments::rekey_addresses(conn, 10_000))
+            .context("checking the address keys the migration gave the comments")?;
+        if changed > 0 {
+            tracing::info!(changed, "address keys redone in Rust after the migration");
         }
     }
     Ok(())
+}
+
+/// The migration (`migrations/*/2026-12-07-000001_email_keys`) that keyed
+/// the comments by address in SQL, checked in Rust after it ran.
+const EMAIL_KEYS_MIGRATION: &str = "20261207000001";
+
+fn versions(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    applied.iter().map(ToString::to_string).collect()
 }
 
 /// SQLite writes its database, its write-ahead log (`-wal`) and its shared

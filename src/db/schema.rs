@@ -37,6 +37,8 @@ diesel::table! {
         wordpress_id -> Nullable<Integer>,
         notify_replies -> Bool,
         erased_at -> Nullable<Timestamp>,
+        /// `domain::EmailKey` of `author_email`: what look-ups by address use.
+        author_email_key -> Text,
     }
 }
 
