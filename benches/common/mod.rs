@@ -16,12 +16,14 @@ pub fn start() -> NaiveDateTime {
 /// (Markdown) in reply to `parent`; the author's (account 1) when `by_author`.
 pub fn comment(i: i32, parent: Option<CommentId>, by_author: bool, body: &str) -> Comment {
     let when = start() + chrono::Duration::minutes(i64::from(i));
+    let email = if by_author { String::new() } else { format!("reader{i}@example.org") };
     Comment {
         id: CommentId(i),
         post_slug: SLUG.into(),
         parent_id: parent,
         author_name: if by_author { "Dr. Jane Doe".into() } else { format!("Reader Number {i}") },
-        author_email: if by_author { String::new() } else { format!("reader{i}@example.org") },
+        author_email_key: healthblog::domain::EmailKey::of(&email),
+        author_email: email,
         author_url: None,
         user_id: by_author.then_some(UserId(1)),
         body_markdown: body.into(),

@@ -57,7 +57,7 @@ pub fn admit(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<Admissi
     forget_old_attempts(conn)?;
     // Committed on its own before the count; in a transaction so that a
     // failed commit is an error, never an id of a row that was not kept.
-    let id: i32 = conn.transaction(|conn| {
+    let id: i32 = crate::db::write(conn, |conn| {
         diesel::insert_into(login_attempts::table)
             .values((
                 login_attempts::username.eq(&attempt.username),

@@ -2,7 +2,6 @@
 //! to the moderation log in the same transaction.
 
 use anyhow::Context;
-use diesel::Connection;
 
 use crate::db::comments::{self, Comment};
 use crate::db::log::{self, LogAction, NewLogEntry};
@@ -90,7 +89,7 @@ impl From<Action> for LogAction {
 /// Applies `action` to comment `id`. Returns whether anything changed (an
 /// action that does not apply to the comment's status changes nothing).
 pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: CommentId) -> anyhow::Result<bool> {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+    crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         let Some(comment) = comments::find(conn, id)? else { return Ok(false) };
         let from = comment.status;
         let Some(to) = action.target(from) else { return Ok(false) };
@@ -117,7 +116,7 @@ pub fn apply(conn: &mut AnyConnection, actor: &Actor, action: Action, id: Commen
 /// The author saw to an urgent comment: its mark is cleared and the log
 /// says which signs it had. False when it had none (or is gone).
 pub fn clear_urgent(conn: &mut AnyConnection, actor: &Actor, id: CommentId) -> anyhow::Result<bool> {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+    crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         let Some(comment) = comments::find(conn, id)? else { return Ok(false) };
         let Some(signs) = comment.urgent.clone() else { return Ok(false) };
         comments::clear_urgent(conn, id)?;
@@ -140,7 +139,7 @@ pub fn redact(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, countr
     }
     let text = personal::redact(&comment.body_markdown, &found);
     let kinds: Vec<&str> = found.iter().map(|f| f.label).collect();
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+    crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         comments::redact(conn, comment.id, &text, &markdown::render_comment(&text))?;
         let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Redact)
             .comment(comment.id, Some(comment.status.as_str()), Some(comment.status.as_str()))
@@ -153,7 +152,7 @@ pub fn redact(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, countr
 
 /// Replaces a comment's text, rendering and cleaning it again.
 pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &CommentBody) -> anyhow::Result<()> {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+    crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         let html = markdown::render_comment(body.as_str());
         comments::update_body(conn, comment.id, body.as_str(), &html)?;
         let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Edit)
@@ -167,7 +166,7 @@ pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &C
 
 /// Takes a question off the author's to-do list without answering it.
 pub fn no_answer_needed(conn: &mut AnyConnection, actor: &Actor, id: CommentId) -> anyhow::Result<bool> {
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+    crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         let changed = comments::set_no_answer_needed(conn, id)? > 0;
         if changed {
             log::write(

@@ -15,7 +15,7 @@ use crate::db::comments::{self, Comment};
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::schema::outbox;
 use crate::db::AnyConnection;
-use crate::domain::{CommentBody, CommentId, CommentStatus};
+use crate::domain::{CommentBody, CommentId, CommentStatus, EmailKey};
 use crate::mail::subscribers::{self, AddressState};
 use crate::markdown;
 
@@ -26,8 +26,8 @@ pub const WRITER: &str = "the writer";
 /// Who claims a comment.
 #[derive(Clone, Copy, Debug)]
 pub enum Owner<'a> {
-    /// Whoever opened a signed "manage" link for this address (lower case).
-    Address(&'a str),
+    /// Whoever opened a signed "manage" link for this address.
+    Address(&'a EmailKey),
     /// The browser whose visitor cookie remembers these comments as its own.
     Browser(&'a [CommentId]),
 }
@@ -39,7 +39,7 @@ impl Owner<'_> {
             return false;
         }
         match self {
-            Self::Address(email) => subscribers::normalize(&comment.author_email) == *email,
+            Self::Address(email) => comment.author_email_key == **email,
             Self::Browser(ids) => ids.contains(&comment.id),
         }
     }
@@ -114,19 +114,19 @@ pub fn edit(
     body: &CommentBody,
     now: NaiveDateTime,
 ) -> Result<CommentStatus, OwnershipError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         comments::take_for_change(conn, id)?;
         let comment = find_owned(conn, owner, id)?.ok_or(OwnershipError::NotFound)?;
         let answered = !comments::answered_by_staff(conn, &[id])?.is_empty();
         if let Some(refusal) = edit_refusal(&comment, rules, answered, now) {
             return Err(OwnershipError::Refused(refusal));
         }
-        let returning = comments::has_approved_from(conn, &comment.author_email)?;
+        let returning = comments::has_approved_from(conn, &comment.author_email_key)?;
         let decision = policy::decide(
             rules,
             &Arrival {
                 author_name: &comment.author_name,
-                email: &comment.author_email,
+                email: &comment.author_email_key,
                 url: comment.author_url.as_deref(),
                 body: body.as_str(),
                 ip_hash: &comment.ip_hash,
@@ -173,7 +173,7 @@ pub fn delete(
     id: CommentId,
     now: NaiveDateTime,
 ) -> Result<Removed, OwnershipError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         comments::take_for_change(conn, id)?;
         let comment = find_owned(conn, owner, id)?.ok_or(OwnershipError::NotFound)?;
         let removed = remove(conn, &comment, now)?;
@@ -230,14 +230,13 @@ pub struct Erased {
 /// Erases everything written with `email`: every comment (deleted, or
 /// emptied in place when it has replies), the address's notice choices and
 /// its messages. The log keeps one entry per comment naming its id only.
-pub fn erase_all(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<Erased> {
-    let email = subscribers::normalize(email);
-    conn.transaction(|conn| {
-        comments::take_all_for_change(conn, &email)?;
+pub fn erase_all(conn: &mut AnyConnection, email: &EmailKey, now: NaiveDateTime) -> QueryResult<Erased> {
+    crate::db::write(conn, |conn| {
+        comments::take_all_for_change(conn, email)?;
         let mut erased = Erased::default();
         // Newest first: a writer's reply to their own comment goes before it,
         // so that the older one is left with no replies to keep a place for.
-        for comment in comments::by_email(conn, &email)? {
+        for comment in comments::by_email(conn, email)? {
             let removed = remove(conn, &comment, now)?;
             match removed {
                 Removed::Deleted => erased.deleted += 1,
@@ -250,7 +249,7 @@ pub fn erase_all(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> Q
             );
             log::write(conn, &entry)?;
         }
-        subscribers::forget(conn, &email)?;
+        subscribers::forget(conn, email)?;
         Ok(erased)
     })
 }
@@ -305,9 +304,8 @@ pub struct ExportedConsent {
     pub given_through: Option<String>,
 }
 
-pub fn export(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<Export> {
-    let email = subscribers::normalize(email);
-    let comments = comments::by_email(conn, &email)?
+pub fn export(conn: &mut AnyConnection, email: &EmailKey, now: NaiveDateTime) -> QueryResult<Export> {
+    let comments = comments::by_email(conn, email)?
         .into_iter()
         .map(|comment| ExportedComment {
             id: comment.id,
@@ -328,8 +326,8 @@ pub fn export(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> Quer
             }),
         })
         .collect();
-    let notices = notices_in_words(subscribers::state(conn, &email)?);
-    Ok(Export { email, exported_at: now, notices, comments })
+    let notices = notices_in_words(subscribers::state(conn, email)?);
+    Ok(Export { email: email.to_string(), exported_at: now, notices, comments })
 }
 
 pub fn notices_in_words(state: AddressState) -> &'static str {

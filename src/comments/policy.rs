@@ -1,12 +1,12 @@
 //! Which status a new comment gets.
 
 use super::rules::{ModerationPolicy, Rules};
-use crate::domain::CommentStatus;
+use crate::domain::{CommentStatus, EmailKey};
 
 /// What is known about a comment when it arrives.
 pub struct Arrival<'a> {
     pub author_name: &'a str,
-    pub email: &'a str,
+    pub email: &'a EmailKey,
     pub url: Option<&'a str>,
     pub body: &'a str,
     pub ip_hash: &'a str,
@@ -49,7 +49,7 @@ pub fn decide(rules: &Rules, arrival: &Arrival) -> Decision {
 
 fn is_blocked(rules: &Rules, arrival: &Arrival) -> bool {
     let text = format!("{} {} {}", arrival.author_name, arrival.url.unwrap_or(""), arrival.body).to_lowercase();
-    let email = arrival.email.to_lowercase();
+    let email = arrival.email.as_str();
     rules.block_list.iter().map(|entry| entry.to_lowercase()).any(|entry| {
         if entry.contains('@') {
             email == entry || (entry.starts_with('@') && email.ends_with(&entry))
@@ -70,10 +70,12 @@ pub fn count_links(body: &str) -> usize {
 mod tests {
     use super::*;
 
+    static ANN: std::sync::LazyLock<EmailKey> = std::sync::LazyLock::new(|| EmailKey::of("ann@example.org"));
+
     fn arrival(body: &str) -> Arrival<'_> {
         Arrival {
             author_name: "Ann",
-            email: "ann@example.org",
+            email: &ANN,
             url: None,
             body,
             ip_hash: "abc",
@@ -111,7 +113,7 @@ mod tests {
         assert_eq!(decide(&rules, &arrival("cheap PILLS")).status, CommentStatus::Spam);
         let from_ip = Arrival { ip_hash: "abc", ..arrival("hello") };
         assert_eq!(decide(&rules, &from_ip).status, CommentStatus::Spam);
-        let by_email = Arrival { email: "x@spam.example", ip_hash: "zzz", ..arrival("hello") };
+        let by_email = Arrival { email: &EmailKey::of("X@Spam.example"), ip_hash: "zzz", ..arrival("hello") };
         assert_eq!(decide(&rules, &by_email).status, CommentStatus::Spam);
         let bot = Arrival { honeypot_filled: true, ip_hash: "zzz", ..arrival("hello") };
         assert_eq!(decide(&rules, &bot).status, CommentStatus::Spam);

@@ -33,7 +33,7 @@ impl Purged {
 /// with a log entry (counts only) when anything went. One-use tokens that
 /// expired go too: they are refused as too old without being looked up.
 pub fn purge(conn: &mut AnyConnection, rules: &Rules, now: NaiveDateTime) -> QueryResult<Purged> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         spent_tokens::forget_expired(conn, now)?;
         let mut purged = Purged::default();
         if rules.ip_retention_days > 0 {

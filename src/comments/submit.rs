@@ -7,7 +7,6 @@
 use anyhow::anyhow;
 use chrono::{Duration, NaiveDateTime};
 use diesel::result::Error as DieselError;
-use diesel::Connection;
 
 use super::discussion::comments_open;
 use super::moderation::{Action, Actor};
@@ -17,7 +16,7 @@ use crate::content::Article;
 use crate::db::comments::{self, NewComment};
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::{spent_tokens, AnyConnection};
-use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, UserId, WebsiteUrl};
+use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, EmailKey, UserId, WebsiteUrl};
 use crate::mail::notices;
 use crate::markdown;
 
@@ -183,12 +182,12 @@ fn submit_as_reader(
     }
     // Only the "trust returning commenters" policy asks who wrote before.
     let returning =
-        rules.policy == ModerationPolicy::TrustReturning && comments::has_approved_from(conn, reader.email.as_str())?;
+        rules.policy == ModerationPolicy::TrustReturning && comments::has_approved_from(conn, reader.email.key())?;
     let decision = policy::decide(
         rules,
         &Arrival {
             author_name: reader.name.as_str(),
-            email: reader.email.as_str(),
+            email: reader.email.key(),
             url: reader.website.as_ref().map(WebsiteUrl::as_str),
             body: body.as_str(),
             ip_hash: &reader.ip_hash,
@@ -200,9 +199,7 @@ fn submit_as_reader(
         tracing::info!(status = %decision.status, reason, "comment held or filtered");
     }
     let slug = article.slug.as_str();
-    conn.transaction(|conn| {
-        // The first statement writes, so that on SQLite the transaction
-        // waits for the write lock instead of failing on a stale snapshot.
+    crate::db::write(conn, |conn| {
         spend_form_token(conn, &reader.form)?;
         if let AnyConnection::Postgresql(pg) = conn {
             // Instances on one database take turns per address, so that the
@@ -291,7 +288,7 @@ fn submit_as_staff(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<Stored, SubmitError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let parent = match parent {
             Some(id) => {
                 // Its writer cannot be editing it while it is answered.
@@ -393,7 +390,7 @@ pub struct Consent {
 /// transaction (a savepoint inside the caller's), so that a failed commit
 /// is an error and never an id.
 pub fn store(conn: &mut AnyConnection, draft: Draft) -> Result<CommentId, DieselError> {
-    conn.transaction(|conn| insert(conn, draft).map(|comment| comment.id))
+    crate::db::write(conn, |conn| insert(conn, draft).map(|comment| comment.id))
 }
 
 /// `store` for a caller that is in a transaction already; returns the row
@@ -407,6 +404,7 @@ fn insert(conn: &mut AnyConnection, draft: Draft) -> Result<comments::Comment, D
         post_slug: draft.slug,
         parent_id: draft.parent,
         author_name,
+        author_email_key: EmailKey::of(&author_email),
         author_email,
         author_url,
         user_id,

@@ -189,6 +189,7 @@ mod tests {
             parent_id: parent.map(CommentId),
             author_name: format!("Reader {id}"),
             author_email: format!("r{id}@example.org"),
+            author_email_key: crate::domain::EmailKey::of(&format!("r{id}@example.org")),
             author_url: None,
             user_id: None,
             body_markdown: String::new(),

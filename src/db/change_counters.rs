@@ -28,7 +28,7 @@ pub fn get(conn: &mut AnyConnection, name: &str) -> QueryResult<i64> {
 
 /// Adds one to the counter and returns the new value.
 pub fn bump(conn: &mut AnyConnection, name: &str) -> QueryResult<i64> {
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         touch(conn, name)?;
         get(conn, name)
     })

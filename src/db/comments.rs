@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::{comments, users};
 use super::{lower, AnyConnection};
-use crate::domain::{CommentId, CommentStatus, Role, UserId};
+use crate::domain::{CommentId, CommentStatus, EmailKey, Role, UserId};
 use crate::markdown::SafeHtml;
 
 /// A stored comment.
@@ -37,6 +37,9 @@ pub struct Comment {
     /// When the writer had it erased: it keeps its place for its replies,
     /// and nothing it said.
     pub erased_at: Option<NaiveDateTime>,
+    /// What `author_email` is found by (empty for the author's own comments
+    /// and erased ones).
+    pub author_email_key: EmailKey,
     /// The emergency signs it showed (red-flag rule ids, comma-separated),
     /// until the author has seen to it.
     pub urgent: Option<String>,
@@ -66,6 +69,8 @@ pub struct NewComment {
     pub parent_id: Option<CommentId>,
     pub author_name: String,
     pub author_email: String,
+    /// Always `EmailKey::of(&author_email)`.
+    pub author_email_key: EmailKey,
     pub author_url: Option<String>,
     pub user_id: Option<UserId>,
     pub body_markdown: String,
@@ -245,16 +250,16 @@ pub fn arrival_checks(
     let same_words = comments::table
         .filter(comments::id.ne(comment.id))
         .filter(comments::post_slug.eq(&comment.post_slug))
-        .filter(comments::author_email.eq(&comment.author_email))
+        .filter(comments::author_email_key.eq(&comment.author_email_key))
         .filter(comments::body_markdown.eq(&comment.body_markdown));
     diesel::select((diesel::dsl::exists(beyond_limit), diesel::dsl::exists(same_words))).get_result(conn)
 }
 
-/// Whether a comment from this email has been approved before.
-pub fn has_approved_from(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
+/// Whether a comment from this address has been approved before.
+pub fn has_approved_from(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         comments::table
-            .filter(comments::author_email.eq(email))
+            .filter(comments::author_email_key.eq(email))
             .filter(comments::status.eq(CommentStatus::Approved))
             .filter(comments::user_id.is_null()),
     ))
@@ -283,7 +288,7 @@ pub fn moderation_page(
                     .like(pattern.clone())
                     .escape('\\')
                     .or(lower(comments::author_name).like(pattern.clone()).escape('\\'))
-                    .or(lower(comments::author_email).like(pattern.clone()).escape('\\')),
+                    .or(comments::author_email_key.like(pattern.clone()).escape('\\')),
             )
         }
     };
@@ -421,12 +426,11 @@ pub fn delete(conn: &mut AnyConnection, comment: &Comment) -> QueryResult<usize>
     diesel::delete(comments::table.find(comment.id)).execute(conn)
 }
 
-/// Every reader's comment written with `email` (compared case-insensitively),
-/// on every article, newest first. Erased comments keep no address, so they
-/// are not among them.
-pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Comment>> {
+/// Every reader's comment written with `email`, on every article, newest
+/// first. Erased comments keep no address, so they are not among them.
+pub fn by_email(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<Vec<Comment>> {
     comments::table
-        .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+        .filter(comments::author_email_key.eq(email))
         .filter(comments::user_id.is_null())
         .filter(comments::erased_at.is_null())
         .order((comments::created_at.desc(), comments::id.desc()))
@@ -434,11 +438,11 @@ pub fn by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Vec<Commen
         .load(conn)
 }
 
-/// Whether a reader's comment was written with `email` (case-insensitively).
-pub fn any_from_email(conn: &mut AnyConnection, email: &str) -> QueryResult<bool> {
+/// Whether a reader's comment was written with `email`.
+pub fn any_from_email(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         comments::table
-            .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
+            .filter(comments::author_email_key.eq(email))
             .filter(comments::user_id.is_null())
             .filter(comments::erased_at.is_null()),
     ))
@@ -493,6 +497,7 @@ pub fn erase(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> Que
         .set((
             comments::author_name.eq(""),
             comments::author_email.eq(""),
+            comments::author_email_key.eq(EmailKey::of("")),
             comments::author_url.eq(None::<String>),
             comments::body_markdown.eq(""),
             comments::body_html.eq(SafeHtml::default()),
@@ -507,20 +512,55 @@ pub fn erase(conn: &mut AnyConnection, id: CommentId, now: NaiveDateTime) -> Que
 }
 
 /// Takes comment `id` for a change by its writer: a write that changes
-/// nothing, so that on SQLite the transaction holds the write lock before
-/// it reads (instead of failing later on a stale snapshot), and on
-/// PostgreSQL other changes to the row wait for it.
+/// nothing, so that on PostgreSQL other changes to the row wait for the
+/// transaction (on SQLite, `db::write` holds the whole database already).
 pub fn take_for_change(conn: &mut AnyConnection, id: CommentId) -> QueryResult<usize> {
     diesel::update(comments::table.find(id)).set(comments::updated_at.eq(comments::updated_at)).execute(conn)
 }
 
 /// `take_for_change` for every reader's comment written with `email`.
-pub fn take_all_for_change(conn: &mut AnyConnection, email: &str) -> QueryResult<usize> {
-    diesel::update(
-        comments::table
-            .filter(lower(comments::author_email).eq(email.trim().to_lowercase()))
-            .filter(comments::user_id.is_null()),
-    )
-    .set(comments::updated_at.eq(comments::updated_at))
-    .execute(conn)
+pub fn take_all_for_change(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<usize> {
+    diesel::update(comments::table.filter(comments::author_email_key.eq(email)).filter(comments::user_id.is_null()))
+        .set(comments::updated_at.eq(comments::updated_at))
+        .execute(conn)
+}
+
+/// Stops every notice about replies to the comments written with `email`.
+pub fn stop_notices_to(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<usize> {
+    diesel::update(comments::table.filter(comments::author_email_key.eq(email)))
+        .set((comments::notify.eq(false), comments::notify_replies.eq(false)))
+        .execute(conn)
+}
+
+/// Stops the notices about replies to comment `id` when `email` wrote it.
+pub fn stop_thread_notices(conn: &mut AnyConnection, id: CommentId, email: &EmailKey) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id).filter(comments::author_email_key.eq(email)))
+        .set((comments::notify.eq(false), comments::notify_replies.eq(false)))
+        .execute(conn)
+}
+
+/// Gives every comment the key its address has now, in pages of `page`
+/// rows: after the migration that added the keys, whose SQL `lower()`
+/// need not fold letters as `EmailKey::of` does (PostgreSQL's follows the
+/// database's locale). Returns how many keys changed.
+pub fn rekey_addresses(conn: &mut AnyConnection, page: i64) -> QueryResult<usize> {
+    let mut changed = 0;
+    let mut after = CommentId(0);
+    loop {
+        let rows: Vec<(CommentId, String, EmailKey)> = comments::table
+            .filter(comments::id.gt(after))
+            .order(comments::id.asc())
+            .limit(page)
+            .select((comments::id, comments::author_email, comments::author_email_key))
+            .load(conn)?;
+        let Some(&(last, _, _)) = rows.last() else { return Ok(changed) };
+        after = last;
+        for (id, address, stored) in rows {
+            let key = EmailKey::of(&address);
+            if key != stored {
+                changed +=
+                    diesel::update(comments::table.find(id)).set(comments::author_email_key.eq(key)).execute(conn)?;
+            }
+        }
+    }
 }

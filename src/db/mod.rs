@@ -168,22 +168,37 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
 /// instances that start together from migrating at the same time.
 pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
     const MIGRATION_LOCK: i64 = 0x6865_616c_7468;
-    match conn {
-        AnyConnection::Sqlite(conn) => {
-            conn.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(|e| anyhow!("migrating the SQLite database: {e}"))?;
-        }
+    let applied = match conn {
+        AnyConnection::Sqlite(conn) => conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(versions)
+            .map_err(|e| anyhow!("migrating the SQLite database: {e}"))?,
         AnyConnection::Postgresql(conn) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
             let result = conn
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|_| ())
+                .map(versions)
                 .map_err(|e| anyhow!("migrating the PostgreSQL database: {e}"));
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
-            result?;
+            result?
+        }
+    };
+    if applied.iter().any(|version| version == EMAIL_KEYS_MIGRATION) {
+        let changed = write(conn, |conn| comments::rekey_addresses(conn, 10_000))
+            .context("checking the address keys the migration gave the comments")?;
+        if changed > 0 {
+            tracing::info!(changed, "address keys redone in Rust after the migration");
         }
     }
     Ok(())
+}
+
+/// The migration (`migrations/*/2026-12-07-000001_email_keys`) that keyed
+/// the comments by address in SQL, checked in Rust after it ran.
+const EMAIL_KEYS_MIGRATION: &str = "20261207000001";
+
+fn versions(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    applied.iter().map(ToString::to_string).collect()
 }
 
 /// SQLite writes its database, its write-ahead log (`-wal`) and its shared
@@ -298,11 +313,47 @@ impl DatabaseFile {
     }
 }
 
+/// Runs `work` in a transaction that may write: the one road for every
+/// write transaction (clippy refuses `Connection::transaction` elsewhere).
+///
+/// On SQLite the transaction takes the write lock as it begins (`BEGIN
+/// IMMEDIATE`), waiting for it under the busy timeout. A deferred one that
+/// reads first and writes later fails at once with "database is locked" when
+/// another connection wrote in between: waiting cannot help it, its snapshot
+/// is stale. Inside a transaction already, `work` gets a savepoint in it.
+#[allow(clippy::disallowed_methods)]
+pub fn write<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+
+    let AnyConnection::Sqlite(sqlite) = conn else { return conn.transaction(work) };
+    if AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?.is_some() {
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    // From here as `Connection::transaction` goes on: the multi-backend
+    // manager hands commit and rollback to SQLite's, which began it.
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 /// Rewrites the heartbeat row and commits: an error when the database
 /// cannot write (full disk, read-only files, a server refusing writes).
 pub fn heartbeat(conn: &mut AnyConnection) -> anyhow::Result<()> {
     use schema::heartbeat;
-    conn.transaction(|conn| {
+    write(conn, |conn| {
         let updated = diesel::update(heartbeat::table.find(1)).set(heartbeat::checked_at.eq(now())).execute(conn)?;
         if updated == 0 {
             diesel::insert_into(heartbeat::table)

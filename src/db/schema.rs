@@ -37,6 +37,8 @@ diesel::table! {
         wordpress_id -> Nullable<Integer>,
         notify_replies -> Bool,
         erased_at -> Nullable<Timestamp>,
+        /// `domain::EmailKey` of `author_email`: what look-ups by address use.
+        author_email_key -> Text,
         urgent -> Nullable<Text>,
         consent_version -> Nullable<Text>,
         consent_at -> Nullable<Timestamp>,

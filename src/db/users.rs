@@ -39,7 +39,7 @@ pub fn insert(
 ) -> QueryResult<UserId> {
     // In a transaction: on SQLite a failed autocommit behind `RETURNING`
     // would go unnoticed, while a failed COMMIT is an error.
-    conn.transaction(|conn| {
+    super::write(conn, |conn| {
         diesel::insert_into(users::table)
             .values((
                 users::username.eq(username),

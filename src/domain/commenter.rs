@@ -1,6 +1,12 @@
 //! What a commenter types: each value parsed once, with a message fit to
 //! show beside the field when it is wrong.
 
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
 /// The longest comment accepted, in characters.
 pub const MAX_BODY_CHARS: usize = 10_000;
 const MAX_NAME_CHARS: usize = 80;
@@ -37,7 +43,10 @@ impl AuthorName {
 
 /// A commenter's email address: stored for the author, never shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Email(String);
+pub struct Email {
+    address: String,
+    key: EmailKey,
+}
 
 impl Email {
     pub fn parse(input: &str) -> Result<Self, String> {
@@ -57,10 +66,43 @@ impl Email {
             && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c));
         if valid {
             // The domain is case-insensitive; the local part is left as typed.
-            Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+            let address = format!("{local}@{}", domain.to_lowercase());
+            Ok(Self { key: EmailKey::of(&address), address })
         } else {
             Err(MESSAGE.into())
         }
+    }
+
+    /// The address as typed (its domain in lower case): where mail goes.
+    pub fn as_str(&self) -> &str {
+        &self.address
+    }
+
+    /// What the address is stored under and looked up by.
+    pub fn key(&self) -> &EmailKey {
+        &self.key
+    }
+
+    pub fn into_string(self) -> String {
+        self.address
+    }
+}
+
+/// An address as the site compares it: trimmed and in lower case, the local
+/// part too, so that `Ann@Example.org` finds what `ann@example.org` wrote.
+/// Every comment stores its writer's key beside the address (indexed), the
+/// notice choices and queued notices are kept under it, and every look-up
+/// by address goes through it: this is the one normalisation of addresses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Serialize)]
+#[diesel(sql_type = Text)]
+#[serde(transparent)]
+pub struct EmailKey(String);
+
+impl EmailKey {
+    /// The key of any address: typed into a form, stored, imported from
+    /// another site (where it need not be valid), or signed into a link.
+    pub fn of(address: &str) -> Self {
+        Self(address.trim().to_lowercase())
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,6 +111,31 @@ impl Email {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+impl std::fmt::Display for EmailKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for EmailKey
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.as_str().to_sql(out)
+    }
+}
+
+/// A stored key was made by `EmailKey::of` when its row was written.
+impl<DB: Backend> FromSql<Text, DB> for EmailKey
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        String::from_sql(bytes).map(Self)
     }
 }
 
@@ -157,7 +224,9 @@ mod tests {
 
     #[test]
     fn emails_need_a_local_part_and_a_domain() {
-        assert_eq!(Email::parse(" Ann@Example.ORG ").unwrap().as_str(), "Ann@example.org");
+        let email = Email::parse(" Ann@Example.ORG ").unwrap();
+        assert_eq!(email.as_str(), "Ann@example.org");
+        assert_eq!(email.key().as_str(), "ann@example.org");
         for bad in [
             "",
             "ann",
@@ -170,6 +239,14 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_address_is_keyed_in_lower_case_whatever_was_typed() {
+        assert_eq!(EmailKey::of("  JÖRG@Example.ORG "), EmailKey::of("jörg@example.org"));
+        assert_eq!(Email::parse("JÖRG@Example.ORG").unwrap().key(), &EmailKey::of("jörg@example.org"));
+        // An imported address that would not parse has a key all the same.
+        assert_eq!(EmailKey::of("Old Address").as_str(), "old address");
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod stored_text;
 pub(crate) use stored_text::text_enum;
 
 pub use comment_status::CommentStatus;
-pub use commenter::{AuthorName, CommentBody, Email, WebsiteUrl, MAX_BODY_CHARS};
+pub use commenter::{AuthorName, CommentBody, Email, EmailKey, WebsiteUrl, MAX_BODY_CHARS};
 pub use ids::{CommentId, UserId};
 pub use notice_choice::NoticeChoice;
 pub use role::Role;

@@ -16,7 +16,7 @@ use crate::db::comments::{self, Comment};
 use crate::db::schema::comments as comment_columns;
 use crate::db::users::{self, User};
 use crate::db::AnyConnection;
-use crate::domain::{CommentId, CommentStatus};
+use crate::domain::{CommentId, CommentStatus, EmailKey};
 use crate::markdown::SafeHtml;
 
 /// The comments a digest lists, at most.
@@ -139,7 +139,7 @@ pub fn compose(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyh
         MessageKind::Answer | MessageKind::Reply => answer(conn, site, message),
         MessageKind::Confirm => Ok(Some(confirm(site, message)?)),
         // Asked for by anyone: sent only to an address that commented here.
-        MessageKind::ManageLink if comments::any_from_email(conn, &message.recipient)? => {
+        MessageKind::ManageLink if comments::any_from_email(conn, &EmailKey::of(&message.recipient))? => {
             Ok(Some(manage_link(site, message)?))
         }
         MessageKind::ManageLink => Ok(None),

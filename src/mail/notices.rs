@@ -44,13 +44,13 @@ pub fn comment_arrived(
         }
     }
     if comment.notify || comment.notify_replies {
-        let before = subscribers::ask(conn, &comment.author_email, now)?;
+        let email = &comment.author_email_key;
+        let before = subscribers::ask(conn, email, now)?;
         if matches!(before, AddressState::Unknown | AddressState::Unconfirmed | AddressState::Stopped) {
             // At most one confirmation a day, however many comments ask.
-            let email = subscribers::normalize(&comment.author_email);
             let key = format!("confirm:{email}:{}", now.format("%Y-%m-%d"));
-            queued |=
-                outbox::enqueue(conn, &NewMessage::new(MessageKind::Confirm, &email, key, now).about(comment.id))?;
+            let message = NewMessage::new(MessageKind::Confirm, email.as_str(), key, now).about(comment.id);
+            queued |= outbox::enqueue(conn, &message)?;
         }
     }
     if comment.status == CommentStatus::Approved {
@@ -107,17 +107,16 @@ pub fn comment_published(
     } else {
         (MessageKind::Reply, parent.notify_replies)
     };
-    let own_words = !comment.is_by_author()
-        && subscribers::normalize(&comment.author_email) == subscribers::normalize(&parent.author_email);
+    let own_words = !comment.is_by_author() && comment.author_email_key == parent.author_email_key;
     if !asked || own_words {
         return Ok(false);
     }
-    let held = match subscribers::state(conn, &parent.author_email)? {
+    let recipient = &parent.author_email_key;
+    let held = match subscribers::state(conn, recipient)? {
         AddressState::Confirmed => false,
         AddressState::Stopped => return Ok(false),
         AddressState::Unknown | AddressState::Unconfirmed => true,
     };
-    let recipient = subscribers::normalize(&parent.author_email);
     let key = format!("{}:{}", kind.as_str(), comment.id);
-    outbox::enqueue(conn, &NewMessage::new(kind, &recipient, key, now).about(comment.id).held(held))
+    outbox::enqueue(conn, &NewMessage::new(kind, recipient.as_str(), key, now).about(comment.id).held(held))
 }

@@ -14,7 +14,7 @@ use diesel::sql_types::{Integer, Text, Timestamp};
 
 use crate::db::schema::outbox;
 use crate::db::AnyConnection;
-use crate::domain::{text_enum, CommentId, UserId};
+use crate::domain::{text_enum, CommentId, EmailKey, UserId};
 
 /// What a message is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
@@ -126,7 +126,7 @@ pub struct Message {
 /// PostgreSQL a duplicate does not abort the caller's transaction.
 pub fn enqueue(conn: &mut AnyConnection, message: &NewMessage) -> QueryResult<bool> {
     let inserted =
-        conn.transaction(|conn| diesel::insert_into(outbox::table).values(message).execute(conn).map(|_| ()));
+        crate::db::write(conn, |conn| diesel::insert_into(outbox::table).values(message).execute(conn).map(|_| ()));
     match inserted {
         Ok(()) => Ok(true),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
@@ -211,18 +211,18 @@ pub fn cancel(conn: &mut AnyConnection, id: i32) -> QueryResult<usize> {
 }
 
 /// Lets the messages held for `recipient` go, once the address is confirmed.
-pub fn release_held(conn: &mut AnyConnection, recipient: &str) -> QueryResult<usize> {
-    diesel::update(outbox::table.filter(outbox::recipient.eq(recipient)).filter(outbox::held.eq(true)))
+pub fn release_held(conn: &mut AnyConnection, recipient: &EmailKey) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::recipient.eq(recipient.as_str())).filter(outbox::held.eq(true)))
         .set(outbox::held.eq(false))
         .execute(conn)
 }
 
 /// Drops every unsent message to `recipient` (of `kinds`), when they stop
 /// notices or erase what they wrote.
-pub fn drop_unsent_to(conn: &mut AnyConnection, recipient: &str, kinds: &[MessageKind]) -> QueryResult<usize> {
+pub fn drop_unsent_to(conn: &mut AnyConnection, recipient: &EmailKey, kinds: &[MessageKind]) -> QueryResult<usize> {
     diesel::delete(
         outbox::table
-            .filter(outbox::recipient.eq(recipient))
+            .filter(outbox::recipient.eq(recipient.as_str()))
             .filter(outbox::kind.eq_any(kinds))
             .filter(outbox::sent_at.is_null()),
     )
@@ -231,10 +231,12 @@ pub fn drop_unsent_to(conn: &mut AnyConnection, recipient: &str, kinds: &[Messag
 
 /// Forgets the address of every message to `recipient`, sent or not: what
 /// an erasure leaves is the fact that something was sent, to nobody.
-pub fn forget_recipient(conn: &mut AnyConnection, recipient: &str) -> QueryResult<usize> {
-    diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient)).filter(outbox::sent_at.is_null()))
+pub fn forget_recipient(conn: &mut AnyConnection, recipient: &EmailKey) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient.as_str())).filter(outbox::sent_at.is_null()))
         .execute(conn)?;
-    diesel::update(outbox::table.filter(outbox::recipient.eq(recipient))).set(outbox::recipient.eq("")).execute(conn)
+    diesel::update(outbox::table.filter(outbox::recipient.eq(recipient.as_str())))
+        .set(outbox::recipient.eq(""))
+        .execute(conn)
 }
 
 /// What the desk shows about mail: how many messages wait, and the ones

@@ -5,9 +5,12 @@
 //! address is given up at once and shown in the desk; anything else (the
 //! server down, a timeout) is tried again later, waiting longer each time.
 //!
-//! Delivery is at least once: a sender killed between the server's "OK"
-//! and the row's update leaves a row that is sent again when its lease runs
-//! out. Its `Message-ID` is the same both times, so mail clients show one.
+//! The row is marked sent as soon as the server has taken the message (its
+//! "OK" to the end of the data), before the sender says goodbye (`QUIT`),
+//! which a slow server may take long to answer. Delivery is still at least
+//! once: a sender killed between that "OK" and the row's update leaves a
+//! row that is sent again when its lease runs out. Its `Message-ID` is the
+//! same both times, so mail clients show one.
 
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
@@ -16,12 +19,13 @@ use anyhow::Context;
 use chrono::{Duration, NaiveDateTime};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{SmtpTransport, Transport as _};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 
 use super::compose::{self, Composed, Site};
 use super::outbox::{self, Message};
-use crate::config::{MailSecurity, Settings};
+use crate::config::{MailSecurity, MailSettings, Settings};
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::AnyConnection;
 
@@ -29,6 +33,8 @@ use crate::db::AnyConnection;
 /// delivery may take (the SMTP timeout below).
 const LEASE: Duration = Duration::minutes(2);
 const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(30);
+/// How long the server may take to answer the goodbye of a message it took.
+const QUIT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 /// Messages claimed at a time.
 const BATCH: i64 = 20;
 /// The longest wait between two tries of one message.
@@ -36,9 +42,79 @@ const MAX_BACKOFF_SECS: i64 = 3600;
 
 /// Where mail goes.
 pub enum Transport {
-    Smtp(Box<SmtpTransport>),
+    Smtp(Box<SmtpServer>),
     /// No mail server configured: each message becomes a file here.
     Folder(PathBuf),
+}
+
+/// The mail server of the `[mail]` settings, one connection per message.
+pub struct SmtpServer {
+    host: String,
+    port: u16,
+    /// TLS from the first byte (`security = "tls"`).
+    wrapped: Option<TlsParameters>,
+    /// TLS after `STARTTLS` (`security = "starttls"`).
+    starttls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    /// This machine's name, in `EHLO`.
+    hello: ClientId,
+}
+
+impl SmtpServer {
+    fn new(settings: &MailSettings, host: &str) -> anyhow::Result<Self> {
+        let tls = || TlsParameters::new(host.to_owned()).with_context(|| format!("setting up TLS to {host}"));
+        let (wrapped, starttls) = match settings.security {
+            MailSecurity::None => (None, None),
+            MailSecurity::Starttls => (None, Some(tls()?)),
+            MailSecurity::Tls => (Some(tls()?), None),
+        };
+        let credentials = match (&settings.username, &settings.password) {
+            (Some(user), Some(password)) => Some(Credentials::new(user.clone(), password.clone())),
+            _ => None,
+        };
+        Ok(Self {
+            host: host.to_owned(),
+            port: settings.port(),
+            wrapped,
+            starttls,
+            credentials,
+            hello: ClientId::default(),
+        })
+    }
+
+    /// Connects, says hello, and signs in: ready for a message.
+    fn connect(&self) -> Result<SmtpConnection, lettre::transport::smtp::Error> {
+        let address = (self.host.as_str(), self.port);
+        let mut connection =
+            SmtpConnection::connect(address, Some(SMTP_TIMEOUT), &self.hello, self.wrapped.as_ref(), None)?;
+        if let Some(tls) = &self.starttls {
+            connection.starttls(tls, &self.hello)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            connection.auth(DEFAULT_MECHANISMS, credentials)?;
+        }
+        Ok(connection)
+    }
+}
+
+/// A message the transport has taken; `close` ends the conversation.
+enum Handed {
+    /// The server said "OK" to the message; `QUIT` is still to be said.
+    Smtp(Box<SmtpConnection>),
+    Written,
+}
+
+impl Handed {
+    /// Says goodbye to the server. The message is the server's already,
+    /// whatever it answers, or if it never does: the sender waits little.
+    fn close(self) {
+        if let Self::Smtp(mut connection) = self {
+            let _ = connection.set_timeout(Some(QUIT_TIMEOUT));
+            if let Err(error) = connection.quit() {
+                tracing::debug!(%error, "the mail server did not answer QUIT");
+            }
+        }
+    }
 }
 
 /// The site's way of sending mail, built once at start.
@@ -65,22 +141,7 @@ impl Mailer {
             .with_context(|| format!("[mail] from = {:?} is not an email address", settings.mail_from()))?;
         let transport = match mail.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
             None => Transport::Folder(settings.data_dir.join("mail")),
-            Some(host) => {
-                let builder = match mail.security {
-                    MailSecurity::None => SmtpTransport::builder_dangerous(host),
-                    MailSecurity::Starttls => {
-                        SmtpTransport::starttls_relay(host).with_context(|| format!("setting up STARTTLS to {host}"))?
-                    }
-                    MailSecurity::Tls => {
-                        SmtpTransport::relay(host).with_context(|| format!("setting up TLS to {host}"))?
-                    }
-                };
-                let mut builder = builder.port(mail.port()).timeout(Some(SMTP_TIMEOUT));
-                if let (Some(user), Some(password)) = (&mail.username, &mail.password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-                }
-                Transport::Smtp(Box::new(builder.build()))
-            }
+            Some(host) => Transport::Smtp(Box::new(SmtpServer::new(mail, host)?)),
         };
         Ok(Self {
             transport,
@@ -138,8 +199,12 @@ impl Mailer {
         };
         let result = self.build(message, &composed).and_then(|email| self.send(message, &email));
         match result {
-            Ok(()) => {
-                outbox::mark_sent(conn, message.id, crate::db::now())?;
+            Ok(handed) => {
+                // Recorded before the goodbye: a sender killed while the
+                // server takes its time to answer QUIT sends nothing twice.
+                let marked = outbox::mark_sent(conn, message.id, crate::db::now());
+                handed.close();
+                marked?;
                 tracing::info!(message = message.id, kind = %message.kind, "mail sent");
                 Ok(true)
             }
@@ -193,15 +258,25 @@ impl Mailer {
             .map_err(|e| Failure { error: format!("building the email: {e}"), permanent: true })
     }
 
-    fn send(&self, message: &Message, email: &lettre::Message) -> Result<(), Failure> {
+    /// Hands `email` to the mail server, or writes it as a file.
+    fn send(&self, message: &Message, email: &lettre::Message) -> Result<Handed, Failure> {
         match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(email).map(|_| ()).map_err(|e| Failure {
-                permanent: e.is_permanent(),
-                error: format!("{e}{}", std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default()),
-            }),
-            Transport::Folder(dir) => {
-                write_file(dir, message, email).map_err(|e| Failure { error: format!("{e:#}"), permanent: false })
+            Transport::Smtp(server) => {
+                let refused = |e: lettre::transport::smtp::Error| Failure {
+                    permanent: e.is_permanent(),
+                    error: format!(
+                        "{e}{}",
+                        std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default()
+                    ),
+                };
+                // A connection that fails says goodbye and closes itself.
+                let mut connection = server.connect().map_err(refused)?;
+                let taken = connection.send(email.envelope(), &email.formatted());
+                taken.map(|_| Handed::Smtp(Box::new(connection))).map_err(refused)
             }
+            Transport::Folder(dir) => write_file(dir, message, email)
+                .map(|()| Handed::Written)
+                .map_err(|e| Failure { error: format!("{e:#}"), permanent: false }),
         }
     }
 }
@@ -286,7 +361,7 @@ pub fn queue_digests(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Re
         .load(conn)?;
     let mut queued = 0;
     for (user, email, last) in due {
-        let done = conn.transaction::<_, anyhow::Error, _>(|conn| {
+        let done = crate::db::write::<_, anyhow::Error, _>(conn, |conn| {
             // Only if still due: another instance may have just done it.
             let claimed = diesel::update(users::table.find(user))
                 .filter(users::digest_sent_at.is_null().or(users::digest_sent_at.le(day_ago)))

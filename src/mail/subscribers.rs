@@ -8,7 +8,8 @@ use diesel::prelude::*;
 
 use super::outbox::{self, MessageKind};
 use crate::db::schema::subscribers;
-use crate::db::AnyConnection;
+use crate::db::{comments, AnyConnection};
+use crate::domain::EmailKey;
 
 /// Where an address stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,14 +23,9 @@ pub enum AddressState {
     Stopped,
 }
 
-/// The key every address is stored under.
-pub fn normalize(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-pub fn state(conn: &mut AnyConnection, email: &str) -> QueryResult<AddressState> {
+pub fn state(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<AddressState> {
     let row: Option<(Option<NaiveDateTime>, Option<NaiveDateTime>)> = subscribers::table
-        .find(normalize(email))
+        .find(email)
         .select((subscribers::confirmed_at, subscribers::stopped_at))
         .first(conn)
         .optional()?;
@@ -44,16 +40,16 @@ pub fn state(conn: &mut AnyConnection, email: &str) -> QueryResult<AddressState>
 /// Records that `email` asks for notices and returns where it stood before.
 /// A stopped address that asks again (by ticking the box anew) is treated
 /// as unconfirmed: it must confirm again before anything is sent.
-pub fn ask(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<AddressState> {
+pub fn ask(conn: &mut AnyConnection, email: &EmailKey, now: NaiveDateTime) -> QueryResult<AddressState> {
     let before = state(conn, email)?;
     match before {
         AddressState::Unknown => {
             diesel::insert_into(subscribers::table)
-                .values((subscribers::email.eq(normalize(email)), subscribers::created_at.eq(now)))
+                .values((subscribers::email.eq(email), subscribers::created_at.eq(now)))
                 .execute(conn)?;
         }
         AddressState::Stopped => {
-            diesel::update(subscribers::table.find(normalize(email)))
+            diesel::update(subscribers::table.find(email))
                 .set((
                     subscribers::stopped_at.eq(None::<NaiveDateTime>),
                     subscribers::confirmed_at.eq(None::<NaiveDateTime>),
@@ -66,49 +62,43 @@ pub fn ask(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryRe
 }
 
 /// Confirms `email`: its held notices go out.
-pub fn confirm(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let email = normalize(email);
-    conn.transaction(|conn| {
-        let updated = diesel::update(subscribers::table.find(&email))
+pub fn confirm(conn: &mut AnyConnection, email: &EmailKey, now: NaiveDateTime) -> QueryResult<()> {
+    crate::db::write(conn, |conn| {
+        let updated = diesel::update(subscribers::table.find(email))
             .set((subscribers::confirmed_at.eq(Some(now)), subscribers::stopped_at.eq(None::<NaiveDateTime>)))
             .execute(conn)?;
         if updated == 0 {
             diesel::insert_into(subscribers::table)
                 .values((
-                    subscribers::email.eq(&email),
+                    subscribers::email.eq(email),
                     subscribers::created_at.eq(now),
                     subscribers::confirmed_at.eq(Some(now)),
                 ))
                 .execute(conn)?;
         }
-        outbox::release_held(conn, &email)?;
+        outbox::release_held(conn, email)?;
         Ok(())
     })
 }
 
 /// Stops every notice to `email`, now and later, and drops those waiting.
-pub fn stop(conn: &mut AnyConnection, email: &str, now: NaiveDateTime) -> QueryResult<()> {
-    use crate::db::schema::comments;
-    let email = normalize(email);
-    conn.transaction(|conn| {
-        if state(conn, &email)? == AddressState::Unknown {
+pub fn stop(conn: &mut AnyConnection, email: &EmailKey, now: NaiveDateTime) -> QueryResult<()> {
+    crate::db::write(conn, |conn| {
+        if state(conn, email)? == AddressState::Unknown {
             diesel::insert_into(subscribers::table)
-                .values((subscribers::email.eq(&email), subscribers::created_at.eq(now)))
+                .values((subscribers::email.eq(email), subscribers::created_at.eq(now)))
                 .execute(conn)?;
         }
-        diesel::update(subscribers::table.find(&email)).set(subscribers::stopped_at.eq(Some(now))).execute(conn)?;
-        diesel::update(comments::table.filter(crate::db::lower(comments::author_email).eq(&email)))
-            .set((comments::notify.eq(false), comments::notify_replies.eq(false)))
-            .execute(conn)?;
-        outbox::drop_unsent_to(conn, &email, &[MessageKind::Answer, MessageKind::Reply, MessageKind::Confirm])?;
+        diesel::update(subscribers::table.find(email)).set(subscribers::stopped_at.eq(Some(now))).execute(conn)?;
+        comments::stop_notices_to(conn, email)?;
+        outbox::drop_unsent_to(conn, email, &[MessageKind::Answer, MessageKind::Reply, MessageKind::Confirm])?;
         Ok(())
     })
 }
 
 /// Forgets `email` entirely (an erasure).
-pub fn forget(conn: &mut AnyConnection, email: &str) -> QueryResult<()> {
-    let email = normalize(email);
-    diesel::delete(subscribers::table.find(&email)).execute(conn)?;
-    outbox::forget_recipient(conn, &email)?;
+pub fn forget(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult<()> {
+    diesel::delete(subscribers::table.find(email)).execute(conn)?;
+    outbox::forget_recipient(conn, email)?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{self, Submission, SubmitError, Writer};
 use crate::db::comments::Comment;
 use crate::db::{self, spent_tokens, users, AnyConnection};
-use crate::domain::{CommentBody, NoticeChoice};
+use crate::domain::{CommentBody, EmailKey, NoticeChoice};
 use crate::error::AppError;
 use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
 use crate::mail::outbox::MessageKind;
@@ -144,7 +144,7 @@ pub async fn confirm(
     if !form_is_ours(&state, &request, &form) {
         return stale_form(&state, &request);
     }
-    db::run(&state.pool, move |conn| Ok(subscribers::confirm(conn, &email, now())?))
+    db::run(&state.pool, move |conn| Ok(subscribers::confirm(conn, &EmailKey::of(&email), now())?))
         .await
         .context("confirming an address")
         .map_err(not_stored)?;
@@ -218,23 +218,21 @@ fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
     use crate::db::schema::{comments as c, outbox as o};
     let now = now();
     match stop {
-        Stop::Thread { email, comment } => conn.transaction(|conn| {
-            let email = subscribers::normalize(email);
-            diesel::update(c::table.find(comment).filter(db::lower(c::author_email).eq(&email)))
-                .set((c::notify.eq(false), c::notify_replies.eq(false)))
-                .execute(conn)?;
+        Stop::Thread { email, comment } => db::write(conn, |conn| {
+            let email = EmailKey::of(email);
+            db::comments::stop_thread_notices(conn, *comment, &email)?;
             let replies = c::table.filter(c::parent_id.eq(comment)).select(c::id.nullable());
             diesel::delete(
                 o::table
-                    .filter(o::recipient.eq(&email))
+                    .filter(o::recipient.eq(email.as_str()))
                     .filter(o::sent_at.is_null())
                     .filter(o::comment_id.eq_any(replies)),
             )
             .execute(conn)?;
             Ok::<_, diesel::result::Error>(())
         })?,
-        Stop::Address { email } => subscribers::stop(conn, email, now)?,
-        Stop::Account { user } => conn.transaction(|conn| {
+        Stop::Address { email } => subscribers::stop(conn, &EmailKey::of(email), now)?,
+        Stop::Account { user } => db::write(conn, |conn| {
             users::set_notify_on(conn, *user, NoticeChoice::Nothing)?;
             diesel::delete(
                 o::table
@@ -379,7 +377,7 @@ pub async fn act(
         db::run(&state.pool, move |conn| {
             let now = now();
             let expires = now + chrono::Duration::seconds(DESK_ACTION_LIFETIME_SECS);
-            conn.transaction::<_, anyhow::Error, _>(|conn| {
+            db::write::<_, anyhow::Error, _>(conn, |conn| {
                 if !spent_tokens::spend(conn, &token, expires)? {
                     return Ok(Err("This link was already used: each link in a notice works once.".to_owned()));
                 }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::convert;
@@ -216,7 +215,7 @@ fn import(
         )?;
     }
     let progress = super::progress_bar(planned.len() as u64);
-    let applied = conn.transaction(|conn| {
+    let applied = crate::db::write(conn, |conn| {
         imports::lock_comments(conn)?;
         // The files go into place last before the commit: if storing fails,
         // or the commit does, they are taken back.

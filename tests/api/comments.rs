@@ -407,7 +407,7 @@ async fn a_thread_of_500_comments_loads() {
     let started = Instant::now();
     let stamp = db::now();
     app.with_db(|conn| {
-        conn.transaction(|conn| {
+        db::write(conn, |conn| {
             let mut previous = None;
             for n in 0..500 {
                 // Every fifth comment starts a thread; the others answer the one before.

@@ -306,6 +306,85 @@ async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
 }
 
 #[tokio::test]
+async fn a_notice_the_mail_server_took_is_not_sent_again_after_a_kill_9_while_it_hangs_up() {
+    use crate::server::Server;
+    use healthblog::db::{self, DatabaseUrl};
+
+    const FIRST: &str = "Does magnesium help restless legs?";
+    const SECOND: &str = "And at what time of day?";
+    let mut smtp = SmtpServer::slow_to_quit();
+    let data = tempfile::tempdir().expect("a data folder");
+    let database_url = match crate::helpers::fresh_database_url(data.path()) {
+        url if url.starts_with("sqlite://") => Server::sqlite_url(data.path()),
+        url => url,
+    };
+    let content = crate::helpers::repo_path("content");
+    let port = smtp.port.to_string();
+    let mail = [
+        ("HEALTHBLOG_MAIL__HOST", "127.0.0.1"),
+        ("HEALTHBLOG_MAIL__PORT", port.as_str()),
+        ("HEALTHBLOG_MAIL__SECURITY", "none"),
+        ("HEALTHBLOG_MAIL__POLL_SECONDS", "1"),
+    ];
+    let server = Server::start_with(&content, data.path(), &database_url, &mail);
+    let pool = db::connect(&DatabaseUrl::parse(&database_url).expect("a URL"), 2).expect("a pool");
+    {
+        let mut conn = pool.get().expect("a connection");
+        db::settings::save(&mut conn, "min_seconds_to_submit", "0").expect("the rule is stored");
+        healthblog::auth::accounts::create(&mut conn, AUTHOR, "Dr. Test", healthblog::domain::Role::Author, PASSWORD)
+            .expect("the account is created");
+        db::users::set_email(&mut conn, AUTHOR, DOCTOR).expect("the address is stored");
+    }
+    let ask = |address: String, body: &'static str| async move {
+        let reader = crate::helpers::new_browser();
+        let page = reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("page");
+        let mut form = comment_fields("Ann Reader", READER, body);
+        set_field(&mut form, "csrf_token", &csrf_token(&page));
+        let posted = reader.post(format!("{address}/posts/{SLUG}/comments")).form(&form).send().await.expect("POST");
+        assert_eq!(posted.status().as_u16(), 303, "the question is taken");
+    };
+    let recorded_sent = || -> i64 {
+        let mut conn = pool.get().expect("a connection");
+        outbox::table.filter(outbox::sent_at.is_not_null()).count().get_result(&mut conn).expect("the outbox answers")
+    };
+
+    ask(server.address.clone(), FIRST).await;
+    smtp.wait_for(DOCTOR, 1).await;
+    // The server has the message; the sender either recorded it or is
+    // waiting for the server's goodbye, which never comes. It dies there.
+    let started = std::time::Instant::now();
+    while recorded_sent() == 0 && smtp.quits_asked() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sender goes on after the server's OK");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(server); // SIGKILL
+                  // Two minutes on, the lease of a sender that died runs out.
+    {
+        let mut conn = pool.get().expect("a connection");
+        diesel::update(outbox::table.filter(outbox::lease_until.is_not_null()))
+            .set(outbox::lease_until.eq(db::now() - chrono::Duration::seconds(1)))
+            .execute(&mut conn)
+            .expect("the lease is over");
+    }
+
+    smtp.restart_answering_quit();
+    let restarted = Server::start_with(&content, data.path(), &database_url, &mail);
+    ask(restarted.address.clone(), SECOND).await;
+    // Messages go out in the order they were queued: once the second
+    // question's notice is in, the first one was sent again or never will be.
+    let mut count = 2;
+    let delivered = loop {
+        let delivered = smtp.wait_for(DOCTOR, count).await;
+        if delivered.iter().any(|m| m.text.contains(SECOND)) {
+            break delivered;
+        }
+        count += 1;
+    };
+    let first = delivered.iter().filter(|m| m.text.contains(FIRST)).count();
+    assert_eq!(first, 1, "the first question's notice reached the doctor once");
+}
+
+#[tokio::test]
 async fn without_a_mail_server_messages_are_written_as_files_and_the_desk_says_so() {
     let (app, settings) = crate::admin::spawn_app_keeping_settings(|s| s.mail.poll_seconds = 1).await;
     create_user(&app, AUTHOR, "Dr. Test", PASSWORD);

@@ -388,7 +388,7 @@ async fn erasing_everything_leaves_nothing_the_writer_said_anywhere() {
             healthblog::comments::moderation::Action::Approve,
             asked,
         )?;
-        healthblog::mail::subscribers::ask(conn, ANN, db::now())?;
+        healthblog::mail::subscribers::ask(conn, &healthblog::domain::EmailKey::of(ANN), db::now())?;
         healthblog::mail::outbox::enqueue(
             conn,
             &NewMessage::new(MessageKind::Answer, ANN, "answer:test".into(), db::now()).about(asked),
@@ -464,7 +464,8 @@ async fn the_export_holds_every_comment_and_the_notice_state_but_no_address_hash
         notify: true,
         ..d
     });
-    app.with_db(|conn| healthblog::mail::subscribers::ask(conn, ANN, db::now())).expect("asked for notices");
+    app.with_db(|conn| healthblog::mail::subscribers::ask(conn, &healthblog::domain::EmailKey::of(ANN), db::now()))
+        .expect("asked for notices");
 
     let response = app.client.get(format!("{}{}/export", app.address, manage_path(ANN))).send().await.unwrap();
     let export = read(response).await;

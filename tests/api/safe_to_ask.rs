@@ -152,7 +152,13 @@ async fn without_consent_a_comment_comes_back_with_the_box_and_every_word_kept()
 
     // The writer's own download says what they agreed to, and when.
     let export = app
-        .with_db(|conn| healthblog::comments::ownership::export(conn, "ann@example.org", healthblog::db::now()))
+        .with_db(|conn| {
+            healthblog::comments::ownership::export(
+                conn,
+                &healthblog::domain::EmailKey::of("ann@example.org"),
+                healthblog::db::now(),
+            )
+        })
         .expect("the export is made");
     let json = serde_json::to_value(&export).expect("JSON");
     assert_eq!(json["comments"][0]["consent"]["wording_version"], healthblog::trust::consent::version());

@@ -15,7 +15,11 @@ pub struct SmtpServer {
     pub port: u16,
     maildir: TempDir,
     process: Option<std::process::Child>,
+    /// The aiosmtpd handler, `module.Class` under `tests/fixtures/smtp`.
+    handler: &'static str,
 }
+
+const REFUSING: &str = "refusing.RefusingMailbox";
 
 /// One delivered email.
 pub struct Delivered {
@@ -51,9 +55,30 @@ impl SmtpServer {
             .expect("a free loopback port")
             .port();
         let maildir = tempfile::tempdir().expect("a mail folder");
-        let mut server = Self { port, maildir, process: None };
+        let mut server = Self { port, maildir, process: None, handler: REFUSING };
         server.resume();
         server
+    }
+
+    /// A server that takes each message and then never answers `QUIT`, as
+    /// one slow to hang up; `quits_asked` counts the goodbyes it was sent.
+    pub fn slow_to_quit() -> Self {
+        let mut server = Self::down();
+        server.handler = "slow_quit.SlowQuitMailbox";
+        server.resume();
+        server
+    }
+
+    /// How many times a client said `QUIT` to a server `slow_to_quit`.
+    pub fn quits_asked(&self) -> usize {
+        std::fs::read_to_string(self.maildir.path().join("quits")).map_or(0, |quits| quits.lines().count())
+    }
+
+    /// Restarts the server on its port, with its mail, answering as servers do.
+    pub fn restart_answering_quit(&mut self) {
+        self.stop();
+        self.handler = REFUSING;
+        self.resume();
     }
 
     /// A port nobody listens on, for a server that is down from the start.
@@ -62,7 +87,7 @@ impl SmtpServer {
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
             .port();
-        Self { port, maildir: tempfile::tempdir().expect("a mail folder"), process: None }
+        Self { port, maildir: tempfile::tempdir().expect("a mail folder"), process: None, handler: REFUSING }
     }
 
     /// (Re)starts the server on its port, returning once it accepts.
@@ -73,7 +98,7 @@ impl SmtpServer {
         // start with "nobody" as a real server refuses an unknown mailbox.
         let child = std::process::Command::new(&python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
-            .args(["-c", "refusing.RefusingMailbox"])
+            .args(["-c", self.handler])
             .env("PYTHONPATH", crate::helpers::repo_path("tests/fixtures/smtp"))
             .arg(self.maildir_path())
             .stdout(std::process::Stdio::null())

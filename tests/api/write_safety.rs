@@ -217,6 +217,60 @@ async fn parallel_posts_from_one_address_stop_at_the_rate_limit() {
 }
 
 #[tokio::test]
+async fn the_desk_approves_every_comment_while_readers_post_at_the_same_time() {
+    const APPROVERS: usize = 3;
+    const APPROVALS_EACH: usize = 20;
+    const READERS: usize = 2;
+    const POSTS_EACH: usize = 30;
+    let (app, _) = signed_in_app().await;
+    app.accept_instant_posts();
+    app.set_rule("rate_limit_per_minute", "1000");
+    let waiting: Vec<_> = (0..APPROVERS * APPROVALS_EACH)
+        .map(|n| Stored { body: &format!("Waiting question {n}"), ..Stored::default() }.insert(&app))
+        .collect();
+    let token = crate::admin::desk_token(&app).await;
+    let mut work = tokio::task::JoinSet::new();
+    for ids in waiting.chunks(APPROVALS_EACH) {
+        let (desk, address, token, ids) = (app.client.clone(), app.address.clone(), token.clone(), ids.to_vec());
+        work.spawn(async move {
+            let mut answers = Vec::new();
+            for id in ids {
+                let form = [("action", "approve"), ("csrf_token", token.as_str()), ("return_to", "/admin/comments")];
+                let sent = desk.post(format!("{address}/admin/comments/{id}/moderate")).form(&form).send().await;
+                answers.push(("approve", sent.expect("POST succeeds").status().as_u16()));
+            }
+            answers
+        });
+    }
+    for reader in 0..READERS {
+        let (browser, address) = (crate::helpers::new_browser(), app.address.clone());
+        work.spawn(async move {
+            let mut answers = Vec::new();
+            for n in 0..POSTS_EACH {
+                let form = browser.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET succeeds");
+                let form = form.text().await.expect("a page");
+                let mut fields = comment_fields(
+                    &format!("Reader {reader}"),
+                    "reader@example.org",
+                    &format!("Reader {reader}, question {n}?"),
+                );
+                fields.push(("csrf_token".into(), csrf_token(&form)));
+                let sent = browser.post(format!("{address}/posts/{SLUG}/comments")).form(&fields).send().await;
+                answers.push(("post", sent.expect("POST succeeds").status().as_u16()));
+            }
+            answers
+        });
+    }
+    let answers: Vec<(&str, u16)> = work.join_all().await.into_iter().flatten().collect();
+
+    let refused: Vec<_> = answers.iter().filter(|(_, status)| *status != 303).collect();
+    assert!(refused.is_empty(), "{} of {} requests refused: {refused:?}", refused.len(), answers.len());
+    let approved = waiting.iter().filter(|&&id| crate::admin::status_of(&app, id) == CommentStatus::Approved);
+    assert_eq!(approved.count(), waiting.len(), "every approval is stored");
+    assert_eq!(app.stored_comments().len(), waiting.len() + READERS * POSTS_EACH, "every question is stored");
+}
+
+#[tokio::test]
 async fn the_server_will_not_start_on_a_database_folder_it_cannot_write() {
     if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
         return; // The folder matters to SQLite only.

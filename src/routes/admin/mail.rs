@@ -114,5 +114,5 @@ fn conn_transaction(
     conn: &mut db::AnyConnection,
     work: impl FnOnce(&mut db::AnyConnection) -> diesel::QueryResult<()>,
 ) -> anyhow::Result<()> {
-    diesel::Connection::transaction(conn, work).context("saving the mail settings")
+    db::write(conn, work).context("saving the mail settings")
 }

@@ -110,7 +110,7 @@ pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, LogAction::Settings)
         .detail(to_store.iter().map(|(k, v)| format!("{k}={}", v.replace('\n', ", "))).collect::<Vec<_>>().join("; "));
     let saved = db::run(&desk.state.pool, move |conn| {
-        diesel::Connection::transaction::<_, diesel::result::Error, _>(conn, |conn| {
+        db::write::<_, diesel::result::Error, _>(conn, |conn| {
             for (name, value) in &to_store {
                 db::settings::save(conn, name, value)?;
             }

@@ -17,7 +17,7 @@ use crate::comments::ownership::{self, EditRefusal, Owner, OwnershipError, Remov
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::content::When;
 use crate::db;
-use crate::domain::{CommentBody, CommentId, CommentStatus, Email, MAX_BODY_CHARS};
+use crate::domain::{CommentBody, CommentId, CommentStatus, Email, EmailKey, MAX_BODY_CHARS};
 use crate::error::AppError;
 use crate::mail::outbox::{self, MessageKind, NewMessage};
 use crate::mail::subscribers::{self, AddressState};
@@ -121,10 +121,11 @@ pub async fn ask(
             return render_ask(&state, visitor, shown, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let address = subscribers::normalize(email.as_str());
+    let address = email.key().clone();
     let dedupe_key = format!("manage:{address}:{}", now.timestamp() / LINK_REQUEST_WINDOW_SECS);
     let queued = db::run(&state.pool, move |conn| {
-        outbox::enqueue(conn, &NewMessage::new(MessageKind::ManageLink, &address, dedupe_key, now.naive_utc()))?;
+        let link = NewMessage::new(MessageKind::ManageLink, address.as_str(), dedupe_key, now.naive_utc());
+        outbox::enqueue(conn, &link)?;
         Ok(())
     })
     .await;
@@ -370,8 +371,8 @@ pub async fn erase(
 
 /// How the writer proves a comment is theirs.
 enum Via {
-    /// A manage link for this (lower-case) address.
-    Link { token: String, email: String },
+    /// A manage link for this address.
+    Link { token: String, email: EmailKey },
     /// The browser that wrote the comment, under article `slug`.
     Cookie { slug: String, pending: Vec<CommentId> },
 }
@@ -646,7 +647,7 @@ async fn delete(state: &AppState, via: Via, id: CommentId) -> Result<HttpRespons
 
 /// The owner, in a form that can move to the database thread.
 enum Claim {
-    Address(String),
+    Address(EmailKey),
     Browser(Vec<CommentId>),
 }
 
@@ -695,10 +696,10 @@ fn render_edit(
 // ---------------------------------------------------------------------------
 // Shared
 
-/// The lower-case address a manage link was made for.
-fn open_link(state: &AppState, token: &str) -> Result<String, LinkProblem> {
+/// The address a manage link was made for.
+fn open_link(state: &AppState, token: &str) -> Result<EmailKey, LinkProblem> {
     signed_links::open::<String>(&state.keys, Purpose::Manage, token, Utc::now().timestamp())
-        .map(|email| subscribers::normalize(&email))
+        .map(|email| EmailKey::of(&email))
 }
 
 /// Why an action from the manage page was not taken.
@@ -724,7 +725,7 @@ fn link_action(
     request: &HttpRequest,
     token: &str,
     csrf_token: &str,
-) -> Result<String, ActionRefused> {
+) -> Result<EmailKey, ActionRefused> {
     let email = open_link(state, token).map_err(ActionRefused::Link)?;
     verified_visitor(state, request, csrf_token, Utc::now().timestamp()).ok_or(ActionRefused::Form)?;
     Ok(email)
