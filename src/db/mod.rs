@@ -168,20 +168,28 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
 /// instances that start together from migrating at the same time.
 pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<()> {
     const MIGRATION_LOCK: i64 = 0x6865_616c_7468;
+    let postgres = matches!(conn, AnyConnection::Postgresql(_));
+    if postgres {
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
+    }
+    let result = migrate(conn);
+    if postgres {
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
+    }
+    result
+}
+
+/// Runs the pending migrations, and what must follow one of them.
+fn migrate(conn: &mut AnyConnection) -> anyhow::Result<()> {
     let applied = match conn {
         AnyConnection::Sqlite(conn) => conn
             .run_pending_migrations(SQLITE_MIGRATIONS)
             .map(versions)
             .map_err(|e| anyhow!("migrating the SQLite database: {e}"))?,
-        AnyConnection::Postgresql(conn) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
-            let result = conn
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(versions)
-                .map_err(|e| anyhow!("migrating the PostgreSQL database: {e}"));
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
-            result?
-        }
+        AnyConnection::Postgresql(conn) => conn
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(versions)
+            .map_err(|e| anyhow!("migrating the PostgreSQL database: {e}"))?,
     };
     if applied.iter().any(|version| version == EMAIL_KEYS_MIGRATION) {
         let changed = write(conn, |conn| comments::rekey_addresses(conn, 10_000))
