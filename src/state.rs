@@ -59,6 +59,8 @@ pub struct AppState {
     pub page_cache: PageCache,
     /// The approved comments of each discussion, kept with the pages.
     outlines: Arc<KeptOutlines>,
+    /// Held while the library is built again from the database.
+    pub library_reload: tokio::sync::Mutex<()>,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -147,6 +149,7 @@ impl AppState {
             pages_version: AtomicI64::new(0),
             page_cache: PageCache::new(),
             outlines: Arc::default(),
+            library_reload: tokio::sync::Mutex::new(()),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

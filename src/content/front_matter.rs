@@ -1,38 +1,79 @@
 //! Splitting a post file into TOML front matter and Markdown body.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::value::Datetime;
 
 /// The keys a post may set between its `+++` lines. Unknown keys are an
-/// error, so that a typo never vanishes silently.
-#[derive(Debug, Deserialize)]
+/// error, so that a typo never vanishes silently. Read by `parse` and
+/// written by `to_toml`: one type for both, so that what is written reads
+/// back the same.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub title: String,
     pub date: Datetime,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<Datetime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub draft: bool,
     /// Whether readers may comment; `comments = false` closes the form.
-    #[serde(default = "comments_open_by_default")]
+    #[serde(default = "comments_open_by_default", skip_serializing_if = "is_true")]
     pub comments: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<Datetime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_by: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// The sign-in name of the desk account whose byline the article
+    /// carries; without it, the site's author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// The article's picture (an address) and its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_alt: Option<String>,
 }
 
 fn comments_open_by_default() -> bool {
     true
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+fn is_true(flag: &bool) -> bool {
+    *flag
+}
+
+/// The front matter as TOML, one key a line, for the lines between `+++`.
+pub fn to_toml(front: &FrontMatter) -> Result<String, toml::ser::Error> {
+    toml::to_string(front)
+}
+
+/// A whole file: `+++`, the front matter, `+++`, then the body as it is.
+pub fn write(front: &FrontMatter, body: &str) -> Result<String, toml::ser::Error> {
+    Ok(format!("+++\n{}+++\n{body}", to_toml(front)?))
+}
+
+/// The key set on line `line` of a file whose front matter is `front` (or on
+/// the nearest line above it): where a problem found in a written file
+/// belongs in a form.
+pub fn key_at_line(front: &str, line: usize) -> Option<&'static str> {
+    let lines: Vec<&str> = front.split_inclusive('\n').collect();
+    let last = line.checked_sub(2)?.min(lines.len().checked_sub(1)?);
+    lines[..=last].iter().rev().find_map(|text| {
+        let key = text.split_once('=')?.0.trim();
+        KEYS.iter().find(|(known, _)| *known == key).map(|(known, _)| *known)
+    })
 }
 
 /// A problem at a line of the file (1-based).
@@ -99,6 +140,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("reviewed", Kind::Date),
     ("reviewed_by", Kind::Text),
     ("references", Kind::List),
+    ("author", Kind::Text),
+    ("image", Kind::Text),
+    ("image_alt", Kind::Text),
 ];
 
 const REQUIRED: &[&str] = &["title", "date"];
@@ -317,6 +361,27 @@ mod tests {
     fn a_missing_title_is_named() {
         let (_, errors) = parse("date = 2024-01-01\n");
         assert_eq!(errors, [LineError::new(1, "front matter: `title` is missing")]);
+    }
+
+    #[test]
+    fn what_is_written_reads_back_the_same() {
+        let (front, errors) = parse(
+            "title = \"A \\\"quoted\\\" title\"\ndate = 2024-05-31T08:30:00\ntags = [\"a\", \"b\"]\ndraft = true\nauthor = \"ann\"\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let text = write(&front.unwrap(), "Body\n").unwrap();
+        let split = split(&text).unwrap();
+        let (again, errors) = parse(split.front);
+        assert!(errors.is_empty(), "{errors:?}");
+        let again = again.unwrap();
+        assert_eq!(again.title, "A \"quoted\" title");
+        assert_eq!(again.date.to_string(), "2024-05-31T08:30:00");
+        assert_eq!(
+            (again.tags, again.draft, again.author.as_deref()),
+            (vec!["a".into(), "b".into()], true, Some("ann"))
+        );
+        assert_eq!(split.body, "Body\n");
+        assert_eq!(key_at_line(split.front, 3), Some("date"));
     }
 
     #[test]

@@ -40,10 +40,17 @@ pub enum LogAction {
     Purge,
     /// A notice could not be delivered.
     MailFailed,
+    /// An article or page saved in the desk (a draft, or a change to what is
+    /// published), or an old version of it restored.
+    ArticleSave,
+    /// An article or page published or scheduled.
+    Publish,
+    /// An article or page taken back to a draft.
+    Unpublish,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 20] = [
+    pub const ALL: [LogAction; 23] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -64,6 +71,9 @@ impl LogAction {
         Self::WriterErase,
         Self::Purge,
         Self::MailFailed,
+        Self::ArticleSave,
+        Self::Publish,
+        Self::Unpublish,
     ];
 
     /// The stored name, also what the log page shows.
@@ -89,6 +99,9 @@ impl LogAction {
             Self::WriterErase => "writer-erase",
             Self::Purge => "purge",
             Self::MailFailed => "mail-failed",
+            Self::ArticleSave => "article-save",
+            Self::Publish => "publish",
+            Self::Unpublish => "unpublish",
         }
     }
 }

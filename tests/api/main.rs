@@ -12,6 +12,7 @@ mod comment_pages;
 mod comments;
 mod content_check;
 mod crash;
+mod desk;
 mod errors;
 mod export;
 mod feeds;

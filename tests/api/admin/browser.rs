@@ -126,3 +126,34 @@ async fn the_desk_works_from_the_keyboard() {
     assert_eq!(author.eval("return document.activeElement.id").await, format!("reply-{first}"));
     author.close().await;
 }
+
+#[tokio::test]
+async fn the_author_writes_and_publishes_an_article_in_chromium_and_a_reader_reads_it() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let author = Browser::open().await;
+    let desk = &author.client;
+    desk.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
+    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
+    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
+    click(desk, ".login-form button[type=submit]").await;
+    assert_eq!(text_of(desk, ".signed-in").await, format!("Signed in as {DISPLAY}"));
+
+    click(desk, ".desk-nav a[href='/admin/articles']").await;
+    click(desk, "a[href='/admin/articles/new']").await;
+    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
+    title.send_keys("Sleep and migraine").await.expect("typing works");
+    let body = desk.find(Locator::Id("body")).await.expect("the text field");
+    body.send_keys("Regular sleep is the **cheapest** preventive.").await.expect("typing works");
+    desk.find(Locator::Id("tags")).await.expect("the tags field").send_keys("sleep, migraine").await.expect("typing");
+    click(desk, "button[value=publish]").await;
+    assert!(text_of(desk, ".flash").await.starts_with("Published."));
+    author.close().await;
+
+    let reader = Browser::open().await;
+    let page = &reader.client;
+    page.goto(&format!("{}/posts/sleep-and-migraine", app.address)).await.expect("the article opens");
+    assert_eq!(text_of(page, "h1").await, "Sleep and migraine");
+    assert_eq!(text_of(page, ".post-body strong").await, "cheapest");
+    reader.close().await;
+}
