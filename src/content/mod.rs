@@ -377,9 +377,12 @@ pub fn read_all(dir: &Path) -> Result<(Vec<Article>, Vec<Article>), ContentError
     }
 }
 
+/// A file's text and the article parsed from it.
+type ReadFile = (String, Article);
+
 /// Every `*.md` file in `folder`, parsed (with the text it was read from),
 /// with the problems found in them.
-fn parse_folder(folder: &Path) -> Result<(Vec<(String, Article)>, Vec<ContentError>), ContentErrors> {
+fn parse_folder(folder: &Path) -> Result<(Vec<ReadFile>, Vec<ContentError>), ContentErrors> {
     let entries = std::fs::read_dir(folder).map_err(|e| {
         ContentErrors(vec![ContentError {
             file: folder.to_owned(),

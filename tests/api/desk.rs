@@ -384,7 +384,7 @@ async fn a_file_changed_while_the_desk_changed_the_article_keeps_both_versions()
 
 /// Every article and page the database holds, by kind and slug.
 fn manuscripts(app: &TestApp) -> Vec<(ArticleKind, Manuscript)> {
-    let mut all = app.with_db(|conn| store::manuscripts(conn)).expect("the articles");
+    let mut all = app.with_db(store::manuscripts).expect("the articles");
     all.sort_by(|a, b| (a.0.as_str(), &a.1.slug).cmp(&(b.0.as_str(), &b.1.slug)));
     all
 }

@@ -143,7 +143,7 @@ pub async fn list(desk: Desk, request: HttpRequest, query: web::Query<ListQuery>
             (m.date, row)
         })
         .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|(date, _)| std::cmp::Reverse(*date));
     let rows: Vec<ListRow> = rows.into_iter().map(|(_, row)| row).collect();
     let pages = crate::routes::pagination::page_count(rows.len(), PER_PAGE);
     let shown = crate::routes::pagination::page_of(&rows, number, PER_PAGE).ok_or(AppError::NotFound)?;
