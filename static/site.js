@@ -213,21 +213,27 @@
   var isDraft = save && save.value === "draft";
   var timer = null;
   var stopped = false;
+  var saving = false;
   function autosave() {
     if (stopped) { return; }
+    // One save at a time: the first of a new article creates it.
+    if (saving) { timer = window.setTimeout(autosave, 1000); return; }
+    saving = true;
     var data = new FormData(form);
     data.set("action", "draft");
-    fetch(form.action, { method: "POST", body: new URLSearchParams(data), credentials: "same-origin" })
+    // getAttribute: the buttons named "action" hide the form's own property.
+    fetch(form.getAttribute("action"), { method: "POST", body: new URLSearchParams(data), credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok || response.redirected === false) { throw response.status; }
         // A new article is now at its own address: save there from now on.
-        form.action = new URL(response.url).pathname;
+        form.setAttribute("action", new URL(response.url).pathname);
         return response.text();
       })
       .then(function (html) {
         var match = html.match(/name="base_revision" value="(\d+)"/);
         if (match) { base.value = match[1]; }
         note.textContent = "Draft saved at " + new Date().toLocaleTimeString() + ".";
+        saving = false;
       })
       .catch(function (status) {
         stopped = true;

@@ -449,3 +449,31 @@ async fn an_article_carries_the_byline_of_its_author_account() {
     let other = reader_page(&app, "/posts/oral-magnesium-for-migraine-prevention").await;
     other.assert_lacks(&["Dr. Ann Other"]);
 }
+
+#[tokio::test]
+async fn a_page_is_written_in_the_desk_previewed_at_its_address_and_published() {
+    let (app, _) = signed_in_app().await;
+    editor(&app, "/admin/pages").await.assert_contains(&["About"]);
+    let token = desk_token(&app).await;
+    let created = app
+        .post_form(
+            "/admin/pages",
+            &article_form(&token, "", "draft", &[("title", "Office hours"), ("body", "Mondays.")]),
+        )
+        .await;
+    let path = location(&created);
+    assert!(path.starts_with("/admin/pages/"), "{path}");
+    assert_eq!(reader_status(&app, "/office-hours").await, 404, "a draft page is no reader's");
+    app.get("/office-hours").await.assert_contains(&[BAND, "Mondays."]);
+    assert!(app.state.page_cache.get("/office-hours").is_none());
+
+    let reserved = save(&app, &path, "draft", &[("slug", "admin")]).await;
+    assert_eq!(reserved.status, 422, "{}", reserved.body);
+    assert!(reserved.body.contains("id=\"slug-error\""));
+
+    assert_eq!(location(&save(&app, &path, "publish", &[]).await), path);
+    let page = reader_page(&app, "/office-hours").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(&["Mondays.", "href=\"/office-hours\""]);
+    page.assert_lacks(&[BAND]);
+}
