@@ -24,7 +24,7 @@ use healthblog::markdown;
 use healthblog::routes::public::post::{self, ArticlePage, CommentForm};
 use healthblog::state::AppState;
 use healthblog::static_files::StaticFiles;
-use healthblog::{startup, templates};
+use healthblog::templates;
 
 mod common;
 
@@ -55,7 +55,7 @@ fn state(data: &Path) -> AppState {
         pool_size: 1,
         ..Settings::default()
     };
-    let library = startup::load_library(&settings.content_dir).expect("the sample articles load");
+    let library = healthblog::content::Library::load(&settings.content_dir).expect("the sample articles load");
     let templates = templates::load(None).expect("the templates compile");
     let static_files = StaticFiles::load(None, &settings.uploads_dir()).expect("the static files load");
     let keys = Keys::from_secret("a benchmark secret that is long enough for every key").expect("a valid key");
@@ -88,6 +88,7 @@ fn render_page(c: &mut Criterion) {
                 form: CommentForm::default(),
                 flash: None,
                 for_cache: false,
+                preview: false,
             };
             post::render(&state, page, black_box(visitor.clone()), StatusCode::OK).expect("the page renders")
         })

@@ -100,6 +100,13 @@ enum ExportCommand {
     /// A WordPress export (WXR 1.2): every article, page and comment, for WordPress's importer:
     /// `healthblog export wordpress > site.xml`.
     Wordpress,
+    /// Every article and page in the database, drafts included, as Markdown files with TOML front
+    /// matter: DIR/posts/*.md and DIR/pages/*.md, which `healthblog check` accepts and a new site
+    /// reads unchanged.
+    Markdown {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +186,7 @@ fn main() -> ExitCode {
         Command::Backup { dir } => backup(&settings, &dir),
         Command::Restore { dir } => restore(&settings, &dir),
         Command::Export(ExportCommand::Wordpress) => export_wordpress(settings),
+        Command::Export(ExportCommand::Markdown { dir }) => export_markdown(settings, &dir),
         Command::User(command) => users::run(settings, command),
         Command::Import(command) => import::run(settings, command),
     });
@@ -205,7 +213,7 @@ mod users {
     use super::{RoleArg, UserCommand};
 
     pub fn run(settings: Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
-        let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+        let pool = actix_web::rt::System::new().block_on(startup::connect_existing(&settings))?;
         let mut conn = pool.get().context("connecting to the database")?;
         match command {
             UserCommand::Add { name, display_name, role, password_stdin, email } => {
@@ -299,7 +307,7 @@ mod import {
         }
         let export = wxr::read_file(&file)?;
         let keys = Keys::load(&settings)?;
-        let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+        let pool = actix_web::rt::System::new().block_on(startup::connect_existing(&settings))?;
         let mut conn = pool.get().context("connecting to the database")?;
         let options = import::Options {
             dry_run,
@@ -421,11 +429,36 @@ fn restore_on_postgres(settings: &Settings, dir: &Path) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
-    startup::load_library(&settings.content_dir)?;
-    let (posts, pages) = healthblog::content::read_all(&settings.content_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(&settings))?;
+/// The database with the files of `content/` read into it, as a server
+/// would at start.
+fn open_store(settings: &Settings) -> anyhow::Result<healthblog::db::DbPool> {
+    let files = startup::read_content_folder(&settings.content_dir)?;
+    let pool = actix_web::rt::System::new().block_on(startup::connect_existing(settings))?;
     let mut conn = pool.get().context("connecting to the database")?;
+    startup::store_files(&mut conn, &settings.content_dir, &files)?;
+    Ok(pool)
+}
+
+fn export_markdown(settings: Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    let pool = open_store(&settings)?;
+    let mut conn = pool.get().context("connecting to the database")?;
+    let manuscripts = healthblog::content::store::manuscripts(&mut conn)?;
+    let written = healthblog::content::files::write_folder(dir, &manuscripts)?;
+    println!("wrote {} into {}", count(written, "file", "files"), dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
+    let pool = open_store(&settings)?;
+    let mut conn = pool.get().context("connecting to the database")?;
+    let (mut posts, mut pages) = (Vec::new(), Vec::new());
+    for (kind, manuscript) in healthblog::content::store::manuscripts(&mut conn)? {
+        let article = manuscript.render(kind).map_err(|errors| anyhow::anyhow!("{}: {errors:?}", manuscript.slug))?;
+        match kind {
+            healthblog::content::ArticleKind::Post => posts.push(article),
+            healthblog::content::ArticleKind::Page => pages.push(article),
+        }
+    }
     let site = healthblog::wordpress_export::Site { settings: &settings, posts: &posts, pages: &pages };
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let exported = healthblog::wordpress_export::export(&mut conn, &site, out)?;
@@ -454,7 +487,7 @@ fn reload(settings: &Settings) -> anyhow::Result<ExitCode> {
         eprintln!("{} problem(s) found: the running instances keep the articles they have", errors.0.len());
         return Ok(ExitCode::FAILURE);
     }
-    let pool = actix_web::rt::System::new().block_on(startup::connect_and_migrate(settings))?;
+    let pool = open_store(settings)?;
     let mut conn = pool.get().context("connecting to the database")?;
     healthblog::db::change_counters::bump(&mut conn, healthblog::db::change_counters::CONTENT)
         .context("asking the instances to reload")?;

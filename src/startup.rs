@@ -17,7 +17,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
-use crate::content::Library;
+use crate::content::{self, files::ContentFile};
 use crate::db::checkpoints::Checkpoints;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
@@ -44,7 +44,7 @@ impl Application {
     /// the templates, the static files, the key, the address to listen on)
     /// is checked before the database is opened and migrated.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let library = load_library(&settings.content_dir)?;
+        let files = read_content_folder(&settings.content_dir)?;
         let templates = templates::load(settings.templates_dir.as_deref())?;
         let static_files = StaticFiles::load(settings.static_dir.as_deref(), &settings.uploads_dir())?;
         let keys = Keys::load(&settings)?;
@@ -52,6 +52,9 @@ impl Application {
         let address = listener.local_addr()?;
 
         let pool = connect_and_migrate(&settings).await?;
+        let content_dir = settings.content_dir.clone();
+        db::run(&pool, move |conn| store_files(conn, &content_dir, &files)).await?;
+        let library = db::run(&pool, |conn| content::store::load_library(conn, db::now())).await?;
         // Where the change counters stand before the first page is served.
         let counters = db::run(&pool, |conn| Ok(db::change_counters::all(conn)?)).await?;
         let counter = |name| counters.get(name).copied().unwrap_or(0);
@@ -96,18 +99,27 @@ impl Application {
 }
 
 /// Reads and checks `content/`, refusing to go on when anything is wrong.
-pub fn load_library(content_dir: &Path) -> anyhow::Result<Library> {
+pub fn read_content_folder(content_dir: &Path) -> anyhow::Result<Vec<ContentFile>> {
     check_content_folder(content_dir)?;
-    let library = Library::load(content_dir)
+    content::files::read_folder(content_dir)
         .map_err(|errors| anyhow!("{errors}"))
-        .with_context(|| format!("the articles in {} have problems", content_dir.display()))?;
+        .with_context(|| format!("the articles in {} have problems", content_dir.display()))
+}
+
+/// Reads the files of `content/` into the database (see `content::store::read_files`).
+pub fn store_files(conn: &mut db::AnyConnection, content_dir: &Path, files: &[ContentFile]) -> anyhow::Result<()> {
+    let read = content::store::read_files(conn, content_dir, files)?;
     tracing::info!(
-        articles = library.articles().len(),
-        drafts = library.drafts(),
-        "loaded the articles from {}",
+        files = files.len(),
+        new = read.added,
+        changed = read.changed,
+        "read the content folder {} into the database",
         content_dir.display()
     );
-    Ok(library)
+    for path in &read.conflicts {
+        tracing::warn!("{path} changed while its article was also changed in the desk: both versions are kept");
+    }
+    Ok(())
 }
 
 /// The listening socket on `bind`, or an error that says what to do.
@@ -147,6 +159,24 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<db::DbPo
     db::run(&pool, db::run_migrations).await.context("bringing the database schema up to date")?;
     tracing::info!(backend = url.backend_name(), "database ready");
     Ok(pool)
+}
+
+/// The database of a one-shot command (all but `serve` and `migrate`), which
+/// must already exist: pointed at a SQLite file that is not there (a wrong
+/// working folder, a mistyped path), it says which one and stops rather
+/// than create a new, empty database.
+pub async fn connect_existing(settings: &Settings) -> anyhow::Result<db::DbPool> {
+    if let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(&settings.database_url)? {
+        if !path.exists() {
+            bail!(
+                "the database {} does not exist (working folder {}); set HEALTHBLOG_DATABASE_URL or `database_url` \
+                 to the site's database, or create this one with `healthblog migrate`",
+                path.display(),
+                std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
+            );
+        }
+    }
+    connect_and_migrate(settings).await
 }
 
 /// The first wait between attempts to reach PostgreSQL; each next one is
@@ -334,24 +364,46 @@ fn deliver_mail(state: &AppState) -> anyhow::Result<()> {
 /// reload`) asked every instance to reload `content/`.
 const CONTENT_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Reloads `content/` into `state`, keeping the current articles when the
-/// folder has problems.
+/// Reads `content/` into the database and the library, keeping the current
+/// articles when the folder has problems.
 async fn reload_content(state: &web::Data<AppState>) {
     let dir = state.settings.content_dir.clone();
-    match web::block(move || load_library(&dir)).await {
-        Ok(Ok(library)) => {
+    let files = match web::block(move || read_content_folder(&dir)).await {
+        Ok(Ok(files)) => files,
+        Ok(Err(error)) => return tracing::error!("kept the current articles: {error:#}"),
+        Err(error) => return tracing::error!("reloading the articles failed: {error}"),
+    };
+    let dir = state.settings.content_dir.clone();
+    if let Err(error) = db::run(&state.pool, move |conn| store_files(conn, &dir, &files)).await {
+        return tracing::error!("kept the current articles: {error:#}");
+    }
+    reload_library(state).await;
+}
+
+/// Builds the library again from the database, so that new requests see
+/// what it holds now (one rebuild at a time, each from a fresh read).
+pub async fn reload_library(state: &web::Data<AppState>) {
+    let _one_at_a_time = state.library_reload.lock().await;
+    let loaded = db::run(&state.pool, |conn| {
+        let version = db::change_counters::get(conn, db::change_counters::CONTENT)?;
+        Ok((version, content::store::load_library(conn, db::now())?))
+    })
+    .await;
+    match loaded {
+        Ok((version, library)) => {
+            state.set_content_version(version);
             state.replace_library(library);
             tracing::info!("reloaded the articles: new requests see them");
         }
-        Ok(Err(error)) => tracing::error!("kept the current articles: {error:#}"),
-        Err(error) => tracing::error!("reloading the articles failed: {error}"),
+        Err(error) => tracing::error!("kept the current articles: {error:#}"),
     }
 }
 
 /// Follows the database's change counters, so that every instance behind a
 /// load balancer shows the same thing within a second: the articles after
-/// `healthblog reload` or a SIGHUP to any one of them, and pages after a
-/// comment or setting changed through any instance or the command line.
+/// `healthblog reload`, a SIGHUP to any one of them or a save in the desk,
+/// and pages after a comment or setting changed through any instance or the
+/// command line. A scheduled article appears when its time comes.
 fn follow_changes(state: web::Data<AppState>) {
     let (mut seen, mut pages_seen) = (state.content_version(), state.pages_version());
     tokio::spawn(async move {
@@ -366,9 +418,10 @@ fn follow_changes(state: web::Data<AppState>) {
             };
             let counter = |name| counters.get(name).copied().unwrap_or(0);
             let content = counter(db::change_counters::CONTENT);
-            if content != seen && content != state.content_version() {
+            let due = state.library().next_due().is_some_and(|due| due <= db::now());
+            if due || (content != seen && content != state.content_version()) {
                 state.set_content_version(content);
-                reload_content(&state).await;
+                reload_library(&state).await;
             }
             seen = content;
             let pages = counter(db::change_counters::PAGES);

@@ -62,6 +62,8 @@ pub struct AppState {
     pub red_flags: RedFlags,
     /// The approved comments of each discussion, kept with the pages.
     outlines: Arc<KeptOutlines>,
+    /// Held while the library is built again from the database.
+    pub library_reload: tokio::sync::Mutex<()>,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -161,6 +163,7 @@ impl AppState {
             page_cache: PageCache::with_budget(settings.page_cache_mb.saturating_mul(1024 * 1024)),
             outlines: Arc::default(),
             red_flags,
+            library_reload: tokio::sync::Mutex::new(()),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

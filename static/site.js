@@ -257,3 +257,66 @@
     }
   } catch (e) { /* no storage */ }
 })();
+
+// The article editor: Ctrl/Cmd+S saves (the first button: "Save draft", or
+// "Update" when published), and a draft is saved to the server a few
+// seconds after each change, carrying the revision it was based on. A save
+// the server refuses (another save came first, a field to correct, the
+// session ended) stops the autosave and says so; nothing typed is lost,
+// since the page keeps it and the next save shows both versions.
+(function () {
+  var form = document.getElementById("article-form");
+  if (!form || !window.fetch || !window.FormData) { return; }
+  var save = form.querySelector(".form-actions button");
+  var base = form.querySelector("input[name=base_revision]");
+  var note = document.createElement("p");
+  note.className = "autosave-note";
+  note.setAttribute("role", "status");
+  form.appendChild(note);
+
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+      event.preventDefault();
+      if (save) { save.click(); }
+    }
+  });
+
+  var isDraft = save && save.value === "draft";
+  var timer = null;
+  var stopped = false;
+  var saving = false;
+  function autosave() {
+    if (stopped) { return; }
+    // One save at a time: the first of a new article creates it.
+    if (saving) { timer = window.setTimeout(autosave, 1000); return; }
+    saving = true;
+    var data = new FormData(form);
+    data.set("action", "draft");
+    // getAttribute: the buttons named "action" hide the form's own property.
+    fetch(form.getAttribute("action"), { method: "POST", body: new URLSearchParams(data), credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok || response.redirected === false) { throw response.status; }
+        // A new article is now at its own address: save there from now on.
+        form.setAttribute("action", new URL(response.url).pathname);
+        return response.text();
+      })
+      .then(function (html) {
+        var match = html.match(/name="base_revision" value="(\d+)"/);
+        if (match) { base.value = match[1]; }
+        note.textContent = "Draft saved at " + new Date().toLocaleTimeString() + ".";
+        saving = false;
+      })
+      .catch(function (status) {
+        stopped = true;
+        note.textContent = status === 409
+          ? "This draft was saved elsewhere meanwhile: your text is kept here. Save draft to see both versions."
+          : "The draft could not be saved automatically (signed out?): your text is kept here. Use Save draft.";
+      });
+  }
+  if (isDraft) {
+    form.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(autosave, 3000);
+    });
+  }
+})();

@@ -14,6 +14,7 @@ use crate::domain::{CommentId, CommentStatus};
 
 /// The address of page `number` of an article's discussion.
 pub fn page_path(slug: &str, number: usize) -> String {
+    let slug = crate::content::ArticleKind::encoded(slug);
     if number <= 1 {
         format!("/posts/{slug}")
     } else {

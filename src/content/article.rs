@@ -28,6 +28,15 @@ pub struct Article {
     pub reviewed: Option<When>,
     pub reviewed_by: Option<String>,
     pub references: Vec<SafeHtml>,
+    /// The sign-in name of the account whose byline this is; empty for the
+    /// site's author.
+    pub author: String,
+    /// The display name of the `author` account, for the byline; empty for
+    /// the site's author.
+    pub byline: String,
+    /// The article's picture and its description; empty when it has none.
+    pub image: String,
+    pub image_alt: String,
     pub body: SafeHtml,
     pub toc: Vec<Heading>,
     pub word_count: usize,
@@ -109,6 +118,9 @@ impl Article {
             reviewed,
             reviewed_by,
             references,
+            author,
+            image,
+            image_alt,
         } = front;
 
         let title = title.trim().to_owned();
@@ -138,6 +150,15 @@ impl Article {
         if reviewed.is_some() != reviewed_by.is_some() {
             let key = if reviewed.is_some() { "reviewed" } else { "reviewed_by" };
             errors.push(LineError::new(at(key), "`reviewed` and `reviewed_by` go together: give both or neither"));
+        }
+
+        let image = image.map(|i| i.trim().to_owned()).unwrap_or_default();
+        let image_alt = image_alt.map(|a| a.trim().to_owned()).unwrap_or_default();
+        if !image.is_empty() && image_alt.is_empty() {
+            errors.push(LineError::new(
+                at("image"),
+                "`image_alt` is missing: describe the picture for readers who cannot see it",
+            ));
         }
 
         let slug = match slug {
@@ -184,6 +205,10 @@ impl Article {
             comments_open: comments,
             reviewed: reviewed.map(When::new),
             reviewed_by,
+            author: author.map(|a| a.trim().to_owned()).unwrap_or_default(),
+            byline: String::new(),
+            image,
+            image_alt,
             references: references.iter().map(|r| markdown::render_inline(r)).collect(),
             body: rendered.html,
             toc: rendered.toc,
@@ -201,7 +226,7 @@ impl Article {
     }
 }
 
-fn to_datetime(value: &Datetime) -> Result<NaiveDateTime, String> {
+pub(super) fn to_datetime(value: &Datetime) -> Result<NaiveDateTime, String> {
     let date = value.date.as_ref().ok_or("must be a date such as 2024-05-31")?;
     let date = NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
         .ok_or("is not a real calendar date")?;
@@ -213,11 +238,27 @@ fn to_datetime(value: &Datetime) -> Result<NaiveDateTime, String> {
     Ok(date.and_time(time))
 }
 
-fn is_slug(text: &str) -> bool {
+/// Lower-case letters of any script (as WordPress keeps them), digits and
+/// hyphens, not at either end.
+pub fn is_slug(text: &str) -> bool {
     !text.is_empty()
         && !text.starts_with('-')
         && !text.ends_with('-')
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && text.chars().all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-')
+}
+
+/// A slug made from a title: lower case, every run of other characters one
+/// hyphen; letters of any script are kept.
+pub fn slug_from_title(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.trim().to_lowercase().chars() {
+        if c.is_alphanumeric() && !c.is_uppercase() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') && c != '\'' && c != '’' {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
 }
 
 fn first_words(text: &str, count: usize) -> String {
@@ -266,6 +307,13 @@ mod tests {
         assert_eq!(when.display, "July 5, 2016");
         assert_eq!(when.time_of_day(), "3:09 pm");
         assert_eq!(When::new(at.date().and_hms_opt(0, 5, 0).unwrap()).time_of_day(), "12:05 am");
+    }
+
+    #[test]
+    fn a_slug_is_made_from_a_title_in_any_script() {
+        assert_eq!(slug_from_title("  Magnesium: what's the dose? "), "magnesium-whats-the-dose");
+        assert_eq!(slug_from_title("Головная боль и магний"), "головная-боль-и-магний");
+        assert!(is_slug("головная-боль") && !is_slug("Bad Tag"));
     }
 
     #[test]

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use toml::value::Datetime;
 
 /// The keys a post may set between its `+++` lines. Unknown keys are an
-/// error, so that a typo never vanishes silently. Files are written through
-/// the same type (`write`), keys left at their default left out.
+/// error, so that a typo never vanishes silently. Read by `parse` and
+/// written by `write`: one type for both, so that what is written reads back
+/// the same (keys left at their default are left out).
 #[derive(Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
@@ -30,6 +31,15 @@ pub struct FrontMatter {
     pub reviewed_by: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// The sign-in name of the desk account whose byline the article
+    /// carries; without it, the site's author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// The article's picture (an address) and its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_alt: Option<String>,
 }
 
 fn comments_open_by_default() -> bool {
@@ -37,7 +47,7 @@ fn comments_open_by_default() -> bool {
 }
 
 fn is_false(flag: &bool) -> bool {
-    !flag
+    !*flag
 }
 
 fn is_true(flag: &bool) -> bool {
@@ -74,6 +84,23 @@ pub fn write(front: &FrontMatter, comment: Option<&str>, body: &str) -> Result<S
         Ok(_) => Err("the file would not read back as written (a value holds a `+++` line)".into()),
         Err(message) => Err(format!("the file would not read back: {message}")),
     }
+}
+
+/// The front matter as TOML, one key a line, for the lines between `+++`.
+pub fn to_toml(front: &FrontMatter) -> Result<String, toml::ser::Error> {
+    toml::to_string(front)
+}
+
+/// The key set on line `line` of a file whose front matter is `front` (or on
+/// the nearest line above it): where a problem found in a written file
+/// belongs in a form.
+pub fn key_at_line(front: &str, line: usize) -> Option<&'static str> {
+    let lines: Vec<&str> = front.split_inclusive('\n').collect();
+    let last = line.checked_sub(2)?.min(lines.len().checked_sub(1)?);
+    lines[..=last].iter().rev().find_map(|text| {
+        let key = text.split_once('=')?.0.trim();
+        KEYS.iter().find(|(known, _)| *known == key).map(|(known, _)| *known)
+    })
 }
 
 /// A problem at a line of the file (1-based).
@@ -140,6 +167,9 @@ const KEYS: &[(&str, Kind)] = &[
     ("reviewed", Kind::Date),
     ("reviewed_by", Kind::Text),
     ("references", Kind::List),
+    ("author", Kind::Text),
+    ("image", Kind::Text),
+    ("image_alt", Kind::Text),
 ];
 
 const REQUIRED: &[&str] = &["title", "date"];
@@ -322,7 +352,7 @@ mod tests {
     fn splits_front_matter_from_body() {
         let split = split("+++\ntitle = \"A\"\n+++\nBody\n").unwrap();
         assert_eq!(split.front, "title = \"A\"\n");
-        assert_eq!(split.body, "Body\n");
+        assert_eq!(split.body, "\nBody\n");
     }
 
     #[test]
@@ -373,6 +403,9 @@ mod tests {
             reviewed: None,
             reviewed_by: None,
             references: Vec::new(),
+            author: None,
+            image: None,
+            image_alt: None,
         }
     }
 
@@ -391,6 +424,27 @@ mod tests {
         let error = write(&front("Before\n+++\nAfter"), None, "Body\n").unwrap_err();
         assert!(error.contains("would not read back"), "{error}");
         assert!(write(&front("A"), Some("two\nlines"), "").is_err());
+    }
+
+    #[test]
+    fn what_is_written_reads_back_the_same() {
+        let (front, errors) = parse(
+            "title = \"A \\\"quoted\\\" title\"\ndate = 2024-05-31T08:30:00\ntags = [\"a\", \"b\"]\ndraft = true\nauthor = \"ann\"\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let text = write(&front.unwrap(), None, "Body\n").unwrap();
+        let split = split(&text).unwrap();
+        let (again, errors) = parse(split.front);
+        assert!(errors.is_empty(), "{errors:?}");
+        let again = again.unwrap();
+        assert_eq!(again.title, "A \"quoted\" title");
+        assert_eq!(again.date.to_string(), "2024-05-31T08:30:00");
+        assert_eq!(
+            (again.tags, again.draft, again.author.as_deref()),
+            (vec!["a".into(), "b".into()], true, Some("ann"))
+        );
+        assert_eq!(split.body, "\nBody\n");
+        assert_eq!(key_at_line(split.front, 3), Some("date"));
     }
 
     #[test]

@@ -2,19 +2,23 @@
 //! read once at start-up (and on reload) into an in-memory library.
 
 mod article;
-mod front_matter;
+pub mod files;
+pub mod front_matter;
+mod manuscript;
 mod search;
+pub mod store;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
 
-pub use article::{Article, When};
+pub use article::{is_slug, slug_from_title, Article, When};
 pub use front_matter::{write as post_file, FrontMatter};
+pub use manuscript::{ArticleKind, FieldError, Manuscript};
 pub use search::Query;
 use search::{Indexable, SearchIndex};
 
@@ -86,6 +90,12 @@ pub struct Library {
     drafts: usize,
     /// Pages by slug: not in the lists, the feed or the search.
     pages: BTreeMap<String, Arc<Article>>,
+    /// Drafts and articles scheduled for later, by slug: shown to a
+    /// signed-in author only.
+    unpublished_posts: HashMap<String, Arc<Article>>,
+    unpublished_pages: HashMap<String, Arc<Article>>,
+    /// When the next scheduled article or page is due.
+    next_due: Option<NaiveDateTime>,
 }
 
 /// One year of the archive.
@@ -114,20 +124,16 @@ pub struct SearchResult<'a> {
 impl Library {
     /// Reads and checks every `posts/*.md` and `pages/*.md` file under `dir`
     /// (the pages folder may be absent).
+    /// Every article dated in the future counts as published here: this is
+    /// what `healthblog check` reports.
     pub fn load(dir: &Path) -> Result<Self, ContentErrors> {
         let posts = dir.join("posts");
         let (articles, mut errors) = parse_folder(&posts)?;
         let pages = dir.join("pages");
         let (pages, page_errors) = if pages.is_dir() { parse_folder(&pages)? } else { (Vec::new(), Vec::new()) };
         errors.extend(page_errors);
-        let library = match Self::from_articles(articles) {
-            Ok(library) => library.with_pages(pages),
-            Err(ContentErrors(more)) => {
-                errors.extend(more);
-                Self::default().with_pages(pages)
-            }
-        };
-        match library {
+        let articles = articles.into_iter().map(|(_, a)| a).collect();
+        match Self::build(articles, pages.into_iter().map(|(_, a)| a).collect(), NaiveDateTime::MAX) {
             Ok(library) if errors.is_empty() => Ok(library),
             Ok(_) => Err(ContentErrors(errors)),
             Err(ContentErrors(more)) => {
@@ -137,9 +143,24 @@ impl Library {
         }
     }
 
+    /// The library of `posts` and `pages` as readers see them at `now`:
+    /// drafts, and what is dated after `now`, are kept aside for a
+    /// signed-in author.
+    pub fn build(posts: Vec<Article>, pages: Vec<Article>, now: NaiveDateTime) -> Result<Self, ContentErrors> {
+        let (posts_library, post_errors) = match Self::from_articles(posts, now) {
+            Ok(library) => (library, Vec::new()),
+            Err(ContentErrors(errors)) => (Self::default(), errors),
+        };
+        match posts_library.with_pages(pages, now) {
+            Ok(library) if post_errors.is_empty() => Ok(library),
+            Ok(_) => Err(ContentErrors(post_errors)),
+            Err(ContentErrors(more)) => Err(ContentErrors(post_errors.into_iter().chain(more).collect())),
+        }
+    }
+
     /// Adds the pages, refusing a slug that a route or another page has;
-    /// draft pages are left out.
-    pub fn with_pages(mut self, pages: Vec<Article>) -> Result<Self, ContentErrors> {
+    /// draft and scheduled pages are kept aside.
+    pub(crate) fn with_pages(mut self, pages: Vec<Article>, now: NaiveDateTime) -> Result<Self, ContentErrors> {
         let mut seen: HashMap<String, &Article> = HashMap::new();
         let mut errors = Vec::new();
         for page in &pages {
@@ -161,12 +182,23 @@ impl Library {
         if !errors.is_empty() {
             return Err(ContentErrors(errors));
         }
-        self.pages = pages.into_iter().filter(|p| !p.draft).map(|p| (p.slug.clone(), Arc::new(p))).collect();
+        for page in pages {
+            let scheduled = !page.draft && page.published.at > now;
+            if scheduled {
+                self.next_due = self.next_due.min(Some(page.published.at)).or(Some(page.published.at));
+            }
+            if page.draft || scheduled {
+                self.unpublished_pages.insert(page.slug.clone(), Arc::new(page));
+            } else {
+                self.pages.insert(page.slug.clone(), Arc::new(page));
+            }
+        }
         Ok(self)
     }
 
-    /// Builds the library from parsed articles; drafts are counted, not kept.
-    pub fn from_articles(articles: Vec<Article>) -> Result<Self, ContentErrors> {
+    /// Builds the library from parsed articles; drafts are counted and kept
+    /// aside, and so are articles dated after `now`.
+    pub(crate) fn from_articles(articles: Vec<Article>, now: NaiveDateTime) -> Result<Self, ContentErrors> {
         let mut seen: HashMap<String, &Article> = HashMap::new();
         let mut errors = Vec::new();
         for article in &articles {
@@ -181,7 +213,11 @@ impl Library {
         }
 
         let drafts = articles.iter().filter(|a| a.draft).count();
-        let mut articles: Vec<Arc<Article>> = articles.into_iter().filter(|a| !a.draft).map(Arc::new).collect();
+        let next_due = articles.iter().filter(|a| !a.draft && a.published.at > now).map(|a| a.published.at).min();
+        let (articles, unpublished): (Vec<Article>, Vec<Article>) =
+            articles.into_iter().partition(|a| !a.draft && a.published.at <= now);
+        let unpublished_posts = unpublished.into_iter().map(|a| (a.slug.clone(), Arc::new(a))).collect();
+        let mut articles: Vec<Arc<Article>> = articles.into_iter().map(Arc::new).collect();
         articles.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.slug.cmp(&b.slug)));
 
         let by_slug = articles.iter().enumerate().map(|(i, a)| (a.slug.clone(), i)).collect();
@@ -197,7 +233,32 @@ impl Library {
             summary: &a.summary,
             body: &a.plain_text,
         }));
-        Ok(Self { articles, by_slug, tags, index, drafts, pages: BTreeMap::new() })
+        Ok(Self {
+            articles,
+            by_slug,
+            tags,
+            index,
+            drafts,
+            pages: BTreeMap::new(),
+            unpublished_posts,
+            unpublished_pages: HashMap::new(),
+            next_due,
+        })
+    }
+
+    /// When the next scheduled article or page is due to appear.
+    pub fn next_due(&self) -> Option<NaiveDateTime> {
+        self.next_due
+    }
+
+    /// A draft or scheduled article, for a signed-in author's preview.
+    pub fn unpublished(&self, slug: &str) -> Option<&Arc<Article>> {
+        self.unpublished_posts.get(slug)
+    }
+
+    /// A draft or scheduled page, for a signed-in author's preview.
+    pub fn unpublished_page(&self, slug: &str) -> Option<&Arc<Article>> {
+        self.unpublished_pages.get(slug)
     }
 
     /// Published articles, newest first.
@@ -311,14 +372,18 @@ pub fn read_all(dir: &Path) -> Result<(Vec<Article>, Vec<Article>), ContentError
     let (pages, page_errors) = if pages.is_dir() { parse_folder(&pages)? } else { (Vec::new(), Vec::new()) };
     errors.extend(page_errors);
     if errors.is_empty() {
-        Ok((posts, pages))
+        Ok((posts.into_iter().map(|(_, a)| a).collect(), pages.into_iter().map(|(_, a)| a).collect()))
     } else {
         Err(ContentErrors(errors))
     }
 }
 
-/// Every `*.md` file in `folder`, parsed, with the problems found in them.
-fn parse_folder(folder: &Path) -> Result<(Vec<Article>, Vec<ContentError>), ContentErrors> {
+/// A file's text and the article parsed from it.
+type ReadFile = (String, Article);
+
+/// Every `*.md` file in `folder`, parsed (with the text it was read from),
+/// with the problems found in them.
+fn parse_folder(folder: &Path) -> Result<(Vec<ReadFile>, Vec<ContentError>), ContentErrors> {
     let entries = std::fs::read_dir(folder).map_err(|e| {
         ContentErrors(vec![ContentError {
             file: folder.to_owned(),
@@ -337,9 +402,9 @@ fn parse_folder(folder: &Path) -> Result<(Vec<Article>, Vec<ContentError>), Cont
     for path in paths {
         let parsed = std::fs::read_to_string(&path)
             .map_err(|e| vec![front_matter::LineError::new(0, format!("cannot read the file: {e}"))])
-            .and_then(|source| Article::parse(&path, &source));
+            .and_then(|source| Article::parse(&path, &source).map(|article| (source, article)));
         match parsed {
-            Ok(article) => articles.push(article),
+            Ok(read) => articles.push(read),
             Err(problems) => errors.extend(problems.into_iter().map(|p| ContentError {
                 file: path.clone(),
                 line: p.line,

@@ -46,10 +46,17 @@ pub enum LogAction {
     RedFlagCleared,
     /// The author removed personal details from a comment.
     Redact,
+    /// An article or page saved in the desk (a draft, or a change to what is
+    /// published), or an old version of it restored.
+    ArticleSave,
+    /// An article or page published or scheduled.
+    Publish,
+    /// An article or page taken back to a draft.
+    Unpublish,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 23] = [
+    pub const ALL: [LogAction; 26] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -73,6 +80,9 @@ impl LogAction {
         Self::RedFlag,
         Self::RedFlagCleared,
         Self::Redact,
+        Self::ArticleSave,
+        Self::Publish,
+        Self::Unpublish,
     ];
 
     /// The stored name, also what the log page shows.
@@ -101,6 +111,9 @@ impl LogAction {
             Self::RedFlag => "red-flag",
             Self::RedFlagCleared => "red-flag-cleared",
             Self::Redact => "redact",
+            Self::ArticleSave => "article-save",
+            Self::Publish => "publish",
+            Self::Unpublish => "unpublish",
         }
     }
 }

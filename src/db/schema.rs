@@ -145,7 +145,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    articles (id) {
+        id -> Integer,
+        kind -> Text,
+        slug -> Text,
+        title -> Text,
+        body -> Text,
+        summary -> Text,
+        tags -> Text,
+        author -> Text,
+        publish_at -> Timestamp,
+        updated -> Nullable<Timestamp>,
+        reviewed -> Nullable<Timestamp>,
+        reviewed_by -> Text,
+        article_references -> Text,
+        comments_open -> Bool,
+        draft -> Bool,
+        image -> Text,
+        image_alt -> Text,
+        current_revision -> Integer,
+        file_revision -> Nullable<Integer>,
+        file_path -> Nullable<Text>,
+        file_hash -> Nullable<Text>,
+        file_conflict -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_revisions (id) {
+        id -> Integer,
+        article_id -> Integer,
+        slug -> Text,
+        title -> Text,
+        body -> Text,
+        summary -> Text,
+        tags -> Text,
+        author -> Text,
+        publish_at -> Timestamp,
+        updated -> Nullable<Timestamp>,
+        reviewed -> Nullable<Timestamp>,
+        reviewed_by -> Text,
+        article_references -> Text,
+        comments_open -> Bool,
+        draft -> Bool,
+        image -> Text,
+        image_alt -> Text,
+        source -> Text,
+        saved_by -> Text,
+        saved_at -> Timestamp,
+        file_path -> Nullable<Text>,
+        file_hash -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
+diesel::joinable!(article_revisions -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     comments,
@@ -158,5 +214,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     redirects,
     subscribers,
     outbox,
-    change_counters
+    change_counters,
+    articles,
+    article_revisions
 );

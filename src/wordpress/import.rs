@@ -275,7 +275,8 @@ fn check_staged(staging: &Staging, items: &[PlannedItem], existing: Existing) ->
             })),
         }
     }
-    if let Err(errors) = Library::from_articles(posts).and_then(|library| library.with_pages(pages)) {
+    let now = crate::db::now();
+    if let Err(errors) = Library::from_articles(posts, now).and_then(|library| library.with_pages(pages, now)) {
         problems.push(errors.to_string());
     }
     if !problems.is_empty() {
@@ -535,6 +536,9 @@ fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (F
         reviewed: None,
         reviewed_by: None,
         references: Vec::new(),
+        author: None,
+        image: None,
+        image_alt: None,
     };
     (front, body.markdown, body.losses)
 }

@@ -143,6 +143,11 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         "/admin/questions".to_owned(),
         "/admin/settings".to_owned(),
         "/admin/log".to_owned(),
+        "/admin/articles".to_owned(),
+        "/admin/articles/new".to_owned(),
+        "/admin/articles/1".to_owned(),
+        "/admin/articles/1/revisions".to_owned(),
+        "/admin/pages".to_owned(),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
         checked.push(check(path).await);

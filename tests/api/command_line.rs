@@ -347,3 +347,28 @@ fn the_deploy_files_use_real_settings_and_agree_on_the_address() {
     let caddy = std::fs::read_to_string(repo_path("deploy/Caddyfile")).expect("the Caddy site");
     assert!(caddy.contains(&format!("reverse_proxy {bind}")), "Caddy forwards to {bind}");
 }
+
+#[test]
+fn commands_other_than_serve_and_migrate_never_create_a_new_empty_database() {
+    let folder = tempfile::tempdir().expect("a working folder");
+    let database = folder.path().join("data").join("blog.db");
+    let url = format!("sqlite://{}", database.display());
+    let content = repo_path("content");
+    let export = folder.path().join("export");
+    let environment = [
+        ("HEALTHBLOG_DATABASE_URL", url.as_str()),
+        ("HEALTHBLOG_SECRET_KEY", "a secret that is long enough for every key here"),
+        ("HEALTHBLOG_CONTENT_DIR", content.to_str().expect("a UTF-8 path")),
+    ];
+    for args in [vec!["reload"], vec!["user", "list"], vec!["export", "markdown", export.to_str().expect("UTF-8")]] {
+        let output = healthblog_in(folder.path(), &args, &environment);
+        assert!(!output.status.success(), "{args:?} refuses");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(&format!("the database {} does not exist", database.display())), "{args:?}: {stderr}");
+        assert!(!database.exists(), "{args:?} created nothing");
+    }
+    let migrate = healthblog_in(folder.path(), &["migrate"], &environment);
+    assert!(migrate.status.success(), "{}", text(&migrate.stderr));
+    let reload = healthblog_in(folder.path(), &["reload"], &environment);
+    assert!(reload.status.success(), "{}", text(&reload.stderr));
+}

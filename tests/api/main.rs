@@ -12,6 +12,7 @@ mod comment_pages;
 mod comments;
 mod content_check;
 mod crash;
+mod desk;
 mod email_keys;
 mod errors;
 mod export;

@@ -1,6 +1,7 @@
 //! The author's desk under `/admin`: every route but the sign-in page needs
 //! a signed-in user, and every form carries the session's CSRF token.
 
+pub mod articles;
 pub mod comments;
 pub mod dashboard;
 pub mod log;
@@ -50,6 +51,20 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/mail"),
     ("POST", "/admin/mail"),
     ("POST", "/admin/logout"),
+    ("GET", "/admin/articles"),
+    ("GET", "/admin/articles/new"),
+    ("POST", "/admin/articles"),
+    ("GET", "/admin/articles/{id}"),
+    ("POST", "/admin/articles/{id}"),
+    ("GET", "/admin/articles/{id}/revisions"),
+    ("POST", "/admin/articles/{id}/revisions/{revision}/restore"),
+    ("GET", "/admin/pages"),
+    ("GET", "/admin/pages/new"),
+    ("POST", "/admin/pages"),
+    ("GET", "/admin/pages/{id}"),
+    ("POST", "/admin/pages/{id}"),
+    ("GET", "/admin/pages/{id}/revisions"),
+    ("POST", "/admin/pages/{id}/revisions/{revision}/restore"),
 ];
 
 /// Mounts the sign-in page, then the guarded desk.
@@ -76,6 +91,20 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("GET", "/admin/mail") => page().to(mail::show),
             ("POST", "/admin/mail") => web::post().to(mail::save),
             ("POST", "/admin/logout") => web::post().to(login::logout),
+            ("GET", "/admin/articles") => page().to(articles::list),
+            ("GET", "/admin/articles/new") => page().to(articles::new),
+            ("POST", "/admin/articles") => web::post().to(articles::create),
+            ("GET", "/admin/articles/{id}") => page().to(articles::edit),
+            ("POST", "/admin/articles/{id}") => web::post().to(articles::save),
+            ("GET", "/admin/articles/{id}/revisions") => page().to(articles::revisions),
+            ("POST", "/admin/articles/{id}/revisions/{revision}/restore") => web::post().to(articles::restore),
+            ("GET", "/admin/pages") => page().to(articles::list),
+            ("GET", "/admin/pages/new") => page().to(articles::new),
+            ("POST", "/admin/pages") => web::post().to(articles::create),
+            ("GET", "/admin/pages/{id}") => page().to(articles::edit),
+            ("POST", "/admin/pages/{id}") => web::post().to(articles::save),
+            ("GET", "/admin/pages/{id}/revisions") => page().to(articles::revisions),
+            ("POST", "/admin/pages/{id}/revisions/{revision}/restore") => web::post().to(articles::restore),
             _ => unreachable!("every guarded route has a handler"),
         };
         scope = scope.route(if local.is_empty() { "" } else { local }, route);

@@ -405,6 +405,7 @@ impl Answer<'_> {
             form,
             flash: None,
             for_cache: false,
+            preview: false,
         };
         post::render(self.state, page, visitor, status)
     }

@@ -77,7 +77,19 @@ async fn show_page(
     query: ShowQuery,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let article = library.get(slug).ok_or(AppError::NotFound)?;
+    let (article, preview) = match library.get(slug) {
+        Some(article) => (article, false),
+        None => match unpublished(&state, &session, library.unpublished(slug)).await? {
+            Some(article) => (article, true),
+            None => {
+                // An article whose slug changed answers at its old address.
+                return match super::old_address::find(&state, &request).await? {
+                    Some(target) => Ok(super::old_address::moved_permanently(&target)),
+                    None => Err(AppError::NotFound),
+                };
+            }
+        },
+    };
     let visitor = Visitor::from_request(&request, &state.keys);
     let discussion = load_discussion(&state, article, &visitor, number).await?.ok_or(AppError::NotFound)?;
     let mut form = CommentForm::default();
@@ -112,13 +124,25 @@ async fn show_page(
         author: author.as_ref(),
         form,
         flash,
-        for_cache,
+        for_cache: for_cache && !preview,
+        preview,
     };
     let mut response = render(&state, page, visitor, StatusCode::OK)?;
     if prefilled {
         response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-cache"));
     }
     Ok(response)
+}
+
+/// A draft or scheduled article (or page), for a signed-in author only.
+pub async fn unpublished<'a>(
+    state: &AppState,
+    session: &TypedSession,
+    article: Option<&'a std::sync::Arc<Article>>,
+) -> Result<Option<&'a std::sync::Arc<Article>>, AppError> {
+    let Some(article) = article else { return Ok(None) };
+    let author = signed_in_user(&state.pool, session, state.settings.session_timeouts()).await?;
+    Ok(author.map(|_| article))
 }
 
 /// Page `number` of the comments `visitor` may see under `article`, and the
@@ -255,6 +279,8 @@ pub struct ArticlePage<'a> {
     /// Rendered for the page cache: the form token is a placeholder, filled
     /// in for each reader, and no cookie is set here.
     pub for_cache: bool,
+    /// Not published: shown to a signed-in author with a band that says so.
+    pub preview: bool,
 }
 
 /// Renders the article page for `visitor`, whose cookie goes with it when it
@@ -265,7 +291,7 @@ pub fn render(
     visitor: Visitor,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let ArticlePage { library, article, discussion, author, form, flash, for_cache } = page;
+    let ArticlePage { library, article, discussion, author, form, flash, for_cache, preview } = page;
     let (older, newer) = library.neighbours(&article.slug);
     let rules = &discussion.rules;
     let reply_to = form
@@ -309,6 +335,7 @@ pub fn render(
     let now = chrono::Utc::now();
     let mut context = Context::new();
     context.insert("article", article);
+    context.insert("preview", &preview);
     context.insert("comment_count", &discussion.tally);
     context.insert("older", &older);
     context.insert("newer", &newer);
@@ -376,6 +403,9 @@ fn structured_data(state: &AppState, article: &Article, comment_count: usize) ->
         "publisher": { "@type": "Organization", "name": site.title },
         "commentCount": comment_count,
     });
+    if !article.byline.is_empty() {
+        data["author"] = json!({ "@type": "Person", "name": article.byline });
+    }
     if let (Some(reviewed), Some(reviewer)) = (&article.reviewed, &article.reviewed_by) {
         data["lastReviewed"] = json!(reviewed.iso_date);
         data["reviewedBy"] = json!({ "@type": "Person", "name": reviewer });

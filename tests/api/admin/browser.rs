@@ -126,3 +126,65 @@ async fn the_desk_works_from_the_keyboard() {
     assert_eq!(author.eval("return document.activeElement.id").await, format!("reply-{first}"));
     author.close().await;
 }
+
+#[tokio::test]
+async fn the_author_writes_and_publishes_an_article_in_chromium_and_a_reader_reads_it() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let author = Browser::open().await;
+    let desk = &author.client;
+    desk.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
+    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
+    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
+    click(desk, ".login-form button[type=submit]").await;
+    assert_eq!(text_of(desk, ".signed-in").await, format!("Signed in as {DISPLAY}"));
+
+    click(desk, ".desk-nav a[href='/admin/articles']").await;
+    click(desk, "a[href='/admin/articles/new']").await;
+    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
+    title.send_keys("Sleep and migraine").await.expect("typing works");
+    let body = desk.find(Locator::Id("body")).await.expect("the text field");
+    body.send_keys("Regular sleep is the **cheapest** preventive.").await.expect("typing works");
+    desk.find(Locator::Id("tags")).await.expect("the tags field").send_keys("sleep, migraine").await.expect("typing");
+    click(desk, "button[value=publish]").await;
+    assert!(text_of(desk, ".flash").await.starts_with("Published."));
+    author.close().await;
+
+    let reader = Browser::open().await;
+    let page = &reader.client;
+    page.goto(&format!("{}/posts/sleep-and-migraine", app.address)).await.expect("the article opens");
+    assert_eq!(text_of(page, "h1").await, "Sleep and migraine");
+    assert_eq!(text_of(page, ".post-body strong").await, "cheapest");
+    reader.close().await;
+}
+
+#[tokio::test]
+async fn a_draft_is_saved_while_the_author_types_and_ctrl_s_saves_it() {
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let author = Browser::open().await;
+    author.sign_in(&app, AUTHOR, PASSWORD).await;
+    let desk = &author.client;
+    desk.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
+    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
+    title.send_keys("Typed, never lost").await.expect("typing works");
+    let body = desk.find(Locator::Id("body")).await.expect("the text field");
+    body.send_keys("Words kept by the autosave.").await.expect("typing works");
+    let note = text_of(desk, ".autosave-note:not(:empty)").await;
+    assert!(note.starts_with("Draft saved at"), "{note}");
+    let stored = app.with_db(|conn| {
+        healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Post, "typed-never-lost")
+    });
+    let stored = stored.expect("the articles answer").expect("the draft is stored");
+    assert!(stored.manuscript.draft);
+    assert_eq!(stored.manuscript.body, "Words kept by the autosave.");
+
+    // More words, then Ctrl+S: the draft is saved at once, on the same article.
+    body.send_keys(" And a few more.").await.expect("typing works");
+    body.send_keys(&format!("{}s", fantoccini::key::Key::Control)).await.expect("Ctrl+S");
+    assert!(text_of(desk, ".flash").await.starts_with("Draft saved."));
+    let stored = app.with_db(|conn| healthblog::db::articles::find(conn, stored.id));
+    let stored = stored.expect("the articles answer").expect("the draft");
+    assert_eq!(stored.manuscript.body, "Words kept by the autosave. And a few more.");
+    author.close().await;
+}

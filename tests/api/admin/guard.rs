@@ -37,6 +37,20 @@ fn form_for(path: &str, id: CommentId, token: Option<&str>) -> Vec<(String, Stri
     form
 }
 
+/// `route` with real ids in it: the comment's, or for the desk's pages the
+/// About page's, and its first revision.
+fn path_of(app: &TestApp, route: &str, id: CommentId) -> String {
+    let id = if route.starts_with("/admin/pages/") {
+        let about = app.with_db(|conn| {
+            healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Page, "about")
+        });
+        about.expect("the pages answer").expect("the About page").id.to_string()
+    } else {
+        id.to_string()
+    };
+    route.replace("{id}", &id).replace("{revision}", "1")
+}
+
 async fn send(app: &TestApp, client: &reqwest::Client, method: &str, path: &str, form: &[(String, String)]) -> Page {
     let url = format!("{}{path}", app.address);
     let request = match method {
@@ -57,7 +71,7 @@ async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_change
 
     let stranger = app.stranger();
     for &(method, route) in GUARDED_ROUTES {
-        let path = route.replace("{id}", &id.to_string());
+        let path = path_of(&app, route, id);
         let response = send(&app, &stranger, method, &path, &form_for(route, id, Some(&token))).await;
         assert_eq!(response.status, 303, "{method} {path} without a session:\n{}", response.body);
         let expected = match method {
@@ -70,7 +84,7 @@ async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_change
 
     // The walk is real: signed in, every page of the list opens.
     for &(method, route) in GUARDED_ROUTES.iter().filter(|(method, _)| *method == "GET") {
-        let path = route.replace("{id}", &id.to_string());
+        let path = path_of(&app, route, id);
         let page = app.get(&path).await;
         assert_eq!(page.status, 200, "{method} {path} signed in:\n{}", page.body);
     }
@@ -89,7 +103,7 @@ async fn signed_in_no_desk_form_is_accepted_without_the_sessions_token() {
     let before = snapshot(&app);
 
     for &(method, route) in GUARDED_ROUTES.iter().filter(|(method, _)| *method == "POST") {
-        let path = route.replace("{id}", &id.to_string());
+        let path = path_of(&app, route, id);
         for token in [None, Some(""), Some("0123456789abcdef"), Some(others_token.as_str())] {
             let response = send(&app, &app.client, method, &path, &form_for(route, id, token)).await;
             assert_eq!(response.status, 403, "{method} {path} with token {token:?}:\n{}", response.body);
