@@ -359,6 +359,10 @@ async fn a_file_changed_while_the_desk_changed_the_article_keeps_both_versions()
     };
     assert_eq!(location(&save(&app, &path, "publish", &[("body", "Changed in the desk.")]).await), path);
     let content = content.post("dose", "title = \"Dose\"\ndate = 2024-01-01", "Changed in the file.");
+    // Saved in the editor a moment after the desk's save (a file's time is
+    // kept to the clock's coarse tick, which may not have moved yet).
+    let file = std::fs::File::options().append(true).open(dir.join("posts/dose.md")).expect("the file opens");
+    file.set_modified(std::time::SystemTime::now() + Duration::from_secs(1)).expect("its time is set");
 
     // What a start, `healthblog reload` or SIGHUP does.
     let files = healthblog::startup::read_content_folder(&dir).expect("the folder reads");
@@ -476,4 +480,19 @@ async fn a_page_is_written_in_the_desk_previewed_at_its_address_and_published() 
     assert_eq!(page.status, 200);
     page.assert_contains(&["Mondays.", "href=\"/office-hours\""]);
     page.assert_lacks(&[BAND]);
+}
+
+#[tokio::test]
+async fn a_file_dated_in_the_future_is_on_no_public_page_before_its_time() {
+    let content = Content::new()
+        .post("later", "title = \"Published later\"\ndate = 2999-01-01", "Not yet, zanzibar.")
+        .post("now", "title = \"Published now\"\ndate = 2024-01-01", "Already out.");
+    let dir = content.path();
+    let app = spawn_app_with(|settings| settings.content_dir = dir.clone()).await;
+    assert_eq!(reader_status(&app, "/posts/now").await, 200);
+    assert_eq!(reader_status(&app, "/posts/later").await, 404);
+    for path in ["/", "/feed.xml", "/sitemap.xml", "/archive", "/search?q=zanzibar"] {
+        reader_page(&app, path).await.assert_lacks(&["Published later", "/posts/later"]);
+    }
+    drop(content);
 }
