@@ -69,7 +69,9 @@ pub fn write(front: &FrontMatter, comment: Option<&str>, body: &str) -> Result<S
         text.push_str(&format!("# {comment}\n"));
     }
     text.push_str(&toml);
-    text.push_str("+++\n\n");
+    // The body follows as it is, so that a file written from what was read
+    // reads back the same, however often.
+    text.push_str("+++\n");
     text.push_str(body);
     let read_back = split(&text).map_err(|error| error.message).and_then(|parts| {
         let (read, errors) = parse(parts.front);
@@ -80,7 +82,7 @@ pub fn write(front: &FrontMatter, comment: Option<&str>, body: &str) -> Result<S
         }
     });
     match read_back {
-        Ok((read, written_body)) if read == *front && written_body.strip_prefix('\n') == Some(body) => Ok(text),
+        Ok((read, written_body)) if read == *front && written_body == body => Ok(text),
         Ok(_) => Err("the file would not read back as written (a value holds a `+++` line)".into()),
         Err(message) => Err(format!("the file would not read back: {message}")),
     }
@@ -352,7 +354,7 @@ mod tests {
     fn splits_front_matter_from_body() {
         let split = split("+++\ntitle = \"A\"\n+++\nBody\n").unwrap();
         assert_eq!(split.front, "title = \"A\"\n");
-        assert_eq!(split.body, "\nBody\n");
+        assert_eq!(split.body, "Body\n");
     }
 
     #[test]
@@ -416,7 +418,7 @@ mod tests {
         assert!(text.starts_with("+++\n# Imported from WordPress post 7.\ntitle = "), "{text}");
         let parts = split(&text).unwrap();
         assert_eq!(parse(parts.front).0, Some(written));
-        assert_eq!(parts.body, "\nBody\n+++\nmore\n");
+        assert_eq!(parts.body, "Body\n+++\nmore\n");
     }
 
     #[test]
@@ -443,7 +445,7 @@ mod tests {
             (again.tags, again.draft, again.author.as_deref()),
             (vec!["a".into(), "b".into()], true, Some("ann"))
         );
-        assert_eq!(split.body, "\nBody\n");
+        assert_eq!(split.body, "Body\n");
         assert_eq!(key_at_line(split.front, 3), Some("date"));
     }
 
