@@ -5,6 +5,8 @@
 //! RFC 8058 (`List-Unsubscribe=One-Click`), which needs no page.
 
 use crate::db::now;
+use crate::routes::public::comments::ANSWER_SHOWS_DETAILS;
+use crate::trust::personal;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
@@ -47,6 +49,9 @@ pub struct LinkForm {
     /// The author's answer, for the "answer" action.
     #[serde(default)]
     body: String,
+    /// `keep`: publish the answer though it shows personal details.
+    #[serde(default)]
+    personal: Option<String>,
 }
 
 fn refused(
@@ -361,6 +366,16 @@ pub async fn act(
     }
     let body = match action.verb {
         DeskVerb::Answer => match CommentBody::parse(&form.body) {
+            Ok(body) if form.personal.as_deref() != Some("keep") => {
+                let found = personal::find_in_answer(body.as_str(), &state.settings.trust.country);
+                if !found.is_empty() {
+                    notice.answer = Some(form.body.clone());
+                    notice.error = Some(ANSWER_SHOWS_DETAILS.to_owned());
+                    notice.found = found;
+                    return render(&state, &request, StatusCode::UNPROCESSABLE_ENTITY, notice);
+                }
+                Some(body)
+            }
             Ok(body) => Some(body),
             Err(error) => {
                 notice.answer = Some(form.body.clone());

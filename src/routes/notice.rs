@@ -26,6 +26,8 @@ pub struct Notice {
     pub error: Option<String>,
     /// Words the person typed that could not be used, given back to copy.
     pub kept_text: Option<String>,
+    /// Personal details found in the author's answer, for him to confirm.
+    pub found: Vec<crate::trust::personal::Finding>,
 }
 
 #[derive(Serialize)]

@@ -749,3 +749,29 @@ async fn a_manage_link_is_sent_only_to_an_address_that_commented_though_both_req
     });
     assert_eq!(kept.expect("the outbox answers"), 0, "nor is it kept");
 }
+
+#[tokio::test]
+async fn an_answer_from_the_email_that_says_the_reader_is_a_patient_is_held_for_the_doctor_to_confirm() {
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let reader = crate::helpers::new_browser();
+    let question = ask(&app, &reader, "Is 400 mg enough for me?").await;
+    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
+    let start = notice.text.find("Answer: ").expect("an answer link") + "Answer: ".len();
+    let link = notice.text[start..].split_whitespace().next().expect("the link").trim_start_matches("http://blog.test");
+    let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
+
+    let phone = crate::helpers::new_browser();
+    let page = crate::admin::get_with(&app, &phone, link).await;
+    let token = csrf_token(&page.body);
+    let text = "As we discussed at your last visit, 400 mg is right for you.";
+    let warned = crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", text)])).await;
+    assert_eq!(warned.status, 422, "{}", warned.body);
+    warned.assert_contains(&["Before this is public", "<mark>your last visit</mark>", "Publish as written", text]);
+    assert_eq!(answers(), 0, "nothing is published, and the link is not spent");
+
+    let token = csrf_token(&warned.body);
+    let form = fields(&[("csrf_token", &token), ("body", text), ("personal", "keep")]);
+    assert_eq!(crate::admin::post_with(&app, &phone, link, &form).await.status, 200);
+    assert_eq!(answers(), 1, "a warning, never a block");
+}

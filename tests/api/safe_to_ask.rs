@@ -300,3 +300,29 @@ async fn the_doctor_is_warned_before_an_answer_that_says_the_reader_is_his_patie
     assert_eq!(app.post_form(&format!("/admin/comments/{question}/reply"), &form).await.status, 303);
     assert_eq!(answers(), 1, "a warning, never a block");
 }
+
+#[tokio::test]
+async fn an_answer_from_the_article_page_that_says_the_reader_is_a_patient_is_held_for_the_doctor_to_confirm() {
+    let app = spawn_app_with(|settings| settings.trust.country = "GB".into()).await;
+    app.accept_instant_posts();
+    let question = app.insert_comment(SLUG, healthblog::domain::CommentStatus::Approved, "Ann");
+    create_user(&app, AUTHOR, "Dr. Test", PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let page = app.get(&format!("/posts/{SLUG}?replyto={question}")).await;
+    let text = "Your results from the clinic were fine; keep to 400 mg.";
+    let mut form = fields(&[("body", text), ("parent_id", &question.to_string())]);
+    set_field(&mut form, "csrf_token", &csrf_token(&page.body));
+    let warned = app.post_form(&format!("/posts/{SLUG}/comments"), &form).await;
+    assert_eq!(warned.status, 422, "{}", warned.body);
+    warned.assert_contains(&[
+        "Before this is public",
+        "words that say the reader is your patient: <mark>Your results</mark>",
+    ]);
+    let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
+    assert_eq!(answers(), 0);
+
+    set_field(&mut form, "personal", "keep");
+    set_field(&mut form, "csrf_token", &csrf_token(&warned.body));
+    assert_eq!(app.post_form(&format!("/posts/{SLUG}/comments"), &form).await.status, 303);
+    assert_eq!(answers(), 1, "a warning, never a block");
+}

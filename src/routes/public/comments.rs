@@ -96,25 +96,25 @@ pub async fn create(
         user_agent: user_agent(&request),
         honeypot_filled: !honeypot.trim().is_empty(),
     };
-    // Personal details in a reader's text: shown to them before anything
-    // is stored, to remove (here, for them) or to keep as written.
+    // Personal details in the text (and, in the author's answer, words that
+    // say the reader is his patient): shown before anything is stored, to
+    // remove (here, for them) or to keep as written.
     let mut values = values;
-    if author.is_none() {
-        let found = personal::find(&values.body, &values.author_name, &state.settings.trust.country);
-        match values.personal.as_deref() {
-            Some("remove") => values.body = personal::redact(&values.body, &found),
-            Some("keep") => {}
-            _ if !found.is_empty() => {
-                let form = CommentForm {
-                    values,
-                    errors: HashMap::new(),
-                    message: Some(PERSONAL_FOUND.to_owned()),
-                    personal: found,
-                };
-                return answer.page(visitor, form, StatusCode::UNPROCESSABLE_ENTITY).await;
-            }
-            _ => {}
+    let country = &state.settings.trust.country;
+    let found = match &author {
+        None => personal::find(&values.body, &values.author_name, country),
+        Some(_) => personal::find_in_answer(&values.body, country),
+    };
+    match values.personal.as_deref() {
+        Some("remove") => values.body = personal::redact(&values.body, &found),
+        Some("keep") => {}
+        _ if !found.is_empty() => {
+            let message = if author.is_some() { ANSWER_SHOWS_DETAILS } else { PERSONAL_FOUND };
+            let form =
+                CommentForm { values, errors: HashMap::new(), message: Some(message.to_owned()), personal: found };
+            return answer.page(visitor, form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
+        _ => {}
     }
     let checks = Checks { require_consent: state.settings.trust.require_consent, red_flags: &state.red_flags };
     let submission = match parse(&values, author.as_ref(), ticket, sender, &checks) {
@@ -258,6 +258,11 @@ struct Checks<'a> {
 /// Said above the form when the text shows personal details.
 pub const PERSONAL_FOUND: &str = "Your comment shows personal details that everyone could read once it is \
                                   published. Nothing was sent yet: choose below, or edit your text.";
+
+/// Said above the author's answer when it shows personal details.
+pub const ANSWER_SHOWS_DETAILS: &str = "Before this is public: your answer shows what is listed below. A public reply \
+                                        that shows a reader's details, or that they are your patient, discloses it. \
+                                        Edit the text, or send it as written.";
 
 /// Asked beside the box when consent is required and not given.
 pub const CONSENT_NEEDED: &str = "Please tick this box to agree that your comment and the health information in it                                   are published and kept. Without it the comment cannot be posted; your text is                                   kept below.";
