@@ -93,13 +93,9 @@ pub fn find_in_answer(text: &str, country: &str) -> Vec<Finding> {
     let mut found = find(text, "", country);
     let words = words(text);
     for phrase in PATIENT_PHRASES {
-        let wanted = super::words::words(phrase);
-        for at in 0..words.len().saturating_sub(wanted.len() - 1) {
-            if wanted.iter().enumerate().all(|(n, w)| words[at + n].bare == w.bare) {
-                let span = words[at].span.start..words[at + wanted.len() - 1].span.end;
-                let kind = Kind::PatientRelationship;
-                found.push(Finding { kind, label: kind.label(), text: text[span.clone()].to_owned(), span });
-            }
+        for span in spans_of(&words, &super::words::words(phrase)) {
+            let kind = Kind::PatientRelationship;
+            found.push(Finding { kind, label: kind.label(), text: text[span.clone()].to_owned(), span });
         }
     }
     found.sort_by_key(|f| f.span.start);
@@ -503,13 +499,18 @@ fn full_name(words: &[Word], name: &str) -> Vec<Range<usize>> {
     if wanted.len() < 2 || wanted.iter().any(|w| w.text.chars().count() < 2) {
         return Vec::new();
     }
-    let mut found = Vec::new();
-    for at in 0..words.len().saturating_sub(wanted.len() - 1) {
-        if wanted.iter().enumerate().all(|(n, w)| words[at + n].text == w.text) {
-            found.push(words[at].span.start..words[at + wanted.len() - 1].span.end);
-        }
+    spans_of(words, &wanted)
+}
+
+/// Where the words `wanted` (one or more) stand in `words`, one after another.
+fn spans_of(words: &[Word], wanted: &[Word]) -> Vec<Range<usize>> {
+    if wanted.is_empty() {
+        return Vec::new();
     }
-    found
+    (0..words.len().saturating_sub(wanted.len() - 1))
+        .filter(|&at| wanted.iter().enumerate().all(|(n, w)| words[at + n].text == w.text))
+        .map(|at| words[at].span.start..words[at + wanted.len() - 1].span.end)
+        .collect()
 }
 
 #[cfg(test)]

@@ -230,9 +230,8 @@ pub async fn check_typed(
 ) -> Result<HttpResponse, AppError> {
     cached_pages::leaves_shared_pages(&request);
     let country = &state.settings.trust.country;
-    let rules: Vec<String> = state.red_flags.check(&typed.body).into_iter().map(|hit| hit.rule).collect();
     let check = TypingCheck {
-        safety: crate::trust::SafetyNotice::for_rules(&state.red_flags, &rules.join(","), country),
+        safety: crate::trust::SafetyNotice::for_hits(&state.red_flags, state.red_flags.check(&typed.body), country),
         personal: personal::find(&typed.body, &typed.author_name, country),
     };
     let json = serde_json::to_string(&check).context("writing the check as JSON")?;
