@@ -15,7 +15,56 @@ use crate::client_address::{ProxyHeader, ProxyPolicy};
 /// the static folder; they belong to the site, not to the build.
 pub const UPLOADS: &str = "uploads";
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Every setting, with the secrets (the key, the mail password, a
+/// database password) shown as `…`.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.clone();
+        shown.secret_key = shown.secret_key.map(|_| Secret::from("…"));
+        shown.mail.password = shown.mail.password.map(|_| "…".to_owned());
+        if let Ok(mut url) = url::Url::parse(&shown.database_url) {
+            if url.password().is_some() && url.set_password(Some("…")).is_ok() {
+                shown.database_url = url.to_string();
+            }
+        }
+        match serde_json::to_value(&shown) {
+            Ok(serde_json::Value::Object(fields)) => f.debug_map().entries(fields.iter()).finish(),
+            _ => f.write_str("Settings { … }"),
+        }
+    }
+}
+
+/// A value that must never be printed: `Debug` shows `…`, and only
+/// `expose` gives the text.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"…\"")
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// `sqlite://path` or `postgres://…`.
@@ -35,7 +84,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Signs and encrypts cookies and keys the IP hashes; `keys` refuses one
     /// shorter than its `MIN_SECRET_CHARS`.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// Database connections per instance.
     pub pool_size: u32,
     /// How long to keep trying a PostgreSQL server that does not answer at
@@ -446,5 +495,18 @@ mod tests {
         let error = format!("{:#}", Settings::load(Some(&path)).unwrap_err());
         assert_eq!(error, format!("{}:1: unknown key `databse_url`: did you mean `database_url`?", path.display()));
         assert!(Settings::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut settings =
+            Settings { secret_key: Some("a very secret key that nobody may read".into()), ..Settings::default() };
+        settings.mail.password = Some("mail-password-123".into());
+        settings.database_url = "postgres://blog:db-password-456@127.0.0.1/blog".into();
+        let printed = format!("{settings:?}");
+        for secret in ["a very secret key", "mail-password-123", "db-password-456"] {
+            assert!(!printed.contains(secret), "{secret} printed in {printed}");
+        }
+        assert!(printed.contains("127.0.0.1/blog"), "the rest is shown: {printed}");
     }
 }

@@ -49,7 +49,7 @@ impl Keys {
     /// the data folder.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
         match &settings.secret_key {
-            Some(secret) => Self::from_secret(secret),
+            Some(secret) => Self::from_secret(secret.expose()),
             None => Self::from_secret(&development_secret(&settings.data_dir)?),
         }
     }

@@ -24,3 +24,4 @@ pub mod templates;
 pub mod trust;
 pub mod wordpress;
 pub mod wordpress_export;
+pub mod workers;

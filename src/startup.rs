@@ -2,7 +2,6 @@
 //! the database, and mounts every route.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -17,11 +16,10 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Settings;
-use crate::content::{self, files::ContentFile};
+use crate::content;
 use crate::db::checkpoints::Checkpoints;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
-use crate::mail;
 use crate::routes::{
     admin, body_deadline, cached_pages, error_pages, health, mail_links, page, public, security_headers, static_files,
 };
@@ -32,6 +30,11 @@ use crate::templates;
 
 /// Form bodies larger than this are refused with 413.
 pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Kept here for the command line and the tests, which read `content/` as
+/// the server does.
+pub use crate::content::files::{check_content_folder, read_content_folder};
+pub use crate::content::store::store_files;
 
 pub struct Application {
     address: std::net::SocketAddr,
@@ -91,35 +94,9 @@ impl Application {
 
     /// Serves until the process is asked to stop. SIGHUP reloads the articles.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        reload_on_hangup(self.state.clone());
-        follow_changes(self.state.clone());
-        send_mail_in_background(self.state.clone());
+        crate::workers::start(&self.state);
         self.server.await
     }
-}
-
-/// Reads and checks `content/`, refusing to go on when anything is wrong.
-pub fn read_content_folder(content_dir: &Path) -> anyhow::Result<Vec<ContentFile>> {
-    check_content_folder(content_dir)?;
-    content::files::read_folder(content_dir)
-        .map_err(|errors| anyhow!("{errors}"))
-        .with_context(|| format!("the articles in {} have problems", content_dir.display()))
-}
-
-/// Reads the files of `content/` into the database (see `content::store::read_files`).
-pub fn store_files(conn: &mut db::AnyConnection, content_dir: &Path, files: &[ContentFile]) -> anyhow::Result<()> {
-    let read = content::store::read_files(conn, content_dir, files)?;
-    tracing::info!(
-        files = files.len(),
-        new = read.added,
-        changed = read.changed,
-        "read the content folder {} into the database",
-        content_dir.display()
-    );
-    for path in &read.conflicts {
-        tracing::warn!("{path} changed while its article was also changed in the desk: both versions are kept");
-    }
-    Ok(())
 }
 
 /// The listening socket on `bind`, or an error that says what to do.
@@ -135,19 +112,6 @@ fn listen(bind: &str) -> anyhow::Result<TcpListener> {
         ),
         _ => anyhow!("cannot listen on {bind}: {error} (set `bind` to an address and port such as 127.0.0.1:8080)"),
     })
-}
-
-/// A content folder that is not there, or holds no `posts/`, is one plain
-/// error rather than a list of unreadable files.
-pub fn check_content_folder(content_dir: &Path) -> anyhow::Result<()> {
-    let hint = "set `content_dir` or HEALTHBLOG_CONTENT_DIR to the folder that holds posts/ (and pages/)";
-    if !content_dir.is_dir() {
-        bail!("the content folder {} does not exist; {hint}", content_dir.display());
-    }
-    if !content_dir.join("posts").is_dir() {
-        bail!("the content folder {} has no posts/ folder; {hint}", content_dir.display());
-    }
-    Ok(())
 }
 
 /// Opens the database pool and brings the schema up to date. An unreachable
@@ -299,162 +263,3 @@ fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore> {
         )
         .build()
 }
-
-/// How often old address hashes and never-moderated comments are purged.
-const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// The outbox's sender: delivers what is due, then waits until a write
-/// wakes it or `[mail] poll_seconds` pass. Also queues the daily digests,
-/// and once an hour applies the retention settings.
-fn send_mail_in_background(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let poll = std::time::Duration::from_secs(state.settings.mail.poll_seconds.max(1));
-        let mut last_purge: Option<std::time::Instant> = None;
-        loop {
-            if last_purge.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
-                last_purge = Some(std::time::Instant::now());
-                let worker = state.clone();
-                match web::block(move || purge_old_data(&worker)).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "applying the retention settings"),
-                    Err(error) => tracing::error!(%error, "the retention purge stopped unexpectedly"),
-                }
-            }
-            let worker = state.clone();
-            match web::block(move || deliver_mail(&worker)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => tracing::error!(error = format!("{error:#}"), "sending mail"),
-                Err(error) => tracing::error!(%error, "the mail sender stopped unexpectedly"),
-            }
-            state.mail_woken(poll).await;
-        }
-    });
-}
-
-fn purge_old_data(state: &AppState) -> anyhow::Result<()> {
-    let mut conn = state.pool.get().context("waiting for a database connection")?;
-    let rules = crate::comments::discussion::load_rules(&mut conn)?;
-    let purged = crate::comments::retention::purge(&mut conn, &rules, db::now())?;
-    if !purged.is_empty() {
-        tracing::info!(addresses = purged.addresses, pending = purged.pending, "purged by the retention settings");
-    }
-    Ok(())
-}
-
-fn deliver_mail(state: &AppState) -> anyhow::Result<()> {
-    let mut conn = state.pool.get().context("waiting for a database connection")?;
-    let now = db::now();
-    mail::sender::queue_digests(&mut conn, now).context("queueing the daily digests")?;
-    let library = state.library();
-    let settings = &state.settings;
-    let site = mail::compose::Site {
-        title: &settings.site.title,
-        author_name: &settings.site.author_name,
-        base_url: settings.base_url(),
-        library: &library,
-        links: mail::links::Links { keys: &state.keys, base_url: settings.base_url(), now: now.and_utc().timestamp() },
-        templates: state,
-        comment_paths: crate::comments::discussion::current_comment_paths,
-    };
-    state.mailer.deliver_due(&mut conn, &site)?;
-    Ok(())
-}
-
-/// How often an instance looks whether another one (or `healthblog
-/// reload`) asked every instance to reload `content/`.
-const CONTENT_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Reads `content/` into the database and the library, keeping the current
-/// articles when the folder has problems.
-async fn reload_content(state: &web::Data<AppState>) {
-    let dir = state.settings.content_dir.clone();
-    let files = match web::block(move || read_content_folder(&dir)).await {
-        Ok(Ok(files)) => files,
-        Ok(Err(error)) => return tracing::error!("kept the current articles: {error:#}"),
-        Err(error) => return tracing::error!("reloading the articles failed: {error}"),
-    };
-    let dir = state.settings.content_dir.clone();
-    if let Err(error) = db::run(&state.pool, move |conn| store_files(conn, &dir, &files)).await {
-        return tracing::error!("kept the current articles: {error:#}");
-    }
-    reload_library(state).await;
-}
-
-/// Builds the library again from the database, so that new requests see
-/// what it holds now (one rebuild at a time, each from a fresh read).
-pub async fn reload_library(state: &web::Data<AppState>) {
-    let _one_at_a_time = state.library_reload.lock().await;
-    let loaded = db::run(&state.pool, |conn| {
-        let version = db::change_counters::get(conn, db::change_counters::CONTENT)?;
-        Ok((version, content::store::load_library(conn, db::now())?))
-    })
-    .await;
-    match loaded {
-        Ok((version, library)) => {
-            state.set_content_version(version);
-            state.replace_library(library);
-            tracing::info!("reloaded the articles: new requests see them");
-        }
-        Err(error) => tracing::error!("kept the current articles: {error:#}"),
-    }
-}
-
-/// Follows the database's change counters, so that every instance behind a
-/// load balancer shows the same thing within a second: the articles after
-/// `healthblog reload`, a SIGHUP to any one of them or a save in the desk,
-/// and pages after a comment or setting changed through any instance or the
-/// command line. A scheduled article appears when its time comes.
-fn follow_changes(state: web::Data<AppState>) {
-    let (mut seen, mut pages_seen) = (state.content_version(), state.pages_version());
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(CONTENT_CHECK_EVERY).await;
-            let counters = match db::run(&state.pool, |conn| Ok(db::change_counters::all(conn)?)).await {
-                Ok(counters) => counters,
-                Err(error) => {
-                    tracing::debug!(error = format!("{error:#}"), "looking for changes made elsewhere");
-                    continue;
-                }
-            };
-            let counter = |name| counters.get(name).copied().unwrap_or(0);
-            let content = counter(db::change_counters::CONTENT);
-            let due = state.library().next_due().is_some_and(|due| due <= db::now());
-            if due || (content != seen && content != state.content_version()) {
-                state.set_content_version(content);
-                reload_library(&state).await;
-            }
-            seen = content;
-            let pages = counter(db::change_counters::PAGES);
-            if pages != pages_seen {
-                state.page_cache.clear();
-                pages_seen = pages;
-            }
-        }
-    });
-}
-
-/// SIGHUP reloads this instance's articles at once and tells the others.
-#[cfg(unix)]
-fn reload_on_hangup(state: web::Data<AppState>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    tokio::spawn(async move {
-        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot listen for SIGHUP; restart to reload the articles");
-            return;
-        };
-        while hangups.recv().await.is_some() {
-            reload_content(&state).await;
-            match db::run(&state.pool, |conn| Ok(db::change_counters::bump(conn, db::change_counters::CONTENT)?)).await
-            {
-                Ok(value) => state.set_content_version(value),
-                Err(error) => tracing::warn!(
-                    error = format!("{error:#}"),
-                    "reloaded here, but could not tell the other instances: run `healthblog reload`"
-                ),
-            }
-        }
-    });
-}
-
-#[cfg(not(unix))]
-fn reload_on_hangup(_state: web::Data<AppState>) {}

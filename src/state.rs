@@ -1,8 +1,9 @@
 //! What every request handler shares: settings, the article library, the
 //! compiled templates, the database pool and the keys.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::Notify;
 
@@ -64,6 +65,8 @@ pub struct AppState {
     outlines: Arc<KeptOutlines>,
     /// Held while the library is built again from the database.
     pub library_reload: tokio::sync::Mutex<()>,
+    /// Which background workers are down now.
+    pub workers: Arc<WorkerHealth>,
 }
 
 /// Site-wide values every template can use as `site.*`.
@@ -127,6 +130,32 @@ impl PageMeta {
     }
 }
 
+/// Which background workers (`workers`) are down now, and why.
+#[derive(Debug, Default)]
+pub struct WorkerHealth {
+    down: Mutex<BTreeMap<&'static str, String>>,
+}
+
+impl WorkerHealth {
+    /// The workers that are down, each with what stopped it.
+    pub fn down(&self) -> Vec<(&'static str, String)> {
+        self.lock().iter().map(|(name, why)| (*name, why.clone())).collect()
+    }
+
+    pub(crate) fn set_down(&self, name: &'static str, why: String) {
+        self.lock().insert(name, why);
+    }
+
+    pub(crate) fn set_up(&self, name: &'static str) {
+        self.lock().remove(name);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, String>> {
+        // A panic while holding this lock leaves a map that is still whole.
+        self.down.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl AppState {
     pub fn new(
         settings: Settings,
@@ -164,6 +193,7 @@ impl AppState {
             outlines: Arc::default(),
             red_flags,
             library_reload: tokio::sync::Mutex::new(()),
+            workers: Arc::default(),
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

@@ -81,11 +81,7 @@ pub fn comment_path(conn: &mut AnyConnection, slug: &str, id: CommentId, rules: 
     Ok(outlines::read_outline(conn, slug, &[id], rules)?.path(slug, id))
 }
 
-/// The moderation rules as the author last saved them.
-pub fn load_rules(conn: &mut AnyConnection) -> anyhow::Result<Rules> {
-    let stored = db::settings::load_all(conn).context("loading the moderation rules")?;
-    Ok(Rules::from_stored(&stored))
-}
+pub use super::rules::load as load_rules;
 
 /// Whether readers may comment on `article` under `rules` at `now`.
 pub fn comments_open(article: &Article, rules: &Rules, now: chrono::NaiveDateTime) -> bool {

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::Context;
 use chrono::NaiveDateTime;
 
-use super::discussion::load_rules;
 use super::pages::Outline;
+use super::rules::load as load_rules;
 use super::rules::Rules;
 use crate::db::comments::{self, Placement};
 use crate::db::AnyConnection;

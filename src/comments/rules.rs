@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
+use anyhow::Context;
 use serde::Serialize;
+
+use crate::db::{self, AnyConnection};
 
 /// Which comments go live without the author looking first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -142,6 +145,12 @@ pub mod keys {
     pub const PENDING_RETENTION: &str = "pending_retention_days";
     pub const THREADS_PER_PAGE: &str = "threads_per_page";
     pub const THREAD_ORDER: &str = "thread_order";
+}
+
+/// The moderation rules as the author last saved them.
+pub fn load(conn: &mut AnyConnection) -> anyhow::Result<Rules> {
+    let stored = db::settings::load_all(conn).context("loading the moderation rules")?;
+    Ok(Rules::from_stored(&stored))
 }
 
 impl Rules {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, bail, Context};
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
@@ -82,4 +83,25 @@ pub fn write_folder(dir: &Path, manuscripts: &[(ArticleKind, Manuscript)]) -> an
         std::fs::write(&path, manuscript.to_file_text()).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(manuscripts.len())
+}
+
+/// Reads and checks `content/`, refusing to go on when anything is wrong.
+pub fn read_content_folder(content_dir: &Path) -> anyhow::Result<Vec<ContentFile>> {
+    check_content_folder(content_dir)?;
+    read_folder(content_dir)
+        .map_err(|errors| anyhow!("{errors}"))
+        .with_context(|| format!("the articles in {} have problems", content_dir.display()))
+}
+
+/// A content folder that is not there, or holds no `posts/`, is one plain
+/// error rather than a list of unreadable files.
+pub fn check_content_folder(content_dir: &Path) -> anyhow::Result<()> {
+    let hint = "set `content_dir` or HEALTHBLOG_CONTENT_DIR to the folder that holds posts/ (and pages/)";
+    if !content_dir.is_dir() {
+        bail!("the content folder {} does not exist; {hint}", content_dir.display());
+    }
+    if !content_dir.join("posts").is_dir() {
+        bail!("the content folder {} has no posts/ folder; {hint}", content_dir.display());
+    }
+    Ok(())
 }

@@ -209,3 +209,19 @@ pub fn save(
         Ok(Saved::Stored { id, revision })
     })
 }
+
+/// Reads the files of `content/` into the database (see `read_files`).
+pub fn store_files(conn: &mut AnyConnection, content_dir: &Path, files: &[ContentFile]) -> anyhow::Result<()> {
+    let read = read_files(conn, content_dir, files)?;
+    tracing::info!(
+        files = files.len(),
+        new = read.added,
+        changed = read.changed,
+        "read the content folder {} into the database",
+        content_dir.display()
+    );
+    for path in &read.conflicts {
+        tracing::warn!("{path} changed while its article was also changed in the desk: both versions are kept");
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{article_revisions, articles, comments};
 use super::AnyConnection;
-use crate::content::{ArticleKind, Manuscript};
+use crate::domain::{ArticleKind, Manuscript};
 
 /// Where a revision came from.
 pub const FROM_DESK: &str = "desk";

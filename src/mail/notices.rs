@@ -13,9 +13,9 @@ use diesel::QueryResult;
 
 use super::outbox::{self, MessageKind, NewMessage};
 use super::subscribers::{self, AddressState};
-use crate::comments::tally::CommentKind;
 use crate::db::comments::{self, Comment};
 use crate::db::{users, AnyConnection};
+use crate::domain::CommentKind;
 use crate::domain::{CommentId, CommentStatus, NoticeChoice};
 
 /// A reader's comment was stored, with whatever status the rules gave it.

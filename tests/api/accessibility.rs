@@ -163,12 +163,14 @@ fn problems(checked: &[Checked]) -> Vec<String> {
 
 #[tokio::test]
 async fn every_kind_of_page_passes_axe_core() {
+    crate::helpers::require!("TEST_AXE_JS", "TEST_WEBDRIVER_URL");
     let problems = problems(&check_every_kind_of_page(Look::Light).await);
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }
 
 #[tokio::test]
 async fn every_kind_of_page_is_dark_and_passes_axe_core_when_the_reader_prefers_dark() {
+    crate::helpers::require!("TEST_AXE_JS", "TEST_WEBDRIVER_URL");
     let checked = check_every_kind_of_page(Look::Dark).await;
     let light: Vec<String> = checked
         .iter()
@@ -182,6 +184,7 @@ async fn every_kind_of_page_is_dark_and_passes_axe_core_when_the_reader_prefers_
 
 #[tokio::test]
 async fn every_kind_of_page_passes_axe_core_on_a_phone() {
+    crate::helpers::require!("TEST_AXE_JS", "TEST_WEBDRIVER_URL");
     let problems = problems(&check_every_kind_of_page(Look::Phone).await);
     assert!(problems.is_empty(), "accessibility problems on a phone:\n{}", problems.join("\n"));
 }

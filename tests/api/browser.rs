@@ -6,6 +6,7 @@ use crate::helpers::{spawn_app, Browser};
 
 #[tokio::test]
 async fn a_reader_opens_an_article_and_searches_in_chromium() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     let browser = Browser::open().await;
     let client = &browser.client;
@@ -35,6 +36,7 @@ async fn a_reader_opens_an_article_and_searches_in_chromium() {
 
 #[tokio::test]
 async fn an_article_reads_on_a_phone_without_sideways_scrolling() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     let browser = Browser::open().await;
     browser.client.set_window_size(390, 844).await.expect("a phone-sized window");

@@ -39,6 +39,7 @@ async fn submit(client: &Client) {
 
 #[tokio::test]
 async fn a_reader_asks_a_question_through_the_form_and_sees_it_awaiting_moderation() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let (app, browser) = open_article().await;
     let client = &browser.client;
 
@@ -67,6 +68,7 @@ async fn a_reader_asks_a_question_through_the_form_and_sees_it_awaiting_moderati
 
 #[tokio::test]
 async fn reply_moves_the_form_under_the_comment_and_the_reply_is_stored_nested() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     app.accept_instant_posts();
     let ann = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
@@ -110,6 +112,7 @@ async fn reply_moves_the_form_under_the_comment_and_the_reply_is_stored_nested()
 
 #[tokio::test]
 async fn an_email_the_server_refuses_comes_back_with_every_typed_value_and_the_message() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let (app, browser) = open_article().await;
     let client = &browser.client;
     let name = "Ann \"Maggie\" O'Reilly";
@@ -140,6 +143,7 @@ async fn an_email_the_server_refuses_comes_back_with_every_typed_value_and_the_m
 
 #[tokio::test]
 async fn a_long_comment_is_counted_not_cut_and_a_refusal_takes_the_focus() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let (app, browser) = open_article().await;
     let client = &browser.client;
     type_into(client, "author_name", "Ann Reader").await;
@@ -165,6 +169,7 @@ async fn a_long_comment_is_counted_not_cut_and_a_refusal_takes_the_focus() {
 
 #[tokio::test]
 async fn while_a_reader_types_emergency_signs_and_personal_details_are_shown_beside_the_box() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let (app, browser) = open_article().await;
     let client = &browser.client;
     type_into(client, "author_name", "Ann Reader").await;

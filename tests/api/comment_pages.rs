@@ -190,6 +190,7 @@ async fn newest_first_a_new_question_shows_on_the_article() {
 
 #[tokio::test]
 async fn a_reader_follows_later_comments_and_a_permalink_in_chromium() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let Threads { app, roots, fay, .. } = five_threads("oldest").await;
     let browser = Browser::open().await;
     let client = &browser.client;

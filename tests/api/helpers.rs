@@ -593,3 +593,52 @@ pub fn serve_without_csp(html: String) -> String {
     });
     address
 }
+
+/// Ends the test early, with one line saying what to set, when a tool it
+/// needs (Chromium's driver, a checker, the SMTP server's Python) is not
+/// configured: plain `cargo test` runs on a machine without them. Under
+/// `scripts/test` (`TEST_REQUIRE_ALL=1`) a missing tool is a failure.
+macro_rules! require {
+    ($($variable:literal),+) => {
+        if !crate::helpers::tools_configured(&[$($variable),+]) {
+            return;
+        }
+    };
+}
+pub(crate) use require;
+
+/// What each tool variable names, for the line a skipped test prints.
+const TOOLS: [(&str, &str); 5] = [
+    ("TEST_WEBDRIVER_URL", "a chromedriver's address"),
+    ("TEST_AXE_JS", "axe-core's axe.min.js"),
+    ("TEST_VNU_JAR", "the Nu HTML checker's vnu.jar"),
+    ("TEST_LIGHTHOUSE", "Lighthouse's CLI"),
+    ("TEST_SMTP_PYTHON", "a python3 that can import aiosmtpd"),
+];
+
+/// Whether every variable in `variables` is set; if not, says so once on
+/// stderr (or fails the test under `TEST_REQUIRE_ALL=1`).
+pub fn tools_configured(variables: &[&str]) -> bool {
+    use std::io::Write as _;
+    let missing: Vec<String> = variables
+        .iter()
+        .filter(|variable| std::env::var_os(variable).is_none_or(|value| value.is_empty()))
+        .map(|variable| {
+            let what = TOOLS.iter().find(|(name, _)| name == variable).map_or("", |(_, what)| what);
+            format!("{variable} ({what})")
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or("this test").to_owned();
+    let missing = missing.join(", ");
+    assert!(
+        std::env::var_os("TEST_REQUIRE_ALL").is_none(),
+        "{test} needs {missing}, and TEST_REQUIRE_ALL says that no test may be skipped"
+    );
+    // Straight to stderr, past the test harness's capture, so that the line
+    // shows in a run that passes.
+    let _ = writeln!(std::io::stderr(), "{test} skipped: set {missing}; scripts/test sets them all");
+    false
+}

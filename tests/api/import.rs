@@ -635,6 +635,7 @@ async fn the_imported_page_is_served_where_its_old_address_leads() {
 
 #[tokio::test]
 async fn in_chromium_an_old_comment_link_lands_on_the_comment_and_the_old_embed_runs_nothing() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let site = Site::new(true);
     assert_succeeded(&site.import(&[]).await);
     let app = site.serve().await;

@@ -142,6 +142,7 @@ async fn post(app: &TestApp, n: usize, name: &str, url: &str, body: &str) -> u16
 
 #[tokio::test]
 async fn no_script_injected_through_a_comment_runs_or_reaches_the_page() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     app.accept_instant_posts();
     app.set_rule("moderation_policy", "approve_all");

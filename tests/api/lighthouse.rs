@@ -45,6 +45,7 @@ const RUNS: usize = 3;
 
 #[tokio::test]
 async fn every_public_page_scores_100_in_lighthouse() {
+    crate::helpers::require!("TEST_LIGHTHOUSE");
     if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
         // Straight to the terminal, past the test harness's capture, so that
         // the run says what it left out. The pages are the same bytes on both

@@ -60,6 +60,7 @@ fn unsent(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn the_doctor_hears_of_a_question_and_the_asker_of_the_answer_once() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -111,6 +112,7 @@ async fn the_doctor_hears_of_a_question_and_the_asker_of_the_answer_once() {
 
 #[tokio::test]
 async fn without_confirmation_no_notice_is_sent_and_after_it_the_answer_goes_out() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -138,6 +140,7 @@ async fn without_confirmation_no_notice_is_sent_and_after_it_the_answer_goes_out
 
 #[tokio::test]
 async fn messages_queued_while_the_mail_server_is_down_are_each_delivered_once_when_it_is_back() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let mut smtp = SmtpServer::down();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -176,6 +179,7 @@ async fn messages_queued_while_the_mail_server_is_down_are_each_delivered_once_w
 
 #[tokio::test]
 async fn the_doctors_one_click_approve_asks_first_and_works_once() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     app.set_rule("moderation_policy", "hold_all");
@@ -206,6 +210,7 @@ async fn the_doctors_one_click_approve_asks_first_and_works_once() {
 
 #[tokio::test]
 async fn two_instances_on_one_database_deliver_each_message_once() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let mut smtp = SmtpServer::down();
     let (a, settings) = crate::admin::spawn_app_keeping_settings(mail_to(&smtp)).await;
     let b = crate::admin::instances::second_instance(&settings).await;
@@ -243,6 +248,7 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
 
 #[tokio::test]
 async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     use crate::server::Server;
     use healthblog::db::{self, DatabaseUrl};
 
@@ -307,6 +313,7 @@ async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
 
 #[tokio::test]
 async fn a_notice_the_mail_server_took_is_not_sent_again_after_a_kill_9_while_it_hangs_up() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     use crate::server::Server;
     use healthblog::db::{self, DatabaseUrl};
 
@@ -417,6 +424,7 @@ async fn without_a_mail_server_messages_are_written_as_files_and_the_desk_says_s
 
 #[tokio::test]
 async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_from_the_email() {
+    crate::helpers::require!("TEST_SMTP_PYTHON", "TEST_WEBDRIVER_URL");
     use fantoccini::Locator;
 
     let smtp = SmtpServer::start();
@@ -468,6 +476,7 @@ async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_f
 
 #[tokio::test]
 async fn a_doctor_who_chose_the_daily_digest_gets_one_email_listing_the_days_comments() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     use healthblog::db::schema::users;
 
     let smtp = SmtpServer::start();
@@ -504,6 +513,7 @@ async fn a_doctor_who_chose_the_daily_digest_gets_one_email_listing_the_days_com
 
 #[tokio::test]
 async fn an_address_the_mail_server_refuses_is_given_up_at_once_and_shown_in_the_desk() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     app.with_db(|conn| healthblog::db::users::set_email(conn, AUTHOR, "nobody@clinic.test")).expect("stored");
@@ -535,6 +545,7 @@ async fn an_address_the_mail_server_refuses_is_given_up_at_once_and_shown_in_the
 
 #[tokio::test]
 async fn another_readers_reply_is_mailed_only_to_those_who_ticked_the_second_box() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     app.set_rule("moderation_policy", "approve_all");
@@ -564,6 +575,7 @@ async fn another_readers_reply_is_mailed_only_to_those_who_ticked_the_second_box
 
 #[tokio::test]
 async fn the_desk_keeps_a_mistyped_notice_address_with_a_message_and_stores_a_good_one() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let token = csrf_token(&app.get("/admin/mail").await.body);
@@ -601,6 +613,7 @@ async fn the_desk_keeps_a_mistyped_notice_address_with_a_message_and_stores_a_go
 
 #[tokio::test]
 async fn manage_my_comments_mails_a_link_that_opens_the_writers_comments() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -656,6 +669,7 @@ async fn the_retention_settings_are_applied_when_an_instance_starts_and_hourly()
 
 #[tokio::test]
 async fn the_doctor_answers_from_the_email_and_a_mistake_keeps_the_text() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -683,6 +697,7 @@ async fn the_doctor_answers_from_the_email_and_a_mistake_keeps_the_text() {
 
 #[tokio::test]
 async fn a_used_answer_link_cannot_be_sent_again_in_another_spelling() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -719,6 +734,7 @@ async fn a_used_answer_link_cannot_be_sent_again_in_another_spelling() {
 
 #[tokio::test]
 async fn a_manage_link_is_sent_only_to_an_address_that_commented_though_both_requests_are_queued_alike() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();
@@ -752,6 +768,7 @@ async fn a_manage_link_is_sent_only_to_an_address_that_commented_though_both_req
 
 #[tokio::test]
 async fn an_answer_from_the_email_that_says_the_reader_is_a_patient_is_held_for_the_doctor_to_confirm() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
     let reader = crate::helpers::new_browser();

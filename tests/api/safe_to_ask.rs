@@ -54,6 +54,7 @@ async fn ask(app: &TestApp, reader: &reqwest::Client, body: &str) -> (CommentId,
 
 #[tokio::test]
 async fn a_question_with_emergency_signs_shows_its_writer_what_to_do_now_and_reaches_the_doctor_first() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_in("GB", &smtp).await;
     let reader = new_browser();
@@ -108,6 +109,7 @@ async fn a_question_with_emergency_signs_shows_its_writer_what_to_do_now_and_rea
 
 #[tokio::test]
 async fn the_notice_names_the_numbers_of_the_sites_country() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_in("US", &smtp).await;
     let (_, page) = ask(&app, &new_browser(), "Honestly I don't see the point of going on anymore.").await;
@@ -117,6 +119,7 @@ async fn the_notice_names_the_numbers_of_the_sites_country() {
 
 #[tokio::test]
 async fn an_ordinary_question_with_the_same_words_denied_gets_no_notice() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_in("GB", &smtp).await;
     let (id, page) = ask(&app, &new_browser(), "No fever and no stiff neck, just my usual migraine. Magnesium?").await;

@@ -206,6 +206,7 @@ async fn save(browser: &Browser, dir: &Path, name: &str, (width, height): (u32, 
 #[tokio::test]
 #[ignore = "writes the README's screenshots: run scripts/screenshots"]
 async fn readme_screenshots() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let dir = PathBuf::from(
         std::env::var("SCREENSHOT_DIR")
             .expect("SCREENSHOT_DIR names the folder for the pictures: run scripts/screenshots"),

@@ -473,7 +473,7 @@ async fn submit(desk: Desk, request: HttpRequest, id: Option<i32>, form: AdminFo
         .context("saving the article")?;
     match saved {
         Saved::Stored { id, .. } => {
-            crate::startup::reload_library(&desk.state).await;
+            crate::workers::reload_library(&desk.state).await;
             let message = match (verb, kind) {
                 ("scheduled", _) => format!("Scheduled for {}.", manuscript.date.format("%Y-%m-%d %H:%M")),
                 ("published", _) => "Published.".to_owned(),
@@ -648,7 +648,7 @@ pub async fn restore(
     let target = format!("{}/{id}", desk_path(kind));
     match saved {
         Saved::Stored { .. } => {
-            crate::startup::reload_library(&desk.state).await;
+            crate::workers::reload_library(&desk.state).await;
             Ok(desk.redirect(&target, &format!("Revision {revision_id} restored as a new revision.")))
         }
         Saved::Conflict(_) => Ok(desk.redirect(

@@ -22,6 +22,7 @@ async fn click(client: &Client, css: &str) {
 
 #[tokio::test]
 async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let approved = Stored {
@@ -97,6 +98,7 @@ async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer()
 
 #[tokio::test]
 async fn the_desk_works_from_the_keyboard() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let first = Stored { name: "Olga First", minutes_ago: 10, ..Stored::default() }.insert(&app);
@@ -129,6 +131,7 @@ async fn the_desk_works_from_the_keyboard() {
 
 #[tokio::test]
 async fn the_author_writes_and_publishes_an_article_in_chromium_and_a_reader_reads_it() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let author = Browser::open().await;
@@ -160,6 +163,7 @@ async fn the_author_writes_and_publishes_an_article_in_chromium_and_a_reader_rea
 
 #[tokio::test]
 async fn a_draft_is_saved_while_the_author_types_and_ctrl_s_saves_it() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let author = Browser::open().await;
