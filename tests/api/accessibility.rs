@@ -147,6 +147,7 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         "/admin/articles/new".to_owned(),
         "/admin/articles/1".to_owned(),
         "/admin/articles/1/revisions".to_owned(),
+        "/admin/articles/1/compare?from=1&to=1".to_owned(),
         "/admin/pages".to_owned(),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");

@@ -496,3 +496,44 @@ async fn a_file_dated_in_the_future_is_on_no_public_page_before_its_time() {
     }
     drop(content);
 }
+
+#[tokio::test]
+async fn the_doctor_sees_what_changed_between_any_two_revisions_word_by_word() {
+    let (app, _) = signed_in_app().await;
+    let path = new_draft(&app, "Vitamin D in winter", "Take it daily with a meal.").await;
+    save(&app, &path, "draft", &[("body", "Take it weekly with a meal.")]).await;
+    save(
+        &app,
+        &path,
+        "draft",
+        &[("body", "Take it weekly with a fatty meal."), ("title", "Vitamin D when it is dark")],
+    )
+    .await;
+    let ids: Vec<i32> = {
+        let id: i32 = path.rsplit('/').next().and_then(|id| id.parse().ok()).expect("an article id");
+        let revisions = app.with_db(|conn| healthblog::db::articles::revisions(conn, id)).expect("the revisions");
+        revisions.iter().map(|r| r.id).collect()
+    };
+    let (newest, middle, first) = (ids[0], ids[1], ids[2]);
+
+    // Each row of the list links to its own changes.
+    let list = editor(&app, &format!("{path}/revisions")).await;
+    list.assert_contains(&[&format!("{path}/compare?from={middle}&amp;to={newest}"), "Compare any two versions"]);
+
+    // By default: the version shown now against the one before it.
+    let latest = editor(&app, &format!("{path}/compare")).await;
+    latest.assert_contains(&["<ins>fatty </ins>", "<h2 id=\"diff-1\">Title</h2>", "<del>winter</del><ins>dark</ins>"]);
+    latest.assert_lacks(&["<del>daily</del>"]);
+
+    // Any two: the first against the newest shows both edits, each field once.
+    let both = editor(&app, &format!("{path}/compare?from={first}&to={newest}")).await;
+    both.assert_contains(&["<del>daily</del>", "<ins>weekly</ins>", "<ins>fatty </ins>"]);
+    let same = editor(&app, &format!("{path}/compare?from={middle}&to={middle}")).await;
+    same.assert_contains(&["nothing changed"]);
+
+    // A revision of another article is not this one's.
+    let other = new_draft(&app, "Iron and tea", "Not with the meal.").await;
+    let other_id: i32 = other.rsplit('/').next().and_then(|id| id.parse().ok()).expect("an article id");
+    let foreign = app.with_db(|conn| healthblog::db::articles::revisions(conn, other_id)).expect("revisions")[0].id;
+    assert_eq!(app.get(&format!("{path}/compare?from={foreign}&to={newest}")).await.status, 404);
+}

@@ -37,6 +37,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/admin/articles/new".to_owned(),
         "/admin/articles/1".to_owned(),
         "/admin/articles/1/revisions".to_owned(),
+        "/admin/articles/1/compare?from=1&to=1".to_owned(),
         "/admin/pages".to_owned(),
         "/admin/mail".to_owned(),
         format!("/admin/comments/{pending}/edit"),

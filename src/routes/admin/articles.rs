@@ -559,6 +559,8 @@ struct RevisionRow {
     added: usize,
     removed: usize,
     current: bool,
+    /// The revision saved before this one, if any.
+    previous: Option<i32>,
 }
 
 /// How many words `after` has that `before` has not, and the other way
@@ -584,6 +586,7 @@ pub async fn revisions(desk: Desk, request: HttpRequest, id: web::Path<i32>) -> 
     let revisions = db::run(&desk.state.pool, move |conn| Ok(db::articles::revisions(conn, article_id)?))
         .await
         .context("loading the revisions")?;
+    let previous: Vec<Option<i32>> = (0..revisions.len()).map(|i| revisions.get(i + 1).map(|r| r.id)).collect();
     let changes: Vec<(usize, usize)> = (0..revisions.len())
         .map(|i| match revisions.get(i + 1) {
             Some(older) => words_changed(&older.manuscript.body, &revisions[i].manuscript.body),
@@ -593,9 +596,11 @@ pub async fn revisions(desk: Desk, request: HttpRequest, id: web::Path<i32>) -> 
     let rows: Vec<RevisionRow> = revisions
         .into_iter()
         .zip(changes)
-        .map(|(r, (added, removed))| RevisionRow {
+        .zip(previous)
+        .map(|((r, (added, removed)), previous)| RevisionRow {
             added,
             removed,
+            previous,
             current: r.id == article.current_revision,
             id: r.id,
             saved_at: r.saved_at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -612,6 +617,106 @@ pub async fn revisions(desk: Desk, request: HttpRequest, id: web::Path<i32>) -> 
     context.insert("current_revision", &article.current_revision);
     context.insert("revisions", &rows);
     desk.render("admin/revisions.html", &format!("Revisions of “{}”", article.manuscript.title), context)
+}
+
+/// One field's change between two revisions, as stretches of words: kept,
+/// added or removed.
+#[derive(Serialize)]
+struct FieldDiff {
+    label: &'static str,
+    pieces: Vec<DiffPiece>,
+}
+
+#[derive(Serialize)]
+struct DiffPiece {
+    /// `same`, `added` or `removed`.
+    change: &'static str,
+    text: String,
+}
+
+/// The words of `before` and `after` side by side, each stretch marked.
+fn word_diff(before: &str, after: &str) -> Vec<DiffPiece> {
+    let diff = similar::TextDiff::from_words(before, after);
+    let mut pieces: Vec<DiffPiece> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let kind = match change.tag() {
+            similar::ChangeTag::Equal => "same",
+            similar::ChangeTag::Insert => "added",
+            similar::ChangeTag::Delete => "removed",
+        };
+        match pieces.last_mut() {
+            Some(last) if last.change == kind => last.text.push_str(change.value()),
+            _ => pieces.push(DiffPiece { change: kind, text: change.value().to_owned() }),
+        }
+    }
+    pieces
+}
+
+/// The fields that differ between two versions, each as a word diff.
+fn manuscript_diff(before: &Manuscript, after: &Manuscript) -> Vec<FieldDiff> {
+    let fields: [(&'static str, String, String); 7] = [
+        ("Title", before.title.clone(), after.title.clone()),
+        ("Slug", before.slug.clone(), after.slug.clone()),
+        ("Summary", before.summary.clone(), after.summary.clone()),
+        ("Tags", before.tags.join(", "), after.tags.join(", ")),
+        ("Author", before.author.clone(), after.author.clone()),
+        ("Reviewed by", before.reviewed_by.clone(), after.reviewed_by.clone()),
+        ("Text", before.body.clone(), after.body.clone()),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(label, old, new)| FieldDiff { label, pieces: word_diff(&old, &new) })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    from: Option<i32>,
+    to: Option<i32>,
+}
+
+/// `GET /admin/articles/{id}/compare?from=A&to=B`: what changed between
+/// any two revisions, word by word (by default, the one before the version
+/// shown now and that version).
+pub async fn compare(
+    desk: Desk,
+    request: HttpRequest,
+    id: web::Path<i32>,
+    query: web::Query<CompareQuery>,
+) -> Result<HttpResponse, AppError> {
+    let kind = kind_of(&request);
+    let article = load(&desk, kind, id.into_inner()).await?;
+    let article_id = article.id;
+    let revisions = db::run(&desk.state.pool, move |conn| Ok(db::articles::revisions(conn, article_id)?))
+        .await
+        .context("loading the revisions")?;
+    // Newest first: the default pair is the current version and the one saved before it.
+    let current = revisions.iter().position(|r| r.id == article.current_revision).unwrap_or(0);
+    let to_id = query.to.unwrap_or(article.current_revision);
+    let from_id = query.from.or_else(|| revisions.get(current + 1).map(|r| r.id)).unwrap_or(to_id);
+    let find = |wanted: i32| revisions.iter().find(|r| r.id == wanted);
+    let (Some(from), Some(to)) = (find(from_id), find(to_id)) else {
+        return Err(AppError::NotFound);
+    };
+    let choices: Vec<serde_json::Value> = revisions
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "label": format!("{} · {} · {}", r.saved_at.format("%Y-%m-%d %H:%M:%S"), r.saved_by, r.source),
+            })
+        })
+        .collect();
+    let mut context = Context::new();
+    context.insert("base", desk_path(kind));
+    context.insert("id", &article.id);
+    context.insert("title", &article.manuscript.title);
+    context.insert("choices", &choices);
+    context.insert("from", &from.id);
+    context.insert("to", &to.id);
+    context.insert("fields", &manuscript_diff(&from.manuscript, &to.manuscript));
+    desk.render("admin/compare.html", &format!("Changes to “{}”", article.manuscript.title), context)
 }
 
 /// `POST /admin/articles/{id}/revisions/{revision}/restore`: the old

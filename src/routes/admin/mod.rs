@@ -57,6 +57,7 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/articles/{id}"),
     ("POST", "/admin/articles/{id}"),
     ("GET", "/admin/articles/{id}/revisions"),
+    ("GET", "/admin/articles/{id}/compare"),
     ("POST", "/admin/articles/{id}/revisions/{revision}/restore"),
     ("GET", "/admin/pages"),
     ("GET", "/admin/pages/new"),
@@ -64,6 +65,7 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/pages/{id}"),
     ("POST", "/admin/pages/{id}"),
     ("GET", "/admin/pages/{id}/revisions"),
+    ("GET", "/admin/pages/{id}/compare"),
     ("POST", "/admin/pages/{id}/revisions/{revision}/restore"),
 ];
 
@@ -97,6 +99,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("GET", "/admin/articles/{id}") => page().to(articles::edit),
             ("POST", "/admin/articles/{id}") => web::post().to(articles::save),
             ("GET", "/admin/articles/{id}/revisions") => page().to(articles::revisions),
+            ("GET", "/admin/articles/{id}/compare") => page().to(articles::compare),
             ("POST", "/admin/articles/{id}/revisions/{revision}/restore") => web::post().to(articles::restore),
             ("GET", "/admin/pages") => page().to(articles::list),
             ("GET", "/admin/pages/new") => page().to(articles::new),
@@ -104,6 +107,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("GET", "/admin/pages/{id}") => page().to(articles::edit),
             ("POST", "/admin/pages/{id}") => web::post().to(articles::save),
             ("GET", "/admin/pages/{id}/revisions") => page().to(articles::revisions),
+            ("GET", "/admin/pages/{id}/compare") => page().to(articles::compare),
             ("POST", "/admin/pages/{id}/revisions/{revision}/restore") => web::post().to(articles::restore),
             _ => unreachable!("every guarded route has a handler"),
         };
