@@ -320,3 +320,63 @@
     });
   }
 })();
+
+// The editor's live preview: on a wide screen, the article as readers will
+// see it, beside the text, a moment after typing stops. The server renders
+// it (the Preview button's own page, nothing stored); without JavaScript the
+// Preview button shows the same.
+(function () {
+  var form = document.getElementById("article-form");
+  if (!form || !window.fetch || !window.DOMParser || !window.matchMedia) { return; }
+  if (!window.matchMedia("(min-width: 60rem)").matches) { return; }
+  var wrapper = document.createElement("div");
+  wrapper.className = "editor-with-preview";
+  form.parentNode.insertBefore(wrapper, form);
+  wrapper.appendChild(form);
+  var pane = document.createElement("section");
+  pane.className = "live-preview";
+  pane.setAttribute("aria-labelledby", "live-preview-title");
+  // It scrolls on its own: the keyboard must reach it too.
+  pane.tabIndex = 0;
+  var heading = document.createElement("h2");
+  heading.id = "live-preview-title";
+  heading.textContent = "Preview";
+  var note = document.createElement("p");
+  note.className = "live-preview-note";
+  note.setAttribute("role", "status");
+  var view = document.createElement("div");
+  pane.appendChild(heading);
+  pane.appendChild(note);
+  pane.appendChild(view);
+  wrapper.appendChild(pane);
+
+  var timer = null;
+  var latest = 0;
+  function refresh() {
+    var asked = ++latest;
+    var data = new FormData(form);
+    data.set("action", "preview");
+    fetch(form.getAttribute("action"), { method: "POST", body: new URLSearchParams(data), credentials: "same-origin" })
+      .then(function (response) {
+        return response.text().then(function (html) { return { ok: response.ok, html: html }; });
+      })
+      .then(function (answer) {
+        if (asked !== latest) { return; }
+        var article = answer.ok && new DOMParser().parseFromString(answer.html, "text/html").querySelector("article.post");
+        if (!article) {
+          note.textContent = "No preview for now: a field needs attention (the Preview button shows which).";
+          return;
+        }
+        note.textContent = "";
+        view.replaceChildren(document.importNode(article, true));
+      })
+      .catch(function () {
+        if (asked === latest) { note.textContent = "The preview could not be updated (signed out?)."; }
+      });
+  }
+  form.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 800);
+  });
+  refresh();
+})();

@@ -192,3 +192,22 @@ async fn a_draft_is_saved_while_the_author_types_and_ctrl_s_saves_it() {
     assert_eq!(stored.manuscript.body, "Words kept by the autosave. And a few more.");
     author.close().await;
 }
+
+#[tokio::test]
+async fn the_editor_shows_the_article_as_readers_will_see_it_beside_the_text_while_the_author_types() {
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
+    let app = spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let author = Browser::open().await;
+    author.sign_in(&app, AUTHOR, PASSWORD).await;
+    let desk = &author.client;
+    desk.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
+    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
+    title.send_keys("Seen as it is written").await.expect("typing works");
+    let body = desk.find(Locator::Id("body")).await.expect("the text field");
+    body.send_keys("Rest is *the* cure.").await.expect("typing works");
+    // The server's rendering, with the article template: emphasis as <em>.
+    assert_eq!(text_of(desk, ".live-preview article.post .post-body em").await, "the");
+    assert_eq!(text_of(desk, ".live-preview article.post h1").await, "Seen as it is written");
+    author.close().await;
+}
