@@ -2,11 +2,10 @@
 //! commands manage them. There is no default account and no default password.
 
 use anyhow::bail;
-use diesel::RunQueryDsl;
 
 use super::password;
 use crate::db::users::{self, User};
-use crate::db::{schema, AnyConnection};
+use crate::db::AnyConnection;
 pub use crate::domain::Role;
 
 const MAX_NAME_CHARS: usize = 64;
@@ -53,7 +52,7 @@ pub fn find(conn: &mut AnyConnection, name: &str) -> anyhow::Result<User> {
 pub fn change_password(conn: &mut AnyConnection, user: &User, secret: &str) -> anyhow::Result<()> {
     strong_enough(secret, &user.username, &user.display_name)?;
     users::set_password(conn, &user.username, &password::hash(secret)?)?;
-    diesel::delete(schema::sessions::table).execute(conn)?;
+    crate::db::sessions::delete_all(conn)?;
     Ok(())
 }
 

@@ -8,11 +8,9 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration;
 use anyhow::{anyhow, Context};
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::sessions;
 use crate::db::{self, DbPool};
 use crate::keys::hex;
 
@@ -44,17 +42,11 @@ fn new_key() -> anyhow::Result<SessionKey> {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let id = stored_id(key);
-        let state: Option<String> = db::run(&self.pool, move |conn| {
-            Ok(sessions::table
-                .filter(sessions::id.eq(&id))
-                .filter(sessions::expires_at.gt(db::now()))
-                .select(sessions::state)
-                .first(conn)
-                .optional()?)
-        })
-        .await
-        .context("loading a desk session")
-        .map_err(LoadError::Other)?;
+        let state: Option<String> =
+            db::run(&self.pool, move |conn| Ok(db::sessions::find_state(conn, &id, db::now())?))
+                .await
+                .context("loading a desk session")
+                .map_err(LoadError::Other)?;
         state.map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
     }
 
@@ -64,11 +56,7 @@ impl SessionStore for DbSessionStore {
         let (id, expires) = (stored_id(&key), expiry(ttl));
         db::run(&self.pool, move |conn| {
             // Expired sessions are swept whenever one is created.
-            diesel::delete(sessions::table.filter(sessions::expires_at.le(db::now()))).execute(conn)?;
-            diesel::insert_into(sessions::table)
-                .values((sessions::id.eq(id), sessions::state.eq(body), sessions::expires_at.eq(expires)))
-                .execute(conn)?;
-            Ok(())
+            Ok(db::sessions::create(conn, &id, &body, expires, db::now())?)
         })
         .await
         .context("storing a new desk session")
@@ -84,14 +72,10 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let body = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let (id, expires) = (stored_id(&key), expiry(ttl));
-        let updated = db::run(&self.pool, move |conn| {
-            Ok(diesel::update(sessions::table.find(id))
-                .set((sessions::state.eq(body), sessions::expires_at.eq(expires)))
-                .execute(conn)?)
-        })
-        .await
-        .context("updating a desk session")
-        .map_err(UpdateError::Other)?;
+        let updated = db::run(&self.pool, move |conn| Ok(db::sessions::update(conn, &id, &body, expires)?))
+            .await
+            .context("updating a desk session")
+            .map_err(UpdateError::Other)?;
         if updated == 0 {
             // The session ended meanwhile (signed out elsewhere, or expired):
             // it must not come back, so only an empty one starts afresh.
@@ -102,21 +86,13 @@ impl SessionStore for DbSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         let (id, expires) = (stored_id(key), expiry(ttl));
-        db::run(&self.pool, move |conn| {
-            diesel::update(sessions::table.find(id)).set(sessions::expires_at.eq(expires)).execute(conn)?;
-            Ok(())
-        })
-        .await
-        .context("extending a desk session")
+        db::run(&self.pool, move |conn| Ok(db::sessions::extend(conn, &id, expires)?))
+            .await
+            .context("extending a desk session")
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let id = stored_id(key);
-        db::run(&self.pool, move |conn| {
-            diesel::delete(sessions::table.find(id)).execute(conn)?;
-            Ok(())
-        })
-        .await
-        .context("ending a desk session")
+        db::run(&self.pool, move |conn| Ok(db::sessions::delete(conn, &id)?)).await.context("ending a desk session")
     }
 }

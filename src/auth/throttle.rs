@@ -15,9 +15,9 @@
 //! out (OWASP's "device cookies"); the address still counts for everyone.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
+use diesel::QueryResult;
 
-use crate::db::schema::login_attempts;
+use crate::db::login_attempts::{self, NewAttempt};
 use crate::db::{now, AnyConnection};
 
 /// Failures allowed per name, per device and per address within the window.
@@ -57,34 +57,21 @@ pub fn admit(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<Admissi
     forget_old_attempts(conn)?;
     // Committed on its own before the count; in a transaction so that a
     // failed commit is an error, never an id of a row that was not kept.
-    let id: i32 = crate::db::write(conn, |conn| {
-        diesel::insert_into(login_attempts::table)
-            .values((
-                login_attempts::username.eq(&attempt.username),
-                login_attempts::ip_hash.eq(&attempt.ip_hash),
-                login_attempts::device.eq(&attempt.device),
-                login_attempts::succeeded.eq(false),
-                login_attempts::created_at.eq(now()),
-            ))
-            .returning(login_attempts::id)
-            .get_result(conn)
-    })?;
-
-    let since = window_start();
-    let failures = || {
-        login_attempts::table
-            .filter(login_attempts::succeeded.eq(false))
-            .filter(login_attempts::created_at.gt(since))
-            .count()
+    let new = NewAttempt {
+        username: &attempt.username,
+        ip_hash: &attempt.ip_hash,
+        device: attempt.device.as_deref(),
+        succeeded: false,
+        at: now(),
     };
-    let by_address: i64 = failures().filter(login_attempts::ip_hash.eq(&attempt.ip_hash)).get_result(conn)?;
-    let by_account: i64 = match &attempt.device {
-        Some(device) => failures().filter(login_attempts::device.eq(device)).get_result(conn)?,
-        None => failures()
-            .filter(login_attempts::username.eq(&attempt.username))
-            .filter(login_attempts::device.is_null())
-            .get_result(conn)?,
-    };
+    let id = crate::db::write(conn, |conn| login_attempts::insert(conn, &new))?;
+    let (by_address, by_account) = login_attempts::failures_since(
+        conn,
+        window_start(),
+        &attempt.ip_hash,
+        &attempt.username,
+        attempt.device.as_deref(),
+    )?;
     if by_address > MAX_FAILURES || by_account > MAX_FAILURES {
         // A refused attempt checked no password: counting it would only
         // stretch the lock for as long as someone keeps knocking.
@@ -96,34 +83,23 @@ pub fn admit(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<Admissi
 
 /// The password was right: the attempt stops counting as a failure.
 pub fn mark_succeeded(conn: &mut AnyConnection, attempt: AdmittedAttempt) -> QueryResult<()> {
-    diesel::update(login_attempts::table.find(attempt.0)).set(login_attempts::succeeded.eq(true)).execute(conn)?;
-    Ok(())
+    login_attempts::mark_succeeded(conn, attempt.0)
 }
 
 /// The password was never checked (the server was too busy): the attempt
 /// is forgotten.
 pub fn withdraw(conn: &mut AnyConnection, attempt: AdmittedAttempt) -> QueryResult<()> {
-    diesel::delete(login_attempts::table.find(attempt.0)).execute(conn)?;
-    Ok(())
+    login_attempts::delete(conn, attempt.0)
 }
 
 /// Stores a finished attempt from no known device: how tests arrange
 /// failures that happened elsewhere.
 pub fn record(conn: &mut AnyConnection, username: &str, ip_hash: &str, succeeded: bool) -> QueryResult<()> {
-    diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::username.eq(username),
-            login_attempts::ip_hash.eq(ip_hash),
-            login_attempts::succeeded.eq(succeeded),
-            login_attempts::created_at.eq(now()),
-        ))
-        .execute(conn)?;
+    login_attempts::insert(conn, &NewAttempt { username, ip_hash, device: None, succeeded, at: now() })?;
     Ok(())
 }
 
 /// Old attempts say nothing any more.
 fn forget_old_attempts(conn: &mut AnyConnection) -> QueryResult<()> {
-    diesel::delete(login_attempts::table.filter(login_attempts::created_at.lt(now() - Duration::days(1))))
-        .execute(conn)?;
-    Ok(())
+    login_attempts::delete_before(conn, now() - Duration::days(1))
 }

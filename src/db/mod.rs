@@ -6,11 +6,15 @@ pub mod checkpoints;
 pub mod comments;
 pub mod imports;
 pub mod log;
+pub mod login_attempts;
+pub mod outbox;
 pub mod redirects;
 pub mod row_counts;
 pub mod schema;
+pub mod sessions;
 pub mod settings;
 pub mod spent_tokens;
+pub mod subscribers;
 pub mod users;
 
 use std::path::{Path, PathBuf};

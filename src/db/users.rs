@@ -108,3 +108,32 @@ pub fn with_email(conn: &mut AnyConnection) -> QueryResult<Vec<User>> {
         .select(User::as_select())
         .load(conn)
 }
+
+/// The open accounts with an address that chose the daily digest and got
+/// none since `day_ago`: id, address, when the last one went.
+pub fn digests_due(
+    conn: &mut AnyConnection,
+    day_ago: NaiveDateTime,
+) -> QueryResult<Vec<(UserId, String, Option<NaiveDateTime>)>> {
+    users::table
+        .filter(users::notify_on.eq(NoticeChoice::Digest))
+        .filter(users::email.ne(""))
+        .filter(users::password_hash.ne(""))
+        .filter(users::digest_sent_at.is_null().or(users::digest_sent_at.le(day_ago)))
+        .select((users::id, users::email, users::digest_sent_at))
+        .load(conn)
+}
+
+/// Marks `user`'s digest sent at `now`, only if it is still due (another
+/// instance may have just done it): 1 when this call claimed it, else 0.
+pub fn claim_digest(
+    conn: &mut AnyConnection,
+    user: UserId,
+    day_ago: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user))
+        .filter(users::digest_sent_at.is_null().or(users::digest_sent_at.le(day_ago)))
+        .set(users::digest_sent_at.eq(Some(now)))
+        .execute(conn)
+}

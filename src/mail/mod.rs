@@ -6,6 +6,7 @@
 pub mod compose;
 pub mod links;
 pub mod notices;
-pub mod outbox;
 pub mod sender;
-pub mod subscribers;
+
+/// The outbox and the subscribers are tables: their queries live in `db`.
+pub use crate::db::{outbox, subscribers};

@@ -347,26 +347,13 @@ impl Header for ListUnsubscribePost {
 /// digest, a day after the last. The account's row is updated first and
 /// only if nobody else did, so two instances queue one digest.
 pub fn queue_digests(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Result<usize> {
-    use crate::db::schema::users;
-    use crate::domain::NoticeChoice;
-    use diesel::prelude::*;
-
     let day_ago = now - Duration::days(1);
-    let due: Vec<(crate::domain::UserId, String, Option<NaiveDateTime>)> = users::table
-        .filter(users::notify_on.eq(NoticeChoice::Digest))
-        .filter(users::email.ne(""))
-        .filter(users::password_hash.ne(""))
-        .filter(users::digest_sent_at.is_null().or(users::digest_sent_at.le(day_ago)))
-        .select((users::id, users::email, users::digest_sent_at))
-        .load(conn)?;
+    let due = crate::db::users::digests_due(conn, day_ago)?;
     let mut queued = 0;
     for (user, email, last) in due {
         let done = crate::db::write::<_, anyhow::Error, _>(conn, |conn| {
             // Only if still due: another instance may have just done it.
-            let claimed = diesel::update(users::table.find(user))
-                .filter(users::digest_sent_at.is_null().or(users::digest_sent_at.le(day_ago)))
-                .set(users::digest_sent_at.eq(Some(now)))
-                .execute(conn)?;
+            let claimed = crate::db::users::claim_digest(conn, user, day_ago, now)?;
             // An account that just chose the digest starts counting now.
             let Some(since) = last.filter(|_| claimed > 0) else { return Ok(false) };
             let mut message = outbox::NewMessage::new(

@@ -7,8 +7,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::outbox::{self, MessageKind};
-use crate::db::schema::subscribers;
-use crate::db::{comments, AnyConnection};
+use super::schema::subscribers;
+use super::{comments, AnyConnection};
 use crate::domain::EmailKey;
 
 /// Where an address stands.

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Integer, Text, Timestamp};
 
-use crate::db::schema::outbox;
-use crate::db::AnyConnection;
+use super::schema::outbox;
+use super::AnyConnection;
 use crate::domain::{text_enum, CommentId, EmailKey, UserId};
 
 /// What a message is.
