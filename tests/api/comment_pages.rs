@@ -242,19 +242,14 @@ async fn the_desk_and_the_doctors_email_link_to_the_page_of_a_comment() {
 
     // The doctor's notice links to page 3.
     let folder = settings.data_dir.join("mail");
-    let started = std::time::Instant::now();
-    let notice = loop {
-        let found = std::fs::read_dir(&folder)
+    let notice = crate::helpers::eventually!(std::time::Duration::from_secs(20), "the doctor's notice is written", {
+        std::fs::read_dir(&folder)
             .into_iter()
             .flatten()
             .filter_map(Result::ok)
-            .find(|e| e.file_name().to_string_lossy().ends_with("new-comment.eml"));
-        if let Some(entry) = found {
-            break std::fs::read_to_string(entry.path()).expect("the message is readable");
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the doctor's notice is written");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+            .find(|e| e.file_name().to_string_lossy().ends_with("new-comment.eml"))
+    });
+    let notice = std::fs::read_to_string(notice.path()).expect("the message is readable");
     let unfolded = notice.replace("=\r\n", "").replace("=\n", "");
     assert!(unfolded.contains(&format!("http://blog.test{on_page_three}")), "{notice}");
 

@@ -2,7 +2,7 @@
 //! scheduled, unpublished and restored in the browser, on one instance or
 //! two, with files and the desk side by side, and nothing typed ever lost.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use healthblog::content::{store, ArticleKind, Manuscript};
 
@@ -308,12 +308,12 @@ async fn an_article_scheduled_seconds_ahead_appears_when_its_time_comes_and_once
     reader_page(&app, "/sitemap.xml").await.assert_lacks(&["later-this-minute"]);
     app.get(public).await.assert_contains(&[BAND]);
 
-    let started = Instant::now();
-    while reader_status(&app, public).await != 200 {
-        assert!(started.elapsed() < Duration::from_secs(8), "it appears when its time comes");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(Instant::now() >= started, "{at}");
+    crate::helpers::eventually!(
+        Duration::from_secs(8),
+        "it appears when its time comes",
+        (reader_status(&app, public).await == 200).then_some(())
+    );
+    assert!(chrono::Utc::now().naive_utc() >= at, "shown before its time, {at}");
     reader_page(&app, "/").await.assert_contains(&["Later this minute"]);
     let feed = reader_page(&app, "/feed.xml").await;
     assert_eq!(feed.body.matches("<title>Later this minute</title>").count(), 1, "{}", feed.body);
@@ -334,16 +334,11 @@ async fn an_article_published_on_one_instance_is_served_by_the_other_within_a_se
 
     let path = new_draft(&a, "Shared by both", "On every instance.").await;
     assert_eq!(location(&save(&a, &path, "publish", &[("slug", "shared-by-both")]).await), path);
-    let started = Instant::now();
-    loop {
+    let page = crate::helpers::eventually!(Duration::from_secs(3), "B serves it within a second", {
         let page = on_b("/posts/shared-by-both").await;
-        if page.status == 200 {
-            page.assert_contains(&["On every instance."]);
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(3), "B serves it within a second");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (page.status == 200).then_some(page)
+    });
+    page.assert_contains(&["On every instance."]);
 }
 
 #[tokio::test]
@@ -367,11 +362,11 @@ async fn a_file_changed_while_the_desk_changed_the_article_keeps_both_versions()
     // What a start, `healthblog reload` or SIGHUP does.
     let files = healthblog::startup::read_content_folder(&dir).expect("the folder reads");
     app.with_db(|conn| healthblog::startup::store_files(conn, &dir, &files)).expect("the files are read in");
-    let started = Instant::now();
-    while !reader_page(&app, "/posts/dose").await.body.contains("Changed in the file.") {
-        assert!(started.elapsed() < Duration::from_secs(3), "the newer version, the file's, is shown");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually!(
+        Duration::from_secs(3),
+        "the newer version, the file's, is shown",
+        (reader_page(&app, "/posts/dose").await.body.contains("Changed in the file.")).then_some(())
+    );
     editor(&app, &path)
         .await
         .assert_contains(&["The file posts/dose.md changed while this post was also changed here"]);

@@ -642,3 +642,22 @@ pub fn tools_configured(variables: &[&str]) -> bool {
     let _ = writeln!(std::io::stderr(), "{test} skipped: set {missing}; scripts/test sets them all");
     false
 }
+
+/// Waits for something another task or process does: evaluates `$found`
+/// (an `Option`, which may `.await`) every 50 ms until it is `Some`, and
+/// gives its value; fails with `$what` once `$within` has passed. The one
+/// way the tests wait: never a bare sleep.
+macro_rules! eventually {
+    ($within:expr, $what:expr, $found:expr $(,)?) => {{
+        let within: std::time::Duration = $within;
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(found) = $found {
+                break found;
+            }
+            assert!(started.elapsed() < within, "{} (waited {:?})", $what, within);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }};
+}
+pub(crate) use eventually;

@@ -155,21 +155,21 @@ async fn messages_queued_while_the_mail_server_is_down_are_each_delivered_once_w
         })
         .expect("the outbox answers")
     };
-    let started = std::time::Instant::now();
-    while tried() < 4 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sender tries while the server is down");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually!(
+        std::time::Duration::from_secs(20),
+        "the sender tries while the server is down",
+        (tried() >= 4).then_some(())
+    );
     assert_eq!(unsent(&app), 4, "three notices to the doctor and one confirmation wait");
 
     smtp.resume();
     let to_doctor = smtp.wait_for(DOCTOR, 3).await;
     smtp.wait_for(READER, 1).await;
-    let started = std::time::Instant::now();
-    while unsent(&app) > 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the outbox empties");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually!(
+        std::time::Duration::from_secs(20),
+        "the outbox empties",
+        (unsent(&app) == 0).then_some(())
+    );
     assert_eq!(smtp.delivered().len(), 4, "each message once");
     let mut subjects: Vec<&str> = to_doctor.iter().map(|m| m.text.as_str()).collect();
     subjects.sort();
@@ -234,11 +234,11 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
     // Both senders find the whole backlog waiting when the server comes up.
     smtp.resume();
     smtp.wait_for(DOCTOR, QUESTIONS).await;
-    let started = std::time::Instant::now();
-    while unsent(&a) > 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the outbox empties");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually!(
+        std::time::Duration::from_secs(20),
+        "the outbox empties",
+        (unsent(&a) == 0).then_some(())
+    );
     let delivered = smtp.delivered();
     let mut ids: Vec<&str> = delivered.iter().map(|m| m.message_id.as_str()).collect();
     ids.sort();
@@ -298,11 +298,7 @@ async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
             .get_result(&mut conn)
             .expect("the outbox answers")
     };
-    let started = std::time::Instant::now();
-    while tried() == 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sender tries");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually!(std::time::Duration::from_secs(20), "the sender tries", (tried() > 0).then_some(()));
     drop(server); // SIGKILL
 
     smtp.resume();
@@ -359,11 +355,11 @@ async fn a_notice_the_mail_server_took_is_not_sent_again_after_a_kill_9_while_it
     smtp.wait_for(DOCTOR, 1).await;
     // The server has the message; the sender either recorded it or is
     // waiting for the server's goodbye, which never comes. It dies there.
-    let started = std::time::Instant::now();
-    while recorded_sent() == 0 && smtp.quits_asked() == 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the sender goes on after the server's OK");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    crate::helpers::eventually!(
+        std::time::Duration::from_secs(20),
+        "the sender goes on after the server's OK",
+        (recorded_sent() > 0 || smtp.quits_asked() > 0).then_some(())
+    );
     drop(server); // SIGKILL
                   // Two minutes on, the lease of a sender that died runs out.
     {
@@ -402,19 +398,14 @@ async fn without_a_mail_server_messages_are_written_as_files_and_the_desk_says_s
     ask(&app, &reader, "Where do these notices go?").await;
 
     let folder = settings.data_dir.join("mail");
-    let started = std::time::Instant::now();
-    let files = loop {
+    let files = crate::helpers::eventually!(std::time::Duration::from_secs(20), "the two messages are written", {
         let files: Vec<String> = std::fs::read_dir(&folder)
             .map(|entries| {
                 entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
             })
             .unwrap_or_default();
-        if files.iter().filter(|f| f.ends_with(".eml")).count() >= 2 {
-            break files;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the messages are written: {files:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+        (files.iter().filter(|f| f.ends_with(".eml")).count() >= 2).then_some(files)
+    });
     let notice = files.iter().find(|f| f.ends_with("new-comment.eml")).expect("the doctor's notice as a file");
     let text = std::fs::read_to_string(folder.join(notice)).expect("the file is readable");
     assert!(text.contains(&format!("To: {DOCTOR}")), "{text}");
@@ -520,8 +511,7 @@ async fn an_address_the_mail_server_refuses_is_given_up_at_once_and_shown_in_the
     let reader = crate::helpers::new_browser();
     ask(&app, &reader, "Does this reach anyone?").await;
     smtp.wait_for(READER, 1).await;
-    let started = std::time::Instant::now();
-    let failed = loop {
+    let failed = crate::helpers::eventually!(std::time::Duration::from_secs(20), "the message is given up", {
         let failed: Vec<(i32, String)> = app
             .with_db(|conn| {
                 outbox::table
@@ -530,12 +520,8 @@ async fn an_address_the_mail_server_refuses_is_given_up_at_once_and_shown_in_the
                     .load(conn)
             })
             .expect("the outbox answers");
-        if !failed.is_empty() {
-            break failed;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the message is given up");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+        (!failed.is_empty()).then_some(failed)
+    });
     assert_eq!(failed[0].0, 1, "a permanent refusal is not tried again");
     assert!(failed[0].1.contains("no such mailbox"), "{}", failed[0].1);
     let desk = app.get("/admin/mail").await;
@@ -653,18 +639,13 @@ async fn the_retention_settings_are_applied_when_an_instance_starts_and_hourly()
     })
     .expect("the comments are aged");
     crate::admin::instances::second_instance(&settings).await;
-    let started = std::time::Instant::now();
-    loop {
+    let kept = crate::helpers::eventually!(std::time::Duration::from_secs(20), "the new instance purges at start", {
         let gone = app
             .with_db(|conn| comments::table.find(forgotten).select(comments::id).first::<CommentId>(conn).optional());
         let kept = app.stored_comment(old);
-        if gone.expect("the comments table answers").is_none() && kept.ip_hash.is_empty() {
-            assert!(kept.user_agent.is_empty(), "the browser string is forgotten with the address hash");
-            break;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the new instance purges at start");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        (gone.expect("the comments table answers").is_none() && kept.ip_hash.is_empty()).then_some(kept)
+    });
+    assert!(kept.user_agent.is_empty(), "the browser string is forgotten with the address hash");
 }
 
 #[tokio::test]
@@ -753,11 +734,11 @@ async fn a_manage_link_is_sent_only_to_an_address_that_commented_though_both_req
 
     let link = smtp.wait_for(READER, 1).await;
     assert!(link[0].subject.contains("manage your comments"), "{}", link[0].subject);
-    let started = std::time::Instant::now();
-    while unsent(&app) > 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the sender went through the outbox");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually!(
+        std::time::Duration::from_secs(10),
+        "the sender went through the outbox",
+        (unsent(&app) == 0).then_some(())
+    );
     let to_nobody = smtp.delivered().into_iter().filter(|m| m.to.contains("nobody@example.org")).count();
     assert_eq!(to_nobody, 0, "an address without comments gets no mail");
     let kept = app.with_db(|conn| {

@@ -141,20 +141,11 @@ impl SmtpServer {
 
     /// Waits until `count` messages to `to` were delivered and returns them.
     pub async fn wait_for(&self, to: &str, count: usize) -> Vec<Delivered> {
-        let started = Instant::now();
-        loop {
+        let what = format!("{count} message(s) to {to} are delivered");
+        crate::helpers::eventually!(DELIVERY_DEADLINE, what, {
             let found: Vec<Delivered> = self.delivered().into_iter().filter(|m| m.to.contains(to)).collect();
-            if found.len() >= count {
-                return found;
-            }
-            assert!(
-                started.elapsed() < DELIVERY_DEADLINE,
-                "expected {count} message(s) to {to} within {DELIVERY_DEADLINE:?}, got {}: {:?}",
-                found.len(),
-                found.iter().map(|m| &m.subject).collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (found.len() >= count).then_some(found)
+        })
     }
 }
 
