@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod cli;
 pub mod client_address;
 pub mod comments;
 pub mod config;

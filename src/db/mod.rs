@@ -39,6 +39,9 @@ pub enum AnyConnection {
 
 pub type DbPool = Pool<ConnectionManager>;
 
+/// A connection taken from the pool.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 

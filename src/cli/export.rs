@@ -1,0 +1,46 @@
+//! `healthblog export wordpress` and `healthblog export markdown DIR`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{connect, count, open_store};
+use crate::config::Settings;
+
+pub fn markdown(settings: Settings, dir: &Path) -> anyhow::Result<ExitCode> {
+    let pool = open_store(&settings)?;
+    let mut conn = connect(&pool)?;
+    let manuscripts = crate::content::store::manuscripts(&mut conn)?;
+    let written = crate::content::files::write_folder(dir, &manuscripts)?;
+    println!("wrote {} into {}", count(written, "file", "files"), dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
+    let pool = open_store(&settings)?;
+    let mut conn = connect(&pool)?;
+    let (mut posts, mut pages) = (Vec::new(), Vec::new());
+    for (kind, manuscript) in crate::content::store::manuscripts(&mut conn)? {
+        let article = manuscript.render(kind).map_err(|errors| anyhow::anyhow!("{}: {errors:?}", manuscript.slug))?;
+        match kind {
+            crate::content::ArticleKind::Post => posts.push(article),
+            crate::content::ArticleKind::Page => pages.push(article),
+        }
+    }
+    let site = crate::wordpress_export::Site { settings: &settings, posts: &posts, pages: &pages };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let exported = crate::wordpress_export::export(&mut conn, &site, out)?;
+    eprintln!(
+        "exported {}, {} and {} as WXR 1.2",
+        count(exported.posts, "article", "articles"),
+        count(exported.pages, "page", "pages"),
+        count(exported.comments, "comment", "comments"),
+    );
+    if exported.orphaned_comments > 0 {
+        eprintln!(
+            "left out {} comments of articles no longer in {}: WXR keeps comments only with their article",
+            exported.orphaned_comments,
+            settings.content_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
