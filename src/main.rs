@@ -89,9 +89,14 @@ enum ImportCommand {
         /// static/uploads/ and their addresses rewritten.
         #[arg(long, value_name = "DIR")]
         uploads: Option<PathBuf>,
-        /// Whose answers belong to which account, e.g. --author drmarsh=mauskop (default: the same name).
+        /// Which account each WordPress writer is, for their articles' bylines and their answers, e.g.
+        /// --author drmarsh=mauskop (default: the same name).
         #[arg(long, value_name = "LOGIN=ACCOUNT")]
         author: Vec<String>,
+        /// Readers' questions written before this day (YYYY-MM-DD, UTC) that nobody answered come in marked
+        /// "no answer needed", out of the questions inbox.
+        #[arg(long, value_name = "DATE")]
+        questions_before: Option<String>,
     },
 }
 
@@ -289,6 +294,7 @@ mod import {
 
     use anyhow::{bail, Context};
     use healthblog::config::Settings;
+    use healthblog::db::{self, DatabaseUrl};
     use healthblog::keys::Keys;
     use healthblog::startup;
     use healthblog::wordpress::{import, wxr};
@@ -296,7 +302,7 @@ mod import {
     use super::ImportCommand;
 
     pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCode> {
-        let ImportCommand::Wordpress { file, dry_run, uploads, author } = command;
+        let ImportCommand::Wordpress { file, dry_run, uploads, author, questions_before } = command;
         let started = Instant::now();
         let mut authors = Vec::new();
         for pair in &author {
@@ -305,18 +311,38 @@ mod import {
             };
             authors.push((login.trim().to_owned(), account.trim().to_owned()));
         }
+        let questions_before = questions_before
+            .map(|date| {
+                chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+                    .map(|day| day.and_time(chrono::NaiveTime::MIN))
+                    .with_context(|| format!("--questions-before {date}: expected a day such as 2024-01-31"))
+            })
+            .transpose()?;
         let export = wxr::read_file(&file)?;
-        let keys = Keys::load(&settings)?;
-        let pool = actix_web::rt::System::new().block_on(startup::connect_existing(&settings))?;
-        let mut conn = pool.get().context("connecting to the database")?;
         let options = import::Options {
             dry_run,
             uploads,
             authors,
             content_dir: settings.content_dir.clone(),
             uploads_dir: settings.uploads_dir(),
+            questions_before,
         };
-        let report = import::run(&mut conn, &keys, &export, &options)?;
+        let report = if dry_run {
+            // A dry run writes nothing: no key, no database file, no folder.
+            let mut conn = match DatabaseUrl::parse(&settings.database_url)? {
+                DatabaseUrl::Sqlite(path) if !path.exists() => {
+                    println!("There is no database at {} yet: the plan below is for an empty one.", path.display());
+                    db::in_memory()?
+                }
+                url => url.open()?,
+            };
+            import::run(&mut conn, None, &export, &options)?
+        } else {
+            let keys = Keys::load(&settings)?;
+            let pool = actix_web::rt::System::new().block_on(startup::connect_existing(&settings))?;
+            let mut conn = pool.get().context("connecting to the database")?;
+            import::run(&mut conn, Some(&keys), &export, &options)?
+        };
         print!("{report}");
         println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
         if !dry_run && report.files_written > 0 {
