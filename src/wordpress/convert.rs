@@ -615,6 +615,23 @@ mod tests {
     }
 
     #[test]
+    fn a_pre_block_is_fenced_code_with_its_text_as_shown_blank_lines_and_all() {
+        let html = "<p>For example:</p>\n<pre class=\"wp-block-preformatted\">a &lt; b\n\n  <b>c</b> &amp;&amp; ```d```</pre>\n\
+                    <pre><code class=\"language-rust\">let x = 1;</code></pre>";
+        let converted = article(html);
+        let md = converted.markdown;
+        assert!(md.contains("For example:\n\n````\na < b\n\n  c && ```d```\n````"), "{md}");
+        assert!(md.contains("```rust\nlet x = 1;\n```"), "{md}");
+        assert!(converted.losses.is_empty(), "{:?}", converted.losses);
+    }
+
+    #[test]
+    fn entities_are_decoded_once() {
+        assert_eq!(decode_entities("Hip &amp; glute"), "Hip & glute");
+        assert_eq!(decode_entities("&amp;amp; &#8211; &#x2014; &hellip; &nosuch; & x"), "&amp; – — … &nosuch; & x");
+    }
+
+    #[test]
     fn classic_paragraphs_and_scripts() {
         let converted = comment("Line one\nline two\n\nSecond <b>bold</b>\n<script>alert(1)</script>");
         assert!(converted.markdown.contains("Second **bold**"), "{}", converted.markdown);

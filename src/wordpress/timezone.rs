@@ -14,10 +14,12 @@ use super::wxr::Export;
 /// An offset from UTC, in minutes, at a UTC instant.
 pub type Observed = (NaiveDateTime, i32);
 
+/// Zone names by country: the last part of the site's domain, and the name.
+type ByCountry = &'static [(&'static str, &'static str)];
+
 /// Zones by their offsets in (northern) winter and summer, in minutes, the
-/// name to suggest, and the names for some countries (by the last part of
-/// the site's domain).
-const ZONES: &[(i32, i32, &str, &[(&str, &str)])] = &[
+/// name to suggest, and the names for some countries.
+const ZONES: &[(i32, i32, &str, ByCountry)] = &[
     (-600, -600, "Pacific/Honolulu", &[]),
     (-540, -480, "America/Anchorage", &[]),
     (-480, -420, "America/Los_Angeles", &[("ca", "America/Vancouver")]),
