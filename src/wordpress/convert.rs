@@ -628,6 +628,7 @@ mod tests {
     #[test]
     fn entities_are_decoded_once() {
         assert_eq!(decode_entities("Hip &amp; glute"), "Hip & glute");
+        assert_eq!(plain_text("Hip &amp; glute, BP &lt; 140"), "Hip & glute, BP < 140");
         assert_eq!(decode_entities("&amp;amp; &#8211; &#x2014; &hellip; &nosuch; & x"), "&amp; – — … &nosuch; & x");
     }
 

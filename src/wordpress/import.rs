@@ -200,15 +200,7 @@ fn import(
     let dismissed = questions_needing_no_answer(&planned, options.questions_before);
     report.questions_dismissed = dismissed.len();
     report.questions_before = options.questions_before;
-    let rules = crate::comments::discussion::load_rules(conn)?;
-    report.pending_retention_days = rules.pending_retention_days;
-    report.ip_retention_days = rules.ip_retention_days;
-    let now = crate::db::now();
-    report.addresses_forgotten = planned
-        .iter()
-        .filter(|p| !p.comment.ip.is_empty())
-        .filter(|p| rules.ip_retention_days > 0 && (now - p.created_at).num_days() > i64::from(rules.ip_retention_days))
-        .count();
+    note_retention(conn, &planned, &mut report)?;
     let routes = plan_redirects(export, &items);
 
     let known_paths = imports::redirect_paths(conn).context("reading the redirects")?;
@@ -256,6 +248,22 @@ fn import(
     report.files_written = items.iter().filter(|p| p.state == FileState::New).count();
     report.uploads_copied = uploads.len();
     Ok(report)
+}
+
+/// What the retention settings will do with the comments imported: the
+/// pending ones wait from the import on; the address hashes of old ones
+/// go at the next purge, as for any comment that old.
+fn note_retention(conn: &mut AnyConnection, planned: &[PlannedComment], report: &mut Report) -> anyhow::Result<()> {
+    let rules = crate::comments::discussion::load_rules(conn)?;
+    report.pending_retention_days = rules.pending_retention_days;
+    report.ip_retention_days = rules.ip_retention_days;
+    if rules.ip_retention_days > 0 {
+        let now = crate::db::now();
+        let kept_for = i64::from(rules.ip_retention_days);
+        report.addresses_forgotten =
+            planned.iter().filter(|p| !p.comment.ip.is_empty() && (now - p.created_at).num_days() > kept_for).count();
+    }
+    Ok(())
 }
 
 /// Writes every new file to the staging folders.
