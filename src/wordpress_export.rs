@@ -127,12 +127,14 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
             "page" => format!("{base}/{}", article.slug),
             _ => format!("{base}/posts/{}", article.slug),
         };
-        let comments = by_slug.remove(article.slug.as_str()).filter(|_| kind == "post").unwrap_or_default();
+        // A page keeps its comments too (WordPress allows them there).
+        let comments = by_slug.remove(article.slug.as_str()).unwrap_or_default();
         xml.start("item")?;
         xml.cdata("title", &article.title)?;
         xml.text("link", &link)?;
         xml.text("pubDate", &rfc2822(article.published.at))?;
-        xml.cdata("dc:creator", &creator)?;
+        let author = if article.author.is_empty() { creator.as_str() } else { article.author.as_str() };
+        xml.cdata("dc:creator", author)?;
         xml.xml
             .create_element("guid")
             .with_attribute(("isPermaLink", "false"))
@@ -145,7 +147,9 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
         xml.cdata("wp:post_date_gmt", &wordpress_date(article.published.at))?;
         xml.cdata("wp:post_modified", &wordpress_date(article.modified().at))?;
         xml.cdata("wp:post_modified_gmt", &wordpress_date(article.modified().at))?;
-        let open = kind == "post" && article.comments_open;
+        // Pages here have comments on by default, unlike WordPress's: a page
+        // is open there only when it has comments here and takes more.
+        let open = article.comments_open && (kind == "post" || !comments.is_empty());
         xml.cdata("wp:comment_status", if open { "open" } else { "closed" })?;
         xml.cdata("wp:ping_status", "closed")?;
         xml.cdata("wp:post_name", &article.slug)?;

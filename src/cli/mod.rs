@@ -99,9 +99,14 @@ pub enum ImportCommand {
         /// static/uploads/ and their addresses rewritten.
         #[arg(long, value_name = "DIR")]
         uploads: Option<PathBuf>,
-        /// Whose answers belong to which account, e.g. --author drmarsh=mauskop (default: the same name).
+        /// Which account each WordPress writer is, for their articles' bylines and their answers, e.g.
+        /// --author drmarsh=mauskop (default: the same name).
         #[arg(long, value_name = "LOGIN=ACCOUNT")]
         author: Vec<String>,
+        /// Readers' questions written before this day (YYYY-MM-DD, UTC) that nobody answered come in marked
+        /// "no answer needed", out of the questions inbox.
+        #[arg(long, value_name = "DATE")]
+        questions_before: Option<String>,
     },
 }
 

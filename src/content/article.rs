@@ -238,21 +238,31 @@ pub(super) fn to_datetime(value: &Datetime) -> Result<NaiveDateTime, String> {
     Ok(date.and_time(time))
 }
 
-/// Lower-case letters of any script (as WordPress keeps them), digits and
-/// hyphens, not at either end.
+/// Lower-case letters of any script (as WordPress keeps them), emoji,
+/// digits and hyphens, not at either end.
 pub fn is_slug(text: &str) -> bool {
     !text.is_empty()
         && !text.starts_with('-')
         && !text.ends_with('-')
-        && text.chars().all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-')
+        && text.chars().all(|c| is_slug_letter(c) || c == '-')
+}
+
+fn is_slug_letter(c: char) -> bool {
+    (c.is_alphanumeric() && !c.is_uppercase()) || is_emoji(c)
+}
+
+/// Pictographs and the characters that join or vary them: WordPress keeps
+/// them in a slug (`🧠-five-myths`) as it keeps letters.
+fn is_emoji(c: char) -> bool {
+    matches!(u32::from(c), 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0xFE0F | 0x200D | 0x20E3)
 }
 
 /// A slug made from a title: lower case, every run of other characters one
-/// hyphen; letters of any script are kept.
+/// hyphen; letters of any script and emoji are kept.
 pub fn slug_from_title(title: &str) -> String {
     let mut slug = String::new();
     for c in title.trim().to_lowercase().chars() {
-        if c.is_alphanumeric() && !c.is_uppercase() {
+        if is_slug_letter(c) {
             slug.push(c);
         } else if !slug.is_empty() && !slug.ends_with('-') && c != '\'' && c != '’' {
             slug.push('-');
@@ -314,6 +324,8 @@ mod tests {
         assert_eq!(slug_from_title("  Magnesium: what's the dose? "), "magnesium-whats-the-dose");
         assert_eq!(slug_from_title("Головная боль и магний"), "головная-боль-и-магний");
         assert!(is_slug("головная-боль") && !is_slug("Bad Tag"));
+        assert!(is_slug("🧠-five-migraine-myths") && is_slug("片頭痛-10"));
+        assert_eq!(slug_from_title("🧠 Five myths!"), "🧠-five-myths");
     }
 
     #[test]

@@ -82,6 +82,12 @@ impl DatabaseUrl {
         })
     }
 
+    /// One connection of its own, without a pool, a folder check or a
+    /// migration: for a look that changes nothing (an import's dry run).
+    pub fn open(&self) -> anyhow::Result<AnyConnection> {
+        self.connect().with_context(|| format!("opening the {} database {}", self.backend_name(), self.redacted()))
+    }
+
     /// The URL without its password, for messages and logs.
     pub fn redacted(&self) -> String {
         match self {
@@ -170,6 +176,14 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
         .connection_timeout(std::time::Duration::from_secs(10))
         .build(ConnectionManager { url: url.clone() })
         .with_context(|| format!("opening the {} database", url.backend_name()))
+}
+
+/// An empty database with the current schema, in memory: nothing is
+/// written anywhere, and it is gone when the connection closes.
+pub fn in_memory() -> anyhow::Result<AnyConnection> {
+    let mut conn = DatabaseUrl::Sqlite(PathBuf::from(":memory:")).open()?;
+    run_migrations(&mut conn)?;
+    Ok(conn)
 }
 
 /// Brings the schema up to date. On PostgreSQL an advisory lock keeps several

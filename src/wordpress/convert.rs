@@ -29,9 +29,11 @@ fn to_markdown(html: &str) -> std::io::Result<String> {
 pub fn article(html: &str) -> Converted {
     let mut losses = Vec::new();
     let html = remove_comments(html);
+    let (html, code_blocks) = set_code_aside(&html);
     let html = captions_to_figures(&html);
     let html = autop(&html);
     note_dropped(&html, &mut losses);
+    note_unkept(&html, &mut losses);
     let (html, figures) = set_figures_aside(&html);
     let mut markdown = to_markdown(&html).unwrap_or_else(|e| {
         losses.push(format!("the HTML could not be converted ({e}); it was kept as it was"));
@@ -39,6 +41,9 @@ pub fn article(html: &str) -> Converted {
     });
     for (index, figure) in figures.iter().enumerate() {
         markdown = markdown.replace(&placeholder(index), figure);
+    }
+    for (index, code) in code_blocks.iter().enumerate() {
+        markdown = markdown.replace(&code_placeholder(index), code);
     }
     if let Some(code) = leftover_shortcode(&markdown) {
         losses.push(format!("the shortcode [{code}] has no meaning here and was kept as text"));
@@ -50,12 +55,17 @@ pub fn article(html: &str) -> Converted {
 /// inline tags.
 pub fn comment(html: &str) -> Converted {
     let mut losses = Vec::new();
-    let html = autop(&remove_comments(html));
+    let (html, code_blocks) = set_code_aside(&remove_comments(html));
+    let html = autop(&html);
     note_dropped(&html, &mut losses);
-    let markdown = to_markdown(&html).unwrap_or_else(|e| {
+    note_unkept(&html, &mut losses);
+    let mut markdown = to_markdown(&html).unwrap_or_else(|e| {
         losses.push(format!("the HTML could not be converted ({e}); it was kept as text"));
         html.clone()
     });
+    for (index, code) in code_blocks.iter().enumerate() {
+        markdown = markdown.replace(&code_placeholder(index), code);
+    }
     Converted { markdown: markdown.trim().to_owned(), losses }
 }
 
@@ -218,6 +228,281 @@ fn note_dropped(html: &str, losses: &mut Vec<String>) {
     }
 }
 
+/// Elements the Markdown keeps (as Markdown, or as the HTML of a figure).
+const KEPT: [&str; 34] = [
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strike",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "caption",
+];
+
+/// Attributes the Markdown keeps: a link's address and title, an image's
+/// address, description and title.
+const KEPT_ATTRIBUTES: [(&str, &str); 5] =
+    [("a", "href"), ("a", "title"), ("img", "src"), ("img", "alt"), ("img", "title")];
+
+/// WordPress's own styling hooks, which carry nothing a reader sees here:
+/// block classes, the image sizes it computes, the `rel` it adds to links,
+/// a code block's class (its language is kept).
+const STYLING_ATTRIBUTES: [&str; 9] =
+    ["class", "rel", "width", "height", "srcset", "sizes", "loading", "decoding", "data-id"];
+
+/// Lists every element (other than those `note_dropped` names) and every
+/// attribute the Markdown cannot keep, with how many there are.
+fn note_unkept(html: &str, losses: &mut Vec<String>) {
+    let mut elements: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut attributes: std::collections::BTreeMap<(String, String), usize> = std::collections::BTreeMap::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let name: String =
+            after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>().to_lowercase();
+        if name.is_empty() || !after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            rest = after;
+            continue;
+        }
+        let end = after.find('>').unwrap_or(after.len());
+        let tag = &after[name.len()..end];
+        rest = &after[end..];
+        if DROPPED.contains(&name.as_str()) {
+            continue;
+        }
+        if !KEPT.contains(&name.as_str()) {
+            *elements.entry(name.clone()).or_default() += 1;
+        }
+        for attribute in attribute_names(tag) {
+            let kept = KEPT_ATTRIBUTES.contains(&(name.as_str(), attribute.as_str()))
+                || STYLING_ATTRIBUTES.contains(&attribute.as_str())
+                || attribute.starts_with("data-");
+            if !kept {
+                *attributes.entry((name.clone(), attribute)).or_default() += 1;
+            }
+        }
+    }
+    for (name, count) in elements {
+        losses.push(format!("{count} <{name}> element(s) not kept (their text is)"));
+    }
+    for ((name, attribute), count) in attributes {
+        losses.push(format!("the {attribute} attribute of {count} <{name}> element(s) not kept"));
+    }
+}
+
+/// The attribute names in the inside of a start tag (after its name).
+fn attribute_names(tag: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = tag.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c.is_whitespace() || c == '/' {
+            continue;
+        }
+        let mut name = String::from(c);
+        while let Some(&(_, next)) = chars.peek() {
+            if next.is_whitespace() || next == '=' || next == '/' {
+                break;
+            }
+            name.push(next);
+            chars.next();
+        }
+        while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_some_and(|(_, c)| *c == '=') {
+            chars.next();
+            while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                chars.next();
+            }
+            match chars.peek().map(|(_, c)| *c) {
+                Some(quote @ ('"' | '\'')) => {
+                    chars.next();
+                    for (_, c) in chars.by_ref() {
+                        if c == quote {
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    while chars.peek().is_some_and(|(_, c)| !c.is_whitespace()) {
+                        chars.next();
+                    }
+                }
+            }
+        }
+        names.push(name.to_lowercase());
+    }
+    names
+}
+
+fn code_placeholder(index: usize) -> String {
+    format!("HBCODE{index}X")
+}
+
+/// Takes out each `<pre>` block, leaving a placeholder paragraph, and
+/// returns it as fenced Markdown code: its text exactly as WordPress showed
+/// it (tags out, entities decoded once), its language from a `language-…`
+/// or `lang-…` class when there is one.
+fn set_code_aside(html: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(html.len());
+    let mut blocks = Vec::new();
+    let mut rest = html;
+    while let Some(start) = find_tag(rest, "pre") {
+        let Some(open_end) = rest[start..].find('>').map(|i| start + i + 1) else { break };
+        let Some(close) = rest[open_end..].find("</pre>").map(|i| open_end + i) else { break };
+        out.push_str(&rest[..start]);
+        let inner = &rest[open_end..close];
+        let mut classes = attribute(&rest[start..open_end], "class").unwrap_or_default().to_owned();
+        if let Some(code_open) = find_tag(inner, "code") {
+            if let Some(end) = inner[code_open..].find('>') {
+                classes.push(' ');
+                classes.push_str(attribute(&inner[code_open..code_open + end + 1], "class").unwrap_or_default());
+            }
+        }
+        let language = classes
+            .split_whitespace()
+            .find_map(|c| c.strip_prefix("language-").or_else(|| c.strip_prefix("lang-")))
+            .unwrap_or_default();
+        let text = decode_entities(&strip_tags(&inner.replace("<br>", "\n").replace("<br />", "\n")));
+        let text = text.strip_prefix('\n').unwrap_or(&text).trim_end_matches('\n');
+        let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let fence = "`".repeat(longest_run.max(2) + 1);
+        out.push_str(&format!("\n\n<p>{}</p>\n\n", code_placeholder(blocks.len())));
+        blocks.push(format!("{fence}{language}\n{text}\n{fence}"));
+        rest = &rest[close + "</pre>".len()..];
+    }
+    out.push_str(rest);
+    (out, blocks)
+}
+
+/// Where the element `name` starts (`<name>` or `<name …>`).
+fn find_tag(html: &str, name: &str) -> Option<usize> {
+    let open = format!("<{name}");
+    let mut from = 0;
+    while let Some(at) = html[from..].find(&open).map(|i| from + i) {
+        let next = html[at + open.len()..].chars().next();
+        if matches!(next, Some('>' | ' ' | '\t' | '\n' | '/')) {
+            return Some(at);
+        }
+        from = at + open.len();
+    }
+    None
+}
+
+/// The text of an HTML fragment, its tags left out (entities as they are).
+fn strip_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// HTML text with its character references decoded once: `&amp;` is `&`,
+/// `&amp;amp;` is `&amp;`. A reference this does not know is left as written.
+pub fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after.find(';').filter(|&end| end > 0 && end <= 32);
+        let decoded = end.and_then(|end| {
+            let name = &after[..end];
+            let c = match name.strip_prefix('#') {
+                Some(number) => match number.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok().and_then(char::from_u32),
+                    None => number.parse::<u32>().ok().and_then(char::from_u32),
+                },
+                None => named_entity(name),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The named references WordPress and its editors write.
+fn named_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "laquo" => '«',
+        "raquo" => '»',
+        "bull" => '•',
+        "middot" => '·',
+        "deg" => '°',
+        "plusmn" => '±',
+        "times" => '×',
+        "micro" => 'µ',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "euro" => '€',
+        "pound" => '£',
+        "frac12" => '½',
+        "le" => '≤',
+        "ge" => '≥',
+        "shy" => '\u{ad}',
+        _ => return None,
+    })
+}
+
 fn placeholder(index: usize) -> String {
     format!("HBFIGURE{index}X")
 }
@@ -327,6 +612,24 @@ mod tests {
         assert!(md.contains("Trials."), "{md}");
         assert!(md.contains("<img src=\"https://s.example/m.png\" alt=\"Mask\">"), "{md}");
         assert!(md.contains("<figcaption>A mask.</figcaption>"), "{md}");
+    }
+
+    #[test]
+    fn a_pre_block_is_fenced_code_with_its_text_as_shown_blank_lines_and_all() {
+        let html = "<p>For example:</p>\n<pre class=\"wp-block-preformatted\">a &lt; b\n\n  <b>c</b> &amp;&amp; ```d```</pre>\n\
+                    <pre><code class=\"language-rust\">let x = 1;</code></pre>";
+        let converted = article(html);
+        let md = converted.markdown;
+        assert!(md.contains("For example:\n\n````\na < b\n\n  c && ```d```\n````"), "{md}");
+        assert!(md.contains("```rust\nlet x = 1;\n```"), "{md}");
+        assert!(converted.losses.is_empty(), "{:?}", converted.losses);
+    }
+
+    #[test]
+    fn entities_are_decoded_once() {
+        assert_eq!(decode_entities("Hip &amp; glute"), "Hip & glute");
+        assert_eq!(plain_text("Hip &amp; glute, BP &lt; 140"), "Hip & glute, BP < 140");
+        assert_eq!(decode_entities("&amp;amp; &#8211; &#x2014; &hellip; &nosuch; & x"), "&amp; – — … &nosuch; & x");
     }
 
     #[test]

@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 use super::convert;
 use super::report::{Report, Skip};
 use super::staging::Staging;
+use super::timezone::{self, Observed};
 use super::uploads::{Folders, Found};
-use super::wxr::{Export, Item, WpComment};
+use super::wxr::{Export, Item, WpAuthor, WpComment};
 use crate::comments::submit::{self, Author, Draft};
 use crate::content::{self, Article, FrontMatter, Library, RESERVED_PAGE_SLUGS};
 use crate::db::imports::{self, Imported};
@@ -35,6 +36,9 @@ pub struct Options {
     pub content_dir: PathBuf,
     /// Where the site's uploads live (`static/uploads` by default).
     pub uploads_dir: PathBuf,
+    /// Readers' questions written before this moment (UTC) that are still
+    /// unanswered come in marked "no answer needed".
+    pub questions_before: Option<NaiveDateTime>,
 }
 
 /// Where, under the content folder, the whole text of a comment too long
@@ -144,7 +148,13 @@ impl Existing {
 /// Reads what is there, decides everything, and (unless `dry_run`) applies
 /// it. The report says what was (or would be) done. An error means nothing
 /// was imported: the database is as it was, and no file was written.
-pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Options) -> anyhow::Result<Report> {
+/// `keys` hash the commenters' addresses; a dry run needs none.
+pub fn run(
+    conn: &mut AnyConnection,
+    keys: Option<&Keys>,
+    export: &Export,
+    options: &Options,
+) -> anyhow::Result<Report> {
     let mut staging = Staging::default();
     match import(conn, keys, export, options, &mut staging) {
         Ok(mut report) => {
@@ -170,20 +180,27 @@ pub fn run(conn: &mut AnyConnection, keys: &Keys, export: &Export, options: &Opt
 
 fn import(
     conn: &mut AnyConnection,
-    keys: &Keys,
+    keys: Option<&Keys>,
     export: &Export,
     options: &Options,
     staging: &mut Staging,
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(options.dry_run);
+    let observed = timezone::observed(export);
+    report.timezone = timezone::suggestion(&observed, &export.site_url);
     let existing = Existing::read(&options.content_dir)?;
-    let mut items = plan_items(export, options, &existing, &mut report)?;
+    let mut items = plan_items(export, options, &existing, &observed, &mut report)?;
     let uploads = plan_uploads(export, &mut items, options, &mut report)?;
+    assign_authors(conn, export, &mut items, options, &mut report)?;
     write_texts(&mut items)?;
 
     let already = imports::imported_comments(conn).context("reading the comments of earlier imports")?;
     let accounts = resolve_accounts(conn, export, &items, options, &mut report)?;
-    let planned = plan_comments(&items, &already, &accounts, options, &mut report);
+    let planned = plan_comments(&items, &already, &accounts, options, &observed, &mut report);
+    let dismissed = questions_needing_no_answer(&planned, options.questions_before);
+    report.questions_dismissed = dismissed.len();
+    report.questions_before = options.questions_before;
+    note_retention(conn, &planned, &mut report)?;
     let routes = plan_redirects(export, &items);
 
     let known_paths = imports::redirect_paths(conn).context("reading the redirects")?;
@@ -214,13 +231,14 @@ fn import(
             "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY",
         )?;
     }
+    let keys = keys.ok_or_else(|| anyhow!("the secret key is needed to store the comments"))?;
     let progress = super::progress_bar(planned.len() as u64);
     let applied = crate::db::write(conn, |conn| {
         imports::lock_comments(conn)?;
         // The files go into place last before the commit: if storing fails,
         // or the commit does, they are taken back.
         staging.place()?;
-        apply(conn, keys, &planned, &already, &new_redirects, &progress)
+        apply(conn, keys, &planned, &already, &dismissed, &new_redirects, &progress)
     });
     progress.finish_and_clear();
     let (stored, renumbered) = applied.context("importing the comments, the redirects and the files")?;
@@ -230,6 +248,22 @@ fn import(
     report.files_written = items.iter().filter(|p| p.state == FileState::New).count();
     report.uploads_copied = uploads.len();
     Ok(report)
+}
+
+/// What the retention settings will do with the comments imported: the
+/// pending ones wait from the import on; the address hashes of old ones
+/// go at the next purge, as for any comment that old.
+fn note_retention(conn: &mut AnyConnection, planned: &[PlannedComment], report: &mut Report) -> anyhow::Result<()> {
+    let rules = crate::comments::discussion::load_rules(conn)?;
+    report.pending_retention_days = rules.pending_retention_days;
+    report.ip_retention_days = rules.ip_retention_days;
+    if rules.ip_retention_days > 0 {
+        let now = crate::db::now();
+        let kept_for = i64::from(rules.ip_retention_days);
+        report.addresses_forgotten =
+            planned.iter().filter(|p| !p.comment.ip.is_empty() && (now - p.created_at).num_days() > kept_for).count();
+    }
+    Ok(())
 }
 
 /// Writes every new file to the staging folders.
@@ -289,6 +323,7 @@ fn plan_items<'a>(
     export: &'a Export,
     options: &Options,
     existing: &Existing,
+    observed: &[Observed],
     report: &mut Report,
 ) -> anyhow::Result<Vec<PlannedItem<'a>>> {
     let mut planned: Vec<PlannedItem> = Vec::new();
@@ -333,7 +368,7 @@ fn plan_items<'a>(
         let wp_slug = percent_encoding::percent_decode_str(&item.name).decode_utf8_lossy().into_owned();
         if !wp_slug.is_empty() && !wp_slug.ends_with("__trashed") && wp_slug != slug {
             report.note(format!(
-                "{} {}: the slug `{wp_slug}` becomes `{slug}` (slugs here are lower-case ASCII letters, digits and \
+                "{} {}: the slug `{wp_slug}` becomes `{slug}` (slugs here are lower-case letters, digits and \
                  hyphens); its old address still redirects",
                 item.post_type, item.id
             ));
@@ -384,7 +419,7 @@ fn plan_items<'a>(
             report.skip_comments_of(item, "their article's slug clashes with an existing file");
             continue;
         }
-        let (front, body, losses) = article_file(item, &slug, draft, report);
+        let (front, body, losses) = article_file(item, &slug, draft, observed, report);
         for loss in losses {
             report.losses.push(format!("{} {} ({slug}): {loss}", item.post_type, item.id));
         }
@@ -407,13 +442,16 @@ fn plan_items<'a>(
     Ok(planned)
 }
 
-/// The slug: WordPress's (percent-decoded, without a trash suffix), else one
-/// made from the title.
+/// The slug: WordPress's as it had it (percent-decoded, letters of any
+/// script kept, without a trash suffix), else one made from the title.
 fn slug_of(item: &Item) -> String {
     let decoded = percent_encoding::percent_decode_str(&item.name).decode_utf8_lossy().to_lowercase();
     let decoded = decoded.trim_end_matches("__trashed");
-    let from = if decoded.is_empty() { item.title.as_str() } else { decoded };
-    let slug = slugify(from);
+    if content::is_slug(decoded) {
+        return decoded.to_owned();
+    }
+    let from = if decoded.is_empty() { convert::decode_entities(&item.title) } else { decoded.to_owned() };
+    let slug = slugify(&from);
     if slug.is_empty() {
         format!("post-{}", item.id)
     } else {
@@ -421,40 +459,37 @@ fn slug_of(item: &Item) -> String {
     }
 }
 
-/// Lower-case ASCII letters, digits and single hyphens (what `check`
-/// accepts); accented Latin letters lose their accent.
+/// A slug `check` accepts, made from any text: lower-case letters of any
+/// script, digits and single hyphens.
 pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.to_lowercase().chars() {
-        let c = fold_accent(c);
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
+    content::slug_from_title(text)
+}
+
+/// A WordPress term's slug, as WordPress had it (percent-decoded), else one
+/// made from its name.
+fn term_slug(nicename: &str, name: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(nicename).decode_utf8_lossy().to_lowercase();
+    if content::is_slug(&decoded) {
+        decoded
+    } else {
+        let slug = slugify(&decoded);
+        if slug.is_empty() {
+            slugify(&convert::decode_entities(name))
+        } else {
+            slug
         }
     }
-    slug.trim_end_matches('-').to_owned()
 }
 
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
-        other => other,
-    }
-}
-
-fn wp_time(gmt: &str, local: &str) -> Option<NaiveDateTime> {
-    [gmt, local]
-        .into_iter()
-        .filter(|t| !t.starts_with("0000"))
-        .find_map(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+/// The UTC instant of a WordPress date: its UTC form, else its local form
+/// at the site's offset then.
+fn wp_time(gmt: &str, local: &str, observed: &[Observed]) -> Option<NaiveDateTime> {
+    let parse = |t: &str| {
+        Some(t)
+            .filter(|t| !t.starts_with("0000"))
+            .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+    };
+    parse(gmt).or_else(|| parse(local).map(|local| timezone::local_to_utc(observed, local)))
 }
 
 /// A time as front matter holds it (UTC), when TOML can say it.
@@ -464,10 +499,16 @@ fn toml_time(time: NaiveDateTime) -> Option<toml::value::Datetime> {
 
 /// The front matter and Markdown body of an item, and what could not be
 /// carried over.
-fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (FrontMatter, String, Vec<String>) {
+fn article_file(
+    item: &Item,
+    slug: &str,
+    draft: bool,
+    observed: &[Observed],
+    report: &mut Report,
+) -> (FrontMatter, String, Vec<String>) {
     let body = convert::article(&item.content);
     let now = crate::db::now().with_nanosecond_zero();
-    let date = match wp_time(&item.date_gmt, &item.date).and_then(|d| toml_time(d).map(|t| (d, t))) {
+    let date = match wp_time(&item.date_gmt, &item.date, observed).and_then(|d| toml_time(d).map(|t| (d, t))) {
         Some(date) => date,
         None => {
             report.note(format!(
@@ -484,7 +525,7 @@ fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (F
             )
         }
     };
-    let updated = wp_time(&item.modified_gmt, "").filter(|u| *u > date.0).and_then(toml_time);
+    let updated = wp_time(&item.modified_gmt, "", observed).filter(|u| *u > date.0).and_then(toml_time);
     let summary = if !item.excerpt.trim().is_empty() {
         convert::plain_text(&item.excerpt)
     } else {
@@ -495,15 +536,7 @@ fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (F
         .iter()
         .filter(|t| t.domain == "category" || t.domain == "post_tag")
         .filter(|t| t.nicename != "uncategorized")
-        .map(|t| {
-            let decoded = percent_encoding::percent_decode_str(&t.nicename).decode_utf8_lossy().into_owned();
-            let slug = slugify(&decoded);
-            if slug.is_empty() {
-                slugify(&t.name)
-            } else {
-                slug
-            }
-        })
+        .map(|t| term_slug(&t.nicename, &t.name))
         .filter(|t| !t.is_empty())
         .collect();
     tags.sort();
@@ -511,7 +544,10 @@ fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (F
 
     // A title is one line on every page: one that runs over several lines
     // is joined, so that no line of it can end the front matter.
-    let title = item.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    // WordPress keeps some titles HTML-escaped (`&amp;`, from the filters
+    // of writers without `unfiltered_html`): decoded once, as it showed them.
+    let decoded_title = convert::decode_entities(&item.title);
+    let title = decoded_title.split_whitespace().collect::<Vec<_>>().join(" ");
     let title = if title.is_empty() {
         report.note(format!(
             "{} {}: it has no title; it is called \"(no title)\", as WordPress showed it",
@@ -519,7 +555,7 @@ fn article_file(item: &Item, slug: &str, draft: bool, report: &mut Report) -> (F
         ));
         "(no title)".to_owned()
     } else {
-        if title != item.title.trim() {
+        if title != decoded_title.trim() {
             report.note(format!("{} {}: its title ran over several lines; it is kept on one", item.post_type, item.id));
         }
         title
@@ -658,18 +694,116 @@ fn resolve_accounts(
                 resolved.insert(wp_id, (user_id, display_name));
             }
             None => report.missing_accounts.push(format!(
-                "{} ({}): {count} comment(s) need the account `{account}`; create it with: healthblog user add \
-                 {account} --display-name {}",
+                "{} ({}): {count} comment(s) need the account `{account}`; create it with: {}",
                 author.login,
                 author.display_name,
-                shell_quote(&author.display_name)
+                user_add_command(account, author)
             )),
         }
     }
     Ok(resolved)
 }
 
+/// The command that creates `account` for a WordPress author, complete.
+fn user_add_command(account: &str, author: &WpAuthor) -> String {
+    let display_name = if author.display_name.trim().is_empty() { account } else { author.display_name.trim() };
+    let email = if author.email.is_empty() { "\"\"".to_owned() } else { shell_quote(&author.email) };
+    format!("healthblog user add {} --display-name {} --email {email}", shell_quote(account), shell_quote(display_name))
+}
+
+/// Each article's author: its WordPress writer (`dc:creator`), through
+/// `--author LOGIN=ACCOUNT` (default: the same name), when that account
+/// exists; otherwise the site's author, and the report says how to create
+/// the account.
+fn assign_authors(
+    conn: &mut AnyConnection,
+    export: &Export,
+    items: &mut [PlannedItem],
+    options: &Options,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let mut found: HashMap<String, Option<String>> = HashMap::new();
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for planned in items.iter_mut() {
+        let login = planned.item.creator.trim();
+        if login.is_empty() {
+            continue;
+        }
+        let account = options
+            .authors
+            .iter()
+            .find(|(wp_login, _)| wp_login == login)
+            .map_or(login, |(_, account)| account.as_str())
+            .to_owned();
+        let exists = match found.get(&account) {
+            Some(exists) => exists.clone(),
+            None => {
+                let there = imports::account(conn, &account).context("reading the accounts")?.map(|(_, name)| name);
+                found.insert(account.clone(), there.clone());
+                there
+            }
+        };
+        match exists {
+            Some(display_name) => {
+                report
+                    .article_authors
+                    .entry(format!("{login} → account {account} ({display_name})"))
+                    .or_default()
+                    .push(planned.slug.clone());
+                planned.front.author = Some(account);
+            }
+            None => missing
+                .entry(login.to_owned())
+                .or_default()
+                .push(format!("{} {} ({})", planned.item.post_type, planned.item.id, planned.slug)),
+        }
+    }
+    for (login, articles) in missing {
+        let account = options.authors.iter().find(|(l, _)| *l == login).map_or(login.as_str(), |(_, a)| a.as_str());
+        let author = export
+            .authors
+            .iter()
+            .find(|a| a.login == login)
+            .cloned()
+            .unwrap_or_else(|| WpAuthor { login: login.clone(), ..WpAuthor::default() });
+        report.missing_article_authors.push(format!(
+            "{login} wrote {}: there is no account `{account}`, so they name the site's author; to name {} \
+             instead, create the account ({}) before the import, or after it and add `author = \"{account}\"` to \
+             their front matter",
+            articles.join(", "),
+            if author.display_name.is_empty() { login.as_str() } else { author.display_name.as_str() },
+            user_add_command(account, &author)
+        ));
+    }
+    Ok(())
+}
+
+/// The readers' questions to leave out of the questions inbox: written
+/// before `before`, pending or published, and not answered by one of the
+/// blog's accounts in the import (the inbox's own rule: a reader's comment on
+/// the article, or a reader's reply to an answer). By WordPress id.
+fn questions_needing_no_answer(planned: &[PlannedComment], before: Option<NaiveDateTime>) -> HashSet<i64> {
+    let Some(before) = before else { return HashSet::new() };
+    let by_id: HashMap<i64, &PlannedComment> = planned.iter().map(|p| (p.comment.id, p)).collect();
+    let answered: HashSet<i64> = planned
+        .iter()
+        .filter(|p| p.staff.is_some() && p.status == CommentStatus::Approved && p.parent != 0)
+        .map(|p| p.parent)
+        .collect();
+    planned
+        .iter()
+        .filter(|p| p.staff.is_none() && p.created_at < before)
+        .filter(|p| matches!(p.status, CommentStatus::Pending | CommentStatus::Approved))
+        .filter(|p| p.parent == 0 || by_id.get(&p.parent).is_some_and(|parent| parent.staff.is_some()))
+        .filter(|p| !answered.contains(&p.comment.id))
+        .map(|p| p.comment.id)
+        .collect()
+}
+
 fn shell_quote(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || "-_.@+".contains(c)) {
+        return text.to_owned();
+    }
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$").replace('`', "\\`"))
 }
 
@@ -678,6 +812,7 @@ fn plan_comments<'a>(
     already: &HashMap<i32, Imported>,
     accounts: &HashMap<i64, (UserId, String)>,
     options: &Options,
+    observed: &[Observed],
     report: &mut Report,
 ) -> Vec<PlannedComment<'a>> {
     let mut planned = Vec::new();
@@ -755,7 +890,7 @@ fn plan_comments<'a>(
                 report.skip(Skip::Comment, "with no text".into());
                 continue;
             };
-            let Some(created_at) = wp_time(&comment.date_gmt, &comment.date) else {
+            let Some(created_at) = wp_time(&comment.date_gmt, &comment.date, observed) else {
                 report.skip(Skip::Comment, "with no readable date".into());
                 continue;
             };
@@ -886,6 +1021,11 @@ fn order_parents_first(mut planned: Vec<PlannedComment>) -> Vec<PlannedComment> 
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
+/// A WordPress address part as the old-address look-up sees it: decoded.
+fn decoded(part: &str) -> String {
+    percent_encoding::percent_decode_str(part).decode_utf8_lossy().into_owned()
+}
+
 fn plan_redirects(export: &Export, items: &[PlannedItem]) -> Vec<(String, String)> {
     let mut routes: BTreeMap<String, String> = BTreeMap::new();
     let base_path =
@@ -921,27 +1061,27 @@ fn plan_redirects(export: &Export, items: &[PlannedItem]) -> Vec<(String, String
         }
     }
     for category in &export.categories {
-        let tag = slugify(&percent_encoding::percent_decode_str(category).decode_utf8_lossy());
+        let tag = term_slug(category, "");
         if !tag.is_empty() && category != "uncategorized" {
-            routes.insert(format!("/category/{category}"), format!("/tags/{tag}"));
+            routes.insert(format!("/category/{}", decoded(category)), format!("/tags/{tag}"));
         }
     }
     for tag_slug in &export.tags {
-        let tag = slugify(&percent_encoding::percent_decode_str(tag_slug).decode_utf8_lossy());
+        let tag = term_slug(tag_slug, "");
         if !tag.is_empty() {
-            routes.insert(format!("/tag/{tag_slug}"), format!("/tags/{tag}"));
+            routes.insert(format!("/tag/{}", decoded(tag_slug)), format!("/tags/{tag}"));
         }
     }
     for planned in items.iter().filter(|p| !p.draft) {
         for term in &planned.item.terms {
-            let tag = slugify(&percent_encoding::percent_decode_str(&term.nicename).decode_utf8_lossy());
+            let tag = term_slug(&term.nicename, &term.name);
             let prefix = match term.domain.as_str() {
                 "category" if term.nicename != "uncategorized" => "category",
                 "post_tag" => "tag",
                 _ => continue,
             };
             if !tag.is_empty() {
-                routes.entry(format!("/{prefix}/{}", term.nicename)).or_insert(format!("/tags/{tag}"));
+                routes.entry(format!("/{prefix}/{}", decoded(&term.nicename))).or_insert(format!("/tags/{tag}"));
             }
         }
     }
@@ -958,6 +1098,7 @@ fn apply(
     keys: &Keys,
     planned: &[PlannedComment],
     already: &HashMap<i32, Imported>,
+    no_answer_needed: &HashSet<i64>,
     new_redirects: &[(String, String)],
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<(usize, usize)> {
@@ -1012,7 +1153,7 @@ fn apply(
                 website: Some(c.url.clone()).filter(|u| u.starts_with("http://") || u.starts_with("https://")),
             },
         };
-        submit::store(
+        let stored = submit::store(
             conn,
             Draft {
                 slug: p.slug.clone(),
@@ -1035,6 +1176,10 @@ fn apply(
             },
         )
         .with_context(|| format!("storing WordPress comment {}", c.id))?;
+        if no_answer_needed.contains(&c.id) {
+            crate::db::comments::set_no_answer_needed(conn, stored)
+                .with_context(|| format!("marking WordPress comment {} as needing no answer", c.id))?;
+        }
         progress.inc(1);
     }
     imports::keep_comment_ids_ahead(conn).context("moving the comment numbers on")?;
@@ -1050,11 +1195,14 @@ mod tests {
     }
 
     #[test]
-    fn slugs_are_decoded_and_made_acceptable_to_check() {
-        assert_eq!(slug_of(&item("caf%c3%a9-au-lait", "")), "cafe-au-lait");
+    fn slugs_are_kept_as_wordpress_had_them_decoded() {
+        assert_eq!(slug_of(&item("caf%c3%a9-au-lait", "")), "café-au-lait");
         assert_eq!(slug_of(&item("clinic-closed__trashed", "")), "clinic-closed");
         assert_eq!(slug_of(&item("", "Vestibular migraine: a short guide")), "vestibular-migraine-a-short-guide");
-        assert_eq!(slug_of(&item("%d0%bc%d0%b0%d0%b3%d0%bd%d0%b8%d0%b9", "")), "post-7");
+        assert_eq!(slug_of(&item("%d0%bc%d0%b0%d0%b3%d0%bd%d0%b8%d0%b9", "")), "магний");
+        assert_eq!(slug_of(&item("%f0%9f%a7%a0-five-myths", "")), "🧠-five-myths");
+        assert_eq!(slug_of(&item("", "Sleep &amp; migraine")), "sleep-migraine");
+        assert_eq!(slug_of(&item("", "!!!")), "post-7");
     }
 
     #[test]
@@ -1062,7 +1210,7 @@ mod tests {
         let mut wp = item("a", " Before\n+++\nAfter ");
         wp.date_gmt = "2021-06-14 12:15:00".into();
         let mut report = Report::default();
-        let (front, _, _) = article_file(&wp, "a", false, &mut report);
+        let (front, _, _) = article_file(&wp, "a", false, &[], &mut report);
         assert_eq!(front.title, "Before +++ After");
         assert_eq!(front.date.to_string(), "2021-06-14T12:15:00Z");
         assert_eq!(report.notes, ["post 7: its title ran over several lines; it is kept on one"]);

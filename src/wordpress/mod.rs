@@ -9,6 +9,7 @@ pub mod convert;
 pub mod import;
 pub mod report;
 pub mod staging;
+pub mod timezone;
 pub mod uploads;
 pub mod wxr;
 

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::NaiveDateTime;
+
 use super::wxr::Item;
 use crate::domain::CommentStatus;
 
@@ -55,6 +57,21 @@ pub struct Report {
     pub notes: Vec<String>,
     pub redirects_new: usize,
     pub redirects_known: usize,
+    /// What the report says of the old site's time zone, a line each.
+    pub timezone: Vec<String>,
+    /// Each WordPress writer with the account named as their articles'
+    /// author, and those articles.
+    pub article_authors: BTreeMap<String, Vec<String>>,
+    /// Writers with no account here, with the command that makes one.
+    pub missing_article_authors: Vec<String>,
+    /// `--questions-before`, and how many questions it marks.
+    pub questions_before: Option<NaiveDateTime>,
+    pub questions_dismissed: usize,
+    /// The retention settings the imported comments meet.
+    pub pending_retention_days: u32,
+    pub ip_retention_days: u32,
+    /// Imported comments whose address hash the first purge forgets.
+    pub addresses_forgotten: usize,
 }
 
 impl Report {
@@ -185,6 +202,17 @@ impl fmt::Display for Report {
             writeln!(f, "  {item}")?;
         }
 
+        if !self.article_authors.is_empty() {
+            writeln!(f, "\nArticles' authors")?;
+            for (author, articles) in &self.article_authors {
+                writeln!(f, "  {author}: {} article(s) and page(s)", articles.len())?;
+            }
+        }
+        list(
+            f,
+            "Articles whose writer has no account (the site's author is named on them)",
+            &self.missing_article_authors,
+        )?;
         list(f, "Accounts for the authors' answers", &self.accounts)?;
         list(f, "Accounts needed (a real run refuses to start until they exist)", &self.missing_accounts)?;
         list(f, "Slug clashes with existing files", &self.clashes)?;
@@ -196,6 +224,37 @@ impl fmt::Display for Report {
         }
         list(f, "Comments too long for the comment form", &self.cut_comments)?;
         list(f, "Notes", &self.notes)?;
+        list(f, "Time zone", &self.timezone)?;
+
+        writeln!(f, "\nQuestions waiting and the retention settings")?;
+        let pending = self.stored_with("pending");
+        if let Some(before) = self.questions_before {
+            writeln!(
+                f,
+                "  {:>6} readers' questions written before {} UTC and not answered {would} marked \"no answer needed\" \
+                 (--questions-before)",
+                self.questions_dismissed,
+                before.format("%Y-%m-%d %H:%M")
+            )?;
+        }
+        if self.pending_retention_days > 0 {
+            writeln!(
+                f,
+                "  {pending:>6} pending comments kept; they wait for moderation from the moment of the import: any \
+                 not approved (or marked spam or trash) within {} days is then deleted (pending_retention_days)",
+                self.pending_retention_days
+            )?;
+        } else {
+            writeln!(f, "  {pending:>6} pending comments kept; pending_retention_days is 0: they are never purged")?;
+        }
+        if self.addresses_forgotten > 0 {
+            writeln!(
+                f,
+                "  {:>6} imported comments are older than {} days: the next purge forgets their address hash \
+                 (ip_retention_days), as for every comment that old",
+                self.addresses_forgotten, self.ip_retention_days
+            )?;
+        }
 
         writeln!(f, "\nOld addresses")?;
         writeln!(f, "  {:>6} redirects {would} added ({} already there)", self.redirects_new, self.redirects_known)?;

@@ -13,6 +13,9 @@ use quick_xml::Reader;
 #[derive(Debug, Default)]
 pub struct Export {
     pub wxr_version: String,
+    /// The WordPress site's own address (`wp:base_site_url`), which may
+    /// tell its country.
+    pub site_url: String,
     /// The site's address, e.g. `https://example.org` (no trailing slash).
     pub base_url: String,
     pub authors: Vec<WpAuthor>,
@@ -28,6 +31,7 @@ pub struct WpAuthor {
     pub id: i64,
     pub login: String,
     pub display_name: String,
+    pub email: String,
 }
 
 /// A post, page, attachment or any other post type.
@@ -248,6 +252,7 @@ fn read<R: BufRead>(source: &mut LineCounter<R>) -> Result<Export, Failure> {
                             "wp:author_id" => a.id = value.trim().parse().unwrap_or(0),
                             "wp:author_login" => a.login = value,
                             "wp:author_display_name" => a.display_name = value,
+                            "wp:author_email" => a.email = value.trim().to_owned(),
                             _ => {}
                         }
                     }
@@ -266,8 +271,11 @@ fn read<R: BufRead>(source: &mut LineCounter<R>) -> Result<Export, Failure> {
                     match name.as_str() {
                         "wp:wxr_version" => export.wxr_version = value.trim().to_owned(),
                         "wp:base_blog_url" => export.base_url = value.trim().trim_end_matches('/').to_owned(),
-                        "wp:base_site_url" if export.base_url.is_empty() => {
-                            export.base_url = value.trim().trim_end_matches('/').to_owned()
+                        "wp:base_site_url" => {
+                            export.site_url = value.trim().trim_end_matches('/').to_owned();
+                            if export.base_url.is_empty() {
+                                export.base_url = export.site_url.clone();
+                            }
                         }
                         "link" if export.base_url.is_empty() => {
                             export.base_url = value.trim().trim_end_matches('/').to_owned()

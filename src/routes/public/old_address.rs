@@ -65,8 +65,12 @@ pub async fn find(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Opti
     Ok(db::run(&state.pool, move |conn| Ok(db::redirects::target(conn, &key)?)).await?)
 }
 
+/// A 301 to `target`, whose letters of any script go percent-encoded, as
+/// a header must carry them.
 pub fn moved_permanently(target: &str) -> HttpResponse {
-    HttpResponse::MovedPermanently().insert_header((header::LOCATION, target.to_owned())).finish()
+    const IN_A_HEADER: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b' ');
+    let location = percent_encoding::utf8_percent_encode(target, IN_A_HEADER).to_string();
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, location)).finish()
 }
 
 /// What no route matched: an old address, or not found.
