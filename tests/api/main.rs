@@ -2,6 +2,7 @@
 
 mod accessibility;
 mod admin;
+mod answers;
 mod articles;
 mod backup;
 mod browse;
