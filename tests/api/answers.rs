@@ -36,8 +36,18 @@ async fn save_reply(app: &TestApp) -> i32 {
     list.body[start..].split('"').next().and_then(|id| id.parse().ok()).expect("the reply's id")
 }
 
+/// A saved reply stored straight in the database; returns its id.
+pub fn store_saved_reply(app: &TestApp) -> i32 {
+    let fields = healthblog::db::answers::SavedReplyFields {
+        title: SAVED_TITLE.into(),
+        body: SAVED_BODY.into(),
+        add_disclaimer: true,
+    };
+    app.with_db(|conn| healthblog::db::answers::create_saved_reply(conn, &fields)).expect("the saved reply is stored")
+}
+
 /// An answer of the author's to `parent`, written `days_ago`.
-fn staff_answer(app: &TestApp, author: UserId, parent: CommentId, body: &str, days_ago: i64) -> CommentId {
+pub fn staff_answer(app: &TestApp, author: UserId, parent: CommentId, body: &str, days_ago: i64) -> CommentId {
     let body = CommentBody::parse(body).expect("a valid answer");
     let at = healthblog::db::now() - chrono::Duration::days(days_ago);
     let draft = Draft {
