@@ -76,6 +76,7 @@ fn render_page(c: &mut Criterion) {
         page: 1,
         page_count: 1,
         tally: Tally { questions: 80, answers: 0, replies: 20 },
+        notes: Vec::new(),
     };
     let visitor = Visitor::first_visit();
     c.bench_function("article page, 100 comments", |b| {
@@ -89,6 +90,7 @@ fn render_page(c: &mut Criterion) {
                 flash: None,
                 for_cache: false,
                 preview: false,
+                saved_replies: Vec::new(),
             };
             post::render(&state, page, black_box(visitor.clone()), StatusCode::OK).expect("the page renders")
         })

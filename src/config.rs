@@ -120,6 +120,31 @@ pub struct Settings {
     pub site: SiteSettings,
     pub mail: MailSettings,
     pub trust: TrustSettings,
+    pub answers: AnswerSettings,
+}
+
+/// How the author's answers are kept right (see `answers`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnswerSettings {
+    /// Added under a saved reply that asks for it.
+    pub disclaimer: String,
+    /// An answer is due for review this many months after he last said it
+    /// is right.
+    pub review_months: u32,
+    /// Shorter (or longer) periods for answers under articles with a tag,
+    /// e.g. `{ doses = 12 }`; the shortest of an article's tags applies.
+    pub review_months_by_tag: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        Self {
+            disclaimer: "General information, not advice for your own case: please see your own doctor.".into(),
+            review_months: 36,
+            review_months_by_tag: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 /// What keeps a health conversation safe (see `trust`).
@@ -270,6 +295,7 @@ impl Default for Settings {
             site: SiteSettings::default(),
             mail: MailSettings::default(),
             trust: TrustSettings::default(),
+            answers: AnswerSettings::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! healthblog: a doctor's Markdown articles and readers' moderated questions.
 
+pub mod answers;
 pub mod auth;
 pub mod backup;
 pub mod cli;

@@ -113,6 +113,7 @@ fn deliver_mail(state: &AppState) -> anyhow::Result<()> {
         author_name: &settings.site.author_name,
         base_url: settings.base_url(),
         library: &library,
+        answers: &settings.answers,
         links: mail::links::Links { keys: &state.keys, base_url: settings.base_url(), now: now.and_utc().timestamp() },
         templates: state,
         comment_paths: crate::comments::discussion::current_comment_paths,

@@ -43,5 +43,6 @@ pub fn comment(i: i32, parent: Option<CommentId>, by_author: bool, body: &str) -
         consent_at: None,
         consent_method: None,
         redacted_at: None,
+        reviewed_at: None,
     }
 }

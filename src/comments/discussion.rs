@@ -25,6 +25,8 @@ pub struct Discussion {
     pub page_count: usize,
     /// Every published comment of the article, on every page, by kind.
     pub tally: Tally,
+    /// The notes the author added under his answers on this page.
+    pub notes: Vec<crate::db::answers::AnswerNote>,
 }
 
 impl Discussion {
@@ -47,8 +49,21 @@ impl Discussion {
         let rows = db::comments::with_roles(conn, &outline.comments_on(page))
             .with_context(|| format!("loading page {page} of the comments of {slug}"))?;
         let staff_roles = rows.iter().filter_map(|(c, role)| Some((c.user_id?, (*role)?))).collect();
-        let comments = rows.into_iter().map(|(comment, _)| comment).collect();
-        Ok(Some(Self { comments, staff_roles, rules, page, page_count: outline.page_count(), tally: outline.tally() }))
+        let comments: Vec<Comment> = rows.into_iter().map(|(comment, _)| comment).collect();
+        // Notes are only ever under the author's answers: most pages need no query.
+        let answers: Vec<CommentId> =
+            comments.iter().filter(|c| c.is_by_author() && c.parent_id.is_some()).map(|c| c.id).collect();
+        let notes = db::answers::notes_of(conn, &answers)
+            .with_context(|| format!("loading the notes under the answers on {slug}"))?;
+        Ok(Some(Self {
+            comments,
+            staff_roles,
+            rules,
+            page,
+            page_count: outline.page_count(),
+            tally: outline.tally(),
+            notes,
+        }))
     }
 
     /// Nothing to show, for a page that must appear while the database
@@ -61,6 +76,7 @@ impl Discussion {
             page: 1,
             page_count: 1,
             tally: Tally::default(),
+            notes: Vec::new(),
         }
     }
 

@@ -155,6 +155,10 @@ pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &C
     crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         let html = markdown::render_comment(body.as_str());
         comments::update_body(conn, comment.id, body.as_str(), &html)?;
+        if comment.is_by_author() {
+            // His edit is his review: nothing more waits on it.
+            crate::db::answers::clear_review_reason(conn, comment.id)?;
+        }
         let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Edit)
             .comment(comment.id, Some(comment.status.as_str()), Some(comment.status.as_str()))
             .detail(format!("edited {}'s comment", comment.author_name));

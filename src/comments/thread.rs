@@ -48,6 +48,30 @@ pub struct ShownComment {
     pub opens_replies: bool,
     /// How many nested lists end after it.
     pub closes: usize,
+    /// An answer of the author's: when he last said it is right, and when
+    /// he last changed it.
+    pub review: Option<AnswerDates>,
+    /// Dated notes the author added under his answer, oldest first.
+    pub notes: Vec<ShownNote>,
+}
+
+/// The dates shown beside an answer of the author's.
+#[derive(Debug, Serialize)]
+pub struct AnswerDates {
+    /// "March 2026", and `2026-03` for `<time datetime>`.
+    pub reviewed: String,
+    pub reviewed_iso: String,
+    /// The same, for JSON-LD.
+    pub reviewed_rfc3339: String,
+    /// When he edited it.
+    pub updated: Option<When>,
+}
+
+/// A note under an answer.
+#[derive(Debug, Serialize)]
+pub struct ShownNote {
+    pub added: When,
+    pub body: SafeHtml,
 }
 
 impl ShownComment {
@@ -75,8 +99,28 @@ impl ShownComment {
             level,
             opens_replies: false,
             closes: 0,
+            review: answer_dates(comment),
+            notes: Vec::new(),
         }
     }
+}
+
+/// The dates of an answer of the author's (a reply from a desk account).
+fn answer_dates(comment: &Comment) -> Option<AnswerDates> {
+    if !comment.is_by_author() || comment.parent_id.is_none() || comment.erased_at.is_some() {
+        return None;
+    }
+    let reviewed = [Some(comment.created_at), comment.edited_at, comment.reviewed_at]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(comment.created_at);
+    Some(AnswerDates {
+        reviewed: crate::answers::month_year(reviewed),
+        reviewed_iso: reviewed.format("%Y-%m").to_string(),
+        reviewed_rfc3339: When::new(reviewed).rfc3339,
+        updated: comment.edited_at.map(When::new),
+    })
 }
 
 /// "Ann Reader" → "AR", "dr. oz" → "DO", "Ann" → "A".
@@ -209,6 +253,7 @@ mod tests {
             consent_at: None,
             consent_method: None,
             redacted_at: None,
+            reviewed_at: None,
         }
     }
 

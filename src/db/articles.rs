@@ -281,7 +281,18 @@ pub fn add_revision(conn: &mut AnyConnection, id: i32, manuscript: &Manuscript, 
 }
 
 /// Makes `revision` (which holds `manuscript`) what article `id` shows.
+/// When the text of a published article changes, the author's answers
+/// under it written before are marked for his review.
 pub fn set_current(conn: &mut AnyConnection, id: i32, manuscript: &Manuscript, revision: i32) -> QueryResult<()> {
+    let before: Option<(String, String, bool)> =
+        articles::table.find(id).select((articles::slug, articles::body, articles::draft)).first(conn).optional()?;
+    if let Some((slug, body, draft)) = before {
+        if !draft && !manuscript.draft && body.trim() != manuscript.body.trim() {
+            let now = super::now();
+            let reason = format!("the article changed on {}", now.format("%-d %B %Y"));
+            super::answers::mark_article_changed(conn, &slug, now, revision, &reason)?;
+        }
+    }
     diesel::update(articles::table.find(id))
         .set((ArticleColumns::of(manuscript), articles::current_revision.eq(revision)))
         .execute(conn)

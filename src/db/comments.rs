@@ -49,6 +49,8 @@ pub struct Comment {
     pub consent_method: Option<String>,
     /// When the author removed personal details from its text.
     pub redacted_at: Option<NaiveDateTime>,
+    /// An answer of the author's: when he last confirmed it is still right.
+    pub reviewed_at: Option<NaiveDateTime>,
 }
 
 impl Comment {

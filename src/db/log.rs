@@ -53,10 +53,16 @@ pub enum LogAction {
     Publish,
     /// An article or page taken back to a draft.
     Unpublish,
+    /// A saved reply written, changed or deleted.
+    SavedReply,
+    /// The author confirmed an answer of his is still right.
+    AnswerReviewed,
+    /// The author added a dated note under an answer of his.
+    AnswerNote,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 26] = [
+    pub const ALL: [LogAction; 29] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -83,6 +89,9 @@ impl LogAction {
         Self::ArticleSave,
         Self::Publish,
         Self::Unpublish,
+        Self::SavedReply,
+        Self::AnswerReviewed,
+        Self::AnswerNote,
     ];
 
     /// The stored name, also what the log page shows.
@@ -114,6 +123,9 @@ impl LogAction {
             Self::ArticleSave => "article-save",
             Self::Publish => "publish",
             Self::Unpublish => "unpublish",
+            Self::SavedReply => "saved-reply",
+            Self::AnswerReviewed => "answer-reviewed",
+            Self::AnswerNote => "answer-note",
         }
     }
 }

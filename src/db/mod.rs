@@ -1,5 +1,6 @@
 //! One connection type for both backends, the pool, and the embedded migrations.
 
+pub mod answers;
 pub mod articles;
 pub mod change_counters;
 pub mod checkpoints;

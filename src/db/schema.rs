@@ -44,6 +44,9 @@ diesel::table! {
         consent_at -> Nullable<Timestamp>,
         consent_method -> Nullable<Text>,
         redacted_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_reason -> Text,
+        review_revision -> Nullable<Integer>,
     }
 }
 
@@ -200,7 +203,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_replies (id) {
+        id -> Integer,
+        title -> Text,
+        body -> Text,
+        add_disclaimer -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answer_notes (id) {
+        id -> Integer,
+        comment_id -> Integer,
+        body_markdown -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
+diesel::joinable!(answer_notes -> comments (comment_id));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -216,5 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     change_counters,
     articles,
-    article_revisions
+    article_revisions,
+    saved_replies,
+    answer_notes
 );

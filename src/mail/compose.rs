@@ -66,6 +66,8 @@ pub struct Site<'a> {
     pub author_name: &'a str,
     pub base_url: &'a str,
     pub library: &'a Library,
+    /// When the author's answers are due for review, for the digest.
+    pub answers: &'a crate::config::AnswerSettings,
     pub links: Links<'a>,
     pub templates: &'a dyn Render,
     pub comment_paths: CommentPaths,
@@ -200,9 +202,12 @@ fn digest(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::R
     let mut paths = (site.comment_paths)(conn, &arrived)?;
     let views: Vec<CommentView> = arrived.iter().map(|c| site.view_at(c, paths.remove(&c.id))).collect();
     let waiting = views.iter().filter(|v| v.pending).count();
+    let to_review = crate::answers::due_count(conn, site.library, site.answers)?;
     let mut context = Context::new();
     context.insert("comments", &views);
     context.insert("waiting", &waiting);
+    context.insert("to_review", &to_review);
+    context.insert("review_url", &format!("{}/admin/answers/review", site.base_url));
     context.insert("desk_url", &format!("{}/admin", site.base_url));
     context.insert("settings_url", &format!("{}/admin/settings", site.base_url));
     let count = if views.len() == 1 { "1 new comment".to_owned() } else { format!("{} new comments", views.len()) };

@@ -52,6 +52,11 @@ pub struct LinkForm {
     /// `keep`: publish the answer though it shows personal details.
     #[serde(default)]
     personal: Option<String>,
+    /// The "Insert" button: a saved reply put into the answer.
+    #[serde(default)]
+    insert: Option<String>,
+    #[serde(default)]
+    saved_reply: Option<String>,
 }
 
 fn refused(
@@ -339,7 +344,16 @@ pub async fn show_action(
         return response;
     }
     let Some(comment) = &target.comment else { return Err(AppError::NotFound) };
-    render(&state, &request, StatusCode::OK, action_notice(&state, &action, comment, &target.path))
+    let mut notice = action_notice(&state, &action, comment, &target.path);
+    if action.verb == DeskVerb::Answer {
+        notice.saved_replies = saved_reply_choices(&state).await?;
+    }
+    render(&state, &request, StatusCode::OK, notice)
+}
+
+/// The saved replies, for the answer box of the "answer" action.
+async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::routes::admin::replies::Choice>, AppError> {
+    Ok(db::run(&state.pool, crate::routes::admin::replies::choices).await?)
 }
 
 pub async fn act(
@@ -363,6 +377,32 @@ pub async fn act(
         notice.error =
             Some("We could not confirm that this came from this site's page. Please press the button again.".into());
         return render(&state, &request, StatusCode::FORBIDDEN, notice);
+    }
+    if action.verb == DeskVerb::Answer {
+        notice.saved_replies = saved_reply_choices(&state).await?;
+    }
+    if let (DeskVerb::Answer, Some(_)) = (action.verb, &form.insert) {
+        // A saved reply put under the typed answer; nothing is published and
+        // the link is not used up.
+        let settings = state.settings.answers.clone();
+        let (typed, chosen) = (form.body.clone(), form.saved_reply.clone());
+        let inserted = db::run(&state.pool, move |conn| {
+            crate::routes::admin::replies::insert_saved(conn, &settings, &typed, chosen.as_deref())
+        })
+        .await
+        .context("inserting a saved reply")?;
+        let status = match inserted {
+            Ok(text) => {
+                notice.answer = Some(text);
+                StatusCode::OK
+            }
+            Err(message) => {
+                notice.answer = Some(form.body.clone());
+                notice.error = Some(message.to_owned());
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        };
+        return render(&state, &request, status, notice);
     }
     let body = match action.verb {
         DeskVerb::Answer => match CommentBody::parse(&form.body) {

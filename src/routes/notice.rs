@@ -28,6 +28,8 @@ pub struct Notice {
     pub kept_text: Option<String>,
     /// Personal details found in the author's answer, for him to confirm.
     pub found: Vec<crate::trust::personal::Finding>,
+    /// The author's saved replies, for the "answer" action.
+    pub saved_replies: Vec<crate::routes::admin::replies::Choice>,
 }
 
 #[derive(Serialize)]

@@ -70,7 +70,10 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     // A second thread, on a page of its own.
     app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
     app.set_rule("threads_per_page", "1");
-    create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
+    let author = create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
+    // An old answer waiting for review, and a saved reply for the answer boxes.
+    crate::answers::staff_answer(&app, author, question, "Yes, with food.", 2000);
+    let saved_reply = crate::answers::store_saved_reply(&app);
     let browser = Browser::open().await;
     match look {
         Look::Light => {}
@@ -149,6 +152,11 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         "/admin/articles/1/revisions".to_owned(),
         "/admin/articles/1/compare?from=1&to=1".to_owned(),
         "/admin/pages".to_owned(),
+        format!("/admin/comments/{question}/reply"),
+        "/admin/replies".to_owned(),
+        "/admin/replies/new".to_owned(),
+        format!("/admin/replies/{saved_reply}"),
+        "/admin/answers/review".to_owned(),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
         checked.push(check(path).await);

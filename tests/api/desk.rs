@@ -54,7 +54,7 @@ async fn editor(app: &TestApp, path: &str) -> Page {
 
 /// Saves the article at `path` with the editor's current fields changed by
 /// `changes`.
-async fn save(app: &TestApp, path: &str, action: &str, changes: &[(&str, &str)]) -> Page {
+pub(crate) async fn save(app: &TestApp, path: &str, action: &str, changes: &[(&str, &str)]) -> Page {
     let page = editor(app, path).await;
     let mut form = article_form(&crate::helpers::csrf_token(&page.body), &base_revision(&page), action, &[]);
     for (name, _) in form.clone() {

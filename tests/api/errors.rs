@@ -16,7 +16,15 @@ async fn unknown_articles_tags_and_addresses_get_a_404_page() {
 #[tokio::test]
 async fn a_failure_shows_a_500_page_that_leaks_nothing() {
     let app = spawn_app().await;
-    app.with_db(|conn| diesel::sql_query("DROP TABLE comments").execute(conn)).expect("the table is dropped");
+    app.with_db(|conn| {
+        // PostgreSQL drops the tables that refer to it (the notes under answers) only when told.
+        let drop = match conn {
+            healthblog::db::AnyConnection::Postgresql(_) => "DROP TABLE comments CASCADE",
+            healthblog::db::AnyConnection::Sqlite(_) => "DROP TABLE comments",
+        };
+        diesel::sql_query(drop).execute(conn)
+    })
+    .expect("the table is dropped");
     let page = app.get("/").await;
     assert_eq!(page.status, 500);
     page.assert_contains(&["<h1>Something went wrong</h1>", "reference <code>"]);

@@ -17,8 +17,12 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     crate::helpers::require!("TEST_VNU_JAR");
     let jar = std::env::var("TEST_VNU_JAR")
         .expect("TEST_VNU_JAR names vnu.jar: run the tests through scripts/test, which installs it");
-    let (app, _) = signed_in_app().await;
+    let (app, author) = signed_in_app().await;
     let question = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
+    // An old answer waiting for review, and a saved reply for the answer boxes.
+    let old_question = app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
+    crate::answers::staff_answer(&app, author, old_question, "Yes, with food.", 2000);
+    let saved_reply = crate::answers::store_saved_reply(&app);
     let pending = app.insert_comment(SLUG, CommentStatus::Pending, "Bea");
     assert_eq!(answer(&app, question, "Yes, with food, **every week**.", "/admin").await.status, 303);
     let keys = Keys::from_secret(SECRET).expect("keys");
@@ -41,6 +45,11 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/admin/pages".to_owned(),
         "/admin/mail".to_owned(),
         format!("/admin/comments/{pending}/edit"),
+        format!("/admin/comments/{pending}/reply"),
+        "/admin/replies".to_owned(),
+        "/admin/replies/new".to_owned(),
+        format!("/admin/replies/{saved_reply}"),
+        "/admin/answers/review".to_owned(),
         format!("/posts/{SLUG}"),
     ];
     let reader = [

@@ -479,7 +479,10 @@ async fn a_doctor_who_chose_the_daily_digest_gets_one_email_listing_the_days_com
     })
     .expect("the choice is stored");
     app.insert_comment(SLUG, crate::helpers::CommentStatus::Pending, "Bea");
-    app.insert_comment(SLUG, crate::helpers::CommentStatus::Approved, "Carl");
+    let carl = app.insert_comment(SLUG, crate::helpers::CommentStatus::Approved, "Carl");
+    // An answer of his from long ago is due for review.
+    let doctor = app.with_db(|conn| users::table.select(users::id).first(conn)).expect("the doctor's account");
+    crate::answers::staff_answer(&app, doctor, carl, "An answer from long ago.", 2000);
     // The doctor chose the digest yesterday: today's is due.
     let yesterday = healthblog::db::now() - chrono::Duration::hours(25);
     app.with_db(|conn| {
@@ -495,6 +498,11 @@ async fn a_doctor_who_chose_the_daily_digest_gets_one_email_listing_the_days_com
     assert!(digest.subject.starts_with("2 new comments on "), "{}", digest.subject);
     assert!(digest.text.contains("Bea on") && digest.text.contains("Carl on"), "{}", digest.text);
     assert!(digest.text.contains("1 waiting for your approval"), "{}", digest.text);
+    assert!(
+        digest.text.contains("1 of your answers is due for review: http://blog.test/admin/answers/review"),
+        "{}",
+        digest.text
+    );
     // A later notice proves the sender went round again without a second digest.
     let reader = crate::helpers::new_browser();
     ask(&app, &reader, "Is there a magnesium spray?").await;

@@ -2,6 +2,7 @@
 
 mod accessibility;
 mod admin;
+mod answers;
 mod architecture;
 mod articles;
 mod backup;

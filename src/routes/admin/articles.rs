@@ -543,6 +543,7 @@ async fn preview(
         flash: None,
         for_cache: false,
         preview: true,
+        saved_replies: Vec::new(),
     };
     post::render(state, page, visitor, StatusCode::OK)
 }

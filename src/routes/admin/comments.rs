@@ -163,7 +163,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     let page = query.page.unwrap_or(1).clamp(1, super::MAX_PAGE);
     let search = query.q.clone().unwrap_or_default().trim().chars().take(200).collect::<String>();
     let offset = (page as i64 - 1) * PER_PAGE;
-    let (comments, total, counts, parents, paths) = {
+    let (comments, total, counts, parents, paths, saved_replies) = {
         let search = search.clone();
         db::run(&desk.state.pool, move |conn| {
             let (comments, total) = db::comments::moderation_page(conn, status, &search, offset, PER_PAGE)?;
@@ -171,7 +171,8 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
             let parents = db::comments::parents_of(conn, &comments)?;
             let rules = discussion::load_rules(conn)?;
             let paths = discussion::comment_paths(conn, &comments, &rules)?;
-            Ok((comments, total, counts, parents, paths))
+            let saved_replies = super::replies::choices(conn)?;
+            Ok((comments, total, counts, parents, paths, saved_replies))
         })
         .await
         .context("loading the moderation queue")?
@@ -211,6 +212,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
     context.insert("total", &total);
     context.insert("rows", &rows(&library, &Trust::of(&desk.state), &comments, &parents, &paths));
     context.insert("pagination", &Pagination::new(page, pages, link).labelled("Newer comments", "Older comments"));
+    context.insert("saved_replies", &saved_replies);
     context.insert("return_to", &return_to);
     desk.render("admin/comments.html", "Comments", context)
 }
@@ -355,7 +357,30 @@ pub async fn edit(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Resu
 pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let parent = find_comment(&desk.state, id.into_inner()).await?;
     let return_to = form.return_to("/admin/comments");
-    let text = form.text("body");
+    let mut text = form.text("body");
+    let helps = answer_helps(&desk, &parent).await?;
+    if let Some(insert) = form.get("insert") {
+        // "Insert": the page comes back with the text put under what was
+        // typed, and nothing is published.
+        let inserted = insert_into_answer(&desk, insert, &text, form.get("saved_reply")).await?;
+        let error = match inserted {
+            Ok(with_insert) => {
+                text = with_insert;
+                None
+            }
+            Err(message) => Some(message),
+        };
+        let page = TextBox {
+            template: "admin/reply.html",
+            title: "Answer a comment",
+            text: &text,
+            error,
+            return_to: &return_to,
+            status: if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
+            personal: Vec::new(),
+        };
+        return text_box_page_with(&desk, &parent, page, helps);
+    }
     // The typed answer is kept, in a page of its own, whatever goes wrong.
     let answer_again = |error: &str, status| {
         let page = TextBox {
@@ -367,7 +392,7 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
             status,
             personal: Vec::new(),
         };
-        text_box_page(&desk, &parent, page)
+        text_box_page_with(&desk, &parent, page, helps.clone())
     };
     let body = match CommentBody::parse(&text) {
         Ok(body) => body,
@@ -386,7 +411,7 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
             status: StatusCode::UNPROCESSABLE_ENTITY,
             personal: found,
         };
-        return text_box_page(&desk, &parent, page);
+        return text_box_page_with(&desk, &parent, page, helps.clone());
     }
     let library = desk.state.library();
     let Some(article) = library.get(&parent.post_slug) else {
@@ -466,9 +491,99 @@ impl<'a> TextBox<'a> {
     }
 }
 
-fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpResponse, AppError> {
-    let library = desk.state.library();
+/// `GET /admin/comments/{id}/reply`: the answer box on a page of its own,
+/// with the saved replies and the author's earlier answers to similar
+/// questions.
+pub async fn reply_form(
+    desk: Desk,
+    id: web::Path<CommentId>,
+    query: web::Query<ReturnQuery>,
+) -> Result<HttpResponse, AppError> {
+    let comment = find_comment(&desk.state, id.into_inner()).await?;
+    let return_to = super::safe_return_path(query.return_to.as_deref()).unwrap_or_else(|| "/admin/comments".into());
+    let helps = answer_helps(&desk, &comment).await?;
+    let page = TextBox {
+        template: "admin/reply.html",
+        title: "Answer a comment",
+        text: "",
+        error: None,
+        return_to: &return_to,
+        status: StatusCode::OK,
+        personal: Vec::new(),
+    };
+    text_box_page_with(&desk, &comment, page, helps)
+}
+
+/// An earlier answer of the author's to a question like this one.
+#[derive(Serialize)]
+struct SimilarAnswer {
+    question: String,
+    answer: String,
+    answer_id: CommentId,
+    href: String,
+}
+
+/// What helps the author answer `comment`: his saved replies, and his
+/// earlier answers to similar questions.
+async fn answer_helps(desk: &Desk, comment: &Comment) -> Result<Context, AppError> {
+    let (question, question_id) = (comment.body_markdown.clone(), comment.id);
+    let (choices, similar) = db::run(&desk.state.pool, move |conn| {
+        let choices = super::replies::choices(conn)?;
+        let answered = db::answers::answered_questions(conn)?;
+        let similar: Vec<SimilarAnswer> = crate::answers::similar(&question, question_id, &answered)
+            .into_iter()
+            .map(|earlier| SimilarAnswer {
+                question: excerpt(&crate::markdown::text_of_comment(&earlier.question)),
+                answer: excerpt(&crate::markdown::text_of_comment(&earlier.answer)),
+                answer_id: earlier.answer_id,
+                href: format!("/posts/{}#comment-{}", earlier.post_slug, earlier.answer_id),
+            })
+            .collect();
+        Ok((choices, similar))
+    })
+    .await
+    .context("loading the saved replies and similar answers")?;
     let mut context = Context::new();
+    context.insert("saved_replies", &choices);
+    context.insert("similar", &similar);
+    Ok(context)
+}
+
+/// The answer box's text after its "Insert" button `insert`: a saved reply
+/// (`saved_reply`), or a link to an earlier answer (`answer-{id}`), put
+/// under `typed`; or why nothing was inserted.
+pub async fn insert_into_answer(
+    desk: &Desk,
+    insert: &str,
+    typed: &str,
+    saved_reply: Option<&str>,
+) -> Result<Result<String, &'static str>, AppError> {
+    let (insert, typed, saved_reply) = (insert.to_owned(), typed.to_owned(), saved_reply.map(str::to_owned));
+    let settings = desk.state.settings.answers.clone();
+    let inserted = db::run(&desk.state.pool, move |conn| {
+        if let Some(id) = insert.strip_prefix("answer-") {
+            let answer = id.parse::<CommentId>().ok().map(|id| db::comments::find(conn, id)).transpose()?.flatten();
+            return Ok(match answer {
+                Some(answer) if answer.is_by_author() && answer.status == CommentStatus::Approved => {
+                    Ok(crate::answers::append(&typed, &crate::answers::link_to_answer(&answer.post_slug, answer.id)))
+                }
+                _ => Err("That answer is not on the site any more."),
+            });
+        }
+        super::replies::insert_saved(conn, &settings, &typed, saved_reply.as_deref())
+    })
+    .await
+    .context("inserting into an answer")?;
+    Ok(inserted)
+}
+
+fn text_box_page(desk: &Desk, comment: &Comment, page: TextBox) -> Result<HttpResponse, AppError> {
+    text_box_page_with(desk, comment, page, Context::new())
+}
+
+fn text_box_page_with(desk: &Desk, comment: &Comment, page: TextBox, extra: Context) -> Result<HttpResponse, AppError> {
+    let library = desk.state.library();
+    let mut context = extra;
     context.insert(
         "row",
         &rows(&library, &Trust::of(&desk.state), std::slice::from_ref(comment), &[], &HashMap::new()).pop(),

@@ -11,17 +11,21 @@ use crate::error::AppError;
 
 /// `GET /admin`: counts, the to-do list, and the latest comments.
 pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (counts, latest, parents, paths) = db::run(&desk.state.pool, |conn| {
-        let counts = db::comments::status_counts(conn)?;
-        let latest = db::comments::latest(conn, 10)?;
-        let parents = db::comments::parents_of(conn, &latest)?;
-        let rules = discussion::load_rules(conn)?;
-        let paths = discussion::comment_paths(conn, &latest, &rules)?;
-        Ok((counts, latest, parents, paths))
-    })
-    .await
-    .context("loading the dashboard")?;
     let library = desk.state.library();
+    let (counts, latest, parents, paths, to_review) = {
+        let (library, settings) = (library.clone(), desk.state.settings.answers.clone());
+        db::run(&desk.state.pool, move |conn| {
+            let counts = db::comments::status_counts(conn)?;
+            let latest = db::comments::latest(conn, 10)?;
+            let parents = db::comments::parents_of(conn, &latest)?;
+            let rules = discussion::load_rules(conn)?;
+            let paths = discussion::comment_paths(conn, &latest, &rules)?;
+            let to_review = crate::answers::due_count(conn, &library, &settings)?;
+            Ok((counts, latest, parents, paths, to_review))
+        })
+        .await
+        .context("loading the dashboard")?
+    };
     let latest: Vec<Row> = rows(&library, &super::comments::Trust::of(&desk.state), &latest, &parents, &paths);
     let count = |status: CommentStatus| counts.get(&status).copied().unwrap_or(0);
 
@@ -31,6 +35,7 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     context.insert("spam", &count(CommentStatus::Spam));
     context.insert("trash", &count(CommentStatus::Trash));
     context.insert("unanswered", &desk.queue.unanswered);
+    context.insert("to_review", &to_review);
     context.insert("rows", &latest);
     context.insert("return_to", "/admin");
     desk.render("admin/dashboard.html", "Dashboard", context)

@@ -8,6 +8,8 @@ pub mod log;
 pub mod login;
 pub mod mail;
 pub mod questions;
+pub mod replies;
+pub mod review;
 pub mod settings;
 
 use std::future::Future;
@@ -40,11 +42,21 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/comments/{id}/moderate"),
     ("GET", "/admin/comments/{id}/edit"),
     ("POST", "/admin/comments/{id}/edit"),
+    ("GET", "/admin/comments/{id}/reply"),
     ("POST", "/admin/comments/{id}/reply"),
     ("POST", "/admin/comments/{id}/no-answer"),
     ("POST", "/admin/comments/{id}/seen-to"),
     ("POST", "/admin/comments/{id}/redact"),
     ("GET", "/admin/questions"),
+    ("GET", "/admin/answers/review"),
+    ("POST", "/admin/answers/{id}/still-right"),
+    ("POST", "/admin/answers/{id}/note"),
+    ("GET", "/admin/replies"),
+    ("GET", "/admin/replies/new"),
+    ("POST", "/admin/replies"),
+    ("GET", "/admin/replies/{id}"),
+    ("POST", "/admin/replies/{id}"),
+    ("POST", "/admin/replies/{id}/delete"),
     ("GET", "/admin/settings"),
     ("POST", "/admin/settings"),
     ("GET", "/admin/log"),
@@ -82,7 +94,17 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("POST", "/admin/comments/{id}/moderate") => web::post().to(comments::moderate),
             ("GET", "/admin/comments/{id}/edit") => page().to(comments::edit_form),
             ("POST", "/admin/comments/{id}/edit") => web::post().to(comments::edit),
+            ("GET", "/admin/comments/{id}/reply") => page().to(comments::reply_form),
             ("POST", "/admin/comments/{id}/reply") => web::post().to(comments::reply),
+            ("GET", "/admin/answers/review") => page().to(review::list),
+            ("POST", "/admin/answers/{id}/still-right") => web::post().to(review::still_right),
+            ("POST", "/admin/answers/{id}/note") => web::post().to(review::add_note),
+            ("GET", "/admin/replies") => page().to(replies::list),
+            ("GET", "/admin/replies/new") => page().to(replies::new),
+            ("POST", "/admin/replies") => web::post().to(replies::create),
+            ("GET", "/admin/replies/{id}") => page().to(replies::edit),
+            ("POST", "/admin/replies/{id}") => web::post().to(replies::save),
+            ("POST", "/admin/replies/{id}/delete") => web::post().to(replies::delete),
             ("POST", "/admin/comments/{id}/no-answer") => web::post().to(questions::no_answer_needed),
             ("POST", "/admin/comments/{id}/seen-to") => web::post().to(comments::seen_to),
             ("POST", "/admin/comments/{id}/redact") => web::post().to(comments::redact),

@@ -16,18 +16,20 @@ const LIMIT: i64 = 100;
 /// `GET /admin/questions`: readers' comments that no author reply answers
 /// yet, oldest first, each with a reply box.
 pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (questions, parents, paths) = db::run(&desk.state.pool, |conn| {
+    let (questions, parents, paths, saved_replies) = db::run(&desk.state.pool, |conn| {
         let questions = db::comments::unanswered(conn, LIMIT)?;
         let parents = db::comments::parents_of(conn, &questions)?;
         let rules = discussion::load_rules(conn)?;
         let paths = discussion::comment_paths(conn, &questions, &rules)?;
-        Ok((questions, parents, paths))
+        let saved_replies = super::replies::choices(conn)?;
+        Ok((questions, parents, paths, saved_replies))
     })
     .await
     .context("loading the unanswered questions")?;
     let library = desk.state.library();
     let mut context = Context::new();
     context.insert("rows", &rows(&library, &super::comments::Trust::of(&desk.state), &questions, &parents, &paths));
+    context.insert("saved_replies", &saved_replies);
     context.insert("return_to", "/admin/questions");
     desk.render("admin/questions.html", "Unanswered questions", context)
 }

@@ -41,6 +41,11 @@ pub struct CommentSubmission {
     /// The hidden field people never see; bots fill it in.
     #[serde(default)]
     url: String,
+    /// The signed-in author's "Insert" button: a saved reply into his answer.
+    #[serde(default)]
+    insert: Option<String>,
+    #[serde(default)]
+    saved_reply: Option<String>,
 }
 
 /// `POST /posts/{slug}/comments`: a reader asks a question or replies, or
@@ -73,7 +78,7 @@ pub async fn create(
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts())
         .await
         .context("finding who is signed in")?;
-    let CommentSubmission { values, csrf_token, url: honeypot } = submission.into_inner();
+    let CommentSubmission { values, csrf_token, url: honeypot, insert, saved_reply } = submission.into_inner();
     // The cookie is decrypted once: a form without one still gets a visitor.
     let existing_visitor = Visitor::existing(&request, &state.keys);
     let mut visitor = existing_visitor.clone().unwrap_or_else(Visitor::first_visit);
@@ -90,6 +95,27 @@ pub async fn create(
             return answer.refusal(visitor, values, Refusal::FormUnconfirmed).await
         }
     };
+    if let (Some(_), Some(_)) = (&author, &insert) {
+        // The author put a saved reply into his answer: the page comes back
+        // with it under what he typed, and nothing is published.
+        let settings = state.settings.answers.clone();
+        let (typed, chosen) = (values.body.clone(), saved_reply.clone());
+        let inserted = db::run(&state.pool, move |conn| {
+            crate::routes::admin::replies::insert_saved(conn, &settings, &typed, chosen.as_deref())
+        })
+        .await
+        .context("inserting a saved reply")?;
+        let mut values = values;
+        let (message, status) = match inserted {
+            Ok(text) => {
+                values.body = text;
+                (None, StatusCode::OK)
+            }
+            Err(message) => (Some(message.to_owned()), StatusCode::UNPROCESSABLE_ENTITY),
+        };
+        let form = CommentForm { values, errors: HashMap::new(), message, personal: Vec::new() };
+        return answer.page(visitor, form, status).await;
+    }
     let ticket = FormTicket { token: csrf_token, issued_at };
     let sender = Sender {
         ip_hash: state.keys.hash_ip(&state.client_ip(&request)),
@@ -410,6 +436,10 @@ impl Answer<'_> {
             flash: None,
             for_cache: false,
             preview: false,
+            saved_replies: match self.author {
+                Some(_) => post::saved_reply_choices(self.state).await.unwrap_or_default(),
+                None => Vec::new(),
+            },
         };
         post::render(self.state, page, visitor, status)
     }

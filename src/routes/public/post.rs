@@ -12,10 +12,10 @@ use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::pages::{page_path, Outline};
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::rules::ThreadOrder;
-use crate::comments::thread::{self, ShownComment};
+use crate::comments::thread::{self, ShownComment, ShownNote};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{comments_open, Discussion};
-use crate::content::{Article, Library};
+use crate::content::{Article, Library, When};
 use crate::db::{self, users::User};
 use crate::domain::{CommentId, MAX_BODY_CHARS};
 use crate::error::AppError;
@@ -117,6 +117,10 @@ async fn show_page(
     }
     // The author's confirmation after answering here, shown once.
     let flash = if author.is_some() { session.take_flash() } else { None };
+    let saved_replies = match author {
+        Some(_) => saved_reply_choices(&state).await?,
+        None => Vec::new(),
+    };
     let page = ArticlePage {
         library: &library,
         article,
@@ -126,12 +130,18 @@ async fn show_page(
         flash,
         for_cache: for_cache && !preview,
         preview,
+        saved_replies,
     };
     let mut response = render(&state, page, visitor, StatusCode::OK)?;
     if prefilled {
         response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-cache"));
     }
     Ok(response)
+}
+
+/// The author's saved replies, for the answer box he sees on the page.
+pub async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::routes::admin::replies::Choice>, AppError> {
+    Ok(db::run(&state.pool, crate::routes::admin::replies::choices).await?)
 }
 
 /// A draft or scheduled article (or page), for a signed-in author only.
@@ -281,6 +291,8 @@ pub struct ArticlePage<'a> {
     pub for_cache: bool,
     /// Not published: shown to a signed-in author with a band that says so.
     pub preview: bool,
+    /// The author's saved replies, for his answer box.
+    pub saved_replies: Vec<crate::routes::admin::replies::Choice>,
 }
 
 /// Renders the article page for `visitor`, whose cookie goes with it when it
@@ -291,7 +303,7 @@ pub fn render(
     visitor: Visitor,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let ArticlePage { library, article, discussion, author, form, flash, for_cache, preview } = page;
+    let ArticlePage { library, article, discussion, author, form, flash, for_cache, preview, saved_replies } = page;
     let (older, newer) = library.neighbours(&article.slug);
     let rules = &discussion.rules;
     let reply_to = form
@@ -304,6 +316,12 @@ pub fn render(
     let mut thread: Vec<ShownComment> =
         thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth, rules.thread_order);
     for comment in &mut thread {
+        comment.notes = discussion
+            .notes
+            .iter()
+            .filter(|note| note.comment_id == comment.id)
+            .map(|note| ShownNote { added: When::new(note.created_at), body: note.body_html.clone() })
+            .collect();
         comment.own = comment.awaiting_moderation && !comment.erased && visitor.pending().contains(&comment.id);
         if comment.own {
             let urgent = discussion.comments.iter().find(|c| c.id == comment.id).and_then(|c| c.urgent.as_deref());
@@ -323,7 +341,7 @@ pub fn render(
         Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
     let meta = if number == 1 {
         PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
-            .with_json_ld(&structured_data(state, article, discussion.tally.total()))
+            .with_json_ld(&structured_data(state, article, discussion.tally.total(), &thread))
     } else {
         PageMeta::new(
             format!("{} — comments, page {number}", article.title),
@@ -358,6 +376,7 @@ pub fn render(
     context.insert("consent_wording", crate::trust::consent::WORDING);
     context.insert("pending_retention_days", &rules.pending_retention_days);
     context.insert("author", &author.map(|user| user.display_name.as_str()));
+    context.insert("saved_replies", &saved_replies);
     let flash_comment = flash.as_ref().and_then(|flash| flash_comment(flash, &thread));
     context.insert("flash", &flash);
     context.insert("flash_comment", &flash_comment);
@@ -383,7 +402,12 @@ fn flash_comment(flash: &Flash, thread: &[ShownComment]) -> Option<CommentId> {
 
 /// schema.org data for search engines: a blog post that is also a medical
 /// web page, with its review when the front matter gives one.
-fn structured_data(state: &AppState, article: &Article, comment_count: usize) -> serde_json::Value {
+fn structured_data(
+    state: &AppState,
+    article: &Article,
+    comment_count: usize,
+    thread: &[ShownComment],
+) -> serde_json::Value {
     let site = &state.settings.site;
     let url = format!("{}/posts/{}", state.base_url(), article.slug);
     let mut data = json!({
@@ -405,6 +429,26 @@ fn structured_data(state: &AppState, article: &Article, comment_count: usize) ->
     });
     if !article.byline.is_empty() {
         data["author"] = json!({ "@type": "Person", "name": article.byline });
+    }
+    // The author's answers on the page, each with when he last said it is
+    // right: schema.org's `lastReviewed` belongs to a web page, so a
+    // comment's review is its `dateModified`.
+    let answers: Vec<serde_json::Value> = thread
+        .iter()
+        .filter(|comment| !comment.awaiting_moderation)
+        .filter_map(|comment| {
+            let review = comment.review.as_ref()?;
+            Some(json!({
+                "@type": "Comment",
+                "url": format!("{url}#comment-{}", comment.id),
+                "author": { "@type": "Person", "name": comment.author_name },
+                "dateCreated": comment.posted.rfc3339,
+                "dateModified": review.reviewed_rfc3339,
+            }))
+        })
+        .collect();
+    if !answers.is_empty() {
+        data["comment"] = json!(answers);
     }
     if let (Some(reviewed), Some(reviewer)) = (&article.reviewed, &article.reviewed_by) {
         data["lastReviewed"] = json!(reviewed.iso_date);

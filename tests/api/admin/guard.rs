@@ -17,6 +17,8 @@ fn form_for(path: &str, id: CommentId, token: Option<&str>) -> Vec<(String, Stri
         "/admin/comments/{id}/moderate" => fields(&[("action", "approve")]),
         "/admin/comments/{id}/edit" => fields(&[("body", "Rewritten by somebody else")]),
         "/admin/comments/{id}/reply" => fields(&[("body", "An answer the author never wrote")]),
+        "/admin/replies" | "/admin/replies/{id}" => fields(&[("title", "Not his"), ("body", "A reply he never saved")]),
+        "/admin/answers/{id}/note" => fields(&[("note", "A note he never wrote")]),
         "/admin/settings" => fields(&[
             ("moderation_policy", "approve_all"),
             ("max_links", "9"),
@@ -45,6 +47,17 @@ fn path_of(app: &TestApp, route: &str, id: CommentId) -> String {
             healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Page, "about")
         });
         about.expect("the pages answer").expect("the About page").id.to_string()
+    } else if route.starts_with("/admin/replies/{id}") {
+        let fields = healthblog::db::answers::SavedReplyFields {
+            title: "Magnesium".into(),
+            body: "Take it with food.".into(),
+            add_disclaimer: false,
+        };
+        let saved = app.with_db(|conn| match healthblog::db::answers::saved_replies(conn)?.first() {
+            Some(reply) => Ok(reply.id),
+            None => healthblog::db::answers::create_saved_reply(conn, &fields),
+        });
+        saved.expect("the saved replies answer").to_string()
     } else {
         id.to_string()
     };
