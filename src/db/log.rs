@@ -53,10 +53,13 @@ pub enum LogAction {
     Publish,
     /// An article or page taken back to a draft.
     Unpublish,
+    /// The author published an anonymised copy of a private question (and
+    /// his answer) as a new public exchange; the original stays private.
+    PublishAnonymised,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 26] = [
+    pub const ALL: [LogAction; 27] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -83,6 +86,7 @@ impl LogAction {
         Self::ArticleSave,
         Self::Publish,
         Self::Unpublish,
+        Self::PublishAnonymised,
     ];
 
     /// The stored name, also what the log page shows.
@@ -114,6 +118,7 @@ impl LogAction {
             Self::ArticleSave => "article-save",
             Self::Publish => "publish",
             Self::Unpublish => "unpublish",
+            Self::PublishAnonymised => "publish-anonymised",
         }
     }
 }

@@ -30,6 +30,7 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     context.insert("approved", &count(CommentStatus::Approved));
     context.insert("spam", &count(CommentStatus::Spam));
     context.insert("trash", &count(CommentStatus::Trash));
+    context.insert("private", &count(CommentStatus::Private));
     context.insert("unanswered", &desk.queue.unanswered);
     context.insert("rows", &latest);
     context.insert("return_to", "/admin");
