@@ -342,3 +342,21 @@ async fn the_doctor_publishes_an_anonymised_version_and_the_original_stays_priva
     let entry = logged.iter().find(|e| e.action == LogAction::PublishAnonymised).expect("in the log");
     assert_eq!(entry.comment_id, Some(id));
 }
+
+#[tokio::test]
+async fn the_asker_edits_their_private_question_and_it_stays_private() {
+    let smtp = SmtpServer::start();
+    let (app, _) = app_mailing(&smtp).await;
+    let reader = new_browser();
+    let (id, _) = ask_privately(&app, &reader, SECRET_QUESTION).await;
+    let edit = format!("{}/comments/{id}/edit", manage_path(ASKER));
+    let form = get_with(&app, &reader, &edit).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let changed = "Is Zorblaxine safe with magnesium two years after a kidney transplant?";
+    let saved =
+        post_with(&app, &reader, &edit, &fields(&[("body", changed), ("csrf_token", &csrf_token(&form.body))])).await;
+    assert!(location(&saved).ends_with("?done=edited"), "not told it waits for approval: {}", location(&saved));
+    let stored = app.stored_comment(id);
+    assert_eq!((stored.status, stored.body_markdown.as_str()), (CommentStatus::Private, changed));
+    app.get_as_stranger(&format!("/posts/{SLUG}")).await.assert_lacks(&[SECRET_WORD]);
+}

@@ -639,7 +639,8 @@ async fn save_edit(
         let shown = EditPage { body: &form.body, error: None, message: Some(NOT_STORED) };
         return render_edit(state, visitor, &via, &editing, shown, StatusCode::SERVICE_UNAVAILABLE);
     }
-    let held = status != CommentStatus::Approved;
+    // A private question waits for nobody's approval: it stays private.
+    let held = !matches!(status, CommentStatus::Approved | CommentStatus::Private);
     if held && !visitor.pending().contains(&id) {
         // Held again: this browser sees it in place, awaiting moderation.
         visitor.remember_pending(id);
