@@ -206,6 +206,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .route("/posts/{slug}/comment-page-{page}", page().to(public::post::comment_page))
             .route("/posts/{slug}/comments", web::post().to(public::comments::create))
             .route("/comments/check", web::post().to(public::comments::check_typed))
+            .route("/comments/private/{id}", page().to(public::private::sent))
             .route("/posts/{slug}/comments.xml", page().to(public::comments::feed))
             .configure(public::manage::configure)
             .route("/tags", page().to(public::tags::index))

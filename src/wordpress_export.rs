@@ -50,6 +50,9 @@ pub struct Exported {
     /// Comments of articles that are no longer in `content/`: WXR has no
     /// place for a comment without its post.
     pub orphaned_comments: usize,
+    /// Private questions to the author and his answers: WordPress has no
+    /// status that keeps a comment from every reader, so they stay here.
+    pub private_comments: usize,
 }
 
 /// Reads the accounts and comments from `conn` and writes the WXR file to `out`.
@@ -66,7 +69,12 @@ pub fn export(conn: &mut AnyConnection, site: &Site<'_>, out: impl Write) -> any
 /// Writes the WXR file for `site`, its desk `accounts` and its `comments`.
 pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl Write) -> anyhow::Result<Exported> {
     let mut by_slug: HashMap<&str, Vec<&Comment>> = HashMap::new();
+    let mut private_comments = 0;
     for comment in comments {
+        if comment.status == CommentStatus::Private {
+            private_comments += 1;
+            continue;
+        }
         by_slug.entry(comment.post_slug.as_str()).or_default().push(comment);
     }
     let settings = site.settings;
@@ -120,7 +128,7 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
         xml.end("wp:tag")?;
     }
 
-    let mut exported = Exported::default();
+    let mut exported = Exported { private_comments, ..Exported::default() };
     let items = site.pages.iter().map(|a| (a, "page")).chain(site.posts.iter().map(|a| (a, "post")));
     for (post_id, (article, kind)) in items.enumerate() {
         let link = match kind {
@@ -191,6 +199,8 @@ pub fn approved_value(status: CommentStatus) -> &'static str {
         CommentStatus::Pending => "0",
         CommentStatus::Trash => "trash",
         CommentStatus::Spam => "spam",
+        // Never written (see `write`); were it ever, WordPress would hold it.
+        CommentStatus::Private => "0",
     }
 }
 

@@ -42,5 +42,11 @@ pub fn wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
             settings.content_dir.display()
         );
     }
+    if exported.private_comments > 0 {
+        eprintln!(
+            "left out {}: WordPress has no place only the author can read",
+            count(exported.private_comments, "private question or answer", "private questions and answers"),
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ pub mod outlines;
 pub mod ownership;
 pub mod pages;
 pub mod policy;
+pub mod private;
 pub mod remembered;
 pub mod retention;
 pub mod rules;

@@ -60,6 +60,10 @@ impl Action {
     fn target(self, from: CommentStatus) -> Option<Option<CommentStatus>> {
         use CommentStatus::*;
         match (self, from) {
+            // A private question (or its answer) is never made public nor
+            // sent where a later action could: it can only be deleted.
+            (Self::Delete, Private) => Some(None),
+            (_, Private) => None,
             (Self::Approve, Approved) | (Self::Spam, Spam) | (Self::Trash, Trash) => None,
             (Self::Approve, _) => Some(Some(Approved)),
             (Self::Unapprove, Approved) => Some(Some(Pending)),
@@ -197,6 +201,12 @@ mod tests {
         assert_eq!(Action::Restore.target(Trash), Some(Some(Pending)));
         assert_eq!(Action::Delete.target(Approved), None);
         assert_eq!(Action::Delete.target(Trash), Some(None));
+        assert_eq!(Action::Delete.target(Private), Some(None));
+        for action in
+            [Action::Approve, Action::Unapprove, Action::Spam, Action::NotSpam, Action::Trash, Action::Restore]
+        {
+            assert_eq!(action.target(Private), None, "{action:?} must leave a private comment private");
+        }
         assert!(Action::ALL.iter().all(|a| Action::parse(a.as_str()) == Some(*a)));
     }
 }

@@ -135,7 +135,8 @@ pub fn edit(
             },
         );
         let status = match comment.status {
-            CommentStatus::Spam | CommentStatus::Trash => comment.status,
+            // Private stays private, whatever the rules say of the new text.
+            CommentStatus::Spam | CommentStatus::Trash | CommentStatus::Private => comment.status,
             CommentStatus::Pending | CommentStatus::Approved => decision.status,
         };
         let html = markdown::render_comment(body.as_str());
@@ -264,6 +265,7 @@ pub fn status_in_words(comment: &Comment) -> &'static str {
         CommentStatus::Approved => "published",
         CommentStatus::Pending => "waiting for moderation",
         CommentStatus::Spam | CommentStatus::Trash => "not published",
+        CommentStatus::Private => "private: only the author can read it",
     }
 }
 

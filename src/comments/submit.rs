@@ -60,6 +60,9 @@ pub struct Reader {
     pub urgent: Vec<String>,
     /// The consent wording's version the reader ticked, if they did.
     pub consent: Option<String>,
+    /// "Only the doctor may read this": stored private, and answered by
+    /// email (so `notify` is implied).
+    pub private: bool,
 }
 
 /// A verified form token and when its form was shown.
@@ -196,8 +199,11 @@ fn submit_as_reader(
         },
     );
     if let Some(reason) = decision.reason {
-        tracing::info!(status = %decision.status, reason, "comment held or filtered");
+        tracing::info!(status = %decision.status, reason, private = reader.private, "comment held or filtered");
     }
+    // A private question is private whatever the filters say: a status that
+    // a later action could make public would be a way out.
+    let status = if reader.private { CommentStatus::Private } else { decision.status };
     let slug = article.slug.as_str();
     crate::db::write(conn, |conn| {
         spend_form_token(conn, &reader.form)?;
@@ -230,8 +236,8 @@ fn submit_as_reader(
                     website: reader.website.as_ref().map(|w| w.as_str().to_owned()),
                 },
                 body: &body,
-                status: decision.status,
-                notify: reader.notify,
+                status,
+                notify: reader.notify || reader.private,
                 notify_replies: reader.notify_replies,
                 ip_hash: reader.ip_hash.clone(),
                 user_agent: reader.user_agent.clone(),
@@ -264,7 +270,7 @@ fn submit_as_reader(
             log::write(conn, &entry)?;
             mail_queued |= notices::urgent_comment(conn, &stored, now)?;
         }
-        Ok(Stored { id: stored.id, status: decision.status, mail_queued })
+        Ok(Stored { id: stored.id, status, mail_queued })
     })
 }
 
@@ -303,7 +309,11 @@ fn submit_as_staff(
             None => None,
         };
         let mut mail_queued = false;
-        if let Some(parent) = parent.as_ref().filter(|p| p.status != CommentStatus::Approved) {
+        // The answer to a private question is private too, and the question
+        // stays so: the asker reads it in their email and on their page.
+        let private = parent.as_ref().is_some_and(|p| p.status == CommentStatus::Private);
+        let status = if private { CommentStatus::Private } else { CommentStatus::Approved };
+        if let Some(parent) = parent.as_ref().filter(|p| !private && p.status != CommentStatus::Approved) {
             comments::set_status(conn, parent.id, CommentStatus::Approved)?;
             let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, Action::Approve.into())
                 .comment(parent.id, Some(parent.status.as_str()), Some(CommentStatus::Approved.as_str()))
@@ -318,7 +328,7 @@ fn submit_as_staff(
                 parent: parent.as_ref().map(|p| p.id),
                 author: Author::Staff { name: actor.name.clone(), user_id: actor.user_id },
                 body: &body,
-                status: CommentStatus::Approved,
+                status,
                 notify: false,
                 notify_replies: false,
                 ip_hash: String::new(),
@@ -333,15 +343,18 @@ fn submit_as_staff(
         )?;
         let id = answer.id;
         let detail = match &parent {
+            Some(parent) if private => {
+                format!("answered {}'s private question (comment {}) on {slug}", parent.author_name, parent.id)
+            }
             Some(parent) => format!("answered {} (comment {}) on {slug}", parent.author_name, parent.id),
             None => format!("commented on {slug}"),
         };
         let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::Reply)
-            .comment(id, None, Some(CommentStatus::Approved.as_str()))
+            .comment(id, None, Some(status.as_str()))
             .detail(detail);
         log::write(conn, &entry)?;
         mail_queued |= notices::comment_published(conn, &answer, parent.as_ref(), now)?;
-        Ok(Stored { id, status: CommentStatus::Approved, mail_queued })
+        Ok(Stored { id, status, mail_queued })
     })
 }
 

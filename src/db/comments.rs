@@ -331,7 +331,7 @@ pub fn parents_of(conn: &mut AnyConnection, children: &[Comment]) -> QueryResult
 /// The newest comments of any status but trash and spam.
 pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
     comments::table
-        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
+        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved, CommentStatus::Private]))
         .filter(comments::erased_at.is_null())
         // Urgent ones (emergency signs) first.
         .order((comments::urgent.is_null(), comments::created_at.desc(), comments::id.desc()))
@@ -345,13 +345,21 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
 /// is what `comments::tally::CommentKind::of` calls one (a reader's comment
 /// on the article, or a reader's reply to an answer of the author's), asked
 /// here in SQL; `tests/api/questions_and_answers.rs` holds the two together.
-pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
+///
+/// A private question is one too, answered by the author's private answer;
+/// with `private_only`, only private questions are listed.
+pub fn unanswered(conn: &mut AnyConnection, limit: i64, private_only: bool) -> QueryResult<Vec<Comment>> {
     let (answer, asked) = diesel::alias!(comments as answer, comments as asked);
+    let statuses: &[CommentStatus] = if private_only {
+        &[CommentStatus::Private]
+    } else {
+        &[CommentStatus::Pending, CommentStatus::Approved, CommentStatus::Private]
+    };
     comments::table
         .filter(comments::user_id.is_null())
         .filter(comments::no_answer_needed.eq(false))
         .filter(comments::erased_at.is_null())
-        .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
+        .filter(comments::status.eq_any(statuses))
         .filter(
             comments::parent_id.is_null().or(diesel::dsl::exists(
                 asked
@@ -363,9 +371,10 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
             answer
                 .filter(answer.field(comments::parent_id).eq(comments::id.nullable()))
                 .filter(answer.field(comments::user_id).is_not_null())
-                .filter(answer.field(comments::status).eq(CommentStatus::Approved)),
+                .filter(answer.field(comments::status).eq_any([CommentStatus::Approved, CommentStatus::Private])),
         )))
-        .order((comments::created_at.asc(), comments::id.asc()))
+        // Urgent ones (emergency signs) first.
+        .order((comments::urgent.is_null(), comments::created_at.asc(), comments::id.asc()))
         .limit(limit)
         .select(Comment::as_select())
         .load(conn)
@@ -454,6 +463,21 @@ pub fn any_from_email(conn: &mut AnyConnection, email: &EmailKey) -> QueryResult
 /// Whether any comment, of any status, answers comment `id`.
 pub fn has_replies(conn: &mut AnyConnection, id: CommentId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(comments::table.filter(comments::parent_id.eq(id)))).get_result(conn)
+}
+
+/// The author's private answers to the private questions `ids`, oldest
+/// first: what the asker reads on their own page.
+pub fn private_answers(conn: &mut AnyConnection, ids: &[CommentId]) -> QueryResult<Vec<Comment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .filter(comments::parent_id.eq_any(ids))
+        .filter(comments::status.eq(CommentStatus::Private))
+        .filter(comments::user_id.is_not_null())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(Comment::as_select())
+        .load(conn)
 }
 
 /// Which of `ids` the author or a moderator has answered.

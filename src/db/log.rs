@@ -59,10 +59,13 @@ pub enum LogAction {
     AnswerReviewed,
     /// The author added a dated note under an answer of his.
     AnswerNote,
+    /// The author published an anonymised copy of a private question (and
+    /// his answer) as a new public exchange; the original stays private.
+    PublishAnonymised,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 29] = [
+    pub const ALL: [LogAction; 30] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -92,6 +95,7 @@ impl LogAction {
         Self::SavedReply,
         Self::AnswerReviewed,
         Self::AnswerNote,
+        Self::PublishAnonymised,
     ];
 
     /// The stored name, also what the log page shows.
@@ -126,6 +130,7 @@ impl LogAction {
             Self::SavedReply => "saved-reply",
             Self::AnswerReviewed => "answer-reviewed",
             Self::AnswerNote => "answer-note",
+            Self::PublishAnonymised => "publish-anonymised",
         }
     }
 }

@@ -6,6 +6,9 @@ use serde::Serialize;
 use super::stored_text::text_enum;
 
 /// Where a comment is in moderation. Only `Approved` comments are public.
+/// `Private` is a reader's question that only the author may read, and his
+/// answer to it: no public query selects it, and no moderation action
+/// moves a comment into or out of it (it can only be deleted).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
@@ -14,10 +17,11 @@ pub enum CommentStatus {
     Approved,
     Spam,
     Trash,
+    Private,
 }
 
 impl CommentStatus {
-    pub const ALL: [CommentStatus; 4] = [Self::Pending, Self::Approved, Self::Spam, Self::Trash];
+    pub const ALL: [CommentStatus; 5] = [Self::Pending, Self::Approved, Self::Spam, Self::Trash, Self::Private];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +29,7 @@ impl CommentStatus {
             Self::Approved => "approved",
             Self::Spam => "spam",
             Self::Trash => "trash",
+            Self::Private => "private",
         }
     }
 }

@@ -48,6 +48,8 @@ struct CommentView {
     article_title: String,
     pending: bool,
     by_author: bool,
+    /// Only the author and its writer may read it.
+    private: bool,
 }
 
 /// Renders `template` (`mail/x.txt` or `mail/x.html`) with a context.
@@ -100,6 +102,7 @@ impl Site<'_> {
             article_title,
             pending: comment.status == CommentStatus::Pending,
             by_author: comment.is_by_author(),
+            private: comment.status == CommentStatus::Private,
         }
     }
 
@@ -159,12 +162,13 @@ fn new_comment(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyh
     let Some(comment) = message.comment_id.map(|id| comments::find(conn, id)).transpose()?.flatten() else {
         return Ok(None);
     };
-    if comment.erased_at.is_some() || !matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved) {
+    let to_see = matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved | CommentStatus::Private);
+    if comment.erased_at.is_some() || !to_see {
         return Ok(None);
     }
     let parent = comment.parent_id.map(|id| comments::find(conn, id)).transpose()?.flatten();
     let view = site.view(conn, &comment)?;
-    let question = parent.as_ref().is_none_or(Comment::is_by_author);
+    let question = view.private || parent.as_ref().is_none_or(Comment::is_by_author);
     let action =
         |verb| site.links.desk_action(&DeskAction { verb, comment: comment.id, user: user.id, message: message.id });
     let mut context = Context::new();
@@ -176,7 +180,11 @@ fn new_comment(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyh
     context.insert("answer_url", &action(DeskVerb::Answer));
     context.insert("desk_url", &format!("{}/admin/comments?status={}", site.base_url, comment.status));
     context.insert("settings_url", &format!("{}/admin/settings", site.base_url));
-    let what = if question { "question" } else { "comment" };
+    let what = match (view.private, question) {
+        (true, _) => "private question",
+        (false, true) => "question",
+        (false, false) => "comment",
+    };
     let waiting = if view.pending { " (waiting for you)" } else { "" };
     let subject = format!("New {what} from {} on “{}”{waiting}", view.author_name, view.article_title);
     let unsubscribe = site.links.unsubscribe(&Stop::Account { user: user.id });
@@ -189,7 +197,11 @@ fn digest(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::R
     let arrived: Vec<Comment> = comment_columns::table
         .filter(comment_columns::user_id.is_null())
         .filter(comment_columns::erased_at.is_null())
-        .filter(comment_columns::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
+        .filter(comment_columns::status.eq_any([
+            CommentStatus::Pending,
+            CommentStatus::Approved,
+            CommentStatus::Private,
+        ]))
         .filter(comment_columns::created_at.gt(since))
         .filter(comment_columns::created_at.le(message.created_at))
         .order((comment_columns::created_at.asc(), comment_columns::id.asc()))
@@ -220,22 +232,33 @@ fn answer(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::R
     let Some(reply) = message.comment_id.map(|id| comments::find(conn, id)).transpose()?.flatten() else {
         return Ok(None);
     };
-    if reply.status != CommentStatus::Approved || reply.erased_at.is_some() {
+    if !matches!(reply.status, CommentStatus::Approved | CommentStatus::Private) || reply.erased_at.is_some() {
         return Ok(None);
     }
     let Some(asked) = reply.parent_id.map(|id| comments::find(conn, id)).transpose()?.flatten() else {
         return Ok(None);
     };
-    if asked.erased_at.is_some() {
+    // A private answer goes only to the one who asked privately.
+    let private = reply.status == CommentStatus::Private;
+    if asked.erased_at.is_some() || private != (asked.status == CommentStatus::Private) {
         return Ok(None);
     }
-    let reply_view = site.view(conn, &reply)?;
+    let mut reply_view = site.view(conn, &reply)?;
+    let mut asked_view = site.view(conn, &asked)?;
+    if private {
+        // On no page but the asker's own: that is where the links lead.
+        let own_page = format!("{}/comments/manage", site.base_url);
+        reply_view.permalink.clone_from(&own_page);
+        asked_view.permalink = own_page;
+    }
     let mut context = Context::new();
     context.insert("reply", &reply_view);
-    context.insert("asked", &site.view(conn, &asked)?);
+    context.insert("asked", &asked_view);
     context.insert("stop_all", &site.links.unsubscribe(&Stop::Address { email: message.recipient.clone() }));
     context.insert("manage_url", &format!("{}/comments/manage", site.base_url));
-    let subject = if message.kind == MessageKind::Answer {
+    let subject = if private {
+        format!("{} answered your private question on “{}”", reply_view.author_name, reply_view.article_title)
+    } else if message.kind == MessageKind::Answer {
         format!("{} answered your question on “{}”", reply_view.author_name, reply_view.article_title)
     } else {
         format!("{} replied to your comment on “{}”", reply_view.author_name, reply_view.article_title)

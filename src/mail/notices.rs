@@ -27,8 +27,9 @@ pub fn comment_arrived(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let mut queued = false;
-    if matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved) {
-        let question = is_question(comment, parent);
+    if matches!(comment.status, CommentStatus::Pending | CommentStatus::Approved | CommentStatus::Private) {
+        // A private one asks the author, whatever it answers.
+        let question = comment.status == CommentStatus::Private || is_question(comment, parent);
         for user in users::with_email(conn)? {
             let wanted = match user.notify_on {
                 NoticeChoice::Every => true,
@@ -89,9 +90,10 @@ pub fn comment_approved(conn: &mut AnyConnection, id: CommentId, now: NaiveDateT
     comment_published(conn, &comment, parent.as_ref(), now)
 }
 
-/// `comment` became public: stored approved, or approved later. Tells the
-/// writer of the comment it answers, if they asked to hear of it. True when
-/// a message was queued.
+/// `comment` became public (stored approved, or approved later), or is the
+/// author's answer to a private question. Tells the writer of the comment it
+/// answers, if they asked to hear of it (the asker of a private question
+/// always did). True when a message was queued.
 pub fn comment_published(
     conn: &mut AnyConnection,
     comment: &Comment,

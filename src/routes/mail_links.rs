@@ -15,11 +15,12 @@ use serde::Deserialize;
 
 use crate::comments::discussion::{self, load_rules};
 use crate::comments::moderation::{self, Action, Actor};
+use crate::comments::private::PRIVATE_ANSWER_SENT;
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{self, Submission, SubmitError, Writer};
 use crate::db::comments::Comment;
 use crate::db::{self, spent_tokens, users, AnyConnection};
-use crate::domain::{CommentBody, EmailKey, NoticeChoice};
+use crate::domain::{CommentBody, CommentStatus, EmailKey, NoticeChoice};
 use crate::error::AppError;
 use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
 use crate::mail::outbox::MessageKind;
@@ -295,9 +296,11 @@ async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Resu
 fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment, path: &str) -> Notice {
     let library = state.library();
     let article_title = library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
+    let private = comment.status == CommentStatus::Private;
     let (title, button) = match action.verb {
         DeskVerb::Approve => ("Approve this comment?", "Approve"),
         DeskVerb::Spam => ("Mark this comment as spam?", "Mark as spam"),
+        DeskVerb::Answer if private => ("Answer this private question", "Send the answer by email"),
         DeskVerb::Answer => ("Answer this comment", "Publish the answer"),
     };
     Notice {
@@ -486,6 +489,7 @@ pub async fn act(
     let done = match action.verb {
         DeskVerb::Approve => "Approved: the comment is on the page.",
         DeskVerb::Spam => "Marked as spam.",
+        DeskVerb::Answer if comment.status == CommentStatus::Private => PRIVATE_ANSWER_SENT,
         DeskVerb::Answer => "Your answer is published under the comment.",
     };
     let done = Notice { title: "Done".into(), message: done.into(), comment: notice.comment, ..Notice::default() };

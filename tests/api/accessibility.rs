@@ -67,6 +67,8 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     app.set_rule("min_seconds_to_submit", "0");
     let question = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
     app.insert_comment(SLUG, CommentStatus::Pending, "Bob");
+    // A private question: in the desk's private views and on Ann's own page.
+    let private = app.insert_comment(SLUG, CommentStatus::Private, "Ann");
     // A second thread, on a page of its own.
     app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
     app.set_rule("threads_per_page", "1");
@@ -136,6 +138,31 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     client.wait().for_element(Locator::Css(".field-error")).await.expect("the form comes back with an error");
     checked.push(check("the comment form with errors".into()).await);
 
+    // A private question sent: the page that says so.
+    client.find(Locator::Id("author_email")).await.expect("an email field").clear().await.expect("clearing");
+    client
+        .find(Locator::Id("author_email"))
+        .await
+        .expect("an email field")
+        .send_keys("cleo@example.org")
+        .await
+        .expect("typing");
+    client.find(Locator::Id("private")).await.expect("the private box").click().await.expect("it ticks");
+    if !client.find(Locator::Id("consent")).await.expect("the consent box").is_selected().await.expect("read") {
+        client.find(Locator::Id("consent")).await.expect("the consent box").click().await.expect("it ticks");
+    }
+    client
+        .find(Locator::Css(".comment-form button[type=submit]"))
+        .await
+        .expect("a button")
+        .click()
+        .await
+        .expect("send");
+    if client.wait().for_element(Locator::Css(".private-notice")).await.is_err() {
+        panic!("the private question is sent:\n{}", client.source().await.unwrap_or_default());
+    }
+    checked.push(check("a private question sent".into()).await);
+
     // The author's desk.
     browser.sign_in(&app, AUTHOR, PASSWORD).await;
     for path in [
@@ -144,6 +171,9 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         "/admin/comments?status=approved&q=question".to_owned(),
         format!("/admin/comments/{question}/edit"),
         "/admin/questions".to_owned(),
+        "/admin/questions?show=private".to_owned(),
+        "/admin/comments?status=private".to_owned(),
+        format!("/admin/comments/{private}/anonymise"),
         "/admin/settings".to_owned(),
         "/admin/log".to_owned(),
         "/admin/articles".to_owned(),

@@ -24,6 +24,10 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     crate::answers::staff_answer(&app, author, old_question, "Yes, with food.", 2000);
     let saved_reply = crate::answers::store_saved_reply(&app);
     let pending = app.insert_comment(SLUG, CommentStatus::Pending, "Bea");
+    // A private question, answered: in the desk's private views and on its
+    // asker's own page.
+    let private = app.insert_comment(SLUG, CommentStatus::Private, "Ann");
+    assert_eq!(answer(&app, private, "Privately: *yes*.", "/admin").await.status, 303);
     assert_eq!(answer(&app, question, "Yes, with food, **every week**.", "/admin").await.status, 303);
     let keys = Keys::from_secret(SECRET).expect("keys");
     let in_a_day = chrono::Utc::now().timestamp() + 24 * 3600;
@@ -50,6 +54,9 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/admin/replies/new".to_owned(),
         format!("/admin/replies/{saved_reply}"),
         "/admin/answers/review".to_owned(),
+        "/admin/comments?status=private".to_owned(),
+        "/admin/questions?show=private".to_owned(),
+        format!("/admin/comments/{private}/anonymise"),
         format!("/posts/{SLUG}"),
     ];
     let reader = [
@@ -80,6 +87,19 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
             crate::helpers::read(app.stranger().get(format!("{}{path}", app.address)).send().await.expect("GET")).await;
         files.push(write(dir.path(), &format!("reader-{n}"), path, &page.body));
     }
+
+    // What a reader sees after asking privately.
+    app.accept_instant_posts();
+    let reader_browser = crate::helpers::new_browser();
+    let form = crate::admin::get_with(&app, &reader_browser, &format!("/posts/{SLUG}")).await;
+    let mut fields = crate::helpers::comment_fields("Cleo", "cleo@example.org", "Only for the doctor, please.");
+    crate::helpers::set_field(&mut fields, "private", "on");
+    crate::helpers::set_field(&mut fields, "csrf_token", &crate::helpers::csrf_token(&form.body));
+    let sent = crate::admin::post_with(&app, &reader_browser, &format!("/posts/{SLUG}/comments"), &fields).await;
+    let sent_path = crate::admin::location(&sent);
+    let page = crate::admin::get_with(&app, &reader_browser, &sent_path).await;
+    assert_eq!(page.status, 200, "{sent_path}");
+    files.push(write(dir.path(), "reader-private-sent", &sent_path, &page.body));
 
     let output = std::process::Command::new("java")
         .args(["-jar", &jar, "--errors-only", "--format", "gnu"])

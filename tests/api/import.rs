@@ -1335,7 +1335,7 @@ async fn dates_keep_their_utc_moment_and_the_report_names_the_old_sites_time_zon
 
 /// The readers' questions the inbox lists, with when they were written.
 fn inbox(site: &Site) -> Vec<chrono::NaiveDateTime> {
-    site.with_db(|conn| healthblog::db::comments::unanswered(conn, 10_000).expect("the inbox"))
+    site.with_db(|conn| healthblog::db::comments::unanswered(conn, 10_000, false).expect("the inbox"))
         .into_iter()
         .map(|c| c.created_at)
         .collect()

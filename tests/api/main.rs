@@ -29,6 +29,7 @@ mod mail;
 mod manage;
 mod page_cache;
 mod pages;
+mod private_questions;
 mod questions_and_answers;
 mod reload;
 mod remembered_commenter;

@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use super::{age, AdminForm, Desk};
 use crate::comments::discussion;
 use crate::comments::moderation::{self, Action};
+use crate::comments::private::{self, AnonymiseError, PRIVATE_ANSWER_SENT};
 use crate::comments::{self, Refusal, Submission, SubmitError, Writer};
 use crate::content::Library;
 use crate::db::{self, comments::Comment};
@@ -101,7 +102,12 @@ pub fn rows(
             user_agent: c.user_agent.clone(),
             article_title: library.get(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
             article_slug: c.post_slug.clone(),
-            href: paths.get(&c.id).cloned().unwrap_or_else(|| format!("/posts/{}?comment={}", c.post_slug, c.id)),
+            href: if c.status == CommentStatus::Private {
+                // On no page of the discussion: its article, then.
+                format!("/posts/{}", c.post_slug)
+            } else {
+                paths.get(&c.id).cloned().unwrap_or_else(|| format!("/posts/{}?comment={}", c.post_slug, c.id))
+            },
             in_reply_to: c.parent_id.and_then(|id| parents.get(&id)).map(|p| ParentExcerpt {
                 id: p.id,
                 author_name: p.author_name.clone(),
@@ -123,7 +129,8 @@ pub fn rows(
                 let how = c.consent_method.as_deref().map(|how| format!(" through the {how}")).unwrap_or_default();
                 format!("Consent (wording {version}) given{at}{how}")
             }),
-            personal: if c.is_by_author() || c.erased_at.is_some() {
+            // A private question is published only as the author rewrites it.
+            personal: if c.is_by_author() || c.erased_at.is_some() || c.status == CommentStatus::Private {
                 Vec::new()
             } else {
                 personal::find(&c.body_markdown, &c.author_name, trust.country)
@@ -157,7 +164,7 @@ struct Tab {
     current: bool,
 }
 
-/// `GET /admin/comments?status=pending|approved|spam|trash&q=&page=`.
+/// `GET /admin/comments?status=pending|approved|spam|trash|private&q=&page=`.
 pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let status: CommentStatus = query.status.as_deref().unwrap_or("pending").parse().map_err(|_| AppError::NotFound)?;
     let page = query.page.unwrap_or(1).clamp(1, super::MAX_PAGE);
@@ -183,6 +190,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
         (CommentStatus::Approved, "Approved"),
         (CommentStatus::Spam, "Spam"),
         (CommentStatus::Trash, "Trash"),
+        (CommentStatus::Private, "Private"),
     ]
     .into_iter()
     .map(|(s, label)| Tab {
@@ -400,7 +408,9 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
     };
     // A public answer that shows a reader's details, or that they are his
     // patient, discloses them: said before it is published, never refused.
-    let found = personal::find_in_answer(&text, &desk.state.settings.trust.country);
+    // A private answer goes to the asker alone.
+    let private = parent.status == CommentStatus::Private;
+    let found = if private { Vec::new() } else { personal::find_in_answer(&text, &desk.state.settings.trust.country) };
     if !found.is_empty() && form.get("personal") != Some("keep") {
         let page = TextBox {
             template: "admin/reply.html",
@@ -446,6 +456,9 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
     }
     desk.state.wake_mail();
+    if stored.status == CommentStatus::Private {
+        return Ok(desk.redirect(&return_to, PRIVATE_ANSWER_SENT));
+    }
     let (slug, id) = (article.slug.clone(), stored.id);
     let path = db::run(&desk.state.pool, move |conn| {
         let rules = discussion::load_rules(conn)?;
@@ -597,3 +610,118 @@ fn text_box_page_with(desk: &Desk, comment: &Comment, page: TextBox, extra: Cont
     *response.status_mut() = page.status;
     Ok(response)
 }
+
+/// The anonymised exchange being written from a private question.
+struct Anonymising<'a> {
+    question: &'a str,
+    answer: &'a str,
+    errors: HashMap<&'static str, String>,
+    /// What in the texts could still tell who asked, for the author to
+    /// confirm.
+    found: Vec<Finding>,
+    status: StatusCode,
+}
+
+fn anonymise_page(desk: &Desk, original: &Comment, page: Anonymising) -> Result<HttpResponse, AppError> {
+    let library = desk.state.library();
+    let mut context = Context::new();
+    context.insert(
+        "row",
+        &rows(&library, &Trust::of(&desk.state), std::slice::from_ref(original), &[], &HashMap::new()).pop(),
+    );
+    context.insert("question", page.question);
+    context.insert("answer", page.answer);
+    context.insert("errors", &page.errors);
+    context.insert("found", &page.found);
+    context.insert("anonymous_name", private::ANONYMOUS_NAME);
+    context.insert("max_body_chars", &MAX_BODY_CHARS);
+    context.insert("return_to", "/admin/comments?status=private");
+    let mut response = desk.render("admin/anonymise.html", "Publish an anonymised version", context)?;
+    *response.status_mut() = page.status;
+    Ok(response)
+}
+
+/// The private question `id` (a reader's, not erased), or 404.
+async fn find_private_question(state: &AppState, id: CommentId) -> Result<Comment, AppError> {
+    let comment = find_comment(state, id).await?;
+    let question = comment.status == CommentStatus::Private && !comment.is_by_author() && comment.erased_at.is_none();
+    question.then_some(comment).ok_or(AppError::NotFound)
+}
+
+/// `GET /admin/comments/{id}/anonymise`: the private question's text and
+/// the author's private answer, to edit into a public exchange.
+pub async fn anonymise_form(desk: Desk, id: web::Path<CommentId>) -> Result<HttpResponse, AppError> {
+    let original = find_private_question(&desk.state, id.into_inner()).await?;
+    let asked = original.id;
+    let answers = db::run(&desk.state.pool, move |conn| Ok(db::comments::private_answers(conn, &[asked])?))
+        .await
+        .with_context(|| format!("loading the answers to private question {asked}"))?;
+    let answer = answers.last().map(|a| a.body_markdown.clone()).unwrap_or_default();
+    let found = personal::find(&original.body_markdown, &original.author_name, &desk.state.settings.trust.country);
+    let page = Anonymising {
+        question: &original.body_markdown,
+        answer: &answer,
+        errors: HashMap::new(),
+        found,
+        status: StatusCode::OK,
+    };
+    anonymise_page(&desk, &original, page)
+}
+
+/// `POST /admin/comments/{id}/anonymise` with `question` and `answer`: a new
+/// public question by "A reader" and the author's answer under the same
+/// article; the original stays private. Personal details still in the
+/// texts are shown first (a warning, not a refusal).
+pub async fn anonymise(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
+    let original = find_private_question(&desk.state, id.into_inner()).await?;
+    let (question_text, answer_text) = (form.text("question"), form.text("answer"));
+    let again = |errors: HashMap<&'static str, String>, found: Vec<Finding>, status| {
+        let page = Anonymising { question: &question_text, answer: &answer_text, errors, found, status };
+        anonymise_page(&desk, &original, page)
+    };
+    let mut errors = HashMap::new();
+    let question = CommentBody::parse(&question_text).map_err(|e| errors.insert("question", e)).ok();
+    let answer = CommentBody::parse(&answer_text).map_err(|e| errors.insert("answer", e)).ok();
+    let (Some(question), Some(answer)) = (question, answer) else {
+        return again(errors, Vec::new(), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let country = &desk.state.settings.trust.country;
+    let mut found = personal::find(question.as_str(), &original.author_name, country);
+    found.extend(personal::find_in_answer(answer.as_str(), country));
+    if !found.is_empty() && form.get("personal") != Some("keep") {
+        errors.insert("question", BEFORE_PUBLISHING_ANONYMISED.to_owned());
+        return again(errors, found, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (actor, asked) = (desk.user.actor(), original.id);
+    let outcome = db::run(&desk.state.pool, move |conn| {
+        Ok(private::publish_anonymised(conn, &actor, asked, &question, &answer, db::now()))
+    })
+    .await;
+    let published = match outcome {
+        Ok(Ok(published)) => published,
+        Ok(Err(AnonymiseError::NotPrivate)) => return Err(AppError::NotFound),
+        Ok(Err(AnonymiseError::NotStored(error))) | Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "an anonymised version could not be stored");
+            errors.insert("question", NOT_STORED.to_owned());
+            return again(errors, Vec::new(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    if let Err(error) = desk.state.check_database_file() {
+        tracing::error!(error = format!("{error:#}"), "an anonymised version could not be stored");
+        errors.insert("question", NOT_STORED.to_owned());
+        return again(errors, Vec::new(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let slug = original.post_slug.clone();
+    let path = db::run(&desk.state.pool, move |conn| {
+        let rules = discussion::load_rules(conn)?;
+        discussion::comment_path(conn, &slug, published.question, &rules)
+    })
+    .await
+    .unwrap_or_else(|_| format!("/posts/{}#comment-{}", original.post_slug, published.question));
+    let message = "The anonymised question and your answer are published. The original stays private.";
+    Ok(desk.redirect_with_link("/admin/comments?status=private", message, "View it on the page", &path))
+}
+
+/// Shown above an anonymised version that still shows personal details.
+const BEFORE_PUBLISHING_ANONYMISED: &str = "Before this is public: the texts still show what is listed below, which \
+                                            could tell who asked. Edit them, or publish as written.";

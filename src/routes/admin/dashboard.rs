@@ -34,6 +34,7 @@ pub async fn show(desk: Desk) -> Result<HttpResponse, AppError> {
     context.insert("approved", &count(CommentStatus::Approved));
     context.insert("spam", &count(CommentStatus::Spam));
     context.insert("trash", &count(CommentStatus::Trash));
+    context.insert("private", &count(CommentStatus::Private));
     context.insert("unanswered", &desk.queue.unanswered);
     context.insert("to_review", &to_review);
     context.insert("rows", &latest);

@@ -47,6 +47,8 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/comments/{id}/no-answer"),
     ("POST", "/admin/comments/{id}/seen-to"),
     ("POST", "/admin/comments/{id}/redact"),
+    ("GET", "/admin/comments/{id}/anonymise"),
+    ("POST", "/admin/comments/{id}/anonymise"),
     ("GET", "/admin/questions"),
     ("GET", "/admin/answers/review"),
     ("POST", "/admin/answers/{id}/still-right"),
@@ -108,6 +110,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("POST", "/admin/comments/{id}/no-answer") => web::post().to(questions::no_answer_needed),
             ("POST", "/admin/comments/{id}/seen-to") => web::post().to(comments::seen_to),
             ("POST", "/admin/comments/{id}/redact") => web::post().to(comments::redact),
+            ("GET", "/admin/comments/{id}/anonymise") => page().to(comments::anonymise_form),
+            ("POST", "/admin/comments/{id}/anonymise") => web::post().to(comments::anonymise),
             ("GET", "/admin/questions") => page().to(questions::list),
             ("GET", "/admin/settings") => page().to(settings::form),
             ("POST", "/admin/settings") => web::post().to(settings::save),
@@ -163,7 +167,7 @@ async fn require_sign_in(
         Some(user) => {
             let queue = crate::db::run(&state.pool, |conn| {
                 let counts = crate::db::comments::status_counts(conn)?;
-                let unanswered = crate::db::comments::unanswered(conn, QUEUE_COUNT_LIMIT)?.len();
+                let unanswered = crate::db::comments::unanswered(conn, QUEUE_COUNT_LIMIT, false)?.len();
                 let pending = counts.get(&crate::domain::CommentStatus::Pending).copied().unwrap_or(0);
                 Ok(Queue { pending, unanswered })
             })

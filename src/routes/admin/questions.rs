@@ -13,11 +13,19 @@ use crate::error::AppError;
 /// Questions listed at once.
 const LIMIT: i64 = 100;
 
-/// `GET /admin/questions`: readers' comments that no author reply answers
-/// yet, oldest first, each with a reply box.
-pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (questions, parents, paths, saved_replies) = db::run(&desk.state.pool, |conn| {
-        let questions = db::comments::unanswered(conn, LIMIT)?;
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    /// `private`: only the private questions.
+    show: Option<String>,
+}
+
+/// `GET /admin/questions[?show=private]`: readers' comments that no author
+/// reply answers yet, urgent ones first, then oldest first, each with a
+/// reply box.
+pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let private_only = query.show.as_deref() == Some("private");
+    let (questions, parents, paths, saved_replies) = db::run(&desk.state.pool, move |conn| {
+        let questions = db::comments::unanswered(conn, LIMIT, private_only)?;
         let parents = db::comments::parents_of(conn, &questions)?;
         let rules = discussion::load_rules(conn)?;
         let paths = discussion::comment_paths(conn, &questions, &rules)?;
@@ -30,7 +38,8 @@ pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
     let mut context = Context::new();
     context.insert("rows", &rows(&library, &super::comments::Trust::of(&desk.state), &questions, &parents, &paths));
     context.insert("saved_replies", &saved_replies);
-    context.insert("return_to", "/admin/questions");
+    context.insert("private_only", &private_only);
+    context.insert("return_to", if private_only { "/admin/questions?show=private" } else { "/admin/questions" });
     desk.render("admin/questions.html", "Unanswered questions", context)
 }
 

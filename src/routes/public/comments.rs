@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::feed::atom_response;
 use super::post::{self, ArticlePage, CommentForm, CommentValues};
+use super::private;
 use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::load_rules;
 use crate::comments::moderation::Actor;
@@ -128,6 +129,8 @@ pub async fn create(
     let mut values = values;
     let country = &state.settings.trust.country;
     let found = match &author {
+        // Nobody but the author reads a private question: nothing to warn of.
+        None if values.private.is_some() => Vec::new(),
         None => personal::find(&values.body, &values.author_name, country),
         Some(_) => personal::find_in_answer(&values.body, country),
     };
@@ -196,16 +199,28 @@ pub async fn create(
     }
     if author.is_none() && stored.status != CommentStatus::Approved {
         // The commenter sees their comment as "awaiting moderation", whether
-        // it waits for the author or was filtered as spam.
+        // it waits for the author or was filtered as spam; a private question
+        // on a page of its own, that says where the answer will come.
         visitor.remember_pending(stored.id);
     }
-    // The comment is stored: should its page not be found, the article
-    // itself is the next best place to send the writer.
-    let location = path.unwrap_or_else(|error| {
-        tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
-        format!("/posts/{}#comment-{}", article.slug, stored.id)
-    });
-    if author.is_some() {
+    let location = if stored.status == CommentStatus::Private {
+        // On no page of the discussion: the reader is told so on a page of
+        // their own, the author in the desk.
+        if author.is_some() {
+            session.set_flash(crate::comments::private::PRIVATE_ANSWER_SENT);
+            "/admin/comments?status=private".to_owned()
+        } else {
+            private::sent_path(stored.id)
+        }
+    } else {
+        // The comment is stored: should its page not be found, the article
+        // itself is the next best place to send the writer.
+        path.unwrap_or_else(|error| {
+            tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
+            format!("/posts/{}#comment-{}", article.slug, stored.id)
+        })
+    };
+    if author.is_some() && stored.status != CommentStatus::Private {
         let message = if answering { "Your answer is published:" } else { "Your comment is published:" };
         session.set_flash_with_link(message, "view it", &location);
     }
@@ -327,6 +342,7 @@ fn parse(
                 (Some(name), Some(email), Some(website)) => Some(Writer::Reader(Reader {
                     urgent,
                     consent,
+                    private: values.private.is_some(),
                     name,
                     email,
                     website,

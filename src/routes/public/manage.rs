@@ -170,6 +170,19 @@ struct ManagedComment {
     edited: bool,
     can_edit: bool,
     body: SafeHtml,
+    /// Asked privately: only the author and its writer can read it.
+    private: bool,
+    /// The author's answers to it, when it is private (a public one's are on
+    /// the page).
+    answers: Vec<PrivateAnswer>,
+}
+
+/// The author's private answer, as its asker reads it on their page.
+#[derive(Serialize)]
+struct PrivateAnswer {
+    author_name: String,
+    posted: When,
+    body: SafeHtml,
 }
 
 /// `GET /comments/manage/{token}`: every comment written with the link's
@@ -187,14 +200,17 @@ pub async fn show(
     };
     let now = Utc::now().naive_utc();
     let address = email.clone();
-    let (comments, answered, rules, notices, mut paths) = db::run(&state.pool, move |conn| {
+    let (comments, answered, rules, notices, mut paths, private_answers) = db::run(&state.pool, move |conn| {
         let comments = db::comments::by_email(conn, &address)?;
         let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
         let answered = db::comments::answered_by_staff(conn, &ids)?;
+        let private: Vec<CommentId> =
+            comments.iter().filter(|c| c.status == CommentStatus::Private).map(|c| c.id).collect();
+        let private_answers = db::comments::private_answers(conn, &private)?;
         let rules = load_rules(conn)?;
         let notices = subscribers::state(conn, &address)?;
         let paths = discussion::comment_paths(conn, &comments, &rules)?;
-        Ok((comments, answered, rules, notices, paths))
+        Ok((comments, answered, rules, notices, paths, private_answers))
     })
     .await
     .context("loading a writer's comments")?;
@@ -206,9 +222,22 @@ pub async fn show(
             article_title: library
                 .get(&comment.post_slug)
                 .map_or_else(|| comment.post_slug.clone(), |a| a.title.clone()),
-            href: paths
-                .remove(&comment.id)
-                .unwrap_or_else(|| format!("/posts/{}#comment-{}", comment.post_slug, comment.id)),
+            href: match comment.status {
+                CommentStatus::Private => format!("/posts/{}", comment.post_slug),
+                _ => paths
+                    .remove(&comment.id)
+                    .unwrap_or_else(|| format!("/posts/{}#comment-{}", comment.post_slug, comment.id)),
+            },
+            private: comment.status == CommentStatus::Private,
+            answers: private_answers
+                .iter()
+                .filter(|answer| answer.parent_id == Some(comment.id))
+                .map(|answer| PrivateAnswer {
+                    author_name: answer.author_name.clone(),
+                    posted: When::new(answer.created_at),
+                    body: answer.body_html.clone(),
+                })
+                .collect(),
             posted: When::new(comment.created_at),
             status: ownership::status_in_words(&comment),
             edited: comment.edited_at.is_some(),
@@ -610,7 +639,8 @@ async fn save_edit(
         let shown = EditPage { body: &form.body, error: None, message: Some(NOT_STORED) };
         return render_edit(state, visitor, &via, &editing, shown, StatusCode::SERVICE_UNAVAILABLE);
     }
-    let held = status != CommentStatus::Approved;
+    // A private question waits for nobody's approval: it stays private.
+    let held = !matches!(status, CommentStatus::Approved | CommentStatus::Private);
     if held && !visitor.pending().contains(&id) {
         // Held again: this browser sees it in place, awaiting moderation.
         visitor.remember_pending(id);

@@ -9,6 +9,7 @@ pub mod manage;
 pub mod old_address;
 pub mod page;
 pub mod post;
+pub mod private;
 pub mod search;
 pub mod tags;
 

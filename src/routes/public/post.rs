@@ -234,6 +234,9 @@ pub struct CommentValues {
     /// them, or `keep` the text as written.
     #[serde(default)]
     pub personal: Option<String>,
+    /// "Only the doctor may read this": a private question.
+    #[serde(default)]
+    pub private: Option<String>,
 }
 
 impl CommentValues {

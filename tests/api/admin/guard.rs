@@ -6,7 +6,7 @@ use healthblog::routes::admin::GUARDED_ROUTES;
 
 use super::{create_user, desk_token, fields, get_with, sign_in_with, signed_in_app, snapshot, Stored};
 use crate::helpers::{csrf_token, new_browser, read, Page, TestApp};
-use healthblog::domain::CommentId;
+use healthblog::domain::{CommentId, CommentStatus};
 
 /// What a form of each POST route would plausibly carry, so that a route
 /// that let the request through would change something.
@@ -19,6 +19,9 @@ fn form_for(path: &str, id: CommentId, token: Option<&str>) -> Vec<(String, Stri
         "/admin/comments/{id}/reply" => fields(&[("body", "An answer the author never wrote")]),
         "/admin/replies" | "/admin/replies/{id}" => fields(&[("title", "Not his"), ("body", "A reply he never saved")]),
         "/admin/answers/{id}/note" => fields(&[("note", "A note he never wrote")]),
+        "/admin/comments/{id}/anonymise" => {
+            fields(&[("question", "A question nobody asked"), ("answer", "An answer the author never wrote")])
+        }
         "/admin/settings" => fields(&[
             ("moderation_policy", "approve_all"),
             ("max_links", "9"),
@@ -39,10 +42,14 @@ fn form_for(path: &str, id: CommentId, token: Option<&str>) -> Vec<(String, Stri
     form
 }
 
-/// `route` with real ids in it: the comment's, or for the desk's pages the
-/// About page's, and its first revision.
+/// `route` with real ids in it: the comment's (a private question's, for
+/// the routes that take only those), or for the desk's pages the About
+/// page's, and its first revision.
 fn path_of(app: &TestApp, route: &str, id: CommentId) -> String {
-    let id = if route.starts_with("/admin/pages/") {
+    let id = if route.ends_with("/anonymise") {
+        let private = app.stored_comments().into_iter().find(|c| c.status == CommentStatus::Private);
+        private.expect("a private question (`with_private_question`)").id.to_string()
+    } else if route.starts_with("/admin/pages/") {
         let about = app.with_db(|conn| {
             healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Page, "about")
         });
@@ -64,6 +71,12 @@ fn path_of(app: &TestApp, route: &str, id: CommentId) -> String {
     route.replace("{id}", &id).replace("{revision}", "1")
 }
 
+/// A private question beside comment `id`, for the routes that take only those.
+fn with_private_question(app: &TestApp, id: CommentId) {
+    let slug = app.stored_comment(id).post_slug;
+    app.insert_comment(&slug, CommentStatus::Private, "Pia");
+}
+
 async fn send(app: &TestApp, client: &reqwest::Client, method: &str, path: &str, form: &[(String, String)]) -> Page {
     let url = format!("{}{path}", app.address);
     let request = match method {
@@ -78,6 +91,7 @@ async fn send(app: &TestApp, client: &reqwest::Client, method: &str, path: &str,
 async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_changes_nothing() {
     let (app, _) = signed_in_app().await;
     let id = Stored::default().insert(&app);
+    with_private_question(&app, id);
     // Even the author's real token is worthless without the author's cookie.
     let token = desk_token(&app).await;
     let before = snapshot(&app);
@@ -107,6 +121,7 @@ async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_change
 async fn signed_in_no_desk_form_is_accepted_without_the_sessions_token() {
     let (app, _) = signed_in_app().await;
     let id = Stored::default().insert(&app);
+    with_private_question(&app, id);
     // A real token, but of somebody else's session.
     create_user(&app, "editor", "Sam Editor", "another long pass phrase");
     let other = new_browser();
