@@ -279,6 +279,18 @@ impl Library {
         self.pages.get(slug)
     }
 
+    /// The published article, or else the published page, whose
+    /// discussion is kept under `slug`: a page may have comments too.
+    pub fn discussed(&self, slug: &str) -> Option<&Arc<Article>> {
+        self.get(slug).or_else(|| self.page_at(slug))
+    }
+
+    /// Whether `article` is one of the pages (published or not).
+    pub fn is_page(&self, article: &Article) -> bool {
+        let same = |page: &Arc<Article>| std::ptr::eq(page.as_ref(), article);
+        self.page_at(&article.slug).is_some_and(same) || self.unpublished_page(&article.slug).is_some_and(same)
+    }
+
     /// Published pages, by slug.
     pub fn pages(&self) -> impl Iterator<Item = &Arc<Article>> {
         self.pages.values()

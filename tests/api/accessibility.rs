@@ -70,6 +70,8 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     // A second thread, on a page of its own.
     app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
     app.set_rule("threads_per_page", "1");
+    // A page with a question of its own shows it, and the form.
+    app.insert_comment("about", CommentStatus::Approved, "Dora");
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
     let browser = Browser::open().await;
     match look {

@@ -99,7 +99,7 @@ pub fn rows(
             by_author: c.is_by_author(),
             ip_prefix: c.ip_hash.chars().take(8).collect(),
             user_agent: c.user_agent.clone(),
-            article_title: library.get(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
+            article_title: library.discussed(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
             article_slug: c.post_slug.clone(),
             href: paths.get(&c.id).cloned().unwrap_or_else(|| format!("/posts/{}?comment={}", c.post_slug, c.id)),
             in_reply_to: c.parent_id.and_then(|id| parents.get(&id)).map(|p| ParentExcerpt {
@@ -389,14 +389,14 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         return text_box_page(&desk, &parent, page);
     }
     let library = desk.state.library();
-    let Some(article) = library.get(&parent.post_slug) else {
+    let Some(article) = library.discussed(&parent.post_slug) else {
         return answer_again("The article of this comment is not published any more.", StatusCode::CONFLICT);
     };
     let submission = Submission { parent: Some(parent.id), body, writer: Writer::Staff(desk.user.actor()) };
     let outcome = {
         let (library, slug) = (library.clone(), article.slug.clone());
         db::run(&desk.state.pool, move |conn| {
-            let article = library.get(&slug).context("the article went away")?;
+            let article = library.discussed(&slug).context("the article went away")?;
             let rules = comments::discussion::load_rules(conn)?;
             Ok(comments::submit(conn, article, &rules, submission, db::now()))
         })

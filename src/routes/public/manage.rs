@@ -204,7 +204,7 @@ pub async fn show(
         .map(|comment| ManagedComment {
             id: comment.id,
             article_title: library
-                .get(&comment.post_slug)
+                .discussed(&comment.post_slug)
                 .map_or_else(|| comment.post_slug.clone(), |a| a.title.clone()),
             href: paths
                 .remove(&comment.id)
@@ -676,7 +676,7 @@ fn render_edit(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let title = library.get(&editing.slug).map_or_else(|| editing.slug.clone(), |a| a.title.clone());
+    let title = library.discussed(&editing.slug).map_or_else(|| editing.slug.clone(), |a| a.title.clone());
     let (back_href, back_label) = via.back(editing);
     let mut context = Context::new();
     context.insert("form", &shown);

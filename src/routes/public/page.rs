@@ -3,6 +3,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use tera::Context;
 
+use crate::content::{Article, ArticleKind};
 use crate::error::AppError;
 use crate::state::{AppState, PageMeta};
 
@@ -20,22 +21,34 @@ pub fn is_page(context: &GuardContext<'_>) -> bool {
     library.page_at(&slug).is_some() || (signed_in && library.unpublished_page(&slug).is_some())
 }
 
-/// `GET /{slug}`: a page such as `/about`, without comments.
+/// `GET /{slug}`: a page such as `/about`; with its comments when it has
+/// any (an imported page may), shown as an article's are.
 pub async fn show(
     state: web::Data<AppState>,
     request: HttpRequest,
     session: crate::auth::TypedSession,
+    query: web::Query<super::post::ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let slug = request.match_info().get("slug").unwrap_or_default();
-    let (page, preview) = match library.page_at(slug) {
-        Some(page) => (page, false),
-        None => {
-            let unpublished = super::post::unpublished(&state, &session, library.unpublished_page(slug)).await?;
-            (unpublished.ok_or(AppError::NotFound)?, true)
-        }
-    };
-    let path = format!("/{}", page.slug);
+    let slug = request.match_info().get("slug").unwrap_or_default().to_owned();
+    if library.page_at(&slug).is_some() {
+        return super::post::show_page(state, request, session, &slug, 1, query.into_inner()).await;
+    }
+    let unpublished = super::post::unpublished(&state, &session, library.unpublished_page(&slug)).await?;
+    render_alone(&state, unpublished.ok_or(AppError::NotFound)?, true)
+}
+
+/// A page without comments; `preview` when it is not published.
+pub fn render_alone(state: &AppState, page: &Article, preview: bool) -> Result<HttpResponse, AppError> {
+    let meta = meta(state, page, ArticleKind::Page.path(&page.slug));
+    let mut context = Context::new();
+    context.insert("page", page);
+    context.insert("preview", &preview);
+    state.page("page.html", &meta, context)
+}
+
+/// What a page says about itself in `<head>`, at `path`.
+pub fn meta(state: &AppState, page: &Article, path: String) -> PageMeta {
     let data = json!({
         "@context": "https://schema.org",
         "@type": if page.slug == "about" { "AboutPage" } else { "WebPage" },
@@ -45,9 +58,5 @@ pub async fn show(
         "inLanguage": state.settings.site.language,
         "dateModified": page.modified().rfc3339,
     });
-    let meta = PageMeta::new(page.title.clone(), page.summary.clone(), path).with_json_ld(&data);
-    let mut context = Context::new();
-    context.insert("page", page.as_ref());
-    context.insert("preview", &preview);
-    state.page("page.html", &meta, context)
+    PageMeta::new(page.title.clone(), page.summary.clone(), path).with_json_ld(&data)
 }

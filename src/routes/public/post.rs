@@ -15,7 +15,7 @@ use crate::comments::rules::ThreadOrder;
 use crate::comments::thread::{self, ShownComment};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{comments_open, Discussion};
-use crate::content::{Article, Library};
+use crate::content::{Article, ArticleKind, Library};
 use crate::db::{self, users::User};
 use crate::domain::{CommentId, MAX_BODY_CHARS};
 use crate::error::AppError;
@@ -23,7 +23,7 @@ use crate::page_cache;
 use crate::routes::pagination::Pagination;
 use crate::state::{AppState, PageMeta};
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct ShowQuery {
     replyto: Option<String>,
     /// `?comment=N`: the page that shows comment N, for links made before
@@ -42,7 +42,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     if let Some(id) = query.comment.as_deref() {
         let id = id.parse::<CommentId>().map_err(|_| AppError::NotFound)?;
-        let article = state.library().get(&slug).cloned().ok_or(AppError::NotFound)?;
+        let article = state.library().discussed(&slug).cloned().ok_or(AppError::NotFound)?;
         // A comment awaiting moderation is placed for its writer only.
         let visitor = Visitor::from_request(&request, &state.keys);
         let path = comment_path(&state, &article, id, visitor.pending()).await?;
@@ -68,7 +68,7 @@ pub async fn comment_page(
     }
 }
 
-async fn show_page(
+pub(super) async fn show_page(
     state: web::Data<AppState>,
     request: HttpRequest,
     session: TypedSession,
@@ -77,9 +77,19 @@ async fn show_page(
     query: ShowQuery,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let (article, preview) = match library.get(slug) {
-        Some(article) => (article, false),
-        None => match unpublished(&state, &session, library.unpublished(slug)).await? {
+    let (article, preview) = match (library.get(slug), library.page_at(slug)) {
+        (Some(article), _) => (article, false),
+        // A page's discussion lives on the page: links made as for an
+        // article (the desk's, a comment's permalink) lead there.
+        (None, Some(page)) if number == 1 && request.path().starts_with("/posts/") => {
+            let target = match request.query_string() {
+                "" => ArticleKind::Page.path(&page.slug),
+                query => format!("{}?{query}", ArticleKind::Page.path(&page.slug)),
+            };
+            return Ok(super::old_address::moved_permanently(&target));
+        }
+        (None, Some(page)) => (page, false),
+        (None, None) => match unpublished(&state, &session, library.unpublished(slug)).await? {
             Some(article) => (article, true),
             None => {
                 // An article whose slug changed answers at its old address.
@@ -92,6 +102,10 @@ async fn show_page(
     };
     let visitor = Visitor::from_request(&request, &state.keys);
     let discussion = load_discussion(&state, article, &visitor, number).await?.ok_or(AppError::NotFound)?;
+    if library.is_page(article) && discussion.comments.is_empty() && number == 1 {
+        // A page without comments is the page alone, whatever its setting.
+        return super::page::render_alone(&state, article, false);
+    }
     let mut form = CommentForm::default();
     if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<CommentId>().ok()) {
         if discussion.answerable(parent).is_none() {
@@ -314,14 +328,20 @@ pub fn render(
     }
 
     let number = discussion.page;
-    let path = page_path(&article.slug, number);
+    let is_page = library.is_page(article);
+    let path = match number {
+        1 if is_page => ArticleKind::Page.path(&article.slug),
+        _ => page_path(&article.slug, number),
+    };
     let (earlier, later) = match rules.thread_order {
         ThreadOrder::Oldest => ("Earlier comments", "Later comments"),
         ThreadOrder::Newest => ("Newer comments", "Older comments"),
     };
     let pagination =
         Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
-    let meta = if number == 1 {
+    let meta = if number == 1 && is_page {
+        super::page::meta(state, article, path.clone())
+    } else if number == 1 {
         PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
             .with_json_ld(&structured_data(state, article, discussion.tally.total()))
     } else {
@@ -364,7 +384,10 @@ pub fn render(
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);
     }
-    let body = state.render("post.html", &meta, context)?;
+    if is_page {
+        context.insert("page", article);
+    }
+    let body = state.render(if is_page { "page.html" } else { "post.html" }, &meta, context)?;
 
     let mut response = HttpResponse::build(status);
     response.content_type(actix_web::http::header::ContentType::html());
