@@ -35,6 +35,8 @@ const PASSWORD_CHECK_MAX_WAIT: std::time::Duration = std::time::Duration::from_s
 
 pub struct AppState {
     pub settings: Settings,
+    /// The site's time zone, every date shown is on its clock.
+    pub zone: chrono_tz::Tz,
     library: RwLock<Arc<Library>>,
     templates: Tera,
     pub pool: DbPool,
@@ -137,6 +139,7 @@ impl AppState {
         static_files: StaticFiles,
     ) -> anyhow::Result<Self> {
         let proxies = settings.proxy_policy()?;
+        let zone = settings.site.zone()?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let passwords = PasswordChecker::new(cores, PASSWORD_CHECK_MAX_WAIT)?;
         let site = SiteView {
@@ -164,6 +167,7 @@ impl AppState {
             outlines: Arc::default(),
             red_flags,
             library_reload: tokio::sync::Mutex::new(()),
+            zone,
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
 
-pub use article::{is_slug, slug_from_title, Article, When};
+pub use article::{desk_time, is_slug, slug_from_title, Article, When};
 pub use front_matter::{write as post_file, FrontMatter};
 pub use manuscript::{ArticleKind, FieldError, Manuscript};
 pub use search::Query;
@@ -429,15 +429,15 @@ fn parse_folder(folder: &Path) -> Result<(Vec<ReadFile>, Vec<ContentError>), Con
 
 /// `articles` (newest first) grouped by year and month.
 pub fn archive(articles: &[Arc<Article>]) -> Vec<ArchiveYear<'_>> {
-    let month_of = |a: &Arc<Article>| a.published.at.format("%Y-%m").to_string();
+    let month_of = |a: &Arc<Article>| a.published.local.format("%Y-%m").to_string();
     articles
-        .chunk_by(|a, b| a.published.at.year() == b.published.at.year())
+        .chunk_by(|a, b| a.published.local.year() == b.published.local.year())
         .map(|year| ArchiveYear {
-            year: year[0].published.at.year(),
+            year: year[0].published.local.year(),
             months: year
                 .chunk_by(|a, b| month_of(a) == month_of(b))
                 .map(|month| ArchiveMonth {
-                    name: month[0].published.at.format("%B").to_string(),
+                    name: month[0].published.local.format("%B").to_string(),
                     id: month_of(&month[0]),
                     articles: month.iter().map(|a| a.as_ref()).collect(),
                 })

@@ -289,7 +289,8 @@ async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Resu
 
 fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment, path: &str) -> Notice {
     let library = state.library();
-    let article_title = library.discussed(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
+    let article_title =
+        library.discussed(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
     let (title, button) = match action.verb {
         DeskVerb::Approve => ("Approve this comment?", "Approve"),
         DeskVerb::Spam => ("Mark this comment as spam?", "Mark as spam"),
@@ -404,7 +405,8 @@ pub async fn act(
                         moderation::apply(conn, &actor, Action::Spam, comment.id)?;
                     }
                     (DeskVerb::Answer, Some(body)) => {
-                        let article = library.discussed(&comment.post_slug).context("the article is not on the site")?;
+                        let article =
+                            library.discussed(&comment.post_slug).context("the article is not on the site")?;
                         let rules = load_rules(conn)?;
                         let submission =
                             Submission { parent: Some(comment.id), body, writer: Writer::Staff(actor.clone()) };

@@ -496,3 +496,22 @@ async fn a_file_dated_in_the_future_is_on_no_public_page_before_its_time() {
     }
     drop(content);
 }
+
+#[tokio::test]
+async fn publish_at_is_read_and_shown_on_the_sites_clock() {
+    let (app, _) = signed_in_app_with(|settings| settings.site.timezone = "Europe/Berlin".into()).await;
+    let path = new_draft(&app, "Late evening", "Words.").await;
+
+    let saved = save(&app, &path, "publish", &[("publish_at", "2024-06-01T01:30")]).await;
+
+    assert_eq!(location(&saved), path);
+    let stored = app.with_db(healthblog::db::articles::all).expect("the articles");
+    let stored = stored.iter().find(|a| a.manuscript.slug == "late-evening").expect("the article is stored");
+    assert_eq!(stored.manuscript.date.to_string(), "2024-05-31 23:30:00", "stored in UTC");
+    let form = editor(&app, &path).await;
+    assert_eq!(input_value(&form.body, "publish_at"), "2024-06-01T01:30");
+    form.assert_contains(&["the site&#39;s time zone (Europe/Berlin)"]);
+    reader_page(&app, "/posts/late-evening")
+        .await
+        .assert_contains(&[r#"<time datetime="2024-06-01">June 1, 2024</time>"#]);
+}

@@ -27,11 +27,13 @@ use crate::trust::red_flags::RedFlags;
 pub struct Trust<'a> {
     pub red_flags: &'a RedFlags,
     pub country: &'a str,
+    /// The site's time zone, for the times shown.
+    pub zone: chrono_tz::Tz,
 }
 
 impl<'a> Trust<'a> {
     pub fn of(state: &'a AppState) -> Self {
-        Self { red_flags: &state.red_flags, country: &state.settings.trust.country }
+        Self { red_flags: &state.red_flags, country: &state.settings.trust.country, zone: state.zone }
     }
 }
 
@@ -110,7 +112,7 @@ pub fn rows(
             body: c.body_html.clone(),
             edited: c.edited_at.is_some(),
             age: age(c.created_at),
-            created: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created: crate::content::desk_time(c.created_at, trust.zone),
             created_iso: c.created_at.format("%Y-%m-%dT%H:%MZ").to_string(),
             urgent: c
                 .urgent

@@ -460,7 +460,7 @@ fn comment_feed(
         .iter()
         .map(|comment| {
             let link = format!("{}{}", state.base_url(), outline.path(&article.slug, comment.id));
-            let when = atom_syndication::FixedDateTime::from(comment.created_at.and_utc());
+            let when = crate::content::When::in_zone(comment.created_at, state.zone).zoned;
             let mut entry = Entry::default();
             entry.set_id(link.clone());
             entry.set_title(format!("{} on “{}”", comment.author_name, article.title));
@@ -468,7 +468,7 @@ fn comment_feed(
             // The name only: a commenter's email never leaves the desk.
             entry.set_authors(vec![Person { name: comment.author_name.clone(), ..Person::default() }]);
             entry.set_published(Some(when));
-            entry.set_updated(comment.edited_at.map_or(when, |e| atom_syndication::FixedDateTime::from(e.and_utc())));
+            entry.set_updated(comment.edited_at.map_or(when, |e| crate::content::When::in_zone(e, state.zone).zoned));
             entry.set_content(Some(Content {
                 value: Some(comment.body_html.as_str().to_owned()),
                 content_type: Some("html".into()),
@@ -485,12 +485,7 @@ fn comment_feed(
     feed.set_subtitle(Some(Text::plain(state.settings.site.title.clone())));
     feed.set_updated(updated);
     feed.set_links(vec![
-        Link {
-            href: own,
-            rel: "self".into(),
-            mime_type: Some("application/atom+xml".into()),
-            ..Link::default()
-        },
+        Link { href: own, rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Link::default() },
         Link { href: page, mime_type: Some("text/html".into()), ..Link::default() },
     ]);
     feed.set_entries(entries);

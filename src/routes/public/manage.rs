@@ -209,7 +209,7 @@ pub async fn show(
             href: paths
                 .remove(&comment.id)
                 .unwrap_or_else(|| format!("/posts/{}#comment-{}", comment.post_slug, comment.id)),
-            posted: When::new(comment.created_at),
+            posted: When::in_zone(comment.created_at, state.zone),
             status: ownership::status_in_words(&comment),
             edited: comment.edited_at.is_some(),
             can_edit: ownership::edit_refusal(&comment, &rules, answered.contains(&comment.id), now).is_none(),
@@ -681,7 +681,7 @@ fn render_edit(
     let mut context = Context::new();
     context.insert("form", &shown);
     context.insert("article_title", &title);
-    context.insert("posted", &When::new(editing.posted));
+    context.insert("posted", &When::in_zone(editing.posted, state.zone));
     context.insert("can_edit", &editing.refusal.is_none());
     context.insert("edit_action", &via.edit_action(editing.id));
     context.insert("delete_action", &via.delete_action(editing.id));

@@ -315,8 +315,13 @@ pub fn render(
         .ok()
         .and_then(|id| discussion.answerable(id))
         .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
-    let mut thread: Vec<ShownComment> =
-        thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth, rules.thread_order);
+    let mut thread: Vec<ShownComment> = thread::build(
+        &discussion.comments,
+        &discussion.staff_roles,
+        rules.thread_depth,
+        rules.thread_order,
+        state.zone,
+    );
     for comment in &mut thread {
         comment.own = comment.awaiting_moderation && !comment.erased && visitor.pending().contains(&comment.id);
         if comment.own {
