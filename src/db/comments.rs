@@ -344,8 +344,40 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
 /// on the article, or a reader's reply to an answer of the author's), asked
 /// here in SQL; `tests/api/questions_and_answers.rs` holds the two together.
 pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>> {
+    unanswered_query(None)
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// One page of `unanswered`, oldest or newest first, with how many there are.
+pub fn unanswered_page(
+    conn: &mut AnyConnection,
+    newest_first: bool,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
+    let total = unanswered_query(None).count().get_result(conn)?;
+    let query = unanswered_query(None);
+    let query = if newest_first {
+        query.order((comments::created_at.desc(), comments::id.desc()))
+    } else {
+        query.order((comments::created_at.asc(), comments::id.asc()))
+    };
+    let rows = query.offset(offset).limit(limit).select(Comment::as_select()).load(conn)?;
+    Ok((rows, total))
+}
+
+/// The ids of the unanswered questions sent before `before`.
+pub fn unanswered_before(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<Vec<CommentId>> {
+    unanswered_query(Some(before)).order(comments::id.asc()).select(comments::id).load(conn)
+}
+
+/// The questions `unanswered` lists (sent before `before`, when given).
+fn unanswered_query<'a>(before: Option<NaiveDateTime>) -> comments::BoxedQuery<'a, super::MultiBackend> {
     let (answer, asked) = diesel::alias!(comments as answer, comments as asked);
-    comments::table
+    let query = comments::table
         .filter(comments::user_id.is_null())
         .filter(comments::no_answer_needed.eq(false))
         .filter(comments::erased_at.is_null())
@@ -363,10 +395,11 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comme
                 .filter(answer.field(comments::user_id).is_not_null())
                 .filter(answer.field(comments::status).eq(CommentStatus::Approved)),
         )))
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .limit(limit)
-        .select(Comment::as_select())
-        .load(conn)
+        .into_boxed();
+    match before {
+        Some(before) => query.filter(comments::created_at.lt(before)),
+        None => query,
+    }
 }
 
 pub fn set_status(conn: &mut AnyConnection, id: CommentId, status: CommentStatus) -> QueryResult<usize> {

@@ -1,5 +1,7 @@
 use actix_web::{web, HttpResponse};
 use anyhow::Context as _;
+use chrono::{NaiveDate, TimeZone};
+use serde::Deserialize;
 use tera::Context;
 
 use super::comments::rows;
@@ -9,26 +11,55 @@ use crate::comments::moderation;
 use crate::db;
 use crate::domain::CommentId;
 use crate::error::AppError;
+use crate::routes::pagination::Pagination;
 
-/// Questions listed at once.
-const LIMIT: i64 = 100;
+/// Questions a page.
+const PER_PAGE: i64 = 50;
 
-/// `GET /admin/questions`: readers' comments that no author reply answers
-/// yet, oldest first, each with a reply box.
-pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {
-    let (questions, parents, paths) = db::run(&desk.state.pool, |conn| {
-        let questions = db::comments::unanswered(conn, LIMIT)?;
+#[derive(Deserialize)]
+pub struct ListQuery {
+    page: Option<usize>,
+    order: Option<String>,
+}
+
+/// `GET /admin/questions?order=oldest|newest&page=N`: readers' comments that
+/// no author reply answers yet, oldest first unless asked otherwise, a page
+/// at a time with the total, each with a reply box and a box to check.
+pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let newest_first = match query.order.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => return Err(AppError::NotFound),
+    };
+    let order = if newest_first { "newest" } else { "oldest" };
+    let page = query.page.unwrap_or(1).clamp(1, super::MAX_PAGE);
+    let offset = (page as i64 - 1) * PER_PAGE;
+    let (questions, total, parents, paths) = db::run(&desk.state.pool, move |conn| {
+        let (questions, total) = db::comments::unanswered_page(conn, newest_first, offset, PER_PAGE)?;
         let parents = db::comments::parents_of(conn, &questions)?;
         let rules = discussion::load_rules(conn)?;
         let paths = discussion::comment_paths(conn, &questions, &rules)?;
-        Ok((questions, parents, paths))
+        Ok((questions, total, parents, paths))
     })
     .await
     .context("loading the unanswered questions")?;
+    let pages = (total as usize).div_ceil(PER_PAGE as usize).max(1);
+    let link = |n: usize| match (n, newest_first) {
+        (1, false) => "/admin/questions".to_owned(),
+        (n, false) => format!("/admin/questions?page={n}"),
+        (n, true) => format!("/admin/questions?order=newest&page={n}"),
+    };
+    let (earlier, later) =
+        if newest_first { ("Newer questions", "Older questions") } else { ("Older questions", "Newer questions") };
     let library = desk.state.library();
     let mut context = Context::new();
     context.insert("rows", &rows(&library, &super::comments::Trust::of(&desk.state), &questions, &parents, &paths));
-    context.insert("return_to", "/admin/questions");
+    context.insert("total", &total);
+    context.insert("page", &page.min(pages));
+    context.insert("pages", &pages);
+    context.insert("order", order);
+    context.insert("pagination", &Pagination::new(page, pages, link).labelled(earlier, later));
+    context.insert("return_to", &link(page.min(pages)));
     desk.render("admin/questions.html", "Unanswered questions", context)
 }
 
@@ -39,4 +70,47 @@ pub async fn no_answer_needed(desk: Desk, id: web::Path<CommentId>, form: AdminF
         .await
         .map_err(AppError::NotStored)?;
     Ok(desk.redirect(&form.return_to("/admin/questions"), &format!("Comment {id} needs no answer.")))
+}
+
+/// `POST /admin/questions/no-answer`: the checked questions (`ids`), or every
+/// unanswered question sent before the day `before` (on the site's clock),
+/// need no answer; each is logged.
+pub async fn no_answer_needed_for_many(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError> {
+    let return_to = form.return_to("/admin/questions");
+    let before = match form.get("before").map(str::trim).filter(|b| !b.is_empty()) {
+        None => None,
+        Some(text) => {
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            let midnight =
+                day.and_then(|d| desk.state.zone.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).earliest());
+            match midnight {
+                Some(midnight) => Some(midnight.naive_utc()),
+                None => {
+                    return Ok(desk.redirect(
+                        &return_to,
+                        &format!("“{text}” is not a date: give it as 2024-05-31. Nothing was changed."),
+                    ))
+                }
+            }
+        }
+    };
+    let checked: Vec<CommentId> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
+    if before.is_none() && checked.is_empty() {
+        return Ok(desk.redirect(&return_to, "Check the questions that need no answer first, or give a date."));
+    }
+    let actor = desk.user.actor();
+    let marked = db::run(&desk.state.pool, move |conn| {
+        let ids = match before {
+            Some(before) => db::comments::unanswered_before(conn, before)?,
+            None => checked,
+        };
+        moderation::no_answer_needed_for_all(conn, &actor, &ids)
+    })
+    .await
+    .map_err(AppError::NotStored)?;
+    let message = match marked {
+        1 => "1 question needs no answer.".to_owned(),
+        n => format!("{n} questions need no answer."),
+    };
+    Ok(desk.redirect(&return_to, &message))
 }
