@@ -302,7 +302,7 @@ fn session_middleware(state: &AppState) -> SessionMiddleware<DbSessionStore> {
 }
 
 /// How often old address hashes and never-moderated comments are purged.
-const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+const RETENTION_EVERY: std::time::Duration = crate::comments::retention::EVERY;
 
 /// The outbox's sender: delivers what is due, then waits until a write
 /// wakes it or `[mail] poll_seconds` pass. Also queues the daily digests,
