@@ -41,7 +41,7 @@ fn build_thread(c: &mut Criterion) {
         let comments = discussion(count);
         group.throughput(Throughput::Elements(comments.len() as u64));
         group.bench_with_input(BenchmarkId::from_parameter(count), &comments, |b, comments| {
-            b.iter(|| thread::build(black_box(comments), &roles, depth, ThreadOrder::Oldest))
+            b.iter(|| thread::build(black_box(comments), &roles, depth, ThreadOrder::Oldest, chrono_tz::UTC))
         });
     }
     group.finish();

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use chrono::{Months, NaiveDateTime};
 
 use anyhow::Context as _;
+use serde::Serialize;
 
 use crate::config::AnswerSettings;
 use crate::content::Library;
@@ -137,6 +138,37 @@ pub fn due_count(conn: &mut AnyConnection, library: &Library, settings: &AnswerS
 /// "March 2026".
 pub fn month_year(at: NaiveDateTime) -> String {
     at.format("%B %Y").to_string()
+}
+
+/// A saved reply as an answer box offers it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Choice {
+    pub id: i32,
+    pub title: String,
+}
+
+/// The saved replies to choose from in an answer box.
+pub fn choices(conn: &mut AnyConnection) -> anyhow::Result<Vec<Choice>> {
+    let replies = crate::db::answers::saved_replies(conn).context("loading the saved replies")?;
+    Ok(replies.into_iter().map(|reply| Choice { id: reply.id, title: reply.title }).collect())
+}
+
+/// What an answer box holds after its "Insert" button: the typed text with
+/// the chosen saved reply under it, or, when none was chosen or it is gone,
+/// the typed text and why nothing was added.
+pub fn insert_saved(
+    conn: &mut AnyConnection,
+    settings: &crate::config::AnswerSettings,
+    typed: &str,
+    chosen: Option<&str>,
+) -> anyhow::Result<Result<String, &'static str>> {
+    let Some(id) = chosen.and_then(|id| id.trim().parse::<i32>().ok()) else {
+        return Ok(Err("Choose a saved reply to insert."));
+    };
+    match crate::db::answers::saved_reply(conn, id).context("loading a saved reply")? {
+        Some(reply) => Ok(Ok(append(typed, &saved_reply_text(&reply, settings)))),
+        None => Ok(Err("That saved reply is not there any more.")),
+    }
 }
 
 #[cfg(test)]

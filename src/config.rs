@@ -268,6 +268,22 @@ pub struct SiteSettings {
     /// `/sitemap-1.xml`, `/sitemap-2.xml`, … of this many each (the
     /// sitemaps protocol allows 50,000).
     pub sitemap_urls_per_file: usize,
+    /// The site's time zone (an IANA name such as `Europe/Berlin`): every
+    /// date and time shown, and the desk's publication times, are on its clock.
+    pub timezone: String,
+}
+
+impl SiteSettings {
+    /// The site's time zone; a name the time-zone database does not know is refused.
+    pub fn zone(&self) -> anyhow::Result<chrono_tz::Tz> {
+        self.timezone.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+            anyhow!(
+                "`site.timezone` cannot be {:?}: use a time-zone name of the IANA database, such as \"Europe/Berlin\", \
+                 \"America/New_York\" or \"UTC\"",
+                self.timezone
+            )
+        })
+    }
 }
 
 impl Default for Settings {
@@ -321,6 +337,7 @@ impl Default for SiteSettings {
             posts_per_page: 10,
             feed_articles: 20,
             sitemap_urls_per_file: 10_000,
+            timezone: "UTC".into(),
         }
     }
 }
@@ -344,10 +361,12 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment
+        let settings: Self = figment
             .merge(Env::prefixed("HEALTHBLOG_").split("__").ignore(&["config"]))
             .extract()
-            .map_err(|error| anyhow!(explain(error, file.as_deref())))
+            .map_err(|error| anyhow!(explain(error, file.as_deref())))?;
+        settings.site.zone()?;
+        Ok(settings)
     }
 
     /// Where the site's uploaded files live: `uploads/` in `static_dir`, or
@@ -534,5 +553,17 @@ mod tests {
             assert!(!printed.contains(secret), "{secret} printed in {printed}");
         }
         assert!(printed.contains("127.0.0.1/blog"), "the rest is shown: {printed}");
+    }
+
+    #[test]
+    fn the_time_zone_is_a_name_of_the_iana_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("healthblog.toml");
+        std::fs::write(&path, "[site]\ntimezone = \"Europe/Berlin\"\n").unwrap();
+        assert_eq!(Settings::load(Some(&path)).unwrap().site.zone().unwrap(), chrono_tz::Europe::Berlin);
+        assert_eq!(Settings::default().site.zone().unwrap(), chrono_tz::UTC);
+        std::fs::write(&path, "[site]\ntimezone = \"Europe/Berlim\"\n").unwrap();
+        let error = format!("{:#}", Settings::load(Some(&path)).unwrap_err());
+        assert!(error.contains("`site.timezone` cannot be \"Europe/Berlim\""), "{error}");
     }
 }

@@ -47,6 +47,7 @@ impl Application {
     /// the templates, the static files, the key, the address to listen on)
     /// is checked before the database is opened and migrated.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let zone = settings.site.zone()?;
         let files = read_content_folder(&settings.content_dir)?;
         let templates = templates::load(settings.templates_dir.as_deref())?;
         let static_files = StaticFiles::load(settings.static_dir.as_deref(), &settings.uploads_dir())?;
@@ -57,7 +58,7 @@ impl Application {
         let pool = connect_and_migrate(&settings).await?;
         let content_dir = settings.content_dir.clone();
         db::run(&pool, move |conn| store_files(conn, &content_dir, &files)).await?;
-        let library = db::run(&pool, |conn| content::store::load_library(conn, db::now())).await?;
+        let library = db::run(&pool, move |conn| content::store::load_library(conn, db::now(), zone)).await?;
         // Where the change counters stand before the first page is served.
         let counters = db::run(&pool, |conn| Ok(db::change_counters::all(conn)?)).await?;
         let counter = |name| counters.get(name).copied().unwrap_or(0);

@@ -36,6 +36,8 @@ const PASSWORD_CHECK_MAX_WAIT: std::time::Duration = std::time::Duration::from_s
 
 pub struct AppState {
     pub settings: Settings,
+    /// The site's time zone, every date shown is on its clock.
+    pub zone: chrono_tz::Tz,
     library: RwLock<Arc<Library>>,
     templates: Tera,
     pub pool: DbPool,
@@ -166,6 +168,7 @@ impl AppState {
         static_files: StaticFiles,
     ) -> anyhow::Result<Self> {
         let proxies = settings.proxy_policy()?;
+        let zone = settings.site.zone()?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let passwords = PasswordChecker::new(cores, PASSWORD_CHECK_MAX_WAIT)?;
         let site = SiteView {
@@ -194,6 +197,7 @@ impl AppState {
             red_flags,
             library_reload: tokio::sync::Mutex::new(()),
             workers: Arc::default(),
+            zone,
             settings,
             library: RwLock::new(Arc::new(library)),
             templates,

@@ -16,7 +16,7 @@ use crate::state::{AppState, WorkerHealth};
 use crate::{content, mail};
 
 /// How often old address hashes and never-moderated comments are purged.
-const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+const RETENTION_EVERY: Duration = crate::comments::retention::EVERY;
 
 /// How often an instance looks whether another one (or `healthblog
 /// reload`) asked every instance to reload `content/`.
@@ -142,9 +142,10 @@ async fn reload_content(state: &web::Data<AppState>) {
 /// what it holds now (one rebuild at a time, each from a fresh read).
 pub async fn reload_library(state: &web::Data<AppState>) {
     let _one_at_a_time = state.library_reload.lock().await;
-    let loaded = db::run(&state.pool, |conn| {
+    let zone = state.zone;
+    let loaded = db::run(&state.pool, move |conn| {
         let version = db::change_counters::get(conn, db::change_counters::CONTENT)?;
-        Ok((version, content::store::load_library(conn, db::now())?))
+        Ok((version, content::store::load_library(conn, db::now(), zone)?))
     })
     .await;
     match loaded {

@@ -187,6 +187,26 @@ pub fn no_answer_needed(conn: &mut AnyConnection, actor: &Actor, id: CommentId) 
     .with_context(|| format!("marking comment {id} as needing no answer"))
 }
 
+/// Marks each of `ids` that is not marked yet as needing no answer, in one
+/// write, each logged; returns how many it marked.
+pub fn no_answer_needed_for_all(conn: &mut AnyConnection, actor: &Actor, ids: &[CommentId]) -> anyhow::Result<usize> {
+    crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
+        let mut marked = 0;
+        for &id in ids {
+            if comments::set_no_answer_needed(conn, id)? > 0 {
+                marked += 1;
+                log::write(
+                    conn,
+                    &NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::NoAnswerNeeded)
+                        .comment(id, None, None),
+                )?;
+            }
+        }
+        Ok(marked)
+    })
+    .with_context(|| format!("marking {} questions as needing no answer", ids.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::comments::rules::ThreadOrder;
@@ -75,8 +76,8 @@ pub struct ShownNote {
 }
 
 impl ShownComment {
-    fn new(comment: &Comment, staff_roles: &HashMap<UserId, Role>, level: usize) -> Self {
-        let posted = When::new(comment.created_at);
+    fn new(comment: &Comment, staff_roles: &HashMap<UserId, Role>, level: usize, zone: Tz) -> Self {
+        let posted = When::in_zone(comment.created_at, zone);
         let badge = comment.user_id.map(|user| staff_roles.get(&user).copied().unwrap_or(Role::Author).badge());
         Self {
             id: comment.id,
@@ -138,12 +139,14 @@ fn initials(name: &str) -> String {
 /// Nests `comments` (oldest first) under their parents, at most `max_depth`
 /// levels deep; replies below that level follow at the last level, marked
 /// "in reply to". A reply whose parent is not shown starts a thread of its
-/// own. Threads come in `order`; replies always oldest first.
+/// own. Threads come in `order`; replies always oldest first. Times are
+/// shown on the clock of `zone`.
 pub fn build(
     comments: &[Comment],
     staff_roles: &HashMap<UserId, Role>,
     max_depth: usize,
     order: ThreadOrder,
+    zone: Tz,
 ) -> Vec<ShownComment> {
     let max_depth = max_depth.max(1);
     let position: HashMap<CommentId, usize> = comments.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
@@ -158,7 +161,7 @@ pub fn build(
     if order == ThreadOrder::Newest {
         roots.reverse();
     }
-    let tree = Tree { comments, staff_roles, position: &position, children: &children, max_depth };
+    let tree = Tree { comments, staff_roles, position: &position, children: &children, max_depth, zone };
     let mut thread = Vec::with_capacity(comments.len());
     tree.emit(&roots, 1, &mut thread);
     thread
@@ -170,6 +173,7 @@ struct Tree<'a> {
     position: &'a HashMap<CommentId, usize>,
     children: &'a [Vec<usize>],
     max_depth: usize,
+    zone: Tz,
 }
 
 impl Tree<'_> {
@@ -177,7 +181,7 @@ impl Tree<'_> {
     /// replies.
     fn emit(&self, items: &[usize], level: usize, out: &mut Vec<ShownComment>) {
         for &i in items {
-            let mut shown = ShownComment::new(&self.comments[i], self.staff_roles, level);
+            let mut shown = ShownComment::new(&self.comments[i], self.staff_roles, level, self.zone);
             let replies = &self.children[i];
             if level < self.max_depth {
                 shown.opens_replies = !replies.is_empty();
@@ -194,7 +198,7 @@ impl Tree<'_> {
                 out.push(shown);
                 let mut stack: Vec<usize> = replies.iter().rev().copied().collect();
                 while let Some(j) = stack.pop() {
-                    let mut flat = ShownComment::new(&self.comments[j], self.staff_roles, level);
+                    let mut flat = ShownComment::new(&self.comments[j], self.staff_roles, level, self.zone);
                     flat.in_reply_to = self.comments[j]
                         .parent_id
                         .and_then(|parent| self.position.get(&parent))
@@ -266,7 +270,7 @@ mod tests {
     fn replies_nest_under_their_parents_in_order() {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, None), comment(4, Some(1)), comment(5, Some(2))];
-        let thread = build(&comments, &HashMap::new(), 5, ThreadOrder::Oldest);
+        let thread = build(&comments, &HashMap::new(), 5, ThreadOrder::Oldest, Tz::UTC);
         assert_eq!(
             shape(&thread),
             [(1, 1, true, 0), (2, 2, true, 0), (5, 3, false, 1), (4, 2, false, 1), (3, 1, false, 0)]
@@ -277,7 +281,7 @@ mod tests {
     fn replies_below_the_deepest_level_follow_it_and_say_whom_they_answer() {
         let comments =
             [comment(1, None), comment(2, Some(1)), comment(3, Some(2)), comment(4, Some(3)), comment(5, Some(2))];
-        let thread = build(&comments, &HashMap::new(), 2, ThreadOrder::Oldest);
+        let thread = build(&comments, &HashMap::new(), 2, ThreadOrder::Oldest, Tz::UTC);
         assert_eq!(
             shape(&thread),
             [(1, 1, true, 0), (2, 2, false, 0), (3, 2, false, 0), (4, 2, false, 0), (5, 2, false, 1)]
@@ -288,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_reply_to_a_hidden_comment_starts_its_own_thread() {
-        let thread = build(&[comment(7, Some(99))], &HashMap::new(), 5, ThreadOrder::Oldest);
+        let thread = build(&[comment(7, Some(99))], &HashMap::new(), 5, ThreadOrder::Oldest, Tz::UTC);
         assert_eq!(shape(&thread), [(7, 1, false, 0)]);
     }
 }

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono_tz::Tz;
 use serde::Serialize;
 use toml::value::Datetime;
 
@@ -50,23 +51,37 @@ pub struct Article {
     pub slug_line: usize,
 }
 
-/// A moment with the forms the pages need, formatted once.
+/// A moment with the forms the pages need, formatted once, in the site's
+/// time zone.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct When {
+    /// The moment in UTC, as stored.
     #[serde(skip)]
     pub at: NaiveDateTime,
+    /// The same moment on the site's clock.
+    #[serde(skip)]
+    pub local: NaiveDateTime,
+    /// The same moment with the site's offset then, for feeds.
+    #[serde(skip)]
+    pub zoned: DateTime<FixedOffset>,
     /// `2016-06-20`, for `<time datetime>`.
     pub iso_date: String,
-    /// `2016-06-20T00:00:00Z`, for feeds and JSON-LD.
+    /// `2016-06-20T00:00:00Z` (or `…+02:00`), for feeds and JSON-LD.
     pub rfc3339: String,
     /// `June 20, 2016`, for people.
     pub display: String,
 }
 
 impl When {
-    /// Formats by hand: a page of 500 comments makes 2,000 of these, and
-    /// chrono's `format` parses its pattern every time.
+    /// `at` (UTC) shown as it is.
     pub fn new(at: NaiveDateTime) -> Self {
+        Self::in_zone(at, Tz::UTC)
+    }
+
+    /// `at` (UTC) shown on the clock of `zone`. Formats by hand: a page of
+    /// 500 comments makes 2,000 of these, and chrono's `format` parses its
+    /// pattern every time.
+    pub fn in_zone(at: NaiveDateTime, zone: Tz) -> Self {
         const MONTHS: [&str; 12] = [
             "January",
             "February",
@@ -81,21 +96,39 @@ impl When {
             "November",
             "December",
         ];
-        let (year, month, day) = (at.year(), at.month(), at.day());
+        let zoned = at.and_utc().with_timezone(&zone).fixed_offset();
+        let (local, offset_seconds) = (zoned.naive_local(), zoned.offset().local_minus_utc());
+        let (year, month, day) = (local.year(), local.month(), local.day());
         let iso_date = format!("{year:04}-{month:02}-{day:02}");
+        let zone_suffix = match offset_seconds {
+            0 => "Z".to_owned(),
+            seconds => {
+                let sign = if seconds < 0 { '-' } else { '+' };
+                let minutes = seconds.unsigned_abs() / 60;
+                format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+            }
+        };
         Self {
             at,
-            rfc3339: format!("{iso_date}T{:02}:{:02}:{:02}Z", at.hour(), at.minute(), at.second()),
-            display: format!("{} {day}, {year}", MONTHS[at.month0() as usize]),
+            local,
+            zoned,
+            rfc3339: format!("{iso_date}T{:02}:{:02}:{:02}{zone_suffix}", local.hour(), local.minute(), local.second()),
+            display: format!("{} {day}, {year}", MONTHS[local.month0() as usize]),
             iso_date,
         }
     }
 
     /// The time of day for people: `3:39 pm`.
     pub fn time_of_day(&self) -> String {
-        let (pm, hour) = self.at.hour12();
-        format!("{hour}:{:02} {}", self.at.minute(), if pm { "pm" } else { "am" })
+        let (pm, hour) = self.local.hour12();
+        format!("{hour}:{:02} {}", self.local.minute(), if pm { "pm" } else { "am" })
     }
+}
+
+/// `2024-05-01 01:30 CEST`: a stored (UTC) moment as the desk shows it,
+/// on the clock of `zone`, with its abbreviation.
+pub fn desk_time(at: NaiveDateTime, zone: Tz) -> String {
+    at.and_utc().with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 impl Article {
@@ -218,6 +251,13 @@ impl Article {
             source: path.to_owned(),
             slug_line: at("slug"),
         })
+    }
+
+    /// Shows its publication on the clock of `zone`; `updated` and
+    /// `reviewed` are days, written as days, and stay as they are.
+    pub fn in_zone(mut self, zone: Tz) -> Self {
+        self.published = When::in_zone(self.published.at, zone);
+        self
     }
 
     /// When the article last changed: `updated`, or `date`.

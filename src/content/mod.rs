@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
 
-pub use article::{is_slug, slug_from_title, Article, When};
+pub use article::{desk_time, is_slug, slug_from_title, Article, When};
 pub use front_matter::{write as post_file, FrontMatter};
 pub use manuscript::{ArticleKind, FieldError, Manuscript};
 pub use search::Query;
@@ -279,6 +279,18 @@ impl Library {
         self.pages.get(slug)
     }
 
+    /// The published article, or else the published page, whose
+    /// discussion is kept under `slug`: a page may have comments too.
+    pub fn discussed(&self, slug: &str) -> Option<&Arc<Article>> {
+        self.get(slug).or_else(|| self.page_at(slug))
+    }
+
+    /// Whether `article` is one of the pages (published or not).
+    pub fn is_page(&self, article: &Article) -> bool {
+        let same = |page: &Arc<Article>| std::ptr::eq(page.as_ref(), article);
+        self.page_at(&article.slug).is_some_and(same) || self.unpublished_page(&article.slug).is_some_and(same)
+    }
+
     /// Published pages, by slug.
     pub fn pages(&self) -> impl Iterator<Item = &Arc<Article>> {
         self.pages.values()
@@ -417,15 +429,15 @@ fn parse_folder(folder: &Path) -> Result<(Vec<ReadFile>, Vec<ContentError>), Con
 
 /// `articles` (newest first) grouped by year and month.
 pub fn archive(articles: &[Arc<Article>]) -> Vec<ArchiveYear<'_>> {
-    let month_of = |a: &Arc<Article>| a.published.at.format("%Y-%m").to_string();
+    let month_of = |a: &Arc<Article>| a.published.local.format("%Y-%m").to_string();
     articles
-        .chunk_by(|a, b| a.published.at.year() == b.published.at.year())
+        .chunk_by(|a, b| a.published.local.year() == b.published.local.year())
         .map(|year| ArchiveYear {
-            year: year[0].published.at.year(),
+            year: year[0].published.local.year(),
             months: year
                 .chunk_by(|a, b| month_of(a) == month_of(b))
                 .map(|month| ArchiveMonth {
-                    name: month[0].published.at.format("%B").to_string(),
+                    name: month[0].published.local.format("%B").to_string(),
                     id: month_of(&month[0]),
                     articles: month.iter().map(|a| a.as_ref()).collect(),
                 })

@@ -100,7 +100,8 @@ fn read_file(
 }
 
 /// The library of everything the database holds, as readers see it at `now`.
-pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Result<Library> {
+/// Publication times are shown on the clock of `zone`.
+pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime, zone: chrono_tz::Tz) -> anyhow::Result<Library> {
     let stored = articles::all(conn).context("loading the articles")?;
     let names: std::collections::HashMap<String, String> = db::users::list_all(conn)
         .context("loading the accounts")?
@@ -111,7 +112,7 @@ pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Res
     for article in stored {
         let rendered = article.manuscript.render(article.kind).map(|mut rendered| {
             rendered.byline = names.get(&rendered.author).cloned().unwrap_or_default();
-            rendered
+            rendered.in_zone(zone)
         });
         match rendered {
             Ok(rendered) if article.kind == ArticleKind::Post => posts.push(rendered),

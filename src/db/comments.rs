@@ -347,15 +347,53 @@ pub fn latest(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Comment>>
 /// here in SQL; `tests/api/questions_and_answers.rs` holds the two together.
 ///
 /// A private question is one too, answered by the author's private answer;
-/// with `private_only`, only private questions are listed.
+/// with `private_only`, only private questions are listed. Urgent ones
+/// (emergency signs) come first.
 pub fn unanswered(conn: &mut AnyConnection, limit: i64, private_only: bool) -> QueryResult<Vec<Comment>> {
+    unanswered_query(None, private_only)
+        .order((comments::urgent.is_null(), comments::created_at.asc(), comments::id.asc()))
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// One page of `unanswered`, urgent ones first, then oldest or newest
+/// first, with how many there are.
+pub fn unanswered_page(
+    conn: &mut AnyConnection,
+    newest_first: bool,
+    private_only: bool,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Comment>, i64)> {
+    let total = unanswered_query(None, private_only).count().get_result(conn)?;
+    let query = unanswered_query(None, private_only);
+    let query = if newest_first {
+        query.order((comments::urgent.is_null(), comments::created_at.desc(), comments::id.desc()))
+    } else {
+        query.order((comments::urgent.is_null(), comments::created_at.asc(), comments::id.asc()))
+    };
+    let rows = query.offset(offset).limit(limit).select(Comment::as_select()).load(conn)?;
+    Ok((rows, total))
+}
+
+/// The ids of the unanswered questions sent before `before`.
+pub fn unanswered_before(conn: &mut AnyConnection, before: NaiveDateTime) -> QueryResult<Vec<CommentId>> {
+    unanswered_query(Some(before), false).order(comments::id.asc()).select(comments::id).load(conn)
+}
+
+/// The questions `unanswered` lists (sent before `before`, when given).
+fn unanswered_query<'a>(
+    before: Option<NaiveDateTime>,
+    private_only: bool,
+) -> comments::BoxedQuery<'a, super::MultiBackend> {
     let (answer, asked) = diesel::alias!(comments as answer, comments as asked);
     let statuses: &[CommentStatus] = if private_only {
         &[CommentStatus::Private]
     } else {
         &[CommentStatus::Pending, CommentStatus::Approved, CommentStatus::Private]
     };
-    comments::table
+    let query = comments::table
         .filter(comments::user_id.is_null())
         .filter(comments::no_answer_needed.eq(false))
         .filter(comments::erased_at.is_null())
@@ -373,11 +411,11 @@ pub fn unanswered(conn: &mut AnyConnection, limit: i64, private_only: bool) -> Q
                 .filter(answer.field(comments::user_id).is_not_null())
                 .filter(answer.field(comments::status).eq_any([CommentStatus::Approved, CommentStatus::Private])),
         )))
-        // Urgent ones (emergency signs) first.
-        .order((comments::urgent.is_null(), comments::created_at.asc(), comments::id.asc()))
-        .limit(limit)
-        .select(Comment::as_select())
-        .load(conn)
+        .into_boxed();
+    match before {
+        Some(before) => query.filter(comments::created_at.lt(before)),
+        None => query,
+    }
 }
 
 pub fn set_status(conn: &mut AnyConnection, id: CommentId, status: CommentStatus) -> QueryResult<usize> {

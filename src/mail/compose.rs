@@ -87,7 +87,7 @@ impl Site<'_> {
     fn view_at(&self, comment: &Comment, path: Option<String>) -> CommentView {
         let path = path.unwrap_or_else(|| format!("/posts/{}#comment-{}", comment.post_slug, comment.id));
         let article_title =
-            self.library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
+            self.library.discussed(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
         CommentView {
             author_name: comment.author_name.clone(),
             text: comment.body_markdown.clone(),

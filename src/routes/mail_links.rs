@@ -295,7 +295,8 @@ async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Resu
 
 fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment, path: &str) -> Notice {
     let library = state.library();
-    let article_title = library.get(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
+    let article_title =
+        library.discussed(&comment.post_slug).map_or_else(|| comment.post_slug.clone(), |a| a.title.clone());
     let private = comment.status == CommentStatus::Private;
     let (title, button) = match action.verb {
         DeskVerb::Approve => ("Approve this comment?", "Approve"),
@@ -355,8 +356,8 @@ pub async fn show_action(
 }
 
 /// The saved replies, for the answer box of the "answer" action.
-async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::routes::admin::replies::Choice>, AppError> {
-    Ok(db::run(&state.pool, crate::routes::admin::replies::choices).await?)
+async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::answers::Choice>, AppError> {
+    Ok(db::run(&state.pool, crate::answers::choices).await?)
 }
 
 pub async fn act(
@@ -389,11 +390,10 @@ pub async fn act(
         // the link is not used up.
         let settings = state.settings.answers.clone();
         let (typed, chosen) = (form.body.clone(), form.saved_reply.clone());
-        let inserted = db::run(&state.pool, move |conn| {
-            crate::routes::admin::replies::insert_saved(conn, &settings, &typed, chosen.as_deref())
-        })
-        .await
-        .context("inserting a saved reply")?;
+        let inserted =
+            db::run(&state.pool, move |conn| crate::answers::insert_saved(conn, &settings, &typed, chosen.as_deref()))
+                .await
+                .context("inserting a saved reply")?;
         let status = match inserted {
             Ok(text) => {
                 notice.answer = Some(text);
@@ -447,7 +447,8 @@ pub async fn act(
                         moderation::apply(conn, &actor, Action::Spam, comment.id)?;
                     }
                     (DeskVerb::Answer, Some(body)) => {
-                        let article = library.get(&comment.post_slug).context("the article is not on the site")?;
+                        let article =
+                            library.discussed(&comment.post_slug).context("the article is not on the site")?;
                         let rules = load_rules(conn)?;
                         let submission =
                             Submission { parent: Some(comment.id), body, writer: Writer::Staff(actor.clone()) };

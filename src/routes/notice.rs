@@ -29,7 +29,7 @@ pub struct Notice {
     /// Personal details found in the author's answer, for him to confirm.
     pub found: Vec<crate::trust::personal::Finding>,
     /// The author's saved replies, for the "answer" action.
-    pub saved_replies: Vec<crate::routes::admin::replies::Choice>,
+    pub saved_replies: Vec<crate::answers::Choice>,
 }
 
 #[derive(Serialize)]

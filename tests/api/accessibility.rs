@@ -76,6 +76,8 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     // An old answer waiting for review, and a saved reply for the answer boxes.
     crate::answers::staff_answer(&app, author, question, "Yes, with food.", 2000);
     let saved_reply = crate::answers::store_saved_reply(&app);
+    // A page with a question of its own shows it, and the form.
+    app.insert_comment("about", CommentStatus::Approved, "Dora");
     let browser = Browser::open().await;
     match look {
         Look::Light => {}

@@ -402,11 +402,13 @@ async fn an_article_edit_marks_the_older_answers_under_it_for_review_with_a_link
     let today = healthblog::db::now().format("%-d %B %Y").to_string();
     page.assert_contains(&[
         &format!("Review: the article changed on {today}"),
-        &format!("/admin/articles/{id}/revisions#revision-"),
+        &format!("/admin/articles/{id}/compare?to="),
     ]);
-    let revisions = app.get(&format!("/admin/articles/{id}/revisions")).await;
-    let marker = format!("/admin/articles/{id}/revisions#revision-");
-    let start = page.body.find(&marker).expect("the link") + marker.len();
-    let revision = &page.body[start..start + page.body[start..].find('"').expect("the link ends")];
-    revisions.assert_contains(&[&format!("id=\"revision-{revision}\"")]);
+    // The link shows what the change did, word by word.
+    let marker = format!("/admin/articles/{id}/compare?to=");
+    let start = page.body.find(&marker).expect("the link");
+    let link = &page.body[start..start + page.body[start..].find('"').expect("the link ends")];
+    let diff = app.get(link).await;
+    assert_eq!(diff.status, 200, "{}", diff.body);
+    diff.assert_contains(&["<ins>", "dosing advice."]);
 }

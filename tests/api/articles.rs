@@ -184,3 +184,47 @@ async fn the_feed_carries_the_newest_articles_only() {
     assert_eq!(titles.len(), 20, "{titles:?}");
     assert_eq!((titles[0], titles[19]), ("Article number 23", "Article number 04"), "newest first");
 }
+
+#[tokio::test]
+async fn dates_are_shown_on_the_sites_clock_a_late_evening_post_in_berlin_is_the_next_day() {
+    use diesel::prelude::*;
+    use healthblog::db::schema::comments::dsl as c;
+
+    let content = Content::new().post("late", "title = \"Late\"\ndate = 2024-05-31T23:30:00", "Written at night.");
+    let app = spawn_app_with(|settings| {
+        settings.content_dir = content.path();
+        settings.site.timezone = "Europe/Berlin".into();
+    })
+    .await;
+    let question = app.insert_comment("late", CommentStatus::Approved, "Ann");
+    let evening = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).and_then(|d| d.and_hms_opt(23, 30, 0)).unwrap();
+    app.with_db(|conn| diesel::update(c::comments.find(question)).set(c::created_at.eq(evening)).execute(conn))
+        .expect("the comment's time is set");
+    app.state.page_cache.clear();
+
+    let post = app.get("/posts/late").await;
+    post.assert_contains(&[
+        r#"<time datetime="2024-06-01">June 1, 2024</time>"#,
+        r#"<meta property="article:published_time" content="2024-06-01T01:30:00+02:00">"#,
+        "January 1, 2025 at 12:30 am",
+    ]);
+    app.get("/archive").await.assert_contains(&[r#"<h3 id="month-2024-06">June 2024</h3>"#]);
+    let feed = app.get("/feed.xml").await;
+    feed.assert_contains(&["<published>2024-06-01T01:30:00+02:00</published>"]);
+    app.get("/posts/late/comments.xml").await.assert_contains(&["<published>2025-01-01T00:30:00+01:00</published>"]);
+
+    let utc = spawn_app_with(|settings| settings.content_dir = content.path()).await;
+    utc.get("/posts/late").await.assert_contains(&[r#"<time datetime="2024-05-31">May 31, 2024</time>"#]);
+}
+
+#[tokio::test]
+async fn a_time_zone_that_does_not_exist_stops_the_start_with_its_name() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut settings = crate::helpers::test_settings(dir.path());
+    settings.site.timezone = "Europe/Berlim".into();
+    let error = match healthblog::startup::Application::build(settings).await {
+        Ok(_) => panic!("the application started with a time zone that does not exist"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(error.contains("`site.timezone` cannot be \"Europe/Berlim\""), "{error}");
+}

@@ -402,6 +402,26 @@ async fn replies_beyond_the_thread_depth_show_at_the_last_level_saying_whom_they
 }
 
 #[tokio::test]
+async fn a_thread_seven_deep_as_wordpress_kept_it_shows_seven_levels_and_ten_is_the_deepest_setting() {
+    let app = spawn_app().await;
+    let mut ids = vec![app.insert_comment(SLUG, CommentStatus::Approved, "Level One")];
+    for level in 2..=12 {
+        let parent = *ids.last().expect("a parent");
+        ids.push(app.insert_reply(SLUG, parent, CommentStatus::Approved, &format!("Level {level}")));
+    }
+    app.set_rule("thread_depth", "7");
+    let page = app.get_as_stranger(&article()).await;
+    let levels: Vec<_> = ids.iter().map(|&id| thread_level(&page.body, id)).collect();
+    assert_eq!(levels, [1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7, 7], "seven levels, the deeper replies at the seventh");
+
+    app.set_rule("thread_depth", "10");
+    let page = app.get_as_stranger(&article()).await;
+    assert_eq!(thread_level(&page.body, ids[9]), 10);
+    assert_eq!(thread_level(&page.body, ids[11]), 10, "ten is the deepest, as in WordPress");
+    assert_eq!(app.stored_comment(ids[11]).parent_id, Some(ids[10]), "storage keeps every level");
+}
+
+#[tokio::test]
 async fn a_thread_of_500_comments_loads() {
     let app = spawn_app().await;
     let started = Instant::now();

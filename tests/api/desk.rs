@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use chrono::Timelike as _;
+
 use healthblog::content::{store, ArticleKind, Manuscript};
 
 use crate::admin::instances::second_instance;
@@ -298,7 +300,8 @@ async fn a_slug_is_made_from_a_title_in_any_script() {
 async fn an_article_scheduled_seconds_ahead_appears_when_its_time_comes_and_once_in_the_feed() {
     let (app, _) = signed_in_app().await;
     let path = new_draft(&app, "Later this minute", "Scheduled words.").await;
-    let at = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(3);
+    // Whole seconds, as the form sends them.
+    let at = chrono::Utc::now().naive_utc().with_nanosecond(0).expect("a time") + chrono::Duration::seconds(3);
     let scheduled = save(&app, &path, "publish", &[("publish_at", &at.format("%Y-%m-%dT%H:%M:%S").to_string())]).await;
     assert_eq!(location(&scheduled), path);
     let public = "/posts/later-this-minute";
@@ -531,4 +534,23 @@ async fn the_doctor_sees_what_changed_between_any_two_revisions_word_by_word() {
     let other_id: i32 = other.rsplit('/').next().and_then(|id| id.parse().ok()).expect("an article id");
     let foreign = app.with_db(|conn| healthblog::db::articles::revisions(conn, other_id)).expect("revisions")[0].id;
     assert_eq!(app.get(&format!("{path}/compare?from={foreign}&to={newest}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn publish_at_is_read_and_shown_on_the_sites_clock() {
+    let (app, _) = signed_in_app_with(|settings| settings.site.timezone = "Europe/Berlin".into()).await;
+    let path = new_draft(&app, "Late evening", "Words.").await;
+
+    let saved = save(&app, &path, "publish", &[("publish_at", "2024-06-01T01:30")]).await;
+
+    assert_eq!(location(&saved), path);
+    let stored = app.with_db(healthblog::db::articles::all).expect("the articles");
+    let stored = stored.iter().find(|a| a.manuscript.slug == "late-evening").expect("the article is stored");
+    assert_eq!(stored.manuscript.date.to_string(), "2024-05-31 23:30:00", "stored in UTC");
+    let form = editor(&app, &path).await;
+    assert_eq!(input_value(&form.body, "publish_at"), "2024-06-01T01:30");
+    form.assert_contains(&["the site&#39;s time zone (Europe/Berlin)"]);
+    reader_page(&app, "/posts/late-evening")
+        .await
+        .assert_contains(&[r#"<time datetime="2024-06-01">June 1, 2024</time>"#]);
 }

@@ -28,6 +28,8 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     // asker's own page.
     let private = app.insert_comment(SLUG, CommentStatus::Private, "Ann");
     assert_eq!(answer(&app, private, "Privately: *yes*.", "/admin").await.status, 303);
+    // A page with a question of its own shows it, and the form.
+    app.insert_comment("about", CommentStatus::Approved, "Dora");
     assert_eq!(answer(&app, question, "Yes, with food, **every week**.", "/admin").await.status, 303);
     let keys = Keys::from_secret(SECRET).expect("keys");
     let in_a_day = chrono::Utc::now().timestamp() + 24 * 3600;

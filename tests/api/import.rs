@@ -380,6 +380,35 @@ async fn every_kind_of_old_address_answers_301_to_its_new_home() {
 }
 
 #[tokio::test]
+async fn wordpress_lists_and_searches_answer_301_to_the_nearest_page_here() {
+    let site = Site::new(true);
+    assert_succeeded(&site.import(&[]).await);
+    let app = site.serve().await;
+    let about = if app.get("/about").await.status == 200 { "/about" } else { "/" };
+
+    let cases = [
+        ("/?s=magnesium+dose", "/search?q=magnesium+dose"),
+        ("/?p=4", "/about-the-doctor"),
+        ("/2024/", "/archive#year-2024"),
+        ("/2024/03/", "/archive#month-2024-03"),
+        ("/2024/03/12/", "/archive#month-2024-03"),
+        ("/2024/07/", "/archive#year-2024"),
+        ("/1999/", "/archive"),
+        ("/author/admin/", about),
+        ("/page/2/", "/?page=2"),
+        ("/page/1/", "/"),
+    ];
+    for (old, new) in cases {
+        let page = get_redirect(&app, old).await;
+        assert_eq!(page.status, 301, "{old}");
+        assert_eq!(page.header("location"), new, "{old}");
+    }
+    app.get("/archive").await.assert_contains(&["id=\"year-2024\"", "id=\"month-2024-03\""]);
+    assert_eq!(app.get("/2024/13/").await.status, 404, "not a month");
+    assert_eq!(app.get("/page/two/").await.status, 404);
+}
+
+#[tokio::test]
 async fn a_file_that_is_not_a_complete_export_is_one_error_at_its_line() {
     let site = Site::new(true);
     let dir = tempfile::tempdir().unwrap();

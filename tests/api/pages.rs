@@ -1,7 +1,13 @@
 //! Pages such as `/about`: served at `/{slug}`, linked from the header, in
 //! the sitemap, and nowhere an article list is.
 
-use crate::helpers::{run_check, spawn_app, spawn_app_with, start_error, Content, Page};
+use healthblog::domain::CommentStatus;
+
+use crate::admin::{get_with, signed_in_app_with};
+use crate::helpers::{
+    comment_fields, csrf_token, posted_comment_id, run_check, spawn_app, spawn_app_with, start_error, thread_level,
+    Content, Page,
+};
 
 /// The part of a page inside `<main>`: the header links every page.
 fn main_part(page: &Page) -> &str {
@@ -26,7 +32,8 @@ async fn the_about_page_is_served_at_its_slug_without_comments_and_linked_from_t
     page.assert_lacks(&["comment-form", "id=\"comments\"", "/about/comments"]);
     assert_eq!(app.get("/about/").await.status, 200, "an old link with a slash still works");
     app.get("/").await.assert_contains(&[r#"<a href="/about">About the doctor</a>"#]);
-    assert_eq!(app.get("/posts/about").await.status, 404, "a page is not an article");
+    let as_article = app.get("/posts/about").await;
+    assert_eq!((as_article.status, as_article.header("location")), (301, "/about"), "a page is not an article");
 }
 
 #[tokio::test]
@@ -109,4 +116,73 @@ fn check_reports_a_page_slug_taken_by_a_route_or_another_page() {
 async fn serve_refuses_to_start_on_a_page_that_takes_a_route() {
     let error = start_error(&clashing_pages()).await;
     assert!(error.contains("admin.md:1: the page slug `admin` is taken by the site's own /admin address"), "{error}");
+}
+
+/// A page with comments (WordPress allows them; an import brings them).
+fn ask_content() -> Content {
+    Content::new()
+        .post("dose", "title = \"Dose\"\ndate = 2024-01-01", "Body.")
+        .page("ask", "title = \"Ask a physio\"\ndate = 2024-01-01", "Ask here.")
+        .page("old-questions", "title = \"Old questions\"\ndate = 2024-01-01\ncomments = false", "The archive.")
+}
+
+#[tokio::test]
+async fn a_page_with_comments_shows_its_threads_and_the_form_only_while_open() {
+    let content = ask_content();
+    let app = spawn_app_with(|settings| settings.content_dir = content.path()).await;
+    app.accept_instant_posts();
+    let question = app.insert_comment("ask", CommentStatus::Approved, "Ann");
+    let answer = app.insert_reply("ask", question, CommentStatus::Approved, "Bo");
+    let closed = app.insert_comment("old-questions", CommentStatus::Approved, "Cy");
+
+    let ask = app.get("/ask").await;
+    assert_eq!(ask.status, 200);
+    ask.assert_contains(&[
+        "<h1>Ask a physio</h1>",
+        "Ask here.",
+        "<h2 id=\"comments-heading\">",
+        &format!("id=\"comment-{question}\""),
+        "class=\"comment-form\"",
+        "href=\"/posts/ask/comments.xml\"",
+        r#"<link rel="canonical" href="http://blog.test/ask">"#,
+    ]);
+    assert_eq!(thread_level(&ask.body, answer), 2, "the answer is shown under the question");
+
+    let old = app.get("/old-questions").await;
+    assert_eq!(old.status, 200);
+    old.assert_contains(&[&format!("id=\"comment-{closed}\""), "Comments are closed on this page."]);
+    old.assert_lacks(&["class=\"comment-form\""]);
+
+    // A reader asks on the page; the question is kept for the page.
+    let mut fields = comment_fields("Dee", "dee@example.org", "Is ice better than heat?");
+    fields.push(("csrf_token".into(), csrf_token(&ask.body)));
+    let posted = app.post_form("/posts/ask/comments", &fields).await;
+    let id = posted_comment_id(&posted);
+    assert_eq!(app.stored_comment(id).post_slug, "ask");
+
+    let feed = app.get("/posts/ask/comments.xml").await;
+    assert_eq!(feed.status, 200);
+    feed.assert_contains(&["Ann on “Ask a physio”", "<link href=\"http://blog.test/ask\""]);
+}
+
+#[tokio::test]
+async fn the_desk_links_to_a_pages_comments_and_they_lead_to_the_page() {
+    let content = ask_content();
+    let (app, _) = signed_in_app_with(|settings| settings.content_dir = content.path()).await;
+    let question = app.insert_comment("ask", CommentStatus::Approved, "Ann");
+
+    let desk = get_with(&app, &app.client, "/admin/comments?status=approved").await;
+    assert_eq!(desk.status, 200);
+    let title_at = desk.body.find(">Ask a physio</a>").expect("the desk names the page");
+    let href_at = desk.body[..title_at].rfind("href=\"").expect("a link to the comment") + 6;
+    let href = desk.body[href_at..title_at - 1].replace("&amp;", "&");
+    let (path, _) = href.split_once('#').unwrap_or((&href, ""));
+    let mut followed = app.get(path).await;
+    while followed.status == 301 || followed.status == 302 {
+        followed = app.get(followed.header("location")).await;
+    }
+    assert_eq!(followed.status, 200, "{href} leads to the page");
+    followed.assert_contains(&["<h1>Ask a physio</h1>", &format!("id=\"comment-{question}\"")]);
+    let replying = app.get(&format!("/posts/ask?replyto={question}")).await;
+    assert_eq!(replying.header("location"), format!("/ask?replyto={question}"));
 }

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -137,7 +138,7 @@ pub async fn list(desk: Desk, request: HttpRequest, query: web::Query<ListQuery>
                 title: m.title.clone(),
                 status: Status::of(m, now),
                 author,
-                date: m.date.format("%Y-%m-%d %H:%M").to_string(),
+                date: local_moment(m.date, desk.state.zone).format("%Y-%m-%d %H:%M").to_string(),
                 comments: counts.get(&m.slug).copied().filter(|_| kind == ArticleKind::Post).unwrap_or(0),
             };
             (m.date, row)
@@ -193,7 +194,8 @@ pub struct Values {
 }
 
 impl Values {
-    fn of(manuscript: &Manuscript, base_revision: Option<i32>) -> Self {
+    /// The form of `manuscript`, its publication time on the clock of `zone`.
+    fn of(manuscript: &Manuscript, base_revision: Option<i32>, zone: Tz) -> Self {
         let day = |at: Option<NaiveDateTime>| at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
         Self {
             title: manuscript.title.clone(),
@@ -202,7 +204,7 @@ impl Values {
             summary: manuscript.summary.clone(),
             tags: manuscript.tags.join(", "),
             author: manuscript.author.clone(),
-            publish_at: manuscript.date.format("%Y-%m-%dT%H:%M").to_string(),
+            publish_at: local_moment(manuscript.date, zone).format("%Y-%m-%dT%H:%M").to_string(),
             updated: day(manuscript.updated),
             reviewed: day(manuscript.reviewed),
             reviewed_by: manuscript.reviewed_by.clone(),
@@ -236,12 +238,14 @@ impl Values {
     }
 
     /// The manuscript these values describe, or what is wrong with each
-    /// field, by the rules `healthblog check` applies to a file.
+    /// field, by the rules `healthblog check` applies to a file. The
+    /// publication time is read on the clock of `zone`.
     fn manuscript(
         &self,
         kind: ArticleKind,
         draft: bool,
         accounts: &[String],
+        zone: Tz,
     ) -> Result<Manuscript, HashMap<&'static str, String>> {
         let mut errors = HashMap::new();
         let title = self.title.trim().to_owned();
@@ -257,10 +261,23 @@ impl Values {
         }
         let date = match self.publish_at.trim() {
             "" => db::now().with_nanosecond_zero(),
-            text => parse_moment(text).unwrap_or_else(|| {
-                errors.insert("publish_at", "Give the date and time as 2024-05-31T08:30.".to_owned());
-                NaiveDateTime::default()
-            }),
+            text => match parse_moment(text) {
+                None => {
+                    errors.insert("publish_at", "Give the date and time as 2024-05-31T08:30.".to_owned());
+                    NaiveDateTime::default()
+                }
+                // The earlier of a time the clocks pass twice.
+                Some(local) => match zone.from_local_datetime(&local).earliest() {
+                    Some(moment) => moment.naive_utc(),
+                    None => {
+                        errors.insert(
+                            "publish_at",
+                            format!("{text} does not exist in {zone}: the clocks skip it. Give another time."),
+                        );
+                        NaiveDateTime::default()
+                    }
+                },
+            },
         };
         let mut day = |name: &'static str, text: &str| match text.trim() {
             "" => None,
@@ -324,6 +341,11 @@ impl WholeSeconds for NaiveDateTime {
     }
 }
 
+/// A stored (UTC) moment on the clock of `zone`.
+fn local_moment(at: NaiveDateTime, zone: Tz) -> NaiveDateTime {
+    at.and_utc().with_timezone(&zone).naive_local()
+}
+
 /// `2024-05-31T08:30` (what `<input type="datetime-local">` sends), with
 /// seconds or not.
 fn parse_moment(text: &str) -> Option<NaiveDateTime> {
@@ -366,6 +388,13 @@ fn editor_page(desk: &Desk, kind: ArticleKind, editor: Editor) -> Result<HttpRes
         }
     };
     context.insert("status", "new");
+    context.insert(
+        "publish_at_hint",
+        &format!(
+            "Date and time in the site's time zone ({}). Publishing with a time to come schedules it.",
+            desk.state.zone.name()
+        ),
+    );
     if let Some(article) = &article {
         context.insert("id", &article.id);
         context.insert("status", &Status::of(&article.manuscript, now));
@@ -401,7 +430,7 @@ pub async fn new(desk: Desk, request: HttpRequest) -> Result<HttpResponse, AppEr
 pub async fn edit(desk: Desk, request: HttpRequest, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
     let kind = kind_of(&request);
     let article = load(&desk, kind, id.into_inner()).await?;
-    let values = Values::of(&article.manuscript, Some(article.current_revision));
+    let values = Values::of(&article.manuscript, Some(article.current_revision), desk.state.zone);
     editor_page(&desk, kind, Editor { article: Some(article), values, ..Editor::default() })
 }
 
@@ -442,7 +471,7 @@ async fn submit(desk: Desk, request: HttpRequest, id: Option<i32>, form: AdminFo
         .into_iter()
         .map(|u| u.username)
         .collect::<Vec<_>>();
-    let manuscript = match values.manuscript(kind, draft, &accounts) {
+    let manuscript = match values.manuscript(kind, draft, &accounts, desk.state.zone) {
         Ok(manuscript) => manuscript,
         Err(errors) => {
             let editor =
@@ -475,7 +504,7 @@ async fn submit(desk: Desk, request: HttpRequest, id: Option<i32>, form: AdminFo
         Saved::Stored { id, .. } => {
             crate::workers::reload_library(&desk.state).await;
             let message = match (verb, kind) {
-                ("scheduled", _) => format!("Scheduled for {}.", manuscript.date.format("%Y-%m-%d %H:%M")),
+                ("scheduled", _) => format!("Scheduled for {}.", content::desk_time(manuscript.date, desk.state.zone)),
                 ("published", _) => "Published.".to_owned(),
                 ("unpublished", _) => "Unpublished: it is a draft again, seen by you alone.".to_owned(),
                 _ if manuscript.draft => "Draft saved.".to_owned(),
@@ -485,7 +514,7 @@ async fn submit(desk: Desk, request: HttpRequest, id: Option<i32>, form: AdminFo
             Ok(desk.redirect_with_link(&target, &message, "View it", &kind.path(&manuscript.slug)))
         }
         Saved::Conflict(current) => {
-            let conflict = Some(Values::of(&current.manuscript, Some(current.current_revision)));
+            let conflict = Some(Values::of(&current.manuscript, Some(current.current_revision), desk.state.zone));
             let values = Values { base_revision: current.current_revision.to_string(), ..values };
             let editor = Editor {
                 article: Some(*current),
@@ -520,6 +549,7 @@ async fn preview(
 ) -> Result<HttpResponse, AppError> {
     let article = manuscript.render(kind).map_err(|errors| AppError::Unexpected(anyhow::anyhow!("{errors:?}")))?;
     let state = &desk.state;
+    let article = article.in_zone(state.zone);
     crate::routes::cached_pages::leaves_shared_pages(request);
     if kind == ArticleKind::Page {
         let meta = PageMeta {
@@ -604,7 +634,7 @@ pub async fn revisions(desk: Desk, request: HttpRequest, id: web::Path<i32>) -> 
             previous,
             current: r.id == article.current_revision,
             id: r.id,
-            saved_at: r.saved_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            saved_at: content::desk_time(r.saved_at, desk.state.zone),
             saved_by: r.saved_by,
             source: r.source,
             file_path: r.file_path,
@@ -678,8 +708,8 @@ pub struct CompareQuery {
 }
 
 /// `GET /admin/articles/{id}/compare?from=A&to=B`: what changed between
-/// any two revisions, word by word (by default, the one before the version
-/// shown now and that version).
+/// any two revisions, word by word (by default, `to` is the version shown
+/// now and `from` the one saved just before `to`).
 pub async fn compare(
     desk: Desk,
     request: HttpRequest,
@@ -693,9 +723,10 @@ pub async fn compare(
         .await
         .context("loading the revisions")?;
     // Newest first: the default pair is the current version and the one saved before it.
-    let current = revisions.iter().position(|r| r.id == article.current_revision).unwrap_or(0);
+    // (by default, `to` against the revision saved just before it).
     let to_id = query.to.unwrap_or(article.current_revision);
-    let from_id = query.from.or_else(|| revisions.get(current + 1).map(|r| r.id)).unwrap_or(to_id);
+    let before_to = revisions.iter().position(|r| r.id == to_id).and_then(|i| revisions.get(i + 1));
+    let from_id = query.from.or_else(|| before_to.map(|r| r.id)).unwrap_or(to_id);
     let find = |wanted: i32| revisions.iter().find(|r| r.id == wanted);
     let (Some(from), Some(to)) = (find(from_id), find(to_id)) else {
         return Err(AppError::NotFound);
@@ -705,7 +736,13 @@ pub async fn compare(
         .map(|r| {
             serde_json::json!({
                 "id": r.id,
-                "label": format!("{} · {} · {}", r.saved_at.format("%Y-%m-%d %H:%M:%S"), r.saved_by, r.source),
+                "label": format!(
+                    "revision {} · {} · {} · {}",
+                    r.id,
+                    content::desk_time(r.saved_at, desk.state.zone),
+                    r.saved_by,
+                    r.source
+                ),
             })
         })
         .collect();

@@ -28,11 +28,13 @@ use crate::trust::red_flags::RedFlags;
 pub struct Trust<'a> {
     pub red_flags: &'a RedFlags,
     pub country: &'a str,
+    /// The site's time zone, for the times shown.
+    pub zone: chrono_tz::Tz,
 }
 
 impl<'a> Trust<'a> {
     pub fn of(state: &'a AppState) -> Self {
-        Self { red_flags: &state.red_flags, country: &state.settings.trust.country }
+        Self { red_flags: &state.red_flags, country: &state.settings.trust.country, zone: state.zone }
     }
 }
 
@@ -100,7 +102,7 @@ pub fn rows(
             by_author: c.is_by_author(),
             ip_prefix: c.ip_hash.chars().take(8).collect(),
             user_agent: c.user_agent.clone(),
-            article_title: library.get(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
+            article_title: library.discussed(&c.post_slug).map_or_else(|| c.post_slug.clone(), |a| a.title.clone()),
             article_slug: c.post_slug.clone(),
             href: if c.status == CommentStatus::Private {
                 // On no page of the discussion: its article, then.
@@ -116,7 +118,7 @@ pub fn rows(
             body: c.body_html.clone(),
             edited: c.edited_at.is_some(),
             age: age(c.created_at),
-            created: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created: crate::content::desk_time(c.created_at, trust.zone),
             created_iso: c.created_at.format("%Y-%m-%dT%H:%MZ").to_string(),
             urgent: c
                 .urgent
@@ -424,14 +426,14 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         return text_box_page_with(&desk, &parent, page, helps.clone());
     }
     let library = desk.state.library();
-    let Some(article) = library.get(&parent.post_slug) else {
+    let Some(article) = library.discussed(&parent.post_slug) else {
         return answer_again("The article of this comment is not published any more.", StatusCode::CONFLICT);
     };
     let submission = Submission { parent: Some(parent.id), body, writer: Writer::Staff(desk.user.actor()) };
     let outcome = {
         let (library, slug) = (library.clone(), article.slug.clone());
         db::run(&desk.state.pool, move |conn| {
-            let article = library.get(&slug).context("the article went away")?;
+            let article = library.discussed(&slug).context("the article went away")?;
             let rules = comments::discussion::load_rules(conn)?;
             Ok(comments::submit(conn, article, &rules, submission, db::now()))
         })

@@ -40,7 +40,7 @@ pub async fn list(desk: Desk, query: web::Query<LogQuery>) -> Result<HttpRespons
     let entries: Vec<Entry> = entries
         .into_iter()
         .map(|e| Entry {
-            when: e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            when: crate::content::desk_time(e.created_at, desk.state.zone),
             iso: e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             actor: e.actor,
             action: e.action.as_str(),

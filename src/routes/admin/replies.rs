@@ -5,48 +5,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use anyhow::Context as _;
-use serde::Serialize;
 use tera::Context;
 
 use super::{AdminForm, Desk};
+use crate::db;
 use crate::db::answers::{self, SavedReply, SavedReplyFields};
 use crate::db::log::{self, LogAction, NewLogEntry};
-use crate::db::{self, AnyConnection};
 use crate::domain::MAX_BODY_CHARS;
 use crate::error::AppError;
 
 const MAX_TITLE_CHARS: usize = 200;
 
-/// A saved reply as an answer box offers it.
-#[derive(Clone, Debug, Serialize)]
-pub struct Choice {
-    pub id: i32,
-    pub title: String,
-}
-
-/// The saved replies to choose from in an answer box.
-pub fn choices(conn: &mut AnyConnection) -> anyhow::Result<Vec<Choice>> {
-    let replies = answers::saved_replies(conn).context("loading the saved replies")?;
-    Ok(replies.into_iter().map(|reply| Choice { id: reply.id, title: reply.title }).collect())
-}
-
-/// What an answer box holds after its "Insert" button: the typed text with
-/// the chosen saved reply under it, or, when none was chosen or it is gone,
-/// the typed text and why nothing was added.
-pub fn insert_saved(
-    conn: &mut AnyConnection,
-    settings: &crate::config::AnswerSettings,
-    typed: &str,
-    chosen: Option<&str>,
-) -> anyhow::Result<Result<String, &'static str>> {
-    let Some(id) = chosen.and_then(|id| id.trim().parse::<i32>().ok()) else {
-        return Ok(Err("Choose a saved reply to insert."));
-    };
-    match answers::saved_reply(conn, id).context("loading a saved reply")? {
-        Some(reply) => Ok(Ok(crate::answers::append(typed, &crate::answers::saved_reply_text(&reply, settings)))),
-        None => Ok(Err("That saved reply is not there any more.")),
-    }
-}
+pub use crate::answers::{choices, insert_saved, Choice};
 
 /// `GET /admin/replies`.
 pub async fn list(desk: Desk) -> Result<HttpResponse, AppError> {

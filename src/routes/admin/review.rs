@@ -89,7 +89,7 @@ async fn queue_page(desk: &Desk, kept: Option<KeptNote>, status: StatusCode) -> 
             }
             let revisions_href = answer.review_revision.and_then(|revision| {
                 let id = articles.get(&answer.post_slug).copied().flatten()?;
-                Some(format!("/admin/articles/{id}/revisions#revision-{revision}"))
+                Some(format!("/admin/articles/{id}/compare?to={revision}"))
             });
             let question = questions
                 .get(&answer.id)

@@ -18,7 +18,7 @@ use crate::comments::remembered::RememberedCommenter;
 use crate::comments::submit::{FormTicket, Reader};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
 use crate::comments::{self, Discussion, Refusal, Submission, SubmitError, Writer};
-use crate::content::{Article, Library};
+use crate::content::{Article, ArticleKind, Library};
 use crate::db::{self, users::User};
 use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, WebsiteUrl};
 use crate::error::AppError;
@@ -62,7 +62,7 @@ pub async fn create(
     // Until a comment is published, the shared pages stay as they are.
     cached_pages::leaves_shared_pages(&request);
     let library = state.library();
-    let Some(article) = library.get(&slug) else {
+    let Some(article) = library.discussed(&slug) else {
         // Perhaps another instance behind the load balancer showed the
         // form of an article this one does not have yet: keep the text.
         let notice = Notice {
@@ -101,11 +101,10 @@ pub async fn create(
         // with it under what he typed, and nothing is published.
         let settings = state.settings.answers.clone();
         let (typed, chosen) = (values.body.clone(), saved_reply.clone());
-        let inserted = db::run(&state.pool, move |conn| {
-            crate::routes::admin::replies::insert_saved(conn, &settings, &typed, chosen.as_deref())
-        })
-        .await
-        .context("inserting a saved reply")?;
+        let inserted =
+            db::run(&state.pool, move |conn| crate::answers::insert_saved(conn, &settings, &typed, chosen.as_deref()))
+                .await
+                .context("inserting a saved reply")?;
         let mut values = values;
         let (message, status) = match inserted {
             Ok(text) => {
@@ -169,7 +168,7 @@ pub async fn create(
         let (library, slug) = (library.clone(), article.slug.clone());
         let outlines = state.outlines();
         db::run(&state.pool, move |conn| {
-            let article = library.get(&slug).context("the article went away")?;
+            let article = library.discussed(&slug).context("the article went away")?;
             let rules = outlines.rules(conn)?;
             Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()).map(|stored| {
                 // Where its writer goes next: the same connection, the same rules.
@@ -478,7 +477,8 @@ fn user_agent(request: &HttpRequest) -> String {
 /// `GET /posts/{slug}/comments.xml`: the article's approved comments as Atom.
 pub async fn feed(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let article = library.get(&slug).ok_or(AppError::NotFound)?;
+    let article = library.discussed(&slug).ok_or(AppError::NotFound)?;
+    let is_page = library.is_page(article);
     let slug = article.slug.clone();
     let (comments, outline) = db::run(&state.pool, move |conn| {
         let comments = db::comments::latest_approved(conn, &slug, FEED_COMMENTS)?;
@@ -488,16 +488,24 @@ pub async fn feed(state: web::Data<AppState>, slug: web::Path<String>) -> Result
     })
     .await
     .with_context(|| format!("loading the comment feed of {}", article.slug))?;
-    Ok(atom_response(comment_feed(&state, article, &comments, &outline)))
+    Ok(atom_response(comment_feed(&state, article, is_page, &comments, &outline)))
 }
 
-fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::Comment], outline: &Outline) -> String {
-    let page = format!("{}/posts/{}", state.base_url(), article.slug);
+fn comment_feed(
+    state: &AppState,
+    article: &Article,
+    is_page: bool,
+    comments: &[db::comments::Comment],
+    outline: &Outline,
+) -> String {
+    let kind = if is_page { ArticleKind::Page } else { ArticleKind::Post };
+    let page = format!("{}{}", state.base_url(), kind.path(&article.slug));
+    let own = format!("{}/posts/{}/comments.xml", state.base_url(), ArticleKind::encoded(&article.slug));
     let entries: Vec<Entry> = comments
         .iter()
         .map(|comment| {
             let link = format!("{}{}", state.base_url(), outline.path(&article.slug, comment.id));
-            let when = atom_syndication::FixedDateTime::from(comment.created_at.and_utc());
+            let when = crate::content::When::in_zone(comment.created_at, state.zone).zoned;
             let mut entry = Entry::default();
             entry.set_id(link.clone());
             entry.set_title(format!("{} on “{}”", comment.author_name, article.title));
@@ -505,7 +513,7 @@ fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::C
             // The name only: a commenter's email never leaves the desk.
             entry.set_authors(vec![Person { name: comment.author_name.clone(), ..Person::default() }]);
             entry.set_published(Some(when));
-            entry.set_updated(comment.edited_at.map_or(when, |e| atom_syndication::FixedDateTime::from(e.and_utc())));
+            entry.set_updated(comment.edited_at.map_or(when, |e| crate::content::When::in_zone(e, state.zone).zoned));
             entry.set_content(Some(Content {
                 value: Some(comment.body_html.as_str().to_owned()),
                 content_type: Some("html".into()),
@@ -517,17 +525,12 @@ fn comment_feed(state: &AppState, article: &Article, comments: &[db::comments::C
     let updated =
         entries.iter().map(|e| *e.updated()).max().unwrap_or_else(|| super::feed::timestamp(article.modified()));
     let mut feed = atom_syndication::Feed::default();
-    feed.set_id(format!("{page}/comments.xml"));
+    feed.set_id(own.clone());
     feed.set_title(format!("Comments on “{}”", article.title));
     feed.set_subtitle(Some(Text::plain(state.settings.site.title.clone())));
     feed.set_updated(updated);
     feed.set_links(vec![
-        Link {
-            href: format!("{page}/comments.xml"),
-            rel: "self".into(),
-            mime_type: Some("application/atom+xml".into()),
-            ..Link::default()
-        },
+        Link { href: own, rel: "self".into(), mime_type: Some("application/atom+xml".into()), ..Link::default() },
         Link { href: page, mime_type: Some("text/html".into()), ..Link::default() },
     ]);
     feed.set_entries(entries);

@@ -103,8 +103,9 @@ fn article_feed<'a>(
     feed.to_string()
 }
 
+/// A moment with the site's offset: readers' feed apps show the site's time.
 pub fn timestamp(when: &When) -> FixedDateTime {
-    FixedDateTime::from(when.at.and_utc())
+    when.zoned
 }
 
 pub fn atom_response(body: String) -> HttpResponse {

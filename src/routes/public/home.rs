@@ -20,7 +20,7 @@ pub async fn home(
 ) -> Result<HttpResponse, AppError> {
     // `/?p=12` and its kin were addresses of the WordPress site this replaced.
     let query_string = req.query_string();
-    if ["p=", "page_id=", "replytocom="].iter().any(|key| query_string.contains(key)) {
+    if ["p=", "page_id=", "replytocom=", "s="].iter().any(|key| query_string.contains(key)) {
         if let Some(target) = super::old_address::find(&state, &req).await? {
             return Ok(super::old_address::moved_permanently(&target));
         }

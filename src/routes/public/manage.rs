@@ -220,7 +220,7 @@ pub async fn show(
         .map(|comment| ManagedComment {
             id: comment.id,
             article_title: library
-                .get(&comment.post_slug)
+                .discussed(&comment.post_slug)
                 .map_or_else(|| comment.post_slug.clone(), |a| a.title.clone()),
             href: match comment.status {
                 CommentStatus::Private => format!("/posts/{}", comment.post_slug),
@@ -234,11 +234,11 @@ pub async fn show(
                 .filter(|answer| answer.parent_id == Some(comment.id))
                 .map(|answer| PrivateAnswer {
                     author_name: answer.author_name.clone(),
-                    posted: When::new(answer.created_at),
+                    posted: When::in_zone(answer.created_at, state.zone),
                     body: answer.body_html.clone(),
                 })
                 .collect(),
-            posted: When::new(comment.created_at),
+            posted: When::in_zone(comment.created_at, state.zone),
             status: ownership::status_in_words(&comment),
             edited: comment.edited_at.is_some(),
             can_edit: ownership::edit_refusal(&comment, &rules, answered.contains(&comment.id), now).is_none(),
@@ -706,12 +706,12 @@ fn render_edit(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let title = library.get(&editing.slug).map_or_else(|| editing.slug.clone(), |a| a.title.clone());
+    let title = library.discussed(&editing.slug).map_or_else(|| editing.slug.clone(), |a| a.title.clone());
     let (back_href, back_label) = via.back(editing);
     let mut context = Context::new();
     context.insert("form", &shown);
     context.insert("article_title", &title);
-    context.insert("posted", &When::new(editing.posted));
+    context.insert("posted", &When::in_zone(editing.posted, state.zone));
     context.insert("can_edit", &editing.refusal.is_none());
     context.insert("edit_action", &via.edit_action(editing.id));
     context.insert("delete_action", &via.delete_action(editing.id));

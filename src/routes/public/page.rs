@@ -1,10 +1,8 @@
 use actix_web::guard::GuardContext;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
-use tera::Context;
 
 use crate::error::AppError;
-use crate::state::{AppState, PageMeta};
+use crate::state::AppState;
 
 /// Whether the request's path `/{slug}` names a published page. The page
 /// route answers only then, so that every other address still reaches the
@@ -20,34 +18,19 @@ pub fn is_page(context: &GuardContext<'_>) -> bool {
     library.page_at(&slug).is_some() || (signed_in && library.unpublished_page(&slug).is_some())
 }
 
-/// `GET /{slug}`: a page such as `/about`, without comments.
+/// `GET /{slug}`: a page such as `/about`; with its comments when it has
+/// any (an imported page may), shown as an article's are.
 pub async fn show(
     state: web::Data<AppState>,
     request: HttpRequest,
     session: crate::auth::TypedSession,
+    query: web::Query<super::post::ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let slug = request.match_info().get("slug").unwrap_or_default();
-    let (page, preview) = match library.page_at(slug) {
-        Some(page) => (page, false),
-        None => {
-            let unpublished = super::post::unpublished(&state, &session, library.unpublished_page(slug)).await?;
-            (unpublished.ok_or(AppError::NotFound)?, true)
-        }
-    };
-    let path = format!("/{}", page.slug);
-    let data = json!({
-        "@context": "https://schema.org",
-        "@type": if page.slug == "about" { "AboutPage" } else { "WebPage" },
-        "name": page.title,
-        "description": page.summary,
-        "url": format!("{}{path}", state.base_url()),
-        "inLanguage": state.settings.site.language,
-        "dateModified": page.modified().rfc3339,
-    });
-    let meta = PageMeta::new(page.title.clone(), page.summary.clone(), path).with_json_ld(&data);
-    let mut context = Context::new();
-    context.insert("page", page.as_ref());
-    context.insert("preview", &preview);
-    state.page("page.html", &meta, context)
+    let slug = request.match_info().get("slug").unwrap_or_default().to_owned();
+    if library.page_at(&slug).is_some() {
+        return super::post::show_page(state, request, session, &slug, 1, query.into_inner()).await;
+    }
+    let unpublished = super::post::unpublished(&state, &session, library.unpublished_page(&slug)).await?;
+    super::post::render_page_alone(&state, unpublished.ok_or(AppError::NotFound)?, true)
 }

@@ -15,7 +15,7 @@ use crate::comments::rules::ThreadOrder;
 use crate::comments::thread::{self, ShownComment, ShownNote};
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::comments::{comments_open, Discussion};
-use crate::content::{Article, Library, When};
+use crate::content::{Article, ArticleKind, Library, When};
 use crate::db::{self, users::User};
 use crate::domain::{CommentId, MAX_BODY_CHARS};
 use crate::error::AppError;
@@ -23,7 +23,7 @@ use crate::page_cache;
 use crate::routes::pagination::Pagination;
 use crate::state::{AppState, PageMeta};
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct ShowQuery {
     replyto: Option<String>,
     /// `?comment=N`: the page that shows comment N, for links made before
@@ -42,7 +42,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     if let Some(id) = query.comment.as_deref() {
         let id = id.parse::<CommentId>().map_err(|_| AppError::NotFound)?;
-        let article = state.library().get(&slug).cloned().ok_or(AppError::NotFound)?;
+        let article = state.library().discussed(&slug).cloned().ok_or(AppError::NotFound)?;
         // A comment awaiting moderation is placed for its writer only.
         let visitor = Visitor::from_request(&request, &state.keys);
         let path = comment_path(&state, &article, id, visitor.pending()).await?;
@@ -68,7 +68,7 @@ pub async fn comment_page(
     }
 }
 
-async fn show_page(
+pub(super) async fn show_page(
     state: web::Data<AppState>,
     request: HttpRequest,
     session: TypedSession,
@@ -77,9 +77,19 @@ async fn show_page(
     query: ShowQuery,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library();
-    let (article, preview) = match library.get(slug) {
-        Some(article) => (article, false),
-        None => match unpublished(&state, &session, library.unpublished(slug)).await? {
+    let (article, preview) = match (library.get(slug), library.page_at(slug)) {
+        (Some(article), _) => (article, false),
+        // A page's discussion lives on the page: links made as for an
+        // article (the desk's, a comment's permalink) lead there.
+        (None, Some(page)) if number == 1 && request.path().starts_with("/posts/") => {
+            let target = match request.query_string() {
+                "" => ArticleKind::Page.path(&page.slug),
+                query => format!("{}?{query}", ArticleKind::Page.path(&page.slug)),
+            };
+            return Ok(super::old_address::moved_permanently(&target));
+        }
+        (None, Some(page)) => (page, false),
+        (None, None) => match unpublished(&state, &session, library.unpublished(slug)).await? {
             Some(article) => (article, true),
             None => {
                 // An article whose slug changed answers at its old address.
@@ -92,6 +102,10 @@ async fn show_page(
     };
     let visitor = Visitor::from_request(&request, &state.keys);
     let discussion = load_discussion(&state, article, &visitor, number).await?.ok_or(AppError::NotFound)?;
+    if library.is_page(article) && discussion.comments.is_empty() && number == 1 {
+        // A page without comments is the page alone, whatever its setting.
+        return render_page_alone(&state, article, false);
+    }
     let mut form = CommentForm::default();
     if let Some(parent) = query.replyto.as_deref().and_then(|id| id.parse::<CommentId>().ok()) {
         if discussion.answerable(parent).is_none() {
@@ -140,8 +154,8 @@ async fn show_page(
 }
 
 /// The author's saved replies, for the answer box he sees on the page.
-pub async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::routes::admin::replies::Choice>, AppError> {
-    Ok(db::run(&state.pool, crate::routes::admin::replies::choices).await?)
+pub async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::answers::Choice>, AppError> {
+    Ok(db::run(&state.pool, crate::answers::choices).await?)
 }
 
 /// A draft or scheduled article (or page), for a signed-in author only.
@@ -295,7 +309,7 @@ pub struct ArticlePage<'a> {
     /// Not published: shown to a signed-in author with a band that says so.
     pub preview: bool,
     /// The author's saved replies, for his answer box.
-    pub saved_replies: Vec<crate::routes::admin::replies::Choice>,
+    pub saved_replies: Vec<crate::answers::Choice>,
 }
 
 /// Renders the article page for `visitor`, whose cookie goes with it when it
@@ -316,14 +330,19 @@ pub fn render(
         .ok()
         .and_then(|id| discussion.answerable(id))
         .map(|c| ReplyTarget { id: c.id, name: &c.author_name });
-    let mut thread: Vec<ShownComment> =
-        thread::build(&discussion.comments, &discussion.staff_roles, rules.thread_depth, rules.thread_order);
+    let mut thread: Vec<ShownComment> = thread::build(
+        &discussion.comments,
+        &discussion.staff_roles,
+        rules.thread_depth,
+        rules.thread_order,
+        state.zone,
+    );
     for comment in &mut thread {
         comment.notes = discussion
             .notes
             .iter()
             .filter(|note| note.comment_id == comment.id)
-            .map(|note| ShownNote { added: When::new(note.created_at), body: note.body_html.clone() })
+            .map(|note| ShownNote { added: When::in_zone(note.created_at, state.zone), body: note.body_html.clone() })
             .collect();
         comment.own = comment.awaiting_moderation && !comment.erased && visitor.pending().contains(&comment.id);
         if comment.own {
@@ -335,14 +354,20 @@ pub fn render(
     }
 
     let number = discussion.page;
-    let path = page_path(&article.slug, number);
+    let is_page = library.is_page(article);
+    let path = match number {
+        1 if is_page => ArticleKind::Page.path(&article.slug),
+        _ => page_path(&article.slug, number),
+    };
     let (earlier, later) = match rules.thread_order {
         ThreadOrder::Oldest => ("Earlier comments", "Later comments"),
         ThreadOrder::Newest => ("Newer comments", "Older comments"),
     };
     let pagination =
         Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
-    let meta = if number == 1 {
+    let meta = if number == 1 && is_page {
+        page_meta(state, article, path.clone())
+    } else if number == 1 {
         PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
             .with_json_ld(&structured_data(state, article, discussion.tally.total(), &thread))
     } else {
@@ -386,7 +411,10 @@ pub fn render(
     if !rules.disclaimer.is_empty() {
         context.insert("disclaimer", &rules.disclaimer);
     }
-    let body = state.render("post.html", &meta, context)?;
+    if is_page {
+        context.insert("page", article);
+    }
+    let body = state.render(if is_page { "page.html" } else { "post.html" }, &meta, context)?;
 
     let mut response = HttpResponse::build(status);
     response.content_type(actix_web::http::header::ContentType::html());
@@ -458,4 +486,27 @@ fn structured_data(
         data["reviewedBy"] = json!({ "@type": "Person", "name": reviewer });
     }
     data
+}
+
+/// A page without comments; `preview` when it is not published.
+pub fn render_page_alone(state: &AppState, page: &Article, preview: bool) -> Result<HttpResponse, AppError> {
+    let meta = page_meta(state, page, ArticleKind::Page.path(&page.slug));
+    let mut context = Context::new();
+    context.insert("page", page);
+    context.insert("preview", &preview);
+    state.page("page.html", &meta, context)
+}
+
+/// What a page says about itself in `<head>`, at `path`.
+pub fn page_meta(state: &AppState, page: &Article, path: String) -> PageMeta {
+    let data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": if page.slug == "about" { "AboutPage" } else { "WebPage" },
+        "name": page.title,
+        "description": page.summary,
+        "url": format!("{}{path}", state.base_url()),
+        "inLanguage": state.settings.site.language,
+        "dateModified": page.modified().rfc3339,
+    });
+    PageMeta::new(page.title.clone(), page.summary.clone(), path).with_json_ld(&data)
 }

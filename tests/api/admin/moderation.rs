@@ -328,3 +328,41 @@ async fn a_row_quotes_what_it_answers_as_text_and_keeps_the_senders_details_fold
         approved.body.split("class=\"desk-row ").find(|r| r.contains("Weekly is enough.")).expect("the answer's row");
     assert!(!own.contains("desk-more"), "no sender's details on the author's own answer");
 }
+
+#[tokio::test]
+async fn the_dashboard_says_what_the_next_purge_removes_and_when_and_the_purge_does_just_that() {
+    use diesel::prelude::*;
+    use healthblog::comments::retention::{self, Purged};
+    use healthblog::comments::rules::Rules;
+    use healthblog::db::schema::comments::dsl as c;
+
+    let (app, _) = signed_in_app().await;
+    let days = |n: i64| 60 * 24 * n;
+    let waited = |id: CommentId| {
+        let created = stored(&app, id).expect("stored").created_at;
+        app.with_db(|conn| diesel::update(c::comments.find(id)).set(c::updated_at.eq(created)).execute(conn))
+            .expect("untouched since it was sent");
+        created
+    };
+    let stale = Stored { status: Pending, minutes_ago: days(61), ..Stored::default() }.insert(&app);
+    waited(stale);
+    let soon = Stored { status: Pending, minutes_ago: days(57), ..Stored::default() }.insert(&app);
+    let soon_sent = waited(soon);
+    Stored { status: Pending, minutes_ago: 60, ..Stored::default() }.insert(&app);
+    Stored { status: Approved, minutes_ago: days(100), ..Stored::default() }.insert(&app);
+
+    let dashboard = app.get("/admin").await;
+
+    let soon_goes = (soon_sent + chrono::Duration::days(60)).format("%Y-%m-%d %H:%M UTC").to_string();
+    dashboard.assert_contains(&[
+        "The next purge, within the hour, deletes 1 comment that waited for moderation over 60 days and forgets \
+         the address hashes and browsers of 1 comment.",
+        &format!("In the 7 days after, it deletes 1 more comment waiting for moderation, the first on {soon_goes}"),
+    ]);
+    let within_the_hour = healthblog::db::now() + chrono::Duration::minutes(59);
+    let purged = app.with_db(|conn| retention::purge(conn, &Rules::default(), within_the_hour)).expect("it runs");
+    assert_eq!(purged, Purged { addresses: 1, pending: 1 }, "the purge removes what the dashboard said");
+    assert!(stored(&app, stale).is_none() && stored(&app, soon).is_some());
+
+    app.get("/admin").await.assert_contains(&["The next purge, within the hour, removes nothing."]);
+}

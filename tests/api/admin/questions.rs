@@ -148,3 +148,72 @@ async fn every_desk_page_has_its_own_bar_with_what_waits_and_none_of_the_public_
         page.assert_lacks(&["site-search", "Subscribe (Atom feed)", "class=\"site-header\""]);
     }
 }
+
+/// `count` approved questions asked about a year ago, oldest first.
+fn old_questions(app: &crate::helpers::TestApp, count: i64) -> Vec<healthblog::domain::CommentId> {
+    let year_ago = 60 * 24 * 400;
+    (0..count)
+        .map(|i| Stored { status: CommentStatus::Approved, minutes_ago: year_ago - i, ..Stored::default() }.insert(app))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_inbox_goes_page_by_page_with_its_total_either_way_and_this_weeks_question_is_in_it() {
+    let (app, _) = signed_in_app().await;
+    let old = old_questions(&app, 105);
+    let this_week =
+        Stored { status: CommentStatus::Approved, minutes_ago: 60 * 24 * 2, ..Stored::default() }.insert(&app);
+
+    let first = app.get("/admin/questions").await;
+    first.assert_contains(&["106 questions, page 1 of 3."]);
+    assert_eq!(row_ids(&first.body), old[..50], "oldest first, fifty a page");
+    let second = app.get("/admin/questions?page=2").await;
+    second.assert_contains(&["106 questions, page 2 of 3.", "href=\"/admin/questions?page=3\""]);
+    assert_eq!(row_ids(&second.body), old[50..100]);
+    let last = app.get("/admin/questions?page=3").await;
+    assert_eq!(row_ids(&last.body), [&old[100..], &[this_week]].concat(), "this week's question is on the last page");
+
+    let newest = app.get("/admin/questions?order=newest").await;
+    newest.assert_contains(&["106 questions, page 1 of 3.", "href=\"/admin/questions?order=newest&amp;page=2\""]);
+    assert_eq!(row_ids(&newest.body)[..2], [this_week, old[104]], "newest first");
+    assert_eq!(app.get("/admin/questions?order=sideways").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_checked_questions_or_all_before_a_day_need_no_answer_in_one_post() {
+    let (app, user_id) = signed_in_app().await;
+    let old = old_questions(&app, 3);
+    let recent = Stored { status: CommentStatus::Approved, minutes_ago: 60, ..Stored::default() }.insert(&app);
+    let page = app.get("/admin/questions").await;
+    page.assert_contains(&["action=\"/admin/questions/no-answer\"", "name=\"before\""]);
+    assert!(page.body.contains(&format!("name=\"ids\" value=\"{}\" form=\"bulk-form\"", old[0])), "a box per question");
+    let token = desk_token(&app).await;
+
+    let checked = fields(&[("csrf_token", &token), ("return_to", "/admin/questions"), ("ids", &old[0].to_string())]);
+    let response = app.post_form("/admin/questions/no-answer", &checked).await;
+
+    assert_eq!(location(&response), "/admin/questions");
+    let page = app.get("/admin/questions").await;
+    assert_eq!(flash(&page).as_deref(), Some("1 question needs no answer."));
+    assert_eq!(row_ids(&page.body), [old[1], old[2], recent]);
+
+    let bad = fields(&[("csrf_token", &token), ("before", "last spring")]);
+    app.post_form("/admin/questions/no-answer", &bad).await;
+    let page = app.get("/admin/questions").await;
+    assert!(flash(&page).is_some_and(|m| m.contains("is not a date") && m.contains("Nothing was changed")));
+    assert_eq!(row_ids(&page.body).len(), 3);
+
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    let before = fields(&[("csrf_token", &token), ("return_to", "/admin/questions"), ("before", &month_ago)]);
+    app.post_form("/admin/questions/no-answer", &before).await;
+    let page = app.get("/admin/questions").await;
+    assert_eq!(flash(&page).as_deref(), Some("2 questions need no answer."));
+    assert_eq!(row_ids(&page.body), [recent]);
+    assert!(old.iter().all(|&id| stored(&app, id).is_some_and(|c| c.no_answer_needed)));
+    let logged: Vec<_> = log_entries(&app)
+        .into_iter()
+        .filter(|e| e.action == "no-answer-needed" && e.user_id == Some(user_id))
+        .filter_map(|e| e.comment_id)
+        .collect();
+    assert_eq!(logged.len(), 3, "each is in the log: {logged:?}");
+}
