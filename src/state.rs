@@ -224,8 +224,10 @@ impl AppState {
         self.pages_version.load(Ordering::SeqCst)
     }
 
+    /// The pages counter this instance's pages are up to date with; it never
+    /// goes back.
     pub fn set_pages_version(&self, version: i64) {
-        self.pages_version.store(version, Ordering::SeqCst);
+        self.pages_version.fetch_max(version, Ordering::SeqCst);
     }
 
     /// Tells the mail sender that messages may be waiting.

@@ -164,7 +164,7 @@ pub async fn reload_library(state: &web::Data<AppState>) {
 /// and pages after a comment or setting changed through any instance or the
 /// command line. A scheduled article appears when its time comes.
 async fn follow_changes(state: web::Data<AppState>) {
-    let (mut seen, mut pages_seen) = (state.content_version(), state.pages_version());
+    let mut seen = state.content_version();
     loop {
         tokio::time::sleep(CONTENT_CHECK_EVERY).await;
         let counters = match db::run(&state.pool, |conn| Ok(db::change_counters::all(conn)?)).await {
@@ -183,9 +183,11 @@ async fn follow_changes(state: web::Data<AppState>) {
         }
         seen = content;
         let pages = counter(db::change_counters::PAGES);
-        if pages != pages_seen {
+        // Counters only grow: a value read before a newer change that this
+        // instance has already applied is no news.
+        if pages > state.pages_version() {
+            state.set_pages_version(pages);
             state.page_cache.clear();
-            pages_seen = pages;
         }
     }
 }

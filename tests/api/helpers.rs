@@ -380,7 +380,15 @@ impl TestApp {
     /// change is counted for every instance, and this one's kept pages and
     /// rules are emptied, as after the page's `POST`.
     pub fn set_rule(&self, name: &str, value: &str) {
-        self.with_db(|conn| healthblog::db::settings::save(conn, name, value)).expect("the rule is stored");
+        let pages = self
+            .with_db(|conn| {
+                healthblog::db::settings::save(conn, name, value)?;
+                healthblog::db::change_counters::get(conn, healthblog::db::change_counters::PAGES)
+            })
+            .expect("the rule is stored");
+        // As a desk save through this instance does: its pages are rendered
+        // anew at once, and the change counter's tick later is no news.
+        self.state.set_pages_version(pages);
         self.state.page_cache.clear();
     }
 
