@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::keys::Keys;
 use crate::mail::compose::Render;
 use crate::mail::sender::Mailer;
+use crate::media::hot::HotVariants;
 use crate::page_cache::PageCache;
 use crate::static_files::StaticFiles;
 use crate::structured_data::JsonLd;
@@ -58,6 +59,8 @@ pub struct AppState {
     pages_version: AtomicI64,
     /// Rendered public pages.
     pub page_cache: PageCache,
+    /// The most-read picture sizes.
+    pub hot_media: HotVariants,
     /// The emergency signs every reader's comment is checked against.
     pub red_flags: RedFlags,
     /// The approved comments of each discussion, kept with the pages.
@@ -161,6 +164,7 @@ impl AppState {
             content_version: AtomicI64::new(0),
             pages_version: AtomicI64::new(0),
             page_cache: PageCache::with_budget(settings.page_cache_mb.saturating_mul(1024 * 1024)),
+            hot_media: HotVariants::new(settings.media_cache_mb.saturating_mul(1024 * 1024)),
             outlines: Arc::default(),
             red_flags,
             library_reload: tokio::sync::Mutex::new(()),

@@ -107,10 +107,15 @@ pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Res
         .into_iter()
         .map(|user| (user.username, user.display_name))
         .collect();
+    let pictures = db::media::catalog(conn).context("loading the pictures' sizes")?;
     let (mut posts, mut pages) = (Vec::new(), Vec::new());
     for article in stored {
         let rendered = article.manuscript.render(article.kind).map(|mut rendered| {
             rendered.byline = names.get(&rendered.author).cloned().unwrap_or_default();
+            rendered.body = crate::markdown::dress_pictures(&rendered.body, &pictures);
+            if let Some(mid) = pictures.mid_size_of(&rendered.image) {
+                rendered.image = mid.path();
+            }
             rendered
         });
         match rendered {

@@ -53,10 +53,16 @@ pub enum LogAction {
     Publish,
     /// An article or page taken back to a draft.
     Unpublish,
+    /// A picture uploaded.
+    MediaUpload,
+    /// A picture's description changed.
+    MediaEdit,
+    /// A picture deleted.
+    MediaDelete,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 26] = [
+    pub const ALL: [LogAction; 29] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -83,6 +89,9 @@ impl LogAction {
         Self::ArticleSave,
         Self::Publish,
         Self::Unpublish,
+        Self::MediaUpload,
+        Self::MediaEdit,
+        Self::MediaDelete,
     ];
 
     /// The stored name, also what the log page shows.
@@ -114,6 +123,9 @@ impl LogAction {
             Self::ArticleSave => "article-save",
             Self::Publish => "publish",
             Self::Unpublish => "unpublish",
+            Self::MediaUpload => "media-upload",
+            Self::MediaEdit => "media-edit",
+            Self::MediaDelete => "media-delete",
         }
     }
 }

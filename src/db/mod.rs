@@ -6,6 +6,7 @@ pub mod checkpoints;
 pub mod comments;
 pub mod imports;
 pub mod log;
+pub mod media;
 pub mod redirects;
 pub mod row_counts;
 pub mod schema;

@@ -200,7 +200,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media (hash) {
+        hash -> Text,
+        name -> Text,
+        alt -> Text,
+        caption -> Text,
+        ext -> Text,
+        width -> Integer,
+        height -> Integer,
+        uploaded_bytes -> BigInt,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media_variants (hash, width, ext) {
+        hash -> Text,
+        width -> Integer,
+        ext -> Text,
+        height -> Integer,
+        bytes -> Binary,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
+diesel::joinable!(media_variants -> media (hash));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -216,5 +242,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     change_counters,
     articles,
-    article_revisions
+    article_revisions,
+    media,
+    media_variants
 );

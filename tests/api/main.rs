@@ -25,6 +25,7 @@ mod lighthouse;
 mod list_pages;
 mod mail;
 mod manage;
+mod media;
 mod page_cache;
 mod pages;
 mod questions_and_answers;

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod log;
 pub mod login;
 pub mod mail;
+pub mod media;
 pub mod questions;
 pub mod settings;
 
@@ -65,6 +66,10 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/pages/{id}"),
     ("GET", "/admin/pages/{id}/revisions"),
     ("POST", "/admin/pages/{id}/revisions/{revision}/restore"),
+    ("GET", "/admin/media"),
+    ("POST", "/admin/media"),
+    ("POST", "/admin/media/{hash}"),
+    ("POST", "/admin/media/{hash}/delete"),
 ];
 
 /// Mounts the sign-in page, then the guarded desk.
@@ -105,6 +110,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("POST", "/admin/pages/{id}") => web::post().to(articles::save),
             ("GET", "/admin/pages/{id}/revisions") => page().to(articles::revisions),
             ("POST", "/admin/pages/{id}/revisions/{revision}/restore") => web::post().to(articles::restore),
+            ("GET", "/admin/media") => page().to(media::list),
+            ("POST", "/admin/media") => web::post().to(media::upload),
+            ("POST", "/admin/media/{hash}") => web::post().to(media::describe),
+            ("POST", "/admin/media/{hash}/delete") => web::post().to(media::delete),
             _ => unreachable!("every guarded route has a handler"),
         };
         scope = scope.route(if local.is_empty() { "" } else { local }, route);
