@@ -256,7 +256,12 @@ fn img_attributes(tag: &str) -> Option<(Vec<(&str, String)>, usize)> {
 
 /// The markup of a stored picture; attribute values taken from the article
 /// (`alt`, `title`) stay as ammonia escaped them.
-fn picture_markup(hash: &str, sizes: &crate::media::Sizes, attributes: &[(&str, String)], first: bool) -> Option<String> {
+fn picture_markup(
+    hash: &str,
+    sizes: &crate::media::Sizes,
+    attributes: &[(&str, String)],
+    first: bool,
+) -> Option<String> {
     use crate::media::{Address, Format};
     let main = sizes.main_format()?;
     let srcset = |format: Format| {
@@ -463,6 +468,44 @@ mod tests {
     fn highlight_escapes_and_marks() {
         let html = SafeHtml::highlight("take <magnesium>, daily", |w| w == "magnesium");
         assert_eq!(html.as_str(), "take &lt;<mark>magnesium</mark>&gt;, daily");
+    }
+
+    #[test]
+    fn stored_pictures_name_every_size_and_survive_cleaning() {
+        use crate::media::{Catalog, Format, Sizes};
+        let hash = "0123456789abcdef0123";
+        let sizes = Sizes {
+            width: 1200,
+            height: 600,
+            variants: vec![
+                (480, 240, Format::Png),
+                (960, 480, Format::Png),
+                (1200, 600, Format::Png),
+                (480, 240, Format::Webp),
+                (1200, 600, Format::Webp),
+            ],
+        };
+        let catalog = Catalog::new([(hash.to_owned(), sizes)].into());
+        let markdown =
+            format!("![A \"chart\"](/media/{hash}-960.png)\n\n![Again](/media/{hash}-480.png)\n\n![x](/other.png)");
+        let html = dress_pictures(&render_article(&markdown, "x").html, &catalog);
+        let html = html.as_str();
+        assert!(html.contains(&format!(
+            r#"<img src="/media/{hash}-960.png" srcset="/media/{hash}-480.png 480w, /media/{hash}-960.png 960w, /media/{hash}-1200.png 1200w" sizes="{PICTURE_SIZES}" width="1200" height="600" alt="A “chart”" decoding="async">"#
+        )), "{html}");
+        assert!(
+            html.contains(&format!(
+                r#"<source type="image/webp" srcset="/media/{hash}-480.webp 480w, /media/{hash}-1200.webp 1200w""#
+            )),
+            "{html}"
+        );
+        assert_eq!(html.matches(r#"loading="lazy""#).count(), 1, "{html}");
+        assert!(html.contains(r#"<img src="/other.png" alt="x">"#), "{html}");
+        let cleaned = ARTICLE_CLEANER.clean(html).to_string();
+        assert!(
+            cleaned.contains("srcset=") && cleaned.contains("<picture>") && cleaned.contains("sizes="),
+            "{cleaned}"
+        );
     }
 
     #[test]

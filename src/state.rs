@@ -99,6 +99,8 @@ pub struct PageMeta {
     pub json_ld: Option<JsonLd>,
     /// Keeps search engines off pages such as search results.
     pub noindex: bool,
+    /// The absolute address of the page's picture, for Open Graph.
+    pub image: String,
 }
 
 impl PageMeta {

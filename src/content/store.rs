@@ -114,6 +114,10 @@ pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime) -> anyhow::Res
             rendered.byline = names.get(&rendered.author).cloned().unwrap_or_default();
             rendered.body = crate::markdown::dress_pictures(&rendered.body, &pictures);
             if let Some(mid) = pictures.mid_size_of(&rendered.image) {
+                if let Some(sizes) = pictures.get(&mid.hash) {
+                    rendered.image_width = mid.width;
+                    rendered.image_height = crate::media::process::scaled_height(sizes.width, sizes.height, mid.width);
+                }
                 rendered.image = mid.path();
             }
             rendered

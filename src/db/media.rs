@@ -119,7 +119,8 @@ pub fn catalog(conn: &mut AnyConnection) -> QueryResult<Catalog> {
 
 /// The total bytes of each picture's variants, by hash.
 pub fn stored_bytes(conn: &mut AnyConnection) -> QueryResult<HashMap<String, i64>> {
-    let rows = media_variants::table.select((media_variants::hash, media_variants::bytes)).load::<(String, Vec<u8>)>(conn)?;
+    let rows =
+        media_variants::table.select((media_variants::hash, media_variants::bytes)).load::<(String, Vec<u8>)>(conn)?;
     let mut totals = HashMap::new();
     for (hash, bytes) in rows {
         *totals.entry(hash).or_insert(0) += i64::try_from(bytes.len()).unwrap_or(i64::MAX);

@@ -56,6 +56,14 @@ impl HotVariants {
         }
     }
 
+    /// Lets go of every size of the picture `hash` (deleted).
+    pub fn forget(&self, hash: &str) {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        let gone: usize = inner.entries.iter().filter(|(a, _)| a.hash == hash).map(|(_, (b, _))| b.len()).sum();
+        inner.entries.retain(|address, _| address.hash != hash);
+        inner.used -= gone;
+    }
+
     /// Bytes held now.
     pub fn used(&self) -> usize {
         self.inner.lock().map(|inner| inner.used).unwrap_or(0)

@@ -115,17 +115,12 @@ impl Sizes {
     /// The format the picture is served in (its WebP variants aside, unless
     /// it has nothing else).
     pub fn main_format(&self) -> Option<Format> {
-        self.variants
-            .iter()
-            .map(|v| v.2)
-            .find(|f| *f != Format::Webp)
-            .or_else(|| self.variants.first().map(|v| v.2))
+        self.variants.iter().map(|v| v.2).find(|f| *f != Format::Webp).or_else(|| self.variants.first().map(|v| v.2))
     }
 
     /// The variants of `format`, narrowest first.
     pub fn widths(&self, format: Format) -> Vec<(u32, u32)> {
-        let mut widths: Vec<(u32, u32)> =
-            self.variants.iter().filter(|v| v.2 == format).map(|v| (v.0, v.1)).collect();
+        let mut widths: Vec<(u32, u32)> = self.variants.iter().filter(|v| v.2 == format).map(|v| (v.0, v.1)).collect();
         widths.sort_unstable();
         widths
     }

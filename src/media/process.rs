@@ -86,8 +86,11 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Refused> {
     let picture = decode(bytes, format)?;
     let (width, height) = fit(picture.width(), picture.height(), LARGEST_SIDE);
     let with_alpha = format != Format::Jpeg && picture.color().has_alpha();
-    let (pixel_type, color) =
-        if with_alpha { (fr::PixelType::U8x4, ExtendedColorType::Rgba8) } else { (fr::PixelType::U8x3, ExtendedColorType::Rgb8) };
+    let (pixel_type, color) = if with_alpha {
+        (fr::PixelType::U8x4, ExtendedColorType::Rgba8)
+    } else {
+        (fr::PixelType::U8x3, ExtendedColorType::Rgb8)
+    };
     let (source_width, source_height) = (picture.width(), picture.height());
     let pixels = if with_alpha { picture.into_rgba8().into_raw() } else { picture.into_rgb8().into_raw() };
     let mut current = fr::images::Image::from_vec_u8(source_width, source_height, pixels, pixel_type)
@@ -240,12 +243,20 @@ fn resize(source: &fr::images::Image<'_>, width: u32, height: u32) -> Result<fr:
     Ok(target)
 }
 
-fn encode(format: Format, pixels: &[u8], width: u32, height: u32, color: ExtendedColorType) -> Result<Vec<u8>, Refused> {
+fn encode(
+    format: Format,
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    color: ExtendedColorType,
+) -> Result<Vec<u8>, Refused> {
     let mut out = Vec::new();
     let result = match format {
         Format::Jpeg => JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).write_image(pixels, width, height, color),
-        Format::Png | Format::Gif => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-            .write_image(pixels, width, height, color),
+        Format::Png | Format::Gif => {
+            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+                .write_image(pixels, width, height, color)
+        }
         Format::Webp => WebPEncoder::new_lossless(&mut out).write_image(pixels, width, height, color),
     };
     result.map_err(|e| Refused(format!("the picture could not be saved as {}: {e}", format.ext())))?;

@@ -71,6 +71,8 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
     app.set_rule("threads_per_page", "1");
     create_user(&app, AUTHOR, "Dr. Ada Lindqvist", PASSWORD);
+    assert_eq!(crate::admin::sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let with_pictures = crate::media::publish_article_with_pictures(&app).await;
     let browser = Browser::open().await;
     match look {
         Look::Light => {}
@@ -91,6 +93,7 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         format!("/posts/{SLUG}"),
         format!("/posts/{SLUG}?replyto={question}"),
         format!("/posts/{SLUG}/comment-page-2"),
+        with_pictures.clone(),
         "/tags".to_owned(),
         "/tags/magnesium".to_owned(),
         "/archive".to_owned(),
@@ -148,6 +151,7 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         "/admin/articles/1".to_owned(),
         "/admin/articles/1/revisions".to_owned(),
         "/admin/pages".to_owned(),
+        "/admin/media".to_owned(),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
         checked.push(check(path).await);

@@ -20,6 +20,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     let question = app.insert_comment(SLUG, CommentStatus::Approved, "Ann");
     let pending = app.insert_comment(SLUG, CommentStatus::Pending, "Bea");
     assert_eq!(answer(&app, question, "Yes, with food, **every week**.", "/admin").await.status, 303);
+    let with_pictures = crate::media::publish_article_with_pictures(&app).await;
     let keys = Keys::from_secret(SECRET).expect("keys");
     let in_a_day = chrono::Utc::now().timestamp() + 24 * 3600;
     let manage = signed_links::sign(&keys, Purpose::Manage, &"ann@example.org".to_owned(), in_a_day);
@@ -38,6 +39,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/admin/articles/1/revisions".to_owned(),
         "/admin/pages".to_owned(),
         "/admin/mail".to_owned(),
+        "/admin/media".to_owned(),
         format!("/admin/comments/{pending}/edit"),
         format!("/posts/{SLUG}"),
     ];
@@ -45,6 +47,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/".to_owned(),
         format!("/posts/{SLUG}"),
         format!("/posts/{SLUG}?replyto={question}"),
+        with_pictures.clone(),
         "/archive".to_owned(),
         "/tags".to_owned(),
         "/tags/magnesium".to_owned(),

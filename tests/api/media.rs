@@ -8,13 +8,16 @@ use std::io::Cursor;
 use image::{ImageEncoder, Rgb, RgbImage};
 
 use crate::admin::instances::second_instance;
-use crate::admin::{desk_token, fields, flash, location, log_entries, sign_in, signed_in_app, spawn_app_keeping_settings};
 use crate::admin::{create_user, AUTHOR, DISPLAY, PASSWORD};
+use crate::admin::{
+    desk_token, fields, flash, location, log_entries, sign_in, signed_in_app, spawn_app_keeping_settings,
+};
 use crate::helpers::{field_error, input_value, read, Page, TestApp};
 
 /// A `width` × `height` JPEG whose left half is red and right half blue.
 fn two_colour_jpeg(width: u32, height: u32) -> Vec<u8> {
-    let picture = RgbImage::from_fn(width, height, |x, _| if x < width / 2 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) });
+    let picture =
+        RgbImage::from_fn(width, height, |x, _| if x < width / 2 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) });
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
         .write_image(picture.as_raw(), width, height, image::ExtendedColorType::Rgb8)
@@ -61,7 +64,9 @@ fn multipart(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8
     let boundary = "----healthblog-test-boundary-7d1f";
     let mut body = Vec::new();
     for (name, value) in texts {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
     }
     for (file_name, bytes) in files {
         body.extend_from_slice(
@@ -77,7 +82,14 @@ fn multipart(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload_to(app: &TestApp, address: &str, token: &str, alt: &str, caption: &str, files: &[(&str, &[u8])]) -> Page {
+async fn upload_to(
+    app: &TestApp,
+    address: &str,
+    token: &str,
+    alt: &str,
+    caption: &str,
+    files: &[(&str, &[u8])],
+) -> Page {
     let (content_type, body) = multipart(&[("csrf_token", token), ("alt", alt), ("caption", caption)], files);
     let response = app
         .client
@@ -149,7 +161,12 @@ async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_a
     assert!(log_entries(&app).iter().any(|e| e.action == "media-upload"), "the upload is in the log");
 
     let library = app.get("/admin/media").await;
-    library.assert_contains(&["IMG_0001.jpg", "1000 × 2000 px", "A red and blue card", &format!("/media/{hash}-480.jpg")]);
+    library.assert_contains(&[
+        "IMG_0001.jpg",
+        "1000 × 2000 px",
+        "A red and blue card",
+        &format!("/media/{hash}-480.jpg"),
+    ]);
 
     // Upright: 2000 × 1000 held sideways is 1000 wide and 2000 tall, red on top.
     for width in [480u32, 960, 1000] {
@@ -173,20 +190,26 @@ async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_a
         assert!(again.bytes.is_empty());
     }
     assert_eq!(fetch(&app.stranger(), &format!("{}/media/{hash}-1600.jpg", app.address), None).await.status, 404);
-    assert_eq!(fetch(&app.stranger(), &format!("{}/media/00000000000000000000-960.jpg", app.address), None).await.status, 404);
+    assert_eq!(
+        fetch(&app.stranger(), &format!("{}/media/00000000000000000000-960.jpg", app.address), None).await.status,
+        404
+    );
 }
 
 #[tokio::test]
 async fn without_a_description_nothing_is_stored_and_the_caption_is_kept() {
     let (app, _) = signed_in_app().await;
     let token = desk_token(&app).await;
-    let refused = upload_to(&app, &app.address, &token, "  ", "Taken at the clinic", &[("card.jpg", &two_colour_jpeg(64, 64))]).await;
+    let refused =
+        upload_to(&app, &app.address, &token, "  ", "Taken at the clinic", &[("card.jpg", &two_colour_jpeg(64, 64))])
+            .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(field_error(&refused.body, "media-alt").is_some(), "the description is marked:\n{}", refused.body);
     assert_eq!(input_value(&refused.body, "media-caption"), "Taken at the clinic");
     assert!(stored_hashes(&app).is_empty());
 
-    let forged = upload_to(&app, &app.address, "not-the-token", "A card", "", &[("card.jpg", &two_colour_jpeg(64, 64))]).await;
+    let forged =
+        upload_to(&app, &app.address, "not-the-token", "A card", "", &[("card.jpg", &two_colour_jpeg(64, 64))]).await;
     assert_eq!(forged.status, 403);
     assert!(stored_hashes(&app).is_empty());
 }
@@ -275,7 +298,8 @@ async fn a_changed_picture_gets_a_new_address_and_the_same_one_is_stored_once() 
 #[tokio::test]
 async fn an_article_names_every_size_of_its_pictures_and_an_unused_picture_can_be_deleted() {
     let (app, _) = signed_in_app().await;
-    let files: [(&str, &[u8]); 2] = [("wide.jpg", &two_colour_jpeg(1800, 900)), ("spare.jpg", &two_colour_jpeg(500, 500))];
+    let files: [(&str, &[u8]); 2] =
+        [("wide.jpg", &two_colour_jpeg(1800, 900)), ("spare.jpg", &two_colour_jpeg(500, 500))];
     assert_eq!(upload(&app, "A red and blue card", &files[..1]).await.status, 303);
     let used = stored_hashes(&app).pop().expect("stored");
     assert_eq!(upload(&app, "Spare", &files[1..]).await.status, 303);
@@ -285,12 +309,23 @@ async fn an_article_names_every_size_of_its_pictures_and_an_unused_picture_can_b
     let body = format!(
         "The first picture.\n\n![A red and blue card](/media/{used}-960.jpg)\n\nAnd again.\n\n![Again](/media/{used}-960.jpg)\n"
     );
-    let mut form = fields(&[("csrf_token", &token), ("base_revision", ""), ("action", "publish"), ("title", "Cards in the clinic")]);
-    form.extend(fields(&[("body", &body), ("comments", "on"), ("image", &format!("/media/{used}-1800.jpg")), ("image_alt", "A card")]));
+    let mut form = fields(&[
+        ("csrf_token", &token),
+        ("base_revision", ""),
+        ("action", "publish"),
+        ("title", "Cards in the clinic"),
+    ]);
+    form.extend(fields(&[
+        ("body", &body),
+        ("comments", "on"),
+        ("image", &format!("/media/{used}-1800.jpg")),
+        ("image_alt", "A card"),
+    ]));
     let saved = app.post_form("/admin/articles", &form).await;
     assert_eq!(saved.status, 303, "published:\n{}", saved.body);
 
-    let article = read(app.stranger().get(format!("{}/posts/cards-in-the-clinic", app.address)).send().await.expect("GET")).await;
+    let article =
+        read(app.stranger().get(format!("{}/posts/cards-in-the-clinic", app.address)).send().await.expect("GET")).await;
     assert_eq!(article.status, 200);
     let sizes = [480, 960, 1600, 1800];
     let srcset = sizes.iter().map(|w| format!("/media/{used}-{w}.jpg {w}w")).collect::<Vec<_>>().join(", ");
@@ -300,7 +335,12 @@ async fn an_article_names_every_size_of_its_pictures_and_an_unused_picture_can_b
         r#"decoding="async""#,
         "sizes=",
     ]);
-    assert_eq!(article.body.matches(r#"loading="lazy""#).count(), 1, "only the second picture waits:\n{}", article.body);
+    assert_eq!(
+        article.body.matches(r#"loading="lazy""#).count(),
+        1,
+        "only the second picture waits:\n{}",
+        article.body
+    );
     for address in media_addresses(&article.body) {
         assert_eq!(fetch(&app.stranger(), &format!("{}{address}", app.address), None).await.status, 200, "{address}");
     }
@@ -315,4 +355,51 @@ async fn an_article_names_every_size_of_its_pictures_and_an_unused_picture_can_b
     assert_eq!(deleted.status, 303);
     assert!(!stored_hashes(&app).contains(&spare), "an unused one goes");
     assert_eq!(fetch(&app.stranger(), &format!("{}/media/{spare}-480.jpg", app.address), None).await.status, 404);
+}
+
+/// Uploads a picture and publishes an article showing it twice (and as its
+/// feature picture), as the author signed in on `app.client`; returns the
+/// article's address.
+pub async fn publish_article_with_pictures(app: &TestApp) -> String {
+    let uploaded = upload(app, "A red and blue card", &[("card.jpg", &two_colour_jpeg(1200, 600))]).await;
+    assert_eq!(uploaded.status, 303, "the picture is taken:\n{}", uploaded.body);
+    let hash = stored_hashes(app).pop().expect("stored");
+    let token = desk_token(app).await;
+    let body = format!("Before.\n\n![A red and blue card](/media/{hash}-960.jpg)\n\nAfter.\n\n![The same card](/media/{hash}-480.jpg \"Again\")\n");
+    let mut form = fields(&[
+        ("csrf_token", &token),
+        ("base_revision", ""),
+        ("action", "publish"),
+        ("title", "Cards with pictures"),
+    ]);
+    form.extend(fields(&[
+        ("body", &body),
+        ("comments", "on"),
+        ("image", &format!("/media/{hash}-1200.jpg")),
+        ("image_alt", "A card"),
+    ]));
+    let saved = app.post_form("/admin/articles", &form).await;
+    assert_eq!(saved.status, 303, "published:\n{}", saved.body);
+    "/posts/cards-with-pictures".to_owned()
+}
+
+#[tokio::test]
+async fn the_feature_picture_is_on_the_article_its_card_and_open_graph_at_mid_size() {
+    let (app, _) = signed_in_app().await;
+    let path = publish_article_with_pictures(&app).await;
+    let hash = stored_hashes(&app).pop().expect("stored");
+    let article = read(app.stranger().get(format!("{}{path}", app.address)).send().await.expect("GET")).await;
+    article.assert_contains(&[
+        &format!(r#"<img class="post-image" src="/media/{hash}-960.jpg" alt="A card" width="960" height="480""#),
+        &format!(r#"<meta property="og:image" content="http://blog.test/media/{hash}-960.jpg">"#),
+        &format!(r#""image":"http://blog.test/media/{hash}-960.jpg""#),
+    ]);
+    let home = read(app.stranger().get(format!("{}/", app.address)).send().await.expect("GET")).await;
+    home.assert_contains(&[&format!(r#"<img class="card-image" src="/media/{hash}-960.jpg" alt="A card""#)]);
+    let feed = read(app.stranger().get(format!("{}/feed.xml", app.address)).send().await.expect("GET")).await;
+    assert!(
+        feed.body.contains(&format!("http://blog.test/media/{hash}-960.jpg")),
+        "absolute in the feed:\n{}",
+        feed.body
+    );
 }

@@ -174,11 +174,9 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
     let user = desk.user.clone();
     let stored: Vec<(String, Address)> = {
         let (alt, caption) = (alt.clone(), caption.clone());
-        db::run(&desk.state.pool, move |conn| {
-            db::write(conn, |conn| store(conn, &made, &alt, &caption, &user))
-        })
-        .await
-        .map_err(AppError::NotStored)?
+        db::run(&desk.state.pool, move |conn| db::write(conn, |conn| store(conn, &made, &alt, &caption, &user)))
+            .await
+            .map_err(AppError::NotStored)?
     };
     let markdown: Vec<String> = stored.iter().map(|(_, address)| format!("![{alt}]({})", address.path())).collect();
     if wants_json(&request) {
@@ -332,6 +330,7 @@ pub async fn describe(desk: Desk, hash: web::Path<String>, form: AdminForm) -> R
 /// `POST /admin/media/{hash}/delete`: only a picture no article uses.
 pub async fn delete(desk: Desk, hash: web::Path<String>, _form: AdminForm) -> Result<HttpResponse, AppError> {
     let hash = hash.into_inner();
+    let deleted = hash.clone();
     let user = desk.user.clone();
     let outcome = db::run(&desk.state.pool, move |conn| {
         db::write(conn, |conn| {
@@ -357,10 +356,13 @@ pub async fn delete(desk: Desk, hash: web::Path<String>, _form: AdminForm) -> Re
     .map_err(AppError::NotStored)?;
     match outcome {
         None => Err(AppError::NotFound),
-        Some(Err(users)) => Ok(desk.redirect(
-            "/admin/media",
-            &format!("The picture was not deleted: it is used in {}.", users.join(", ")),
-        )),
-        Some(Ok(name)) => Ok(desk.redirect("/admin/media", &format!("{name} is deleted."))),
+        Some(Err(users)) => {
+            Ok(desk
+                .redirect("/admin/media", &format!("The picture was not deleted: it is used in {}.", users.join(", "))))
+        }
+        Some(Ok(name)) => {
+            desk.state.hot_media.forget(&deleted);
+            Ok(desk.redirect("/admin/media", &format!("{name} is deleted.")))
+        }
     }
 }

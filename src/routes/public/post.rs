@@ -322,8 +322,12 @@ pub fn render(
     let pagination =
         Pagination::new(number, discussion.page_count, |n| page_path(&article.slug, n)).labelled(earlier, later);
     let meta = if number == 1 {
-        PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
-            .with_json_ld(&structured_data(state, article, discussion.tally.total()))
+        PageMeta {
+            og_type: "article",
+            image: absolute_image(state, article),
+            ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone())
+        }
+        .with_json_ld(&structured_data(state, article, discussion.tally.total()))
     } else {
         PageMeta::new(
             format!("{} — comments, page {number}", article.title),
@@ -381,6 +385,16 @@ fn flash_comment(flash: &Flash, thread: &[ShownComment]) -> Option<CommentId> {
     thread.iter().any(|comment| comment.id == id).then_some(id)
 }
 
+/// The article's picture (its mid size when it is one of the site's) as an
+/// absolute address; empty when it has none.
+fn absolute_image(state: &AppState, article: &Article) -> String {
+    if article.image.starts_with('/') && !article.image.starts_with("//") {
+        format!("{}{}", state.base_url(), article.image)
+    } else {
+        article.image.clone()
+    }
+}
+
 /// schema.org data for search engines: a blog post that is also a medical
 /// web page, with its review when the front matter gives one.
 fn structured_data(state: &AppState, article: &Article, comment_count: usize) -> serde_json::Value {
@@ -403,6 +417,10 @@ fn structured_data(state: &AppState, article: &Article, comment_count: usize) ->
         "publisher": { "@type": "Organization", "name": site.title },
         "commentCount": comment_count,
     });
+    let image = absolute_image(state, article);
+    if !image.is_empty() {
+        data["image"] = json!(image);
+    }
     if !article.byline.is_empty() {
         data["author"] = json!({ "@type": "Person", "name": article.byline });
     }
