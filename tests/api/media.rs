@@ -135,7 +135,7 @@ fn media_addresses(html: &str) -> Vec<String> {
         .match_indices("/media/")
         .map(|(at, _)| {
             let rest = &html[at..];
-            let end = rest.find(|c: char| c == '"' || c == ' ' || c == ',' || c == ')').unwrap_or(rest.len());
+            let end = rest.find(['"', ' ', ',', ')']).unwrap_or(rest.len());
             rest[..end].to_owned()
         })
         .collect();
