@@ -122,18 +122,18 @@ fn smallest(hash: &str, sizes: &Sizes) -> Option<Address> {
 /// `POST /admin/media`: fields `file` (one or several), `alt`, `caption`.
 pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Result<HttpResponse, AppError> {
     let session = TypedSession::new(request.get_session());
-    let upload = match read_upload(payload).await {
-        Ok(upload) => upload,
-        Err(message) => {
-            let form = UploadForm { errors: [("file", message)].into(), ..UploadForm::default() };
-            return show(&desk, form, StatusCode::BAD_REQUEST).await;
-        }
-    };
+    let mut upload = Upload::default();
+    let unreadable = read_upload(payload, &mut upload).await.err();
+    // The token first: a form that is not the author's learns nothing more.
     if !session.csrf_matches(&upload.csrf_token) {
         return Err(AppError::Forbidden(
             "This form could not be confirmed as yours (it may have expired). Go back, reload the page and try again."
                 .into(),
         ));
+    }
+    if let Some(message) = unreadable {
+        let form = UploadForm { errors: [("file", message)].into(), ..UploadForm::default() };
+        return show(&desk, form, StatusCode::BAD_REQUEST).await;
     }
     let alt = upload.alt.trim().to_owned();
     let caption = upload.caption.trim().to_owned();
@@ -246,9 +246,9 @@ fn display_name(name: &str) -> String {
     base.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
-/// Reads the multipart form within its limits, or says which one it crossed.
-async fn read_upload(mut payload: Multipart) -> Result<Upload, String> {
-    let mut upload = Upload::default();
+/// Reads the multipart form into `upload` within its limits, or says which
+/// one it crossed (what was read before stays in `upload`).
+async fn read_upload(mut payload: Multipart, upload: &mut Upload) -> Result<(), String> {
     let mut fields = 0;
     while let Some(field) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
         let mut field = field.map_err(|e| format!("The upload could not be read ({e}). Try again."))?;
@@ -291,7 +291,7 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, String> {
             _ => {}
         }
     }
-    Ok(upload)
+    Ok(())
 }
 
 /// `POST /admin/media/{hash}`: a new description.
