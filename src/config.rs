@@ -114,6 +114,9 @@ pub struct Settings {
     /// Memory for the rendered pages kept for readers (with their gzip and
     /// brotli forms), in MiB; past it the oldest kept pages are let go.
     pub page_cache_mb: usize,
+    /// Memory for the most-read picture sizes, in MiB; the others are read
+    /// from the database as they are asked for.
+    pub media_cache_mb: usize,
     /// A request's body must arrive within this many seconds of its head;
     /// past it the request is refused and its connection closed.
     pub body_timeout_seconds: u64,
@@ -307,6 +310,7 @@ impl Default for Settings {
             session_idle_minutes: 120,
             session_max_days: 7,
             page_cache_mb: 64,
+            media_cache_mb: 64,
             body_timeout_seconds: 30,
             site: SiteSettings::default(),
             mail: MailSettings::default(),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod keys;
 pub mod mail;
 pub mod markdown;
+pub mod media;
 pub mod page_cache;
 pub mod routes;
 pub mod signed_links;

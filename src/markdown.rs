@@ -99,8 +99,9 @@ static ARTICLE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .add_generic_attributes(["id", "class"])
-        .add_tags(["figure", "figcaption", "section"])
-        .add_tag_attributes("img", ["loading"])
+        .add_tags(["figure", "figcaption", "section", "picture", "source"])
+        .add_tag_attributes("img", ["loading", "decoding", "srcset", "sizes"])
+        .add_tag_attributes("source", ["type", "srcset", "sizes"])
         .url_schemes(["http", "https", "mailto"].into())
         .link_rel(Some("noopener noreferrer"));
     builder
@@ -173,6 +174,129 @@ pub fn render_article(markdown: &str, anchor_prefix: &str) -> RenderedArticle {
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
     RenderedArticle { html: SafeHtml(ARTICLE_CLEANER.clean(&raw).to_string()), toc, plain_text }
+}
+
+/// The width an article's pictures take on the page, for `sizes`: the
+/// column (`--measure`, 42rem) or the screen less its margins.
+pub const PICTURE_SIZES: &str = "(max-width: 44rem) calc(100vw - 2rem), 42rem";
+
+/// Gives every picture of this site in an article (`<img src="/media/…">`)
+/// all its sizes (`srcset`), its proportions (`width`, `height`), its WebP
+/// sizes when it has them (`<picture>`), `decoding="async"`, and
+/// `loading="lazy"` from the second picture on. The sizes come from
+/// `catalog`, loaded with the articles; a picture it does not know is left
+/// as it is.
+pub fn dress_pictures(html: &SafeHtml, catalog: &crate::media::Catalog) -> SafeHtml {
+    let text = html.as_str();
+    let mut out = String::with_capacity(text.len() + 512);
+    let mut rest = text;
+    let mut first = true;
+    while let Some(at) = rest.find("<img ") {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let Some((attributes, length)) = img_attributes(tag) else {
+            out.push_str(tag);
+            rest = "";
+            break;
+        };
+        let value = |name: &str| attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        let dressed = value("src")
+            .and_then(crate::media::Address::from_link)
+            .and_then(|address| Some((catalog.get(&address.hash)?, address)))
+            .and_then(|(sizes, address)| picture_markup(&address.hash, sizes, &attributes, first));
+        match dressed {
+            Some(markup) => {
+                out.push_str(&markup);
+                first = false;
+            }
+            None => {
+                if value("src").is_some() {
+                    first = false;
+                }
+                out.push_str(&tag[..length]);
+            }
+        }
+        rest = &tag[length..];
+    }
+    out.push_str(rest);
+    SafeHtml(out)
+}
+
+/// The attributes of the `<img …>` at the start of `tag`, as ammonia wrote
+/// them (names, then values in double quotes with `"` escaped), and the
+/// tag's length.
+fn img_attributes(tag: &str) -> Option<(Vec<(&str, String)>, usize)> {
+    let bytes = tag.as_bytes();
+    let mut i = "<img".len();
+    let mut attributes = Vec::new();
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match bytes.get(i)? {
+            b'>' => return Some((attributes, i + 1)),
+            b'/' if bytes.get(i + 1) == Some(&b'>') => return Some((attributes, i + 2)),
+            _ => {}
+        }
+        let start = i;
+        while i < bytes.len() && !matches!(bytes[i], b'=' | b'>' | b' ' | b'/') {
+            i += 1;
+        }
+        let name = &tag[start..i];
+        if bytes.get(i) == Some(&b'=') && bytes.get(i + 1) == Some(&b'"') {
+            let value_start = i + 2;
+            let end = tag[value_start..].find('"')? + value_start;
+            attributes.push((name, tag[value_start..end].to_owned()));
+            i = end + 1;
+        } else {
+            attributes.push((name, String::new()));
+        }
+    }
+}
+
+/// The markup of a stored picture; attribute values taken from the article
+/// (`alt`, `title`) stay as ammonia escaped them.
+fn picture_markup(
+    hash: &str,
+    sizes: &crate::media::Sizes,
+    attributes: &[(&str, String)],
+    first: bool,
+) -> Option<String> {
+    use crate::media::{Address, Format};
+    let main = sizes.main_format()?;
+    let srcset = |format: Format| {
+        sizes
+            .widths(format)
+            .iter()
+            .map(|(width, _)| format!("{} {width}w", Address { hash: hash.to_owned(), width: *width, format }.path()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mid = sizes.mid(hash)?;
+    let mut img = format!(
+        r#"<img src="{}" srcset="{}" sizes="{PICTURE_SIZES}" width="{}" height="{}""#,
+        mid.path(),
+        srcset(main),
+        sizes.width,
+        sizes.height
+    );
+    for name in ["alt", "title"] {
+        if let Some((_, value)) = attributes.iter().find(|(n, _)| *n == name) {
+            img.push_str(&format!(r#" {name}="{value}""#));
+        }
+    }
+    img.push_str(r#" decoding="async""#);
+    if !first {
+        img.push_str(r#" loading="lazy""#);
+    }
+    img.push('>');
+    if main == Format::Webp || sizes.widths(Format::Webp).is_empty() {
+        return Some(img);
+    }
+    Some(format!(
+        r#"<picture><source type="image/webp" srcset="{}" sizes="{PICTURE_SIZES}">{img}</picture>"#,
+        srcset(Format::Webp)
+    ))
 }
 
 /// Renders one line of the author's Markdown (a reference, say) without
@@ -344,6 +468,44 @@ mod tests {
     fn highlight_escapes_and_marks() {
         let html = SafeHtml::highlight("take <magnesium>, daily", |w| w == "magnesium");
         assert_eq!(html.as_str(), "take &lt;<mark>magnesium</mark>&gt;, daily");
+    }
+
+    #[test]
+    fn stored_pictures_name_every_size_and_survive_cleaning() {
+        use crate::media::{Catalog, Format, Sizes};
+        let hash = "0123456789abcdef0123";
+        let sizes = Sizes {
+            width: 1200,
+            height: 600,
+            variants: vec![
+                (480, 240, Format::Png),
+                (960, 480, Format::Png),
+                (1200, 600, Format::Png),
+                (480, 240, Format::Webp),
+                (1200, 600, Format::Webp),
+            ],
+        };
+        let catalog = Catalog::new([(hash.to_owned(), sizes)].into());
+        let markdown =
+            format!("![A \"chart\"](/media/{hash}-960.png)\n\n![Again](/media/{hash}-480.png)\n\n![x](/other.png)");
+        let html = dress_pictures(&render_article(&markdown, "x").html, &catalog);
+        let html = html.as_str();
+        assert!(html.contains(&format!(
+            r#"<img src="/media/{hash}-960.png" srcset="/media/{hash}-480.png 480w, /media/{hash}-960.png 960w, /media/{hash}-1200.png 1200w" sizes="{PICTURE_SIZES}" width="1200" height="600" alt="A “chart”" decoding="async">"#
+        )), "{html}");
+        assert!(
+            html.contains(&format!(
+                r#"<source type="image/webp" srcset="/media/{hash}-480.webp 480w, /media/{hash}-1200.webp 1200w""#
+            )),
+            "{html}"
+        );
+        assert_eq!(html.matches(r#"loading="lazy""#).count(), 1, "{html}");
+        assert!(html.contains(r#"<img src="/other.png" alt="x">"#), "{html}");
+        let cleaned = ARTICLE_CLEANER.clean(html).to_string();
+        assert!(
+            cleaned.contains("srcset=") && cleaned.contains("<picture>") && cleaned.contains("sizes="),
+            "{cleaned}"
+        );
     }
 
     #[test]

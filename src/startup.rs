@@ -224,6 +224,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .configure(mail_links::configure)
             .configure(admin::configure)
             .route("/static/{path:.*}", page().to(static_files::serve))
+            .route("/media/{file}", page().to(public::media::serve))
             // Last, so that a page never shadows another route: it answers
             // only addresses that name a page.
             .route("/{slug}", page().guard(guard::fn_guard(public::page::is_page)).to(public::page::show))

@@ -24,6 +24,7 @@ use crate::error::AppError;
 use crate::keys::Keys;
 use crate::mail::compose::Render;
 use crate::mail::sender::Mailer;
+use crate::media::hot::HotVariants;
 use crate::page_cache::PageCache;
 use crate::static_files::StaticFiles;
 use crate::structured_data::JsonLd;
@@ -61,6 +62,8 @@ pub struct AppState {
     pages_version: AtomicI64,
     /// Rendered public pages.
     pub page_cache: PageCache,
+    /// The most-read picture sizes.
+    pub hot_media: HotVariants,
     /// The emergency signs every reader's comment is checked against.
     pub red_flags: RedFlags,
     /// The approved comments of each discussion, kept with the pages.
@@ -101,6 +104,8 @@ pub struct PageMeta {
     pub json_ld: Option<JsonLd>,
     /// Keeps search engines off pages such as search results.
     pub noindex: bool,
+    /// The absolute address of the page's picture, for Open Graph.
+    pub image: String,
 }
 
 impl PageMeta {
@@ -193,6 +198,7 @@ impl AppState {
             content_version: AtomicI64::new(0),
             pages_version: AtomicI64::new(0),
             page_cache: PageCache::with_budget(settings.page_cache_mb.saturating_mul(1024 * 1024)),
+            hot_media: HotVariants::new(settings.media_cache_mb.saturating_mul(1024 * 1024)),
             outlines: Arc::default(),
             red_flags,
             library_reload: tokio::sync::Mutex::new(()),

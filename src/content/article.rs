@@ -38,6 +38,9 @@ pub struct Article {
     /// The article's picture and its description; empty when it has none.
     pub image: String,
     pub image_alt: String,
+    /// The picture's size when it is one of the site's pictures; 0 otherwise.
+    pub image_width: u32,
+    pub image_height: u32,
     pub body: SafeHtml,
     pub toc: Vec<Heading>,
     pub word_count: usize,
@@ -242,6 +245,8 @@ impl Article {
             byline: String::new(),
             image,
             image_alt,
+            image_width: 0,
+            image_height: 0,
             references: references.iter().map(|r| markdown::render_inline(r)).collect(),
             body: rendered.html,
             toc: rendered.toc,

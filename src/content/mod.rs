@@ -65,6 +65,7 @@ pub const RESERVED_PAGE_SLUGS: &[&str] = &[
     "archive",
     "search",
     "static",
+    "media",
     "feed.xml",
     "sitemap.xml",
     "robots.txt",

@@ -108,10 +108,19 @@ pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime, zone: chrono_t
         .into_iter()
         .map(|user| (user.username, user.display_name))
         .collect();
+    let pictures = db::media::catalog(conn).context("loading the pictures' sizes")?;
     let (mut posts, mut pages) = (Vec::new(), Vec::new());
     for article in stored {
         let rendered = article.manuscript.render(article.kind).map(|mut rendered| {
             rendered.byline = names.get(&rendered.author).cloned().unwrap_or_default();
+            rendered.body = crate::markdown::dress_pictures(&rendered.body, &pictures);
+            if let Some(mid) = pictures.mid_size_of(&rendered.image) {
+                if let Some(sizes) = pictures.get(&mid.hash) {
+                    rendered.image_width = mid.width;
+                    rendered.image_height = crate::media::process::scaled_height(sizes.width, sizes.height, mid.width);
+                }
+                rendered.image = mid.path();
+            }
             rendered.in_zone(zone)
         });
         match rendered {

@@ -62,10 +62,16 @@ pub enum LogAction {
     /// The author published an anonymised copy of a private question (and
     /// his answer) as a new public exchange; the original stays private.
     PublishAnonymised,
+    /// A picture uploaded.
+    MediaUpload,
+    /// A picture's description changed.
+    MediaEdit,
+    /// A picture deleted.
+    MediaDelete,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 30] = [
+    pub const ALL: [LogAction; 33] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -96,6 +102,9 @@ impl LogAction {
         Self::AnswerReviewed,
         Self::AnswerNote,
         Self::PublishAnonymised,
+        Self::MediaUpload,
+        Self::MediaEdit,
+        Self::MediaDelete,
     ];
 
     /// The stored name, also what the log page shows.
@@ -131,6 +140,9 @@ impl LogAction {
             Self::AnswerReviewed => "answer-reviewed",
             Self::AnswerNote => "answer-note",
             Self::PublishAnonymised => "publish-anonymised",
+            Self::MediaUpload => "media-upload",
+            Self::MediaEdit => "media-edit",
+            Self::MediaDelete => "media-delete",
         }
     }
 }

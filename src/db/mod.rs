@@ -8,6 +8,7 @@ pub mod comments;
 pub mod imports;
 pub mod log;
 pub mod login_attempts;
+pub mod media;
 pub mod outbox;
 pub mod redirects;
 pub mod row_counts;

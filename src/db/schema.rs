@@ -215,6 +215,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (hash) {
+        hash -> Text,
+        name -> Text,
+        alt -> Text,
+        caption -> Text,
+        ext -> Text,
+        width -> Integer,
+        height -> Integer,
+        uploaded_bytes -> BigInt,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     answer_notes (id) {
         id -> Integer,
         comment_id -> Integer,
@@ -224,8 +239,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media_variants (hash, width, ext) {
+        hash -> Text,
+        width -> Integer,
+        ext -> Text,
+        height -> Integer,
+        bytes -> Binary,
+    }
+}
+
 diesel::joinable!(comments -> users (user_id));
 diesel::joinable!(answer_notes -> comments (comment_id));
+diesel::joinable!(media_variants -> media (hash));
 diesel::joinable!(article_revisions -> articles (article_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -243,5 +269,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     article_revisions,
     saved_replies,
-    answer_notes
+    answer_notes,
+    media,
+    media_variants
 );

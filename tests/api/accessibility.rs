@@ -78,6 +78,8 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
     let saved_reply = crate::answers::store_saved_reply(&app);
     // A page with a question of its own shows it, and the form.
     app.insert_comment("about", CommentStatus::Approved, "Dora");
+    assert_eq!(crate::admin::sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let with_pictures = crate::media::publish_article_with_pictures(&app).await;
     let browser = Browser::open().await;
     match look {
         Look::Light => {}
@@ -98,6 +100,7 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         format!("/posts/{SLUG}"),
         format!("/posts/{SLUG}?replyto={question}"),
         format!("/posts/{SLUG}/comment-page-2"),
+        with_pictures.clone(),
         "/tags".to_owned(),
         "/tags/magnesium".to_owned(),
         "/archive".to_owned(),
@@ -189,6 +192,7 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         "/admin/replies/new".to_owned(),
         format!("/admin/replies/{saved_reply}"),
         "/admin/answers/review".to_owned(),
+        "/admin/media".to_owned(),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
         checked.push(check(path).await);

@@ -31,6 +31,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     // A page with a question of its own shows it, and the form.
     app.insert_comment("about", CommentStatus::Approved, "Dora");
     assert_eq!(answer(&app, question, "Yes, with food, **every week**.", "/admin").await.status, 303);
+    let with_pictures = crate::media::publish_article_with_pictures(&app).await;
     let keys = Keys::from_secret(SECRET).expect("keys");
     let in_a_day = chrono::Utc::now().timestamp() + 24 * 3600;
     let manage = signed_links::sign(&keys, Purpose::Manage, &"ann@example.org".to_owned(), in_a_day);
@@ -50,6 +51,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/admin/articles/1/compare?from=1&to=1".to_owned(),
         "/admin/pages".to_owned(),
         "/admin/mail".to_owned(),
+        "/admin/media".to_owned(),
         format!("/admin/comments/{pending}/edit"),
         format!("/admin/comments/{pending}/reply"),
         "/admin/replies".to_owned(),
@@ -65,6 +67,7 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/".to_owned(),
         format!("/posts/{SLUG}"),
         format!("/posts/{SLUG}?replyto={question}"),
+        with_pictures.clone(),
         "/archive".to_owned(),
         "/tags".to_owned(),
         "/tags/magnesium".to_owned(),

@@ -392,7 +392,7 @@ async fn wordpress_lists_and_searches_answer_301_to_the_nearest_page_here() {
         ("/2024/", "/archive#year-2024"),
         ("/2024/03/", "/archive#month-2024-03"),
         ("/2024/03/12/", "/archive#month-2024-03"),
-        ("/2024/07/", "/archive#year-2024"),
+        ("/2024/08/", "/archive#year-2024"),
         ("/1999/", "/archive"),
         ("/author/admin/", about),
         ("/page/2/", "/?page=2"),

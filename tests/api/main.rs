@@ -27,6 +27,7 @@ mod lighthouse;
 mod list_pages;
 mod mail;
 mod manage;
+mod media;
 mod page_cache;
 mod pages;
 mod private_questions;

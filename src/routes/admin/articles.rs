@@ -408,6 +408,9 @@ fn editor_page(desk: &Desk, kind: ArticleKind, editor: Editor) -> Result<HttpRes
     context.insert("values", &values);
     context.insert("errors", &errors);
     context.insert("conflict", &conflict);
+    // The picture upload under the editor comes back here once stored.
+    context.insert("media_return_to", &action);
+    context.insert("form", &serde_json::json!({ "alt": "", "caption": "", "errors": {} }));
     let mut response = desk.render("admin/article.html", &title, context)?;
     *response.status_mut() = status.unwrap_or(StatusCode::OK);
     Ok(response)

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod log;
 pub mod login;
 pub mod mail;
+pub mod media;
 pub mod questions;
 pub mod replies;
 pub mod review;
@@ -82,6 +83,10 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/pages/{id}/revisions"),
     ("GET", "/admin/pages/{id}/compare"),
     ("POST", "/admin/pages/{id}/revisions/{revision}/restore"),
+    ("GET", "/admin/media"),
+    ("POST", "/admin/media"),
+    ("POST", "/admin/media/{hash}"),
+    ("POST", "/admin/media/{hash}/delete"),
 ];
 
 /// Mounts the sign-in page, then the guarded desk.
@@ -137,6 +142,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("GET", "/admin/pages/{id}/revisions") => page().to(articles::revisions),
             ("GET", "/admin/pages/{id}/compare") => page().to(articles::compare),
             ("POST", "/admin/pages/{id}/revisions/{revision}/restore") => web::post().to(articles::restore),
+            ("GET", "/admin/media") => page().to(media::list),
+            ("POST", "/admin/media") => web::post().to(media::upload),
+            ("POST", "/admin/media/{hash}") => web::post().to(media::describe),
+            ("POST", "/admin/media/{hash}/delete") => web::post().to(media::delete),
             _ => unreachable!("every guarded route has a handler"),
         };
         scope = scope.route(if local.is_empty() { "" } else { local }, route);

@@ -63,7 +63,7 @@ fn article_feed<'a>(
             entry.set_authors(vec![author.clone()]);
             entry.set_summary(Some(Text::plain(article.summary.clone())));
             entry.set_content(Some(Content {
-                value: Some(article.body.as_str().to_owned()),
+                value: Some(absolute_pictures(article.body.as_str(), base)),
                 content_type: Some("html".into()),
                 ..Content::default()
             }));
@@ -106,6 +106,12 @@ fn article_feed<'a>(
 /// A moment with the site's offset: readers' feed apps show the site's time.
 pub fn timestamp(when: &When) -> FixedDateTime {
     when.zoned
+}
+
+/// The article's HTML with its pictures' addresses (`src`, `srcset`) made
+/// absolute: a feed reader shows the entry away from the site.
+fn absolute_pictures(html: &str, base: &str) -> String {
+    html.replace("=\"/media/", &format!("=\"{base}/media/")).replace(", /media/", &format!(", {base}/media/"))
 }
 
 pub fn atom_response(body: String) -> HttpResponse {

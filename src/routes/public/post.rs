@@ -368,8 +368,12 @@ pub fn render(
     let meta = if number == 1 && is_page {
         page_meta(state, article, path.clone())
     } else if number == 1 {
-        PageMeta { og_type: "article", ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone()) }
-            .with_json_ld(&structured_data(state, article, discussion.tally.total(), &thread))
+        PageMeta {
+            og_type: "article",
+            image: absolute_image(state, article),
+            ..PageMeta::new(article.title.clone(), article.summary.clone(), path.clone())
+        }
+        .with_json_ld(&structured_data(state, article, discussion.tally.total(), &thread))
     } else {
         PageMeta::new(
             format!("{} — comments, page {number}", article.title),
@@ -431,6 +435,16 @@ fn flash_comment(flash: &Flash, thread: &[ShownComment]) -> Option<CommentId> {
     thread.iter().any(|comment| comment.id == id).then_some(id)
 }
 
+/// The article's picture (its mid size when it is one of the site's) as an
+/// absolute address; empty when it has none.
+fn absolute_image(state: &AppState, article: &Article) -> String {
+    if article.image.starts_with('/') && !article.image.starts_with("//") {
+        format!("{}{}", state.base_url(), article.image)
+    } else {
+        article.image.clone()
+    }
+}
+
 /// schema.org data for search engines: a blog post that is also a medical
 /// web page, with its review when the front matter gives one.
 fn structured_data(
@@ -458,6 +472,10 @@ fn structured_data(
         "publisher": { "@type": "Organization", "name": site.title },
         "commentCount": comment_count,
     });
+    let image = absolute_image(state, article);
+    if !image.is_empty() {
+        data["image"] = json!(image);
+    }
     if !article.byline.is_empty() {
         data["author"] = json!({ "@type": "Person", "name": article.byline });
     }

@@ -1,0 +1,2 @@
+DROP TABLE media_variants;
+DROP TABLE media;

@@ -1,0 +1,405 @@
+//! Pictures from the desk: uploaded with a plain form, stripped of their
+//! metadata and turned upright, served at every size from the database (by
+//! any instance), shown in articles with every size named, and hostile
+//! files refused.
+
+use std::io::Cursor;
+
+use image::{ImageEncoder, Rgb, RgbImage};
+
+use crate::admin::instances::second_instance;
+use crate::admin::{create_user, AUTHOR, DISPLAY, PASSWORD};
+use crate::admin::{
+    desk_token, fields, flash, location, log_entries, sign_in, signed_in_app, spawn_app_keeping_settings,
+};
+use crate::helpers::{field_error, input_value, read, Page, TestApp};
+
+/// A `width` × `height` JPEG whose left half is red and right half blue.
+fn two_colour_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let picture =
+        RgbImage::from_fn(width, height, |x, _| if x < width / 2 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+        .write_image(picture.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .expect("a JPEG");
+    bytes
+}
+
+/// The same JPEG with an EXIF block as a phone writes one: "turn me 90°
+/// clockwise" and the GPS position (latitude 48° 51′ N).
+fn phone_photo(width: u32, height: u32) -> Vec<u8> {
+    let jpeg = two_colour_jpeg(width, height);
+    let mut tiff: Vec<u8> = b"II*\0\x08\0\0\0".to_vec();
+    // IFD0: Orientation = 6, GPS IFD at 38.
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    tiff.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]);
+    tiff.extend_from_slice(&[0x25, 0x88, 4, 0, 1, 0, 0, 0, 38, 0, 0, 0]);
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    // GPS IFD: GPSLatitudeRef "N", GPSLatitude 48/1 51/1 0/1 (at 74).
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    tiff.extend_from_slice(&[0x01, 0x00, 2, 0, 2, 0, 0, 0, b'N', 0, 0, 0]);
+    tiff.extend_from_slice(&[0x02, 0x00, 5, 0, 3, 0, 0, 0, 68, 0, 0, 0]);
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(tiff.len(), 68);
+    for (numerator, denominator) in [(48u32, 1u32), (51, 1), (0, 1)] {
+        tiff.extend_from_slice(&numerator.to_le_bytes());
+        tiff.extend_from_slice(&denominator.to_le_bytes());
+    }
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut photo = jpeg[..2].to_vec();
+    photo.extend_from_slice(&[0xFF, 0xE1]);
+    photo.extend_from_slice(&u16::try_from(app1.len() + 2).expect("a short segment").to_be_bytes());
+    photo.extend_from_slice(&app1);
+    photo.extend_from_slice(&jpeg[2..]);
+    photo
+}
+
+fn exif_of(bytes: &[u8]) -> Option<exif::Exif> {
+    exif::Reader::new().read_from_container(&mut Cursor::new(bytes)).ok()
+}
+
+/// A multipart form body and its content type.
+fn multipart(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----healthblog-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for (file_name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload_to(
+    app: &TestApp,
+    address: &str,
+    token: &str,
+    alt: &str,
+    caption: &str,
+    files: &[(&str, &[u8])],
+) -> Page {
+    let (content_type, body) = multipart(&[("csrf_token", token), ("alt", alt), ("caption", caption)], files);
+    let response = app
+        .client
+        .post(format!("{address}/admin/media"))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("POST succeeds");
+    read(response).await
+}
+
+async fn upload(app: &TestApp, alt: &str, files: &[(&str, &[u8])]) -> Page {
+    let token = desk_token(app).await;
+    upload_to(app, &app.address, &token, alt, "", files).await
+}
+
+/// The hash of the one stored picture.
+fn stored_hashes(app: &TestApp) -> Vec<String> {
+    app.with_db(healthblog::db::media::list).expect("the pictures").into_iter().map(|p| p.hash).collect()
+}
+
+struct Fetched {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+async fn fetch(client: &reqwest::Client, url: &str, etag: Option<&str>) -> Fetched {
+    let mut request = client.get(url);
+    if let Some(etag) = etag {
+        request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+    }
+    let response = request.send().await.expect("GET succeeds");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    Fetched { status, headers, bytes: response.bytes().await.expect("a body").to_vec() }
+}
+
+/// The `/media/…` addresses named in `html`.
+fn media_addresses(html: &str) -> Vec<String> {
+    let mut found: Vec<String> = html
+        .match_indices("/media/")
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            let end = rest.find(['"', ' ', ',', ')']).unwrap_or(rest.len());
+            rest[..end].to_owned()
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[tokio::test]
+async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_and_served_at_every_size() {
+    let (app, _) = signed_in_app().await;
+    let photo = phone_photo(2000, 1000);
+    let exif = exif_of(&photo).expect("the test photo carries EXIF");
+    assert!(exif.get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY).is_some(), "and a GPS position");
+    assert!(exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY).is_some(), "and an orientation");
+
+    let uploaded = upload(&app, "A red and blue card", &[("IMG_0001.jpg", &photo)]).await;
+    assert_eq!(uploaded.status, 303, "the upload is taken:\n{}", uploaded.body);
+    assert_eq!(location(&uploaded), "/admin/media");
+    let message = flash(&app.get("/admin/media").await).unwrap_or_default();
+    let hash = stored_hashes(&app).pop().expect("one picture stored");
+    assert!(message.contains(&format!("![A red and blue card](/media/{hash}-960.jpg)")), "{message}");
+    assert!(log_entries(&app).iter().any(|e| e.action == "media-upload"), "the upload is in the log");
+
+    let library = app.get("/admin/media").await;
+    library.assert_contains(&[
+        "IMG_0001.jpg",
+        "1000 × 2000 px",
+        "A red and blue card",
+        &format!("/media/{hash}-480.jpg"),
+    ]);
+
+    // Upright: 2000 × 1000 held sideways is 1000 wide and 2000 tall, red on top.
+    for width in [480u32, 960, 1000] {
+        let url = format!("{}/media/{hash}-{width}.jpg", app.address);
+        let served = fetch(&app.stranger(), &url, None).await;
+        assert_eq!(served.status, 200, "{url}");
+        assert_eq!(served.headers["content-type"], "image/jpeg");
+        assert_eq!(served.headers["cache-control"], "public, max-age=31536000, immutable");
+        assert!(exif_of(&served.bytes).is_none(), "no EXIF left in the {width}-px size");
+        assert!(!served.bytes.windows(4).any(|w| w == b"Exif"), "no EXIF block at all");
+        let picture = image::load_from_memory(&served.bytes).expect("a picture").to_rgb8();
+        assert_eq!((picture.width(), picture.height()), (width, width * 2), "upright");
+        let top = picture.get_pixel(width / 2, width / 2);
+        let bottom = picture.get_pixel(width / 2, width * 3 / 2);
+        assert!(top[0] > 150 && top[2] < 100, "red on top: {top:?}");
+        assert!(bottom[2] > 150 && bottom[0] < 100, "blue below: {bottom:?}");
+
+        let etag = served.headers["etag"].to_str().expect("an ETag").to_owned();
+        let again = fetch(&app.stranger(), &url, Some(&etag)).await;
+        assert_eq!(again.status, 304, "revalidation answers 304");
+        assert!(again.bytes.is_empty());
+    }
+    assert_eq!(fetch(&app.stranger(), &format!("{}/media/{hash}-1600.jpg", app.address), None).await.status, 404);
+    assert_eq!(
+        fetch(&app.stranger(), &format!("{}/media/00000000000000000000-960.jpg", app.address), None).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn without_a_description_nothing_is_stored_and_the_caption_is_kept() {
+    let (app, _) = signed_in_app().await;
+    let token = desk_token(&app).await;
+    let refused =
+        upload_to(&app, &app.address, &token, "  ", "Taken at the clinic", &[("card.jpg", &two_colour_jpeg(64, 64))])
+            .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(field_error(&refused.body, "media-alt").is_some(), "the description is marked:\n{}", refused.body);
+    assert_eq!(input_value(&refused.body, "media-caption"), "Taken at the clinic");
+    assert!(stored_hashes(&app).is_empty());
+
+    let forged =
+        upload_to(&app, &app.address, "not-the-token", "A card", "", &[("card.jpg", &two_colour_jpeg(64, 64))]).await;
+    assert_eq!(forged.status, 403);
+    assert!(stored_hashes(&app).is_empty());
+}
+
+/// A PNG's chunk with its CRC.
+fn png_chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut chunk = u32::try_from(data.len()).expect("short").to_be_bytes().to_vec();
+    chunk.extend_from_slice(kind);
+    chunk.extend_from_slice(data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    chunk.extend_from_slice(&crc.finalize().to_be_bytes());
+    chunk
+}
+
+/// A grey PNG of `width` × `height` whose pixels are all zero: a few
+/// kilobytes that unpack to `width × height` bytes.
+fn zero_png(width: u32, height: u32, rows: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = width.to_be_bytes().to_vec();
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 0, 0, 0, 0]);
+    png.extend(png_chunk(b"IHDR", &header));
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; width as usize + 1];
+    for _ in 0..rows {
+        encoder.write_all(&row).expect("compressed");
+    }
+    png.extend(png_chunk(b"IDAT", &encoder.finish().expect("compressed")));
+    png.extend(png_chunk(b"IEND", b""));
+    png
+}
+
+#[tokio::test]
+async fn hostile_files_are_refused_with_their_reason_and_the_server_keeps_answering() {
+    let (app, _) = signed_in_app().await;
+    let jpeg = two_colour_jpeg(200, 100);
+    let mut polyglot = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
+    polyglot.extend_from_slice(b"<html><script>alert(document.cookie)</script></html>");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("page.jpg", b"<!doctype html><p>hello</p>".to_vec(), "not a JPEG, PNG, WebP or GIF"),
+        ("polyglot.gif", polyglot, "web page code"),
+        ("cut.jpg", jpeg[..jpeg.len() * 2 / 3].to_vec(), "cut short"),
+        ("huge.png", zero_png(30_000, 30_000, 1), "too large"),
+        ("bomb.png", zero_png(10_000, 10_000, 10_000), "megapixels"),
+    ];
+    for (name, bytes, reason) in cases {
+        let refused = upload(&app, "Something", &[(name, &bytes)]).await;
+        assert_eq!(refused.status, 422, "{name} is refused:\n{}", refused.body);
+        let error = field_error(&refused.body, "media-file").unwrap_or_default();
+        assert!(error.contains(name) && error.contains(reason), "{name}: {error}");
+        assert_eq!(app.get("/healthz").await.status, 200, "the server still answers after {name}");
+    }
+    assert!(stored_hashes(&app).is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_picture_uploaded_on_one_instance_is_served_by_the_other() {
+    let (a, settings) = spawn_app_keeping_settings(|_| {}).await;
+    create_user(&a, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&a, AUTHOR, PASSWORD).await.status, 303);
+    let b = second_instance(&settings).await;
+    let uploaded = upload(&a, "A card", &[("card.jpg", &two_colour_jpeg(600, 300))]).await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let hash = stored_hashes(&a).pop().expect("stored");
+    let on_a = fetch(&a.stranger(), &format!("{}/media/{hash}-600.jpg", a.address), None).await;
+    let on_b = fetch(&a.stranger(), &format!("{b}/media/{hash}-600.jpg"), None).await;
+    assert_eq!((on_a.status, on_b.status), (200, 200));
+    assert_eq!(on_a.bytes, on_b.bytes, "the same bytes from both");
+}
+
+#[tokio::test]
+async fn a_changed_picture_gets_a_new_address_and_the_same_one_is_stored_once() {
+    let (app, _) = signed_in_app().await;
+    assert_eq!(upload(&app, "A card", &[("card.jpg", &two_colour_jpeg(300, 200))]).await.status, 303);
+    assert_eq!(upload(&app, "A card", &[("card.jpg", &two_colour_jpeg(300, 200))]).await.status, 303);
+    assert_eq!(stored_hashes(&app).len(), 1, "the same bytes are one picture");
+    assert_eq!(upload(&app, "A card", &[("card.jpg", &two_colour_jpeg(300, 202))]).await.status, 303);
+    let hashes = stored_hashes(&app);
+    assert_eq!(hashes.len(), 2, "a changed picture is a new one");
+    assert_ne!(hashes[0], hashes[1]);
+}
+
+#[tokio::test]
+async fn an_article_names_every_size_of_its_pictures_and_an_unused_picture_can_be_deleted() {
+    let (app, _) = signed_in_app().await;
+    let files: [(&str, &[u8]); 2] =
+        [("wide.jpg", &two_colour_jpeg(1800, 900)), ("spare.jpg", &two_colour_jpeg(500, 500))];
+    assert_eq!(upload(&app, "A red and blue card", &files[..1]).await.status, 303);
+    let used = stored_hashes(&app).pop().expect("stored");
+    assert_eq!(upload(&app, "Spare", &files[1..]).await.status, 303);
+    let spare = stored_hashes(&app).into_iter().find(|h| *h != used).expect("the spare");
+
+    let token = desk_token(&app).await;
+    let body = format!(
+        "The first picture.\n\n![A red and blue card](/media/{used}-960.jpg)\n\nAnd again.\n\n![Again](/media/{used}-960.jpg)\n"
+    );
+    let mut form = fields(&[
+        ("csrf_token", &token),
+        ("base_revision", ""),
+        ("action", "publish"),
+        ("title", "Cards in the clinic"),
+    ]);
+    form.extend(fields(&[
+        ("body", &body),
+        ("comments", "on"),
+        ("image", &format!("/media/{used}-1800.jpg")),
+        ("image_alt", "A card"),
+    ]));
+    let saved = app.post_form("/admin/articles", &form).await;
+    assert_eq!(saved.status, 303, "published:\n{}", saved.body);
+
+    let article =
+        read(app.stranger().get(format!("{}/posts/cards-in-the-clinic", app.address)).send().await.expect("GET")).await;
+    assert_eq!(article.status, 200);
+    let sizes = [480, 960, 1600, 1800];
+    let srcset = sizes.iter().map(|w| format!("/media/{used}-{w}.jpg {w}w")).collect::<Vec<_>>().join(", ");
+    article.assert_contains(&[
+        &format!(r#"srcset="{srcset}""#),
+        r#"width="1800" height="900""#,
+        r#"decoding="async""#,
+        "sizes=",
+    ]);
+    assert_eq!(
+        article.body.matches(r#"loading="lazy""#).count(),
+        1,
+        "only the second picture waits:\n{}",
+        article.body
+    );
+    for address in media_addresses(&article.body) {
+        assert_eq!(fetch(&app.stranger(), &format!("{}{address}", app.address), None).await.status, 200, "{address}");
+    }
+
+    let library = app.get("/admin/media").await;
+    assert!(library.body.contains("Cards in the clinic"), "where it is used:\n{}", library.body);
+    let token = desk_token(&app).await;
+    let kept = app.post_form(&format!("/admin/media/{used}/delete"), &fields(&[("csrf_token", &token)])).await;
+    assert_eq!(kept.status, 303);
+    assert!(stored_hashes(&app).contains(&used), "a picture in use stays");
+    let deleted = app.post_form(&format!("/admin/media/{spare}/delete"), &fields(&[("csrf_token", &token)])).await;
+    assert_eq!(deleted.status, 303);
+    assert!(!stored_hashes(&app).contains(&spare), "an unused one goes");
+    assert_eq!(fetch(&app.stranger(), &format!("{}/media/{spare}-480.jpg", app.address), None).await.status, 404);
+}
+
+/// Uploads a picture and publishes an article showing it twice (and as its
+/// feature picture), as the author signed in on `app.client`; returns the
+/// article's address.
+pub async fn publish_article_with_pictures(app: &TestApp) -> String {
+    let uploaded = upload(app, "A red and blue card", &[("card.jpg", &two_colour_jpeg(1200, 600))]).await;
+    assert_eq!(uploaded.status, 303, "the picture is taken:\n{}", uploaded.body);
+    let hash = stored_hashes(app).pop().expect("stored");
+    let token = desk_token(app).await;
+    let body = format!("Before.\n\n![A red and blue card](/media/{hash}-960.jpg)\n\nAfter.\n\n![The same card](/media/{hash}-480.jpg \"Again\")\n");
+    let mut form = fields(&[
+        ("csrf_token", &token),
+        ("base_revision", ""),
+        ("action", "publish"),
+        ("title", "Cards with pictures"),
+    ]);
+    form.extend(fields(&[
+        ("body", &body),
+        ("comments", "on"),
+        ("image", &format!("/media/{hash}-1200.jpg")),
+        ("image_alt", "A card"),
+    ]));
+    let saved = app.post_form("/admin/articles", &form).await;
+    assert_eq!(saved.status, 303, "published:\n{}", saved.body);
+    "/posts/cards-with-pictures".to_owned()
+}
+
+#[tokio::test]
+async fn the_feature_picture_is_on_the_article_its_card_and_open_graph_at_mid_size() {
+    let (app, _) = signed_in_app().await;
+    let path = publish_article_with_pictures(&app).await;
+    let hash = stored_hashes(&app).pop().expect("stored");
+    let article = read(app.stranger().get(format!("{}{path}", app.address)).send().await.expect("GET")).await;
+    article.assert_contains(&[
+        &format!(r#"<img class="post-image" src="/media/{hash}-960.jpg" alt="A card" width="960" height="480""#),
+        &format!(r#"<meta property="og:image" content="http://blog.test/media/{hash}-960.jpg">"#),
+        &format!(r#""image":"http://blog.test/media/{hash}-960.jpg""#),
+    ]);
+    let home = read(app.stranger().get(format!("{}/", app.address)).send().await.expect("GET")).await;
+    home.assert_contains(&[&format!(r#"<img class="card-image" src="/media/{hash}-960.jpg" alt="A card""#)]);
+    let feed = read(app.stranger().get(format!("{}/feed.xml", app.address)).send().await.expect("GET")).await;
+    assert!(
+        feed.body.contains(&format!("http://blog.test/media/{hash}-960.jpg")),
+        "absolute in the feed:\n{}",
+        feed.body
+    );
+}
