@@ -56,7 +56,7 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
     print!("{report}");
     println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
     if !dry_run && report.files_written > 0 {
-        println!("Restart healthblog (or send it SIGHUP) to show the new articles.");
+        println!("The new articles are in the database: every running instance shows them within a second.");
     }
     Ok(ExitCode::SUCCESS)
 }

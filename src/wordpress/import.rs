@@ -233,12 +233,17 @@ fn import(
     }
     let keys = keys.ok_or_else(|| anyhow!("the secret key is needed to store the comments"))?;
     let progress = super::progress_bar(planned.len() as u64);
-    let applied = crate::db::write(conn, |conn| {
+    let applied = crate::db::write::<_, anyhow::Error, _>(conn, |conn| {
         imports::lock_comments(conn)?;
         // The files go into place last before the commit: if storing fails,
         // or the commit does, they are taken back.
         staging.place()?;
-        apply(conn, keys, &planned, &already, &dismissed, &new_redirects, &progress)
+        let applied = apply(conn, keys, &planned, &already, &dismissed, &new_redirects, &progress)?;
+        // The articles and pages go into the store with their comments:
+        // every running instance shows them within a second.
+        let files = crate::content::files::read_content_folder(&options.content_dir)?;
+        crate::content::store::store_files(conn, &options.content_dir, &files)?;
+        Ok(applied)
     });
     progress.finish_and_clear();
     let (stored, renumbered) = applied.context("importing the comments, the redirects and the files")?;

@@ -1481,3 +1481,23 @@ async fn a_pages_comments_come_in_with_it_and_go_out_in_the_wordpress_export() {
     }
     assert!(page.contains("<wp:comment_status><![CDATA[open]]>"), "{page}");
 }
+
+#[tokio::test]
+async fn a_running_site_shows_the_imported_articles_within_a_second_without_a_restart() {
+    let site = Site::new(true);
+    let app = site.serve().await;
+    assert_eq!(app.get_as_stranger(&format!("/posts/{MAGNESIUM}")).await.status, 404, "not there before");
+    let output = site.import(&[]).await;
+    assert_succeeded(&output);
+    assert!(text(&output.stdout).contains("every running instance shows them within a second"));
+    // No restart, no reload: the import wrote the articles into the store.
+    let page = crate::helpers::eventually!(
+        std::time::Duration::from_secs(5),
+        "the running site shows the imported article",
+        {
+            let page = app.get_as_stranger(&format!("/posts/{MAGNESIUM}")).await;
+            (page.status == 200).then_some(page)
+        }
+    );
+    assert!(page.body.contains("<h1>"), "{}", page.body);
+}
