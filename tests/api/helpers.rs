@@ -287,7 +287,10 @@ impl Browser {
     pub async fn set_viewport(&self, width: u32, height: u32) {
         self.devtools(
             "Emulation.setDeviceMetricsOverride",
-            serde_json::json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600 }),
+            serde_json::json!({
+                "width": width, "height": height, "screenWidth": width, "screenHeight": height,
+                "deviceScaleFactor": 1, "mobile": width < 600,
+            }),
         )
         .await;
         // The screen, not the window: a page without a viewport tag is laid

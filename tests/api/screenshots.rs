@@ -243,5 +243,19 @@ async fn readme_screenshots() {
         desk.client.goto(&queue).await.expect("the queue opens");
         save(&desk, &dir, name, size).await;
     }
+
+    // The editor, with the article as readers will see it beside the text.
+    let article = app
+        .with_db(|conn| healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Post, ARTICLE))
+        .expect("the articles answer")
+        .expect("the sample article is stored");
+    set_viewport(&desk, DESKTOP).await;
+    desk.client.goto(&format!("{}/admin/articles/{}", app.address, article.id)).await.expect("the editor opens");
+    desk.client
+        .wait()
+        .for_element(fantoccini::Locator::Css(".live-preview article.post"))
+        .await
+        .expect("the live preview shows");
+    save(&desk, &dir, "editor.png", DESKTOP).await;
     desk.close().await;
 }
