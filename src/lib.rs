@@ -26,5 +26,4 @@ pub mod telemetry;
 pub mod templates;
 pub mod trust;
 pub mod wordpress;
-pub mod wordpress_export;
 pub mod workers;

@@ -26,9 +26,9 @@ pub fn wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
             crate::content::ArticleKind::Page => pages.push(article),
         }
     }
-    let site = crate::wordpress_export::Site { settings: &settings, posts: &posts, pages: &pages };
+    let site = crate::wordpress::export::Site { settings: &settings, posts: &posts, pages: &pages };
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let exported = crate::wordpress_export::export(&mut conn, &site, out)?;
+    let exported = crate::wordpress::export::export(&mut conn, &site, out)?;
     eprintln!(
         "exported {}, {} and {} as WXR 1.2",
         count(exported.posts, "article", "articles"),

@@ -1,4 +1,5 @@
-//! Moving in from WordPress: `healthblog import wordpress FILE.xml`.
+//! Moving in from WordPress (`healthblog import wordpress FILE.xml`) and out
+//! again (`export`: `healthblog export wordpress`).
 //!
 //! `wxr` reads the export, `convert` turns its HTML into Markdown, `import`
 //! plans and applies the import, `uploads` finds the old site's images,
@@ -6,6 +7,7 @@
 //! The old addresses are answered by `routes::public::old_address`.
 
 pub mod convert;
+pub mod export;
 pub mod import;
 pub mod report;
 pub mod staging;

@@ -176,7 +176,7 @@ const QUERIES_OUTSIDE_DB: [&str; 7] = [
     "comments/submit.rs",
     "mail/compose.rs",
     "routes/mail_links.rs",
-    "wordpress_export.rs",
+    "wordpress/export.rs",
 ];
 
 #[test]
