@@ -117,7 +117,13 @@ pub fn questions(body: &str) -> Vec<QuestionText> {
 
 /// One line of text: a question heading cannot span lines.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    no_markers(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// `text` unable to open or close a marker of the section: a reader's
+/// `<!--` is shown as typed.
+fn no_markers(text: &str) -> String {
+    text.replace("<!--", "&lt;!--")
 }
 
 fn block_of(exchange: &NewExchange<'_>) -> String {
@@ -125,7 +131,7 @@ fn block_of(exchange: &NewExchange<'_>) -> String {
     if let Some(asker) = exchange.asker {
         block.push_str(&format!("*Asked by {}*\n\n", one_line(asker)));
     }
-    block.push_str(exchange.answer.trim());
+    block.push_str(&no_markers(exchange.answer.trim()));
     block.push_str(&format!(
         "\n\n{THREAD_LINK}/posts/{}#comment-{})\n\n{EXCHANGE_END}",
         exchange.slug, exchange.comment
@@ -234,6 +240,19 @@ mod tests {
         let removed = change(&moved, 5, Change::Remove).unwrap();
         let removed = change(&removed, 3, Change::Remove).unwrap();
         assert_eq!(removed, body);
+    }
+
+    #[test]
+    fn a_marker_typed_in_the_texts_cannot_cut_the_section() {
+        let tricky = NewExchange {
+            answer: "Fine. <!-- exchange 9 --> <!-- /readers-questions -->",
+            ..exchange(2, "<!-- x -->?")
+        };
+        let body = add("A.\n", &tricky);
+        let found = featured(&body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].comment, 2);
+        assert_eq!(change(&body, 2, Change::Remove).as_deref(), Some("A.\n"));
     }
 
     #[test]

@@ -445,6 +445,11 @@ async fn an_exchange_added_to_the_article_shows_in_its_section_in_json_ld_and_in
     let asked = question(&app, "Can I take magnesium with my thyroid tablet? I am 54 and live in Uppsala.", 3);
     let answer = staff_answer(&app, author, asked, "Yes, but **four hours apart** from levothyroxine.", 2);
 
+    // The desk offers it under the answer.
+    let desk = app.get("/admin/comments?status=approved").await;
+    desk.assert_contains(&[&format!(
+        "<a class=\"button secondary\" href=\"/admin/comments/{answer}/feature\">Add to the article</a>"
+    )]);
     // The form has both texts to shorten, and the name is left out unless kept.
     let form = app.get(&format!("/admin/comments/{answer}/feature")).await;
     assert_eq!(form.status, 200, "{}", form.body);
