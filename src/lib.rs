@@ -11,6 +11,7 @@ pub mod content;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod exchanges;
 pub mod keys;
 pub mod mail;
 pub mod markdown;

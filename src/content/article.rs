@@ -52,6 +52,9 @@ pub struct Article {
     /// The line that sets the slug, or 1 when it comes from the file name.
     #[serde(skip)]
     pub slug_line: usize,
+    /// The readers' questions featured at the end of the body, for JSON-LD.
+    #[serde(skip)]
+    pub questions: Vec<crate::exchanges::QuestionText>,
 }
 
 /// A moment with the forms the pages need, formatted once, in the site's
@@ -255,6 +258,7 @@ impl Article {
             plain_text: rendered.plain_text,
             source: path.to_owned(),
             slug_line: at("slug"),
+            questions: crate::exchanges::questions(split.body),
         })
     }
 

@@ -518,6 +518,18 @@ pub fn private_answers(conn: &mut AnyConnection, ids: &[CommentId]) -> QueryResu
         .load(conn)
 }
 
+/// The author's (or a moderator's) published answers to comment `id`,
+/// oldest first.
+pub fn published_answers(conn: &mut AnyConnection, id: CommentId) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::parent_id.eq(id))
+        .filter(comments::status.eq(CommentStatus::Approved))
+        .filter(comments::user_id.is_not_null())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(Comment::as_select())
+        .load(conn)
+}
+
 /// Which of `ids` the author or a moderator has answered.
 pub fn answered_by_staff(conn: &mut AnyConnection, ids: &[CommentId]) -> QueryResult<Vec<CommentId>> {
     if ids.is_empty() {

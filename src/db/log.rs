@@ -68,10 +68,16 @@ pub enum LogAction {
     MediaEdit,
     /// A picture deleted.
     MediaDelete,
+    /// An exchange added to its article's "Readers' questions".
+    QuestionAdd,
+    /// An exchange moved up or down in its article's "Readers' questions".
+    QuestionMove,
+    /// An exchange taken out of its article's "Readers' questions".
+    QuestionRemove,
 }
 
 impl LogAction {
-    pub const ALL: [LogAction; 33] = [
+    pub const ALL: [LogAction; 36] = [
         Self::Approve,
         Self::Unapprove,
         Self::Spam,
@@ -105,6 +111,9 @@ impl LogAction {
         Self::MediaUpload,
         Self::MediaEdit,
         Self::MediaDelete,
+        Self::QuestionAdd,
+        Self::QuestionMove,
+        Self::QuestionRemove,
     ];
 
     /// The stored name, also what the log page shows.
@@ -143,6 +152,9 @@ impl LogAction {
             Self::MediaUpload => "media-upload",
             Self::MediaEdit => "media-edit",
             Self::MediaDelete => "media-delete",
+            Self::QuestionAdd => "question-add",
+            Self::QuestionMove => "question-move",
+            Self::QuestionRemove => "question-remove",
         }
     }
 }

@@ -193,10 +193,23 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
         format!("/admin/replies/{saved_reply}"),
         "/admin/answers/review".to_owned(),
         "/admin/media".to_owned(),
+        format!("/admin/comments/{question}/feature"),
     ] {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
         checked.push(check(path).await);
     }
+    // The exchange added to the article: its readers' questions page, with a row.
+    client
+        .find(Locator::Css("form[action$='/feature'] button[type=submit]"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("add");
+    if client.wait().for_element(Locator::Css(".featured-questions")).await.is_err() {
+        panic!("the exchange is added:\n{}", client.source().await.unwrap_or_default());
+    }
+    checked.push(check("the article's readers' questions".into()).await);
     browser.close().await;
     checked
 }

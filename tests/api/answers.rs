@@ -412,3 +412,194 @@ async fn an_article_edit_marks_the_older_answers_under_it_for_review_with_a_link
     assert_eq!(diff.status, 200, "{}", diff.body);
     diff.assert_contains(&["<ins>", "dosing advice."]);
 }
+
+/// The stored article's id and its body as the desk has it.
+fn stored_article(app: &TestApp) -> (i32, String) {
+    let article = app
+        .with_db(|conn| healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Post, SLUG))
+        .expect("the article is read")
+        .expect("the article is stored");
+    (article.id, article.manuscript.body)
+}
+
+/// The doctor adds the exchange of `comment` to the article from its form.
+async fn feature(app: &TestApp, comment: CommentId, question: &str, answer: &str, keep_name: bool) -> String {
+    let form = app.get(&format!("/admin/comments/{comment}/feature")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let token = csrf_token(&form.body);
+    let mut pairs = vec![("csrf_token", token.as_str()), ("question", question), ("answer", answer)];
+    if keep_name {
+        pairs.push(("keep_name", "on"));
+    }
+    location(&app.post_form(&format!("/admin/comments/{comment}/feature"), &fields(&pairs)).await)
+}
+
+/// The questions' comment ids, in the order the article shows them.
+fn featured_order(app: &TestApp) -> Vec<i32> {
+    healthblog::exchanges::featured(&stored_article(app).1).iter().map(|f| f.comment).collect()
+}
+
+#[tokio::test]
+async fn an_exchange_added_to_the_article_shows_in_its_section_in_json_ld_and_in_the_export() {
+    let (app, author) = app().await;
+    let asked = question(&app, "Can I take magnesium with my thyroid tablet? I am 54 and live in Uppsala.", 3);
+    let answer = staff_answer(&app, author, asked, "Yes, but **four hours apart** from levothyroxine.", 2);
+
+    // The desk offers it under the answer.
+    let desk = app.get("/admin/comments?status=approved").await;
+    desk.assert_contains(&[&format!(
+        "<a class=\"button secondary\" href=\"/admin/comments/{answer}/feature\">Add to the article</a>"
+    )]);
+    // The form has both texts to shorten, and the name is left out unless kept.
+    let form = app.get(&format!("/admin/comments/{answer}/feature")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(textarea(&form.body, "question").starts_with("Can I take magnesium with my thyroid tablet? I am 54"));
+    assert_eq!(textarea(&form.body, "answer"), "Yes, but **four hours apart** from levothyroxine.");
+    assert!(!form.body.contains(" checked"), "keeping the name is off by default");
+
+    let (id, before) = stored_article(&app);
+    let target =
+        feature(&app, asked, "Can I take magnesium with my thyroid tablet?", "Yes, four hours apart.", false).await;
+    assert_eq!(target, format!("/admin/articles/{id}/questions"));
+    let (_, body) = stored_article(&app);
+    assert!(body.starts_with(before.trim_end()), "the article's own text is kept");
+    assert!(body.contains("<!-- readers-questions -->") && body.contains("<!-- /readers-questions -->"), "{body}");
+    assert!(!body.contains("Maria Reader") && !body.contains("Asked by"), "the asker's name is left out: {body}");
+
+    let page = app.stranger().get(format!("{}/posts/{SLUG}", app.address)).send().await.expect("GET");
+    let page = page.text().await.expect("the page");
+    let section = &page[page.find("<h2 id=\"readers-questions\">Readers’ questions</h2>").expect("the section")..];
+    for text in [
+        "Can I take magnesium with my thyroid tablet?",
+        "Yes, four hours apart.",
+        &format!("<a href=\"/posts/{SLUG}#comment-{asked}\" rel=\"noopener noreferrer\">Read the whole thread</a>"),
+    ] {
+        assert!(section.contains(text), "{text} in the section:\n{section}");
+    }
+    let data = json_ld(&page);
+    assert_ne!(data["@type"], "FAQPage");
+    let part = &data["hasPart"][0];
+    assert_eq!(part["@type"], "Question");
+    assert_eq!(part["name"], "Can I take magnesium with my thyroid tablet?");
+    assert_eq!(part["acceptedAnswer"]["@type"], "Answer");
+    assert_eq!(part["acceptedAnswer"]["text"], "Yes, four hours apart.");
+    assert!(log_entries(&app).iter().any(|e| e.action == "question-add" && e.comment_id == Some(asked)));
+
+    // `export markdown` writes the section with the article.
+    let out = tempfile::tempdir().expect("a folder");
+    let dir = out.path().join("export");
+    let database_url = match &app.database {
+        healthblog::db::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        healthblog::db::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .args(["export", "markdown"])
+        .arg(&dir)
+        .env("HEALTHBLOG_DATABASE_URL", &database_url)
+        .env("HEALTHBLOG_CONTENT_DIR", crate::helpers::repo_path("content"))
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(out.path())
+        .output()
+        .expect("healthblog export runs");
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let written = walk(&dir).into_iter().find_map(|path| {
+        let text = std::fs::read_to_string(&path).ok()?;
+        text.contains(&format!("slug: {SLUG}")).then_some(text).or_else(|| {
+            path.file_stem().is_some_and(|stem| stem == SLUG).then(|| std::fs::read_to_string(&path).ok()).flatten()
+        })
+    });
+    let written = written.expect("the article is exported");
+    assert!(written.contains("<!-- readers-questions -->"), "{written}");
+    assert!(written.contains("### Can I take magnesium with my thyroid tablet?"), "{written}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("the folder reads").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn featured_exchanges_are_ordered_removed_and_survive_a_revision_restore() {
+    let (app, author) = app().await;
+    let first = question(&app, "Which form of magnesium is best?", 5);
+    staff_answer(&app, author, first, "Glycinate is gentle on the stomach.", 4);
+    let second = question(&app, "Can children take it?", 3);
+    staff_answer(&app, author, second, "Ask their paediatrician first.", 2);
+    let (id, _) = stored_article(&app);
+    feature(&app, first, "Which form is best?", "Glycinate.", false).await;
+    feature(&app, second, "Can children take it?", "Ask their paediatrician.", true).await;
+    assert_eq!(featured_order(&app), [first.0, second.0]);
+    assert!(stored_article(&app).1.contains("*Asked by Maria Reader*"), "the name is kept when asked");
+
+    let list_path = format!("/admin/articles/{id}/questions");
+    let list = app.get(&list_path).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    list.assert_contains(&["Which form is best?", "Can children take it?", "Move up", "Move down", "Remove"]);
+    app.get(&format!("/admin/articles/{id}")).await.assert_contains(&[&list_path]);
+
+    let token = csrf_token(&list.body);
+    let change = |comment: CommentId, action: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let path = format!("/admin/articles/{id}/questions/{comment}");
+            app.post_form(&path, &fields(&[("csrf_token", &token), ("action", action)])).await
+        }
+    };
+    assert_eq!(location(&change(second, "up").await), list_path);
+    assert_eq!(featured_order(&app), [second.0, first.0]);
+    let with_both = app.with_db(|conn| healthblog::db::articles::revisions(conn, id)).expect("revisions")[0].id;
+    assert_eq!(location(&change(second, "down").await), list_path);
+    assert_eq!(featured_order(&app), [first.0, second.0]);
+    assert_eq!(location(&change(first, "remove").await), list_path);
+    assert_eq!(featured_order(&app), [second.0]);
+    assert_eq!(location(&change(second, "remove").await), list_path);
+    assert!(featured_order(&app).is_empty());
+    assert!(!stored_article(&app).1.contains("readers-questions"), "an empty section goes");
+    let actions: Vec<String> = log_entries(&app).iter().map(|e| e.action.as_str().to_owned()).collect();
+    for action in ["question-add", "question-move", "question-remove"] {
+        assert!(actions.iter().any(|a| a == action), "{action} is in the log: {actions:?}");
+    }
+
+    // Restoring a revision brings its questions back, in its order.
+    let restored = app
+        .post_form(
+            &format!("/admin/articles/{id}/revisions/{with_both}/restore"),
+            &fields(&[("csrf_token", &token), ("base_revision", "")]),
+        )
+        .await;
+    assert_eq!(restored.status, 303, "{}", restored.body);
+    assert_eq!(featured_order(&app), [second.0, first.0]);
+    let page = app.stranger().get(format!("{}/posts/{SLUG}", app.address)).send().await.expect("GET");
+    let page = page.text().await.expect("the page");
+    assert!(page.contains("Which form is best?") && page.contains("Asked by Maria Reader"), "{page}");
+}
+
+#[tokio::test]
+async fn only_a_published_exchange_can_be_added_and_an_empty_question_is_refused() {
+    let (app, author) = app().await;
+    let unanswered = question(&app, "Nobody answered this yet?", 1);
+    assert_eq!(app.get(&format!("/admin/comments/{unanswered}/feature")).await.status, 404);
+    let asked = question(&app, "Is it safe in pregnancy?", 2);
+    staff_answer(&app, author, asked, "Usually, at normal doses.", 1);
+    let form = app.get(&format!("/admin/comments/{asked}/feature")).await;
+    let token = csrf_token(&form.body);
+    let (_, before) = stored_article(&app);
+    let refused = app
+        .post_form(
+            &format!("/admin/comments/{asked}/feature"),
+            &fields(&[("csrf_token", &token), ("question", "  "), ("answer", "Usually.")]),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(textarea(&refused.body, "answer"), "Usually.", "what was typed is kept");
+    assert_eq!(stored_article(&app).1, before, "nothing is saved");
+}

@@ -23,6 +23,19 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     let old_question = app.insert_comment(SLUG, CommentStatus::Approved, "Cy");
     crate::answers::staff_answer(&app, author, old_question, "Yes, with food.", 2000);
     let saved_reply = crate::answers::store_saved_reply(&app);
+    // That exchange added to the article: its section and the desk's list.
+    let token = crate::admin::desk_token(&app).await;
+    let added = app
+        .post_form(
+            &format!("/admin/comments/{old_question}/feature"),
+            &crate::admin::fields(&[
+                ("csrf_token", &token),
+                ("question", "Is it safe?"),
+                ("answer", "Yes, with food."),
+            ]),
+        )
+        .await;
+    let featured = crate::admin::location(&added);
     let pending = app.insert_comment(SLUG, CommentStatus::Pending, "Bea");
     // A private question, answered: in the desk's private views and on its
     // asker's own page.
@@ -61,6 +74,8 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         "/admin/comments?status=private".to_owned(),
         "/admin/questions?show=private".to_owned(),
         format!("/admin/comments/{private}/anonymise"),
+        format!("/admin/comments/{old_question}/feature"),
+        featured,
         format!("/posts/{SLUG}"),
     ];
     let reader = [

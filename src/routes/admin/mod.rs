@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod comments;
 pub mod dashboard;
+pub mod featured;
 pub mod log;
 pub mod login;
 pub mod mail;
@@ -50,6 +51,8 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/comments/{id}/redact"),
     ("GET", "/admin/comments/{id}/anonymise"),
     ("POST", "/admin/comments/{id}/anonymise"),
+    ("GET", "/admin/comments/{id}/feature"),
+    ("POST", "/admin/comments/{id}/feature"),
     ("GET", "/admin/questions"),
     ("POST", "/admin/questions/no-answer"),
     ("GET", "/admin/answers/review"),
@@ -75,6 +78,8 @@ pub const GUARDED_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/articles/{id}/revisions"),
     ("GET", "/admin/articles/{id}/compare"),
     ("POST", "/admin/articles/{id}/revisions/{revision}/restore"),
+    ("GET", "/admin/articles/{id}/questions"),
+    ("POST", "/admin/articles/{id}/questions/{comment}"),
     ("GET", "/admin/pages"),
     ("GET", "/admin/pages/new"),
     ("POST", "/admin/pages"),
@@ -118,6 +123,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             ("POST", "/admin/comments/{id}/redact") => web::post().to(comments::redact),
             ("GET", "/admin/comments/{id}/anonymise") => page().to(comments::anonymise_form),
             ("POST", "/admin/comments/{id}/anonymise") => web::post().to(comments::anonymise),
+            ("GET", "/admin/comments/{id}/feature") => page().to(featured::form),
+            ("POST", "/admin/comments/{id}/feature") => web::post().to(featured::add),
+            ("GET", "/admin/articles/{id}/questions") => page().to(featured::list),
+            ("POST", "/admin/articles/{id}/questions/{comment}") => web::post().to(featured::change),
             ("GET", "/admin/questions") => page().to(questions::list),
             ("POST", "/admin/questions/no-answer") => web::post().to(questions::no_answer_needed_for_many),
             ("GET", "/admin/settings") => page().to(settings::form),

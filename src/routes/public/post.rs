@@ -499,6 +499,24 @@ fn structured_data(
     if !answers.is_empty() {
         data["comment"] = json!(answers);
     }
+    // Readers' questions lifted into the article: a part of the page, not
+    // an `FAQPage` (whose rich results Google keeps for a few sites).
+    let questions: Vec<serde_json::Value> = article
+        .questions
+        .iter()
+        .map(|q| {
+            json!({
+                "@type": "Question",
+                "name": q.question,
+                "text": q.question,
+                "url": format!("{url}#comment-{}", q.comment),
+                "acceptedAnswer": { "@type": "Answer", "text": q.answer },
+            })
+        })
+        .collect();
+    if !questions.is_empty() {
+        data["hasPart"] = json!(questions);
+    }
     if let (Some(reviewed), Some(reviewer)) = (&article.reviewed, &article.reviewed_by) {
         data["lastReviewed"] = json!(reviewed.iso_date);
         data["reviewedBy"] = json!({ "@type": "Person", "name": reviewer });

@@ -19,6 +19,8 @@ fn form_for(path: &str, id: CommentId, token: Option<&str>) -> Vec<(String, Stri
         "/admin/comments/{id}/reply" => fields(&[("body", "An answer the author never wrote")]),
         "/admin/replies" | "/admin/replies/{id}" => fields(&[("title", "Not his"), ("body", "A reply he never saved")]),
         "/admin/answers/{id}/note" => fields(&[("note", "A note he never wrote")]),
+        "/admin/comments/{id}/feature" => fields(&[("question", "Not his choice?"), ("answer", "Never added by him.")]),
+        "/admin/articles/{id}/questions/{comment}" => fields(&[("action", "remove")]),
         "/admin/comments/{id}/anonymise" => {
             fields(&[("question", "A question nobody asked"), ("answer", "An answer the author never wrote")])
         }
@@ -49,6 +51,15 @@ fn path_of(app: &TestApp, route: &str, id: CommentId) -> String {
     let id = if route.ends_with("/anonymise") {
         let private = app.stored_comments().into_iter().find(|c| c.status == CommentStatus::Private);
         private.expect("a private question (`with_private_question`)").id.to_string()
+    } else if route.ends_with("/feature") {
+        // The author's published answer: its exchange (`with_exchange`).
+        let answer = app.stored_comments().into_iter().find(|c| c.user_id.is_some() && c.parent_id.is_some());
+        answer.expect("an exchange (`with_exchange`)").id.to_string()
+    } else if route.starts_with("/admin/articles/{id}/questions") {
+        let post = app.with_db(|conn| {
+            healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Post, super::SLUG)
+        });
+        post.expect("the articles answer").expect("the article").id.to_string()
     } else if route.starts_with("/admin/pages/") {
         let about = app.with_db(|conn| {
             healthblog::db::articles::find_by_slug(conn, healthblog::content::ArticleKind::Page, "about")
@@ -68,7 +79,14 @@ fn path_of(app: &TestApp, route: &str, id: CommentId) -> String {
     } else {
         id.to_string()
     };
-    route.replace("{id}", &id).replace("{revision}", "1")
+    route.replace("{id}", &id).replace("{revision}", "1").replace("{comment}", &id)
+}
+
+/// An approved question with the author's published answer, for the
+/// routes of "Add to the article".
+fn with_exchange(app: &TestApp, author: healthblog::domain::UserId) {
+    let asked = Stored { status: CommentStatus::Approved, body: "Is it safe?", ..Stored::default() }.insert(app);
+    crate::answers::staff_answer(app, author, asked, "Yes, at the usual dose.", 0);
 }
 
 /// A private question beside comment `id`, for the routes that take only those.
@@ -89,9 +107,10 @@ async fn send(app: &TestApp, client: &reqwest::Client, method: &str, path: &str,
 
 #[tokio::test]
 async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_changes_nothing() {
-    let (app, _) = signed_in_app().await;
+    let (app, author) = signed_in_app().await;
     let id = Stored::default().insert(&app);
     with_private_question(&app, id);
+    with_exchange(&app, author);
     // Even the author's real token is worthless without the author's cookie.
     let token = desk_token(&app).await;
     let before = snapshot(&app);
@@ -119,9 +138,10 @@ async fn without_a_session_every_desk_route_leads_to_the_sign_in_page_and_change
 
 #[tokio::test]
 async fn signed_in_no_desk_form_is_accepted_without_the_sessions_token() {
-    let (app, _) = signed_in_app().await;
+    let (app, author) = signed_in_app().await;
     let id = Stored::default().insert(&app);
     with_private_question(&app, id);
+    with_exchange(&app, author);
     // A real token, but of somebody else's session.
     create_user(&app, "editor", "Sam Editor", "another long pass phrase");
     let other = new_browser();
