@@ -59,23 +59,8 @@ pub fn publish_anonymised(
             .filter(|c| c.status == CommentStatus::Private && !c.is_by_author() && c.erased_at.is_none())
             .ok_or(AnonymiseError::NotPrivate)?;
         let slug = original.post_slug.clone();
-        let draft = |parent, author, body| Draft {
-            slug: slug.clone(),
-            parent,
-            author,
-            body,
-            status: CommentStatus::Approved,
-            notify: false,
-            notify_replies: false,
-            ip_hash: String::new(),
-            user_agent: String::new(),
-            created_at: now,
-            arrived_at: now,
-            kept_id: None,
-            wordpress_id: None,
-            urgent: None,
-            consent: None,
-        };
+        let draft =
+            |parent, author, body| Draft::written_now(&slug, parent, author, body, CommentStatus::Approved, now);
         let reader = Author::Reader { name: ANONYMOUS_NAME.to_owned(), email: String::new(), website: None };
         let question = store(conn, draft(None, reader, question)).context("storing the anonymised question")?;
         let staff = Author::Staff { name: actor.name.clone(), user_id: actor.user_id };

@@ -323,23 +323,14 @@ fn submit_as_staff(
         }
         let answer = insert(
             conn,
-            Draft {
-                slug: slug.to_owned(),
-                parent: parent.as_ref().map(|p| p.id),
-                author: Author::Staff { name: actor.name.clone(), user_id: actor.user_id },
-                body: &body,
+            Draft::written_now(
+                slug,
+                parent.as_ref().map(|p| p.id),
+                Author::Staff { name: actor.name.clone(), user_id: actor.user_id },
+                &body,
                 status,
-                notify: false,
-                notify_replies: false,
-                ip_hash: String::new(),
-                user_agent: String::new(),
-                created_at: now,
-                arrived_at: now,
-                kept_id: None,
-                wordpress_id: None,
-                urgent: None,
-                consent: None,
-            },
+                now,
+            ),
         )?;
         let id = answer.id;
         let detail = match &parent {
@@ -390,6 +381,38 @@ pub struct Draft<'a> {
     pub urgent: Option<String>,
     /// The reader's consent, when they gave it.
     pub consent: Option<Consent>,
+}
+
+impl<'a> Draft<'a> {
+    /// A comment written on this site now, asking for no notices, with no
+    /// address, signs or consent recorded: the author's answers, and the
+    /// anonymised copies he publishes.
+    pub fn written_now(
+        slug: &str,
+        parent: Option<CommentId>,
+        author: Author,
+        body: &'a CommentBody,
+        status: CommentStatus,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            slug: slug.to_owned(),
+            parent,
+            author,
+            body,
+            status,
+            notify: false,
+            notify_replies: false,
+            ip_hash: String::new(),
+            user_agent: String::new(),
+            created_at: now,
+            arrived_at: now,
+            kept_id: None,
+            wordpress_id: None,
+            urgent: None,
+            consent: None,
+        }
+    }
 }
 
 /// A reader's consent as recorded with their comment.

@@ -664,8 +664,7 @@ async fn the_doctor_answers_from_the_email_and_a_mistake_keeps_the_text() {
     let reader = crate::helpers::new_browser();
     let question = ask(&app, &reader, "How long before magnesium helps with migraine?").await;
     let notice = &smtp.wait_for(DOCTOR, 1).await[0];
-    let start = notice.text.find("Answer: ").expect("an answer link") + "Answer: ".len();
-    let link = notice.text[start..].split_whitespace().next().expect("the link").trim_start_matches("http://blog.test");
+    let link = &notice.link_after("Answer: ");
 
     let phone = crate::helpers::new_browser();
     let page = crate::admin::get_with(&app, &phone, link).await;
@@ -692,8 +691,7 @@ async fn a_used_answer_link_cannot_be_sent_again_in_another_spelling() {
     let reader = crate::helpers::new_browser();
     let question = ask(&app, &reader, "Is magnesium glycinate better tolerated than the oxide?").await;
     let notice = &smtp.wait_for(DOCTOR, 1).await[0];
-    let start = notice.text.find("Answer: ").expect("an answer link") + "Answer: ".len();
-    let link = notice.text[start..].split_whitespace().next().expect("the link").trim_start_matches("http://blog.test");
+    let link = &notice.link_after("Answer: ");
     let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
 
     let phone = crate::helpers::new_browser();
@@ -763,8 +761,7 @@ async fn an_answer_from_the_email_that_says_the_reader_is_a_patient_is_held_for_
     let reader = crate::helpers::new_browser();
     let question = ask(&app, &reader, "Is 400 mg enough for me?").await;
     let notice = &smtp.wait_for(DOCTOR, 1).await[0];
-    let start = notice.text.find("Answer: ").expect("an answer link") + "Answer: ".len();
-    let link = notice.text[start..].split_whitespace().next().expect("the link").trim_start_matches("http://blog.test");
+    let link = &notice.link_after("Answer: ");
     let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
 
     let phone = crate::helpers::new_browser();

@@ -41,9 +41,19 @@ impl Delivered {
     #[track_caller]
     pub fn link(&self, prefix: &str) -> String {
         let start = self.text.find(prefix).unwrap_or_else(|| panic!("a link {prefix}… in:\n{}", self.text));
-        let link = &self.text[start..];
-        let end = link.find(|c: char| c.is_whitespace()).unwrap_or(link.len());
-        link[..end].trim_start_matches("http://blog.test").to_owned()
+        Self::path_of(&self.text[start..])
+    }
+
+    /// The path of the link written after `label` (e.g. "Answer: ").
+    pub fn link_after(&self, label: &str) -> String {
+        let start = self.text.find(label).unwrap_or_else(|| panic!("{label}… in:\n{}", self.text)) + label.len();
+        Self::path_of(&self.text[start..])
+    }
+
+    /// The first word of `text`, a link, without the site's address.
+    fn path_of(text: &str) -> String {
+        let end = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
+        text[..end].trim_start_matches("http://blog.test").to_owned()
     }
 }
 
