@@ -29,14 +29,8 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
         })
         .transpose()?;
     let export = wxr::read_file(&file)?;
-    let options = import::Options {
-        dry_run,
-        uploads,
-        authors,
-        content_dir: settings.content_dir.clone(),
-        uploads_dir: settings.uploads_dir(),
-        questions_before,
-    };
+    let options =
+        import::Options { dry_run, uploads, authors, content_dir: settings.content_dir.clone(), questions_before };
     let report = if dry_run {
         // A dry run writes nothing: no key, no database file, no folder.
         let mut conn = match DatabaseUrl::parse(&settings.database_url)? {

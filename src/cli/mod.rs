@@ -61,7 +61,7 @@ pub enum Command {
     /// Make every running instance on this database reload the content folder within a second
     /// (after checking it: a folder with problems is reported and nothing is reloaded).
     Reload,
-    /// Copy the database, content/ and static/uploads/ into DIR while the blog serves (on
+    /// Copy the database (pictures included), content/ and static/uploads/ if any into DIR while the blog serves (on
     /// PostgreSQL it copies the folders and prints the pg_dump command for the database).
     Backup {
         /// A new or empty folder.
@@ -95,8 +95,8 @@ pub enum ImportCommand {
         /// Print what would be imported, and write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// A copy of the old site's wp-content/uploads: the images the articles use are copied under
-        /// static/uploads/ and their addresses rewritten.
+        /// A copy of the old site's wp-content/uploads: the pictures the articles use are stored in
+        /// the database (without location data, in every size) and their links rewritten to /media/.
         #[arg(long, value_name = "DIR")]
         uploads: Option<PathBuf>,
         /// Which account each WordPress writer is, for their articles' bylines and their answers, e.g.
@@ -112,12 +112,14 @@ pub enum ImportCommand {
 
 #[derive(Subcommand)]
 pub enum ExportCommand {
-    /// A WordPress export (WXR 1.2): every article, page and comment, for WordPress's importer:
+    /// A WordPress export (WXR 1.2): every article, page, comment and picture (as attachments
+    /// WordPress's importer downloads from this site), for WordPress's importer:
     /// `healthblog export wordpress > site.xml`.
     Wordpress,
     /// Every article and page in the database, drafts included, as Markdown files with TOML front
     /// matter: DIR/posts/*.md and DIR/pages/*.md, which `healthblog check` accepts and a new site
-    /// reads unchanged.
+    /// reads unchanged, and every picture at its full size under DIR/media/ (links to them become
+    /// ../media/…).
     Markdown {
         /// A new or empty folder.
         dir: PathBuf,

@@ -553,6 +553,24 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     Some(&text[start..end])
 }
 
+/// The address and description of each `<img>` in a WordPress text, both
+/// decoded (an image without a description has an empty one).
+pub fn images(html: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<img") {
+        let tag = &rest[start + "<img".len()..];
+        let end = tag.find('>').unwrap_or(tag.len());
+        let tag = &tag[..end];
+        if let Some(src) = attribute(tag, "src") {
+            let alt = attribute(tag, "alt").map(decode_entities).unwrap_or_default();
+            found.push((decode_entities(src), alt.trim().to_owned()));
+        }
+        rest = &rest[start + "<img".len() + end..];
+    }
+    found
+}
+
 /// An attribute's value as written (still HTML-escaped, which is what the
 /// rebuilt tag needs).
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {

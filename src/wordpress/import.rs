@@ -12,10 +12,10 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::convert;
+use super::pictures::{self, Pictures, Taken, ToStore};
 use super::report::{Report, Skip};
 use super::staging::Staging;
 use super::timezone::{self, Observed};
-use super::uploads::{Folders, Found};
 use super::wxr::{Export, Item, WpAuthor, WpComment};
 use crate::comments::submit::{self, Author, Draft};
 use crate::content::{self, Article, FrontMatter, Library, RESERVED_PAGE_SLUGS};
@@ -28,14 +28,12 @@ use crate::keys::Keys;
 #[derive(Debug, Default, Clone)]
 pub struct Options {
     pub dry_run: bool,
-    /// A copy of `wp-content/uploads`, whose referenced files are copied
-    /// under `static/uploads/`.
+    /// A copy of `wp-content/uploads`, whose referenced pictures are stored
+    /// in the database and served at `/media/…`.
     pub uploads: Option<PathBuf>,
     /// WordPress login → healthblog account name.
     pub authors: Vec<(String, String)>,
     pub content_dir: PathBuf,
-    /// Where the site's uploads live (`static/uploads` by default).
-    pub uploads_dir: PathBuf,
     /// Readers' questions written before this moment (UTC) that are still
     /// unanswered come in marked "no answer needed".
     pub questions_before: Option<NaiveDateTime>,
@@ -190,7 +188,7 @@ fn import(
     report.timezone = timezone::suggestion(&observed, &export.site_url);
     let existing = Existing::read(&options.content_dir)?;
     let mut items = plan_items(export, options, &existing, &observed, &mut report)?;
-    let uploads = plan_uploads(export, &mut items, options, &mut report)?;
+    let pictures = plan_pictures(conn, export, &mut items, options, &mut report)?;
     assign_authors(conn, export, &mut items, options, &mut report)?;
     write_texts(&mut items)?;
 
@@ -211,6 +209,7 @@ fn import(
 
     if options.dry_run {
         report.comments_stored = planned.len();
+        report.pictures_stored = pictures.len();
         return Ok(report);
     }
     if !report.missing_accounts.is_empty() {
@@ -220,7 +219,7 @@ fn import(
         );
     }
 
-    stage(staging, &items, &uploads, &planned, options)?;
+    stage(staging, &items, &planned, options)?;
     check_staged(staging, &items, existing)?;
 
     if let AnyConnection::Sqlite(sqlite) = conn {
@@ -239,19 +238,21 @@ fn import(
         // or the commit does, they are taken back.
         staging.place()?;
         let applied = apply(conn, keys, &planned, &already, &dismissed, &new_redirects, &progress)?;
+        let pictures = pictures::store(conn, pictures)?;
         // The articles and pages go into the store with their comments:
         // every running instance shows them within a second.
         let files = crate::content::files::read_content_folder(&options.content_dir)?;
         crate::content::store::store_files(conn, &options.content_dir, &files)?;
-        Ok(applied)
+        Ok((applied, pictures))
     });
     progress.finish_and_clear();
-    let (stored, renumbered) = applied.context("importing the comments, the redirects and the files")?;
+    let ((stored, renumbered), pictures) =
+        applied.context("importing the comments, the redirects, the pictures and the files")?;
     report.comments_stored = stored;
     report.renumbered = renumbered;
     report.applied = true;
     report.files_written = items.iter().filter(|p| p.state == FileState::New).count();
-    report.uploads_copied = uploads.len();
+    report.pictures_stored = pictures;
     Ok(report)
 }
 
@@ -275,7 +276,6 @@ fn note_retention(conn: &mut AnyConnection, planned: &[PlannedComment], report: 
 fn stage(
     staging: &mut Staging,
     items: &[PlannedItem],
-    uploads: &[(PathBuf, PathBuf)],
     planned: &[PlannedComment],
     options: &Options,
 ) -> anyhow::Result<()> {
@@ -291,9 +291,6 @@ fn stage(
                 staging.write(content_dir, relative, p.comment.content.as_bytes())?;
             }
         }
-    }
-    for (source, relative) in uploads {
-        staging.copy(&options.uploads_dir, relative, source)?;
     }
     Ok(())
 }
@@ -617,47 +614,84 @@ fn urls_with_prefix(text: &str, prefix: &str) -> Vec<String> {
     urls
 }
 
-/// With `--uploads`, each referenced file found there is to be copied under
-/// the site's uploads folder and its address in the new article rewritten;
-/// those missing are listed, and those whose path is refused are listed
-/// with the reason. Returns (source, path under the uploads folder).
-fn plan_uploads(
+/// With `--uploads`, each picture an article shows (and its featured
+/// image) is made ready to store, and its address in the new article
+/// rewritten to `/media/…`; those missing are listed, and those refused
+/// (not a picture, or refused by the pipeline) are listed with the reason
+/// and keep their link to the old site. Returns the pictures to store.
+fn plan_pictures(
+    conn: &mut AnyConnection,
     export: &Export,
     items: &mut [PlannedItem],
     options: &Options,
     report: &mut Report,
-) -> anyhow::Result<Vec<(PathBuf, PathBuf)>> {
+) -> anyhow::Result<Vec<ToStore>> {
     let Some(dir) = options.uploads.as_ref() else { return Ok(Vec::new()) };
-    let folders = Folders::open(dir, &options.uploads_dir)?;
+    let mut pictures = Pictures::open(dir, options.dry_run)?;
     let prefix = format!("{}/wp-content/uploads/", export.base_url);
-    let mut copies = Vec::new();
+    // WordPress's own description of each uploaded file, by address and by number.
+    let attachments: HashMap<i64, &Item> =
+        export.items.iter().filter(|i| i.post_type == "attachment").map(|i| (i.id, i)).collect();
+    let attachment_alt: HashMap<&str, &str> = attachments
+        .values()
+        .map(|a| (a.attachment_url.as_str(), a.meta("_wp_attachment_image_alt").unwrap_or("").trim()))
+        .collect();
     for planned in items.iter_mut().filter(|p| p.state == FileState::New) {
-        for url in urls_with_prefix(&planned.body, &prefix) {
-            let relative = match folders.find(&url[prefix.len()..]) {
-                Found::Copy { source, relative } => {
-                    copies.push((source, relative.clone()));
-                    relative
-                }
-                Found::AlreadyThere { relative } => relative,
-                Found::Missing => {
-                    report.old_images.push(format!("{}: {url} (not in {})", planned.slug, dir.display()));
-                    continue;
-                }
-                Found::Refused(reason) => {
-                    report.refused_uploads.push(format!(
-                        "{} {} ({}): {url}: {reason}",
-                        planned.item.post_type, planned.item.id, planned.slug
-                    ));
-                    continue;
-                }
-            };
-            let address = format!("/static/uploads/{}", crate::static_files::slash_path(&relative));
-            planned.body = planned.body.replace(&url, &address);
+        let described: HashMap<String, String> = convert::images(&planned.item.content).into_iter().rev().collect();
+        let mut urls = urls_with_prefix(&planned.body, &prefix);
+        // Longest first: an address is never rewritten inside a longer one.
+        urls.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        urls.dedup();
+        for url in urls {
+            let alt = described
+                .get(&url)
+                .map(String::as_str)
+                .filter(|alt| !alt.is_empty())
+                .or_else(|| attachment_alt.get(url.as_str()).copied())
+                .unwrap_or("");
+            match pictures.take(conn, &url[prefix.len()..], alt)? {
+                Taken::Stored(address) => planned.body = planned.body.replace(&url, &address.path()),
+                Taken::Missing => report.old_images.push(format!("{}: {url} (not in {})", planned.slug, dir.display())),
+                Taken::Refused(reason) => report.refused_uploads.push(format!(
+                    "{} {} ({}): {url}: {reason}",
+                    planned.item.post_type, planned.item.id, planned.slug
+                )),
+            }
+        }
+        let Some(featured) = featured_image(planned.item, &attachments) else { continue };
+        let Some(relative) = featured.attachment_url.strip_prefix(&prefix) else { continue };
+        let alt = featured.meta("_wp_attachment_image_alt").unwrap_or("").trim();
+        let what = format!("{} {} ({})", planned.item.post_type, planned.item.id, planned.slug);
+        match pictures.take(conn, relative, alt)? {
+            Taken::Stored(address) if !alt.is_empty() => {
+                planned.front.image = Some(address.path());
+                planned.front.image_alt = Some(alt.to_owned());
+            }
+            Taken::Stored(_) => report.notes.push(format!(
+                "{what}: its featured image {relative} has no description, so it is not set as the article's                  image: describe it in the desk's Pictures page, then choose it in the editor"
+            )),
+            Taken::Missing => report.old_images.push(format!(
+                "{}: {} (the featured image; not in {})",
+                planned.slug,
+                featured.attachment_url,
+                dir.display()
+            )),
+            Taken::Refused(reason) => report.refused_uploads.push(format!(
+                "{what}: {} (the featured image, not set): {reason}",
+                featured.attachment_url
+            )),
         }
     }
-    copies.sort();
-    copies.dedup();
-    Ok(copies)
+    report.pictures_known = pictures.already_there;
+    report.pictures_without_description =
+        pictures.to_store.iter().filter(|p| p.alt.is_empty()).map(|p| p.name.clone()).collect();
+    Ok(pictures.to_store)
+}
+
+/// The attachment WordPress showed as an item's featured image.
+fn featured_image<'a>(item: &Item, attachments: &HashMap<i64, &'a Item>) -> Option<&'a Item> {
+    let id = item.meta("_thumbnail_id")?.trim().parse::<i64>().ok()?;
+    attachments.get(&id).copied()
 }
 
 /// Each WordPress author whose comments are imported, with the account

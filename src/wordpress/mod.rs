@@ -2,13 +2,14 @@
 //! again (`export`: `healthblog export wordpress`).
 //!
 //! `wxr` reads the export, `convert` turns its HTML into Markdown, `import`
-//! plans and applies the import, `uploads` finds the old site's images,
-//! `staging` places the files all or nothing, `report` says what it did.
+//! plans and applies the import, `uploads` finds the old site's images and
+//! `pictures` makes them the site's pictures, `staging` places the files all or nothing, `report` says what it did.
 //! The old addresses are answered by `routes::public::old_address`.
 
 pub mod convert;
 pub mod export;
 pub mod import;
+pub mod pictures;
 pub mod report;
 pub mod staging;
 pub mod timezone;

@@ -48,9 +48,15 @@ pub struct Report {
     pub clashes: Vec<String>,
     pub losses: Vec<String>,
     pub old_images: Vec<String>,
-    /// Images whose path in the export is refused, with their article and why.
+    /// Files not stored as pictures (their path is refused, they are not
+    /// pictures, or the pipeline refused them), with their article and why.
     pub refused_uploads: Vec<String>,
-    pub uploads_copied: usize,
+    /// Pictures stored (or, in a dry run, to store) in the database.
+    pub pictures_stored: usize,
+    /// Pictures the media library had already.
+    pub pictures_known: usize,
+    /// Pictures stored with no description, by their path under uploads.
+    pub pictures_without_description: Vec<String>,
     /// Comments longer than the comment form takes: stored cut, kept whole
     /// in a file.
     pub cut_comments: Vec<String>,
@@ -218,10 +224,24 @@ impl fmt::Display for Report {
         list(f, "Slug clashes with existing files", &self.clashes)?;
         list(f, "Not converted faithfully", &self.losses)?;
         list(f, "Images still pointing at the old site", &self.old_images)?;
-        list(f, "Uploads refused (their images still point at the old site)", &self.refused_uploads)?;
-        if self.uploads_copied > 0 {
-            writeln!(f, "\n{} uploaded files copied under static/uploads/", self.uploads_copied)?;
+        list(f, "Files not stored as pictures (their links still point at the old site)", &self.refused_uploads)?;
+        if self.pictures_stored > 0 || self.pictures_known > 0 {
+            writeln!(
+                f,
+                "\n{} pictures {would} stored in the database, without their location data and in every size ({} \
+                 there already)",
+                self.pictures_stored, self.pictures_known
+            )?;
         }
+        list(
+            f,
+            "Pictures that need a description (write it in the desk's Pictures page)",
+            &self
+                .pictures_without_description
+                .iter()
+                .map(|name| format!("{name}: needs a description"))
+                .collect::<Vec<_>>(),
+        )?;
         list(f, "Comments too long for the comment form", &self.cut_comments)?;
         list(f, "Notes", &self.notes)?;
         list(f, "Time zone", &self.timezone)?;

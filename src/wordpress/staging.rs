@@ -43,14 +43,6 @@ impl Staging {
         std::fs::write(&staged, bytes).with_context(|| format!("writing {}", staged.display()))
     }
 
-    /// Stages a copy of `source`, to be placed at `root/relative`.
-    pub fn copy(&mut self, root: &Path, relative: &Path, source: &Path) -> anyhow::Result<()> {
-        let staged = self.stage(root, relative)?;
-        std::fs::copy(source, &staged)
-            .map(drop)
-            .with_context(|| format!("copying {} to {}", source.display(), staged.display()))
-    }
-
     /// Where the file to be placed at `target` is staged.
     pub fn staged(&self, target: &Path) -> Option<&Path> {
         self.files.iter().find(|f| f.target == target).map(|f| f.staged.as_path())

@@ -1,58 +1,41 @@
 //! The old site's images: with `--uploads DIR`, each file an article names
-//! under `…/wp-content/uploads/` is looked for in DIR and copied under the
-//! site's uploads folder. The path comes from the export, which anyone may
-//! have written: it must be a relative path of plain names, confined to DIR
-//! where it is read and to the uploads folder where it is written, with no
-//! symbolic link followed on either side, and it never replaces a file.
+//! under `…/wp-content/uploads/` is looked for in DIR and read, to be made
+//! into a picture of the site (`pictures`). The path comes from the export,
+//! which anyone may have written: it must be a relative path of plain
+//! names, confined to DIR, with no symbolic link followed.
 
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-/// What becomes of one address.
+/// What is found at one address.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found {
-    /// To copy from `source` to `relative` under the uploads folder.
-    Copy { source: PathBuf, relative: PathBuf },
-    /// The same file is in the uploads folder already (from an earlier
-    /// import, or because DIR is the uploads folder itself).
-    AlreadyThere { relative: PathBuf },
+    /// A regular file inside DIR.
+    File(PathBuf),
     /// Not in DIR.
     Missing,
-    /// Not copied, and why.
+    /// Not read, and why.
     Refused(String),
 }
 
-/// The folder the files are read from and the one they are copied to.
+/// The folder the files are read from.
 pub struct Folders {
     /// DIR, with every link in its own path resolved.
     source: PathBuf,
-    /// The site's uploads folder, as configured (it may not exist yet).
-    target: PathBuf,
 }
 
 impl Folders {
-    pub fn open(source: &Path, target: &Path) -> anyhow::Result<Self> {
+    pub fn open(source: &Path) -> anyhow::Result<Self> {
         let resolved = source.canonicalize().with_context(|| format!("--uploads {}", source.display()))?;
         if !resolved.is_dir() {
             bail!("--uploads {}: not a folder (give a copy of the old site's wp-content/uploads)", source.display());
         }
-        match std::fs::metadata(target) {
-            Ok(meta) if !meta.is_dir() => bail!(
-                "{} is not a folder: the import copies the old site's images there (move the file away, or run \
-                 without --uploads)",
-                target.display()
-            ),
-            Err(error) if error.kind() != ErrorKind::NotFound => {
-                return Err(error).with_context(|| format!("looking at {}", target.display()))
-            }
-            _ => {}
-        }
-        Ok(Self { source: resolved, target: target.to_owned() })
+        Ok(Self { source: resolved })
     }
 
-    /// What becomes of the file at `relative` (the part of an address after
+    /// What is at `relative` (the part of an address after
     /// `wp-content/uploads/`).
     pub fn find(&self, relative: &str) -> Found {
         let parts = match plain_parts(relative) {
@@ -68,15 +51,7 @@ impl Folders {
         if !source.canonicalize().is_ok_and(|resolved| resolved.starts_with(&self.source)) {
             return Found::Refused(format!("{} leads out of {}", source.display(), self.source.display()));
         }
-        let relative: PathBuf = parts.iter().collect();
-        match walk(&self.target, &parts) {
-            Walk::Nothing => Found::Copy { source, relative },
-            Walk::Refused(reason) => Found::Refused(reason),
-            Walk::File(there) if same_file(&source, &there) => Found::AlreadyThere { relative },
-            Walk::File(there) => {
-                Found::Refused(format!("a different file is already at {}; it is left as it is", there.display()))
-            }
-        }
+        Found::File(source)
     }
 }
 
@@ -134,14 +109,6 @@ fn walk(root: &Path, parts: &[&str]) -> Walk {
         }
     }
     Walk::File(path)
-}
-
-/// Whether `a` and `b` are one file, or files with the same bytes.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) if a == b => true,
-        _ => matches!((std::fs::read(a), std::fs::read(b)), (Ok(a), Ok(b)) if a == b),
-    }
 }
 
 #[cfg(test)]

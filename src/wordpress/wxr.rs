@@ -53,10 +53,19 @@ pub struct Item {
     pub parent: i64,
     pub post_type: String,
     pub attachment_url: String,
+    /// `wp:postmeta` as (key, value), in the file's order.
+    pub meta: Vec<(String, String)>,
     pub terms: Vec<Term>,
     pub comments: Vec<WpComment>,
     /// The line of the file where the item starts.
     pub line: usize,
+}
+
+impl Item {
+    /// The value of the first `wp:postmeta` named `key`.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
 }
 
 /// A category or tag on an item.
@@ -266,6 +275,12 @@ fn read<R: BufRead>(source: &mut LineCounter<R>) -> Result<Export, Failure> {
                         }
                     } else if parent == "item" {
                         set_item_field(it, &name, value);
+                    } else if parent == "wp:postmeta" && name == "wp:meta_key" {
+                        it.meta.push((value.trim().to_owned(), String::new()));
+                    } else if parent == "wp:postmeta" && name == "wp:meta_value" {
+                        if let Some(meta) = it.meta.last_mut() {
+                            meta.1 = value;
+                        }
                     }
                 } else if parent == "channel" {
                     match name.as_str() {

@@ -15,7 +15,7 @@ use crate::admin::{
 use crate::helpers::{field_error, input_value, read, Page, TestApp};
 
 /// A `width` × `height` JPEG whose left half is red and right half blue.
-fn two_colour_jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn two_colour_jpeg(width: u32, height: u32) -> Vec<u8> {
     let picture =
         RgbImage::from_fn(width, height, |x, _| if x < width / 2 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) });
     let mut bytes = Vec::new();
@@ -27,7 +27,7 @@ fn two_colour_jpeg(width: u32, height: u32) -> Vec<u8> {
 
 /// The same JPEG with an EXIF block as a phone writes one: "turn me 90°
 /// clockwise" and the GPS position (latitude 48° 51′ N).
-fn phone_photo(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn phone_photo(width: u32, height: u32) -> Vec<u8> {
     let jpeg = two_colour_jpeg(width, height);
     let mut tiff: Vec<u8> = b"II*\0\x08\0\0\0".to_vec();
     // IFD0: Orientation = 6, GPS IFD at 38.
@@ -55,7 +55,7 @@ fn phone_photo(width: u32, height: u32) -> Vec<u8> {
     photo
 }
 
-fn exif_of(bytes: &[u8]) -> Option<exif::Exif> {
+pub(crate) fn exif_of(bytes: &[u8]) -> Option<exif::Exif> {
     exif::Reader::new().read_from_container(&mut Cursor::new(bytes)).ok()
 }
 
@@ -102,7 +102,7 @@ async fn upload_to(
     read(response).await
 }
 
-async fn upload(app: &TestApp, alt: &str, files: &[(&str, &[u8])]) -> Page {
+pub(crate) async fn upload(app: &TestApp, alt: &str, files: &[(&str, &[u8])]) -> Page {
     let token = desk_token(app).await;
     upload_to(app, &app.address, &token, alt, "", files).await
 }
