@@ -57,7 +57,7 @@ fn state(data: &Path) -> AppState {
     };
     let library = healthblog::content::Library::load(&settings.content_dir).expect("the sample articles load");
     let templates = templates::load(None).expect("the templates compile");
-    let static_files = StaticFiles::load(None, &settings.uploads_dir()).expect("the static files load");
+    let static_files = StaticFiles::load(None).expect("the static files load");
     let keys = Keys::from_secret("a benchmark secret that is long enough for every key").expect("a valid key");
     let url = DatabaseUrl::parse(&settings.database_url).expect("a SQLite URL");
     let pool = db::connect(&url, 1).expect("a SQLite database opens");

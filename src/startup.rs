@@ -50,7 +50,10 @@ impl Application {
         let zone = settings.site.zone()?;
         let files = read_content_folder(&settings.content_dir)?;
         let templates = templates::load(settings.templates_dir.as_deref())?;
-        let static_files = StaticFiles::load(settings.static_dir.as_deref(), &settings.uploads_dir())?;
+        let static_files = StaticFiles::load(settings.static_dir.as_deref())?;
+        if let Some(warning) = crate::static_files::old_uploads_warning(&settings.uploads_dir()) {
+            tracing::warn!("{warning}");
+        }
         let keys = Keys::load(&settings)?;
         let listener = listen(&settings.bind)?;
         let address = listener.local_addr()?;

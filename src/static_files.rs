@@ -1,8 +1,9 @@
 //! The site's own static files (stylesheet, script, icons), built into the
-//! binary, with the files of `static_dir` laid over them when it is set, and
-//! the uploads folder: read once at start-up and kept in memory with a hash
-//! of their contents, which their URLs carry (`routes::static_files` serves
-//! them).
+//! binary, with the files of `static_dir` laid over them when it is set:
+//! read once at start-up and kept in memory with a hash of their contents,
+//! which their URLs carry (`routes::static_files` serves them). Pictures are
+//! not static files: they are in the database (`media`), and an `uploads`
+//! folder left by an earlier import is never read (`warn_of_old_uploads`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -41,9 +42,8 @@ impl StaticFile {
 
 impl StaticFiles {
     /// The built-in files, then every file under `theme` (replacing a
-    /// built-in one of the same name), then every file under `uploads`
-    /// as `uploads/…`.
-    pub fn load(theme: Option<&Path>, uploads: &Path) -> anyhow::Result<Self> {
+    /// built-in one of the same name), its `uploads` folder aside.
+    pub fn load(theme: Option<&Path>) -> anyhow::Result<Self> {
         let mut bodies: BTreeMap<String, Bytes> = BTreeMap::new();
         for file in embedded_files(&BUILT_IN) {
             let name = slash_path(file.path());
@@ -58,10 +58,7 @@ impl StaticFiles {
                     dir.display()
                 );
             }
-            read_into(&mut bodies, dir, "")?;
-        }
-        if uploads.is_dir() {
-            read_into(&mut bodies, uploads, &format!("{UPLOADS}/"))?;
+            read_into(&mut bodies, dir)?;
         }
         let mut hasher = Sha256::new();
         let mut files = HashMap::new();
@@ -85,12 +82,29 @@ impl StaticFiles {
     }
 }
 
-fn read_into(bodies: &mut BTreeMap<String, Bytes>, dir: &Path, prefix: &str) -> anyhow::Result<()> {
+fn read_into(bodies: &mut BTreeMap<String, Bytes>, dir: &Path) -> anyhow::Result<()> {
     for (name, path) in files_under(dir)? {
+        if name.starts_with(&format!("{UPLOADS}/")) {
+            continue;
+        }
         let body = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        bodies.insert(format!("{prefix}{name}"), Bytes::from(body));
+        bodies.insert(name, Bytes::from(body));
     }
     Ok(())
+}
+
+/// What start-up says of an uploads folder left by an earlier import, which
+/// is no longer served: `None` when there is none.
+pub fn old_uploads_warning(uploads: &Path) -> Option<String> {
+    uploads.is_dir().then(|| {
+        format!(
+            "{} is left from an earlier WordPress import and is no longer served: links to /static/uploads/ answer \
+             404. Run the import again with --uploads (it stores the pictures in the database and points the \
+             articles at /media/), or upload the pictures in the desk (Pictures); then the folder may be removed. \
+             It is not deleted here.",
+            uploads.display()
+        )
+    })
 }
 
 /// Every file of an embedded folder, however deep.
@@ -148,26 +162,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn built_in_files_a_theme_over_them_and_the_uploads() {
-        let nowhere = Path::new("/nonexistent/uploads");
-        let built_in = StaticFiles::load(None, nowhere).unwrap();
+    fn built_in_files_a_theme_over_them_and_never_the_uploads() {
+        let built_in = StaticFiles::load(None).unwrap();
         assert!(built_in.get("style.css").is_some() && built_in.get("site.js").is_some());
 
         let theme = tempfile::tempdir().unwrap();
         std::fs::create_dir(theme.path().join("img")).unwrap();
         std::fs::write(theme.path().join("style.css"), "body{}").unwrap();
         std::fs::write(theme.path().join("img/logo.svg"), "<svg/>").unwrap();
-        let uploads = tempfile::tempdir().unwrap();
-        std::fs::write(uploads.path().join("scan.png"), "png").unwrap();
-        let themed = StaticFiles::load(Some(theme.path()), uploads.path()).unwrap();
+        std::fs::create_dir(theme.path().join("uploads")).unwrap();
+        std::fs::write(theme.path().join("uploads/scan.png"), "png").unwrap();
+        let themed = StaticFiles::load(Some(theme.path())).unwrap();
         assert_eq!(themed.files["img/logo.svg"].content_type, "image/svg+xml");
         assert_eq!(themed.files["style.css"].body, Bytes::from_static(b"body{}"));
-        assert_eq!(themed.files["uploads/scan.png"].body, Bytes::from_static(b"png"));
+        assert!(themed.get("uploads/scan.png").is_none(), "the uploads are not read into memory");
         assert!(themed.get("site.js").is_some(), "what the theme lacks stays built in");
         assert_ne!(themed.version(), built_in.version());
+        let warning = old_uploads_warning(&theme.path().join("uploads")).unwrap();
+        assert!(warning.contains("--uploads") && warning.contains("not deleted"), "{warning}");
+        assert!(old_uploads_warning(&theme.path().join("nope")).is_none());
 
         std::fs::write(theme.path().join("style.css"), "body{color:red}").unwrap();
-        assert_ne!(StaticFiles::load(Some(theme.path()), uploads.path()).unwrap().version(), themed.version());
-        assert!(StaticFiles::load(Some(&theme.path().join("nope")), nowhere).is_err());
+        assert_ne!(StaticFiles::load(Some(theme.path())).unwrap().version(), themed.version());
+        assert!(StaticFiles::load(Some(&theme.path().join("nope"))).is_err());
     }
 }

@@ -278,7 +278,8 @@ async fn the_binary_alone_serves_pages_and_static_files_from_an_empty_folder() {
 }
 
 /// A theme: folders given in the settings are laid over the built-in
-/// templates and files, one file at a time, and uploads are served beside them.
+/// templates and files, one file at a time; an uploads folder left by an
+/// earlier import is neither read nor served, and start-up says what to do.
 #[tokio::test]
 async fn folders_in_the_settings_override_the_built_in_templates_and_files() {
     let theme = tempfile::tempdir().expect("a theme folder");
@@ -308,10 +309,15 @@ async fn folders_in_the_settings_override_the_built_in_templates_and_files() {
     assert!(get("/archive").await.expect("GET").text().await.expect("a page").contains("<h1"), "the rest built in");
     assert_eq!(get("/static/style.css").await.expect("GET").text().await.expect("css"), "body { color: teal }");
     assert_eq!(get("/static/site.js").await.expect("GET").status(), 200, "what the theme lacks stays built in");
-    assert_eq!(
-        get("/static/uploads/2016/scan.png").await.expect("GET").text().await.expect("a file"),
-        "not really a png"
-    );
+    assert_eq!(get("/static/uploads/2016/scan.png").await.expect("GET").status(), 404);
+    let uploads = files.join("uploads");
+    let warning = server
+        .start_log
+        .iter()
+        .find(|line| line.contains(&uploads.display().to_string()))
+        .unwrap_or_else(|| panic!("a warning naming {} in:\n{}", uploads.display(), server.start_log.join("\n")));
+    assert!(warning.contains("WARN") && warning.contains("--uploads") && warning.contains("desk"), "{warning}");
+    assert!(theme.path().join("static/uploads/2016/scan.png").exists(), "the old folder is not deleted");
 }
 
 /// The `HEALTHBLOG_*` assignments in a deploy file, commented examples included.

@@ -14,6 +14,8 @@ use crate::helpers::repo_path;
 pub struct Server {
     child: Child,
     pub log: Lines<BufReader<ChildStderr>>,
+    /// What it logged before it listened.
+    pub start_log: Vec<String>,
     pub address: String,
     /// Tells the watchdog the process is gone, so that it never kills a
     /// later process that got the same id.
@@ -92,10 +94,17 @@ impl Server {
             }
         });
         let mut log = BufReader::new(child.stderr.take().expect("the log")).lines();
-        let line = wait_for(&mut log, "serving on http://");
+        let mut start_log = Vec::new();
+        let line = loop {
+            let line = log.next().expect("the server logs until it listens").expect("a log line");
+            if line.contains("serving on http://") {
+                break line;
+            }
+            start_log.push(line);
+        };
         let start = line.find("http://").expect("an address");
         let address = line[start..].split_whitespace().next().expect("an address").to_owned();
-        Self { child, log, address, stopped }
+        Self { child, log, start_log, address, stopped }
     }
 
     pub fn hang_up(&self) {
