@@ -19,12 +19,11 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{anyhow, bail, Context};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
-use crate::db::{row_counts, AnyConnection, DatabaseUrl};
+use crate::db::{row_counts, snapshots, AnyConnection, DatabaseUrl};
 
 /// The backup's description, written last: a folder without it is not a
 /// finished backup.
@@ -114,9 +113,7 @@ pub fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<BackedUp> {
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let snapshot = dir.join(DATABASE_FILE);
     let mut conn = open_sqlite(&live)?;
-    diesel::sql_query("VACUUM INTO ?")
-        .bind::<Text, _>(snapshot.to_string_lossy())
-        .execute(&mut conn)
+    snapshots::vacuum_into(&mut conn, &snapshot)
         .with_context(|| format!("copying the database {} into {}", live.display(), snapshot.display()))?;
     drop(conn);
     let rows = row_counts::count_all(&mut AnyConnection::Sqlite(open_sqlite(&snapshot)?))
@@ -314,19 +311,11 @@ fn open_sqlite(path: &Path) -> anyhow::Result<SqliteConnection> {
     Ok(conn)
 }
 
-#[derive(QueryableByName)]
-struct IntegrityCheck {
-    #[diesel(sql_type = Text)]
-    integrity_check: String,
-}
-
 /// Refuses a copy of the database that SQLite finds damaged.
 fn check_integrity(database: &Path, name: &str) -> anyhow::Result<()> {
     let mut conn = open_sqlite(database)?;
-    let rows: Vec<IntegrityCheck> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut conn)
-        .with_context(|| format!("checking the backup's database {name}"))?;
-    let problems: Vec<String> = rows.into_iter().map(|r| r.integrity_check).filter(|r| r != "ok").collect();
+    let problems =
+        snapshots::integrity_problems(&mut conn).with_context(|| format!("checking the backup's database {name}"))?;
     if !problems.is_empty() {
         bail!("the backup's database {name} is damaged: {}", problems.join("; "));
     }

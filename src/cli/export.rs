@@ -9,9 +9,20 @@ use crate::config::Settings;
 pub fn markdown(settings: Settings, dir: &Path) -> anyhow::Result<ExitCode> {
     let pool = open_store(&settings)?;
     let mut conn = connect(&pool)?;
-    let manuscripts = crate::content::store::manuscripts(&mut conn)?;
+    let mut manuscripts = crate::content::store::manuscripts(&mut conn)?;
+    let (pictures, unknown) = crate::content::pictures::relink(&mut conn, &mut manuscripts)?;
     let written = crate::content::files::write_folder(dir, &manuscripts)?;
-    println!("wrote {} into {}", count(written, "file", "files"), dir.display());
+    let pictures = crate::content::pictures::write(&mut conn, dir, &pictures)?;
+    println!(
+        "wrote {} and {} (under {}/) into {}",
+        count(written, "file", "files"),
+        count(pictures, "picture", "pictures"),
+        crate::content::pictures::FOLDER,
+        dir.display()
+    );
+    for link in unknown {
+        println!("left as it was, not a picture of this site's library: {link}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -26,15 +37,29 @@ pub fn wordpress(settings: Settings) -> anyhow::Result<ExitCode> {
             crate::content::ArticleKind::Page => pages.push(article),
         }
     }
-    let site = crate::wordpress::export::Site { settings: &settings, posts: &posts, pages: &pages };
+    let pictures = crate::content::pictures::full_sizes(&mut conn)?;
+    let site =
+        crate::wordpress::export::Site { settings: &settings, posts: &posts, pages: &pages, pictures: &pictures };
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let exported = crate::wordpress::export::export(&mut conn, &site, out)?;
     eprintln!(
-        "exported {}, {} and {} as WXR 1.2",
+        "exported {}, {}, {} and {} as WXR 1.2",
         count(exported.posts, "article", "articles"),
         count(exported.pages, "page", "pages"),
         count(exported.comments, "comment", "comments"),
+        count(exported.pictures, "picture", "pictures"),
     );
+    if exported.pictures > 0 {
+        eprintln!(
+            "the pictures are attachments at their full size on {}: WordPress's importer downloads them from there \
+             (keep this site answering until it has), and makes its own smaller sizes; the sizes and WebP copies \
+             made here are not carried",
+            settings.base_url()
+        );
+    }
+    for link in &exported.unknown_pictures {
+        eprintln!("left as it was, not a picture of this site's library: {link}");
+    }
     if exported.orphaned_comments > 0 {
         eprintln!(
             "left out {} comments of articles no longer in {}: WXR keeps comments only with their article",

@@ -5,6 +5,7 @@ mod article;
 pub mod files;
 pub mod front_matter;
 mod manuscript;
+pub mod pictures;
 mod search;
 pub mod store;
 

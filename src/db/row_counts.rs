@@ -6,17 +6,29 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::schema::{comments, moderation_log, outbox, redirects, settings, subscribers, users};
+use super::schema::{comments, media, media_variants, moderation_log, outbox, redirects, settings, subscribers, users};
 use super::AnyConnection;
 
 /// The tables that hold what the site is made of (the others keep sessions,
 /// throttles and spent tokens, which come and go).
-pub const COUNTED: &[&str] = &["comments", "moderation_log", "outbox", "redirects", "settings", "subscribers", "users"];
+pub const COUNTED: &[&str] = &[
+    "comments",
+    "media",
+    "media_variants",
+    "moderation_log",
+    "outbox",
+    "redirects",
+    "settings",
+    "subscribers",
+    "users",
+];
 
 /// The rows in `table`, or `None` for a table that is not counted.
 pub fn count(conn: &mut AnyConnection, table: &str) -> QueryResult<Option<i64>> {
     let rows = match table {
         "comments" => comments::table.count().get_result(conn)?,
+        "media" => media::table.count().get_result(conn)?,
+        "media_variants" => media_variants::table.count().get_result(conn)?,
         "moderation_log" => moderation_log::table.count().get_result(conn)?,
         "outbox" => outbox::table.count().get_result(conn)?,
         "redirects" => redirects::table.count().get_result(conn)?,

@@ -79,11 +79,14 @@ impl Address {
         valid_hash.then(|| Self { hash: hash.to_owned(), width, format })
     }
 
-    /// Reads a site-relative or absolute link to a picture of this site.
+    /// Reads a site-relative or absolute link to a picture of this site, or
+    /// one relative to an article's file (`../media/…`, as `export markdown`
+    /// writes them).
     pub fn from_link(link: &str) -> Option<Self> {
         let at = link.find("/media/")?;
         let before = &link[..at];
-        let site_relative = before.is_empty() || before.starts_with("http://") || before.starts_with("https://");
+        let site_relative =
+            before.is_empty() || before == ".." || before.starts_with("http://") || before.starts_with("https://");
         site_relative.then(|| Self::parse(&link[at + "/media/".len()..])).flatten()
     }
 

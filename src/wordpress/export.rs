@@ -6,23 +6,32 @@
 //! comment of it goes with it, in every status, with its thread and the
 //! desk account that wrote it. Times are UTC: healthblog keeps no time zone,
 //! so the local dates and the `_gmt` ones are the same.
+//!
+//! Every picture of the media library is an attachment item whose
+//! `wp:attachment_url` is the absolute address of its full size here, with
+//! its description (`_wp_attachment_image_alt`) and caption; the articles'
+//! links to any of its sizes point at that same address, and a featured
+//! image is the article's `_thumbnail_id`. WordPress's importer, with
+//! "Download and import file attachments", fetches each file from this
+//! site (which must answer at `base_url` meanwhile), makes its own sizes
+//! and rewrites the links to its copies.
 
 use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Context;
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
 use crate::config::Settings;
 use crate::content::Article;
 use crate::db::comments::Comment;
-use crate::db::schema::comments;
+use crate::db::media::Picture;
 use crate::db::users::{self, User};
 use crate::db::AnyConnection;
 use crate::domain::{CommentStatus, Role};
+use crate::media::Address;
 
 const NAMESPACES: [(&str, &str); 5] = [
     ("xmlns:excerpt", "http://wordpress.org/export/1.2/excerpt/"),
@@ -39,6 +48,8 @@ pub struct Site<'a> {
     pub posts: &'a [Article],
     /// Every page, drafts included.
     pub pages: &'a [Article],
+    /// Every picture of the media library, with its full size, oldest first.
+    pub pictures: &'a [(Picture, Address)],
 }
 
 /// What was written, for the user.
@@ -47,6 +58,10 @@ pub struct Exported {
     pub posts: usize,
     pub pages: usize,
     pub comments: usize,
+    /// Pictures, as attachment items.
+    pub pictures: usize,
+    /// Links to `/media/…` addresses that are not in the library, by article.
+    pub unknown_pictures: Vec<String>,
     /// Comments of articles that are no longer in `content/`: WXR has no
     /// place for a comment without its post.
     pub orphaned_comments: usize,
@@ -58,11 +73,7 @@ pub struct Exported {
 /// Reads the accounts and comments from `conn` and writes the WXR file to `out`.
 pub fn export(conn: &mut AnyConnection, site: &Site<'_>, out: impl Write) -> anyhow::Result<Exported> {
     let accounts = users::list(conn).context("reading the accounts")?;
-    let all: Vec<Comment> = comments::table
-        .order(comments::id.asc())
-        .select(Comment::as_select())
-        .load(conn)
-        .context("reading the comments")?;
+    let all = crate::db::exports::all_comments(conn).context("reading the comments")?;
     write(site, &accounts, &all, out)
 }
 
@@ -129,8 +140,19 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
     }
 
     let mut exported = Exported { private_comments, ..Exported::default() };
-    let items = site.pages.iter().map(|a| (a, "page")).chain(site.posts.iter().map(|a| (a, "post")));
-    for (post_id, (article, kind)) in items.enumerate() {
+    let items: Vec<(&Article, &str)> =
+        site.pages.iter().map(|a| (a, "page")).chain(site.posts.iter().map(|a| (a, "post"))).collect();
+    // The attachments are numbered after the articles and pages.
+    let attachment_id = |index: usize| items.len() + index + 1;
+    let full_url = |link: &str| {
+        site.pictures
+            .iter()
+            .find(|(p, _)| link.contains(&p.hash))
+            .map(|(_, address)| format!("{base}{}", address.path()))
+    };
+    // The first article that shows each picture, which WordPress lists it under.
+    let mut parents: HashMap<&str, usize> = HashMap::new();
+    for (post_id, (article, kind)) in items.iter().copied().enumerate() {
         let link = match kind {
             "page" => format!("{base}/{}", article.slug),
             _ => format!("{base}/posts/{}", article.slug),
@@ -148,7 +170,15 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
             .with_attribute(("isPermaLink", "false"))
             .write_text_content(BytesText::new(&link))?;
         xml.text("description", "")?;
-        xml.cdata("content:encoded", article.body.as_str())?;
+        let mut unknown = std::collections::BTreeSet::new();
+        let body = crate::content::pictures::rewrite(article.body.as_str(), &mut |link| full_url(link), &mut unknown);
+        exported.unknown_pictures.extend(unknown.into_iter().map(|link| format!("{}: {link}", article.slug)));
+        for (picture, _) in
+            site.pictures.iter().filter(|(p, _)| body.contains(&p.hash) || article.image.contains(&p.hash))
+        {
+            parents.entry(picture.hash.as_str()).or_insert(post_id + 1);
+        }
+        xml.cdata("content:encoded", &body)?;
         xml.cdata("excerpt:encoded", &article.summary)?;
         xml.text("wp:post_id", &(post_id + 1).to_string())?;
         xml.cdata("wp:post_date", &wordpress_date(article.published.at))?;
@@ -173,6 +203,11 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
             xml.cdata_parts(tag)?;
             xml.end("category")?;
         }
+        let featured =
+            site.pictures.iter().position(|(p, _)| !article.image.is_empty() && article.image.contains(&p.hash));
+        if let Some(index) = featured {
+            xml.meta("_thumbnail_id", &attachment_id(index).to_string())?;
+        }
         for comment in &comments {
             xml.comment(comment)?;
         }
@@ -184,6 +219,39 @@ pub fn write(site: &Site<'_>, accounts: &[User], comments: &[Comment], out: impl
         }
     }
     exported.orphaned_comments = by_slug.values().map(Vec::len).sum();
+    for (index, (picture, address)) in site.pictures.iter().enumerate() {
+        let url = format!("{base}{}", address.path());
+        xml.start("item")?;
+        xml.text("title", &picture.name)?;
+        xml.text("link", &url)?;
+        xml.text("pubDate", &rfc2822(picture.uploaded_at))?;
+        xml.cdata("dc:creator", &creator)?;
+        xml.xml
+            .create_element("guid")
+            .with_attribute(("isPermaLink", "false"))
+            .write_text_content(BytesText::new(&url))?;
+        xml.text("description", "")?;
+        xml.cdata("content:encoded", "")?;
+        xml.cdata("excerpt:encoded", &picture.caption)?;
+        xml.text("wp:post_id", &attachment_id(index).to_string())?;
+        xml.cdata("wp:post_date", &wordpress_date(picture.uploaded_at))?;
+        xml.cdata("wp:post_date_gmt", &wordpress_date(picture.uploaded_at))?;
+        xml.cdata("wp:comment_status", "closed")?;
+        xml.cdata("wp:ping_status", "closed")?;
+        xml.cdata("wp:post_name", &picture.hash)?;
+        xml.cdata("wp:status", "inherit")?;
+        xml.text("wp:post_parent", &parents.get(picture.hash.as_str()).copied().unwrap_or(0).to_string())?;
+        xml.text("wp:menu_order", "0")?;
+        xml.cdata("wp:post_type", "attachment")?;
+        xml.cdata("wp:post_password", "")?;
+        xml.text("wp:is_sticky", "0")?;
+        xml.cdata("wp:attachment_url", &url)?;
+        if !picture.alt.is_empty() {
+            xml.meta("_wp_attachment_image_alt", &picture.alt)?;
+        }
+        xml.end("item")?;
+        exported.pictures += 1;
+    }
 
     xml.end("channel")?;
     xml.end("rss")?;
@@ -235,6 +303,14 @@ impl<W: Write> Wxr<W> {
             self.xml.write_event(Event::CData(part))?;
         }
         Ok(())
+    }
+
+    /// `<wp:postmeta>` with its key and value.
+    fn meta(&mut self, key: &str, value: &str) -> std::io::Result<()> {
+        self.start("wp:postmeta")?;
+        self.cdata("wp:meta_key", key)?;
+        self.cdata("wp:meta_value", value)?;
+        self.end("wp:postmeta")
     }
 
     fn comment(&mut self, comment: &Comment) -> std::io::Result<()> {

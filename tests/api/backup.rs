@@ -250,6 +250,76 @@ async fn a_backup_taken_while_readers_comment_restores_every_comment_committed_b
     assert_eq!(restored.get("/about").await.status, 200, "the pages came back with the content");
 }
 
+/// The pictures are in the database: a backup carries them, the manifest
+/// counts them, and a restored site serves the same bytes at the same address.
+#[tokio::test]
+async fn a_picture_uploaded_in_the_desk_is_served_the_same_by_the_restored_site() {
+    use crate::admin::{create_user, sign_in, AUTHOR, DISPLAY, PASSWORD};
+    let (app, settings) = spawn_app_keeping_settings(|_| {}).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let card = crate::media::two_colour_jpeg(1000, 500);
+    let uploaded = crate::media::upload(&app, "A red and blue card", &[("card.jpg", &card)]).await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let hash = app.with_db(healthblog::db::media::list).expect("the pictures")[0].hash.clone();
+    let address = format!("/media/{hash}-960.jpg");
+    let fetch = |app: &TestApp| {
+        let request = app.stranger().get(format!("{}{address}", app.address));
+        async move {
+            let response = request.send().await.expect("GET");
+            (response.status().as_u16(), response.bytes().await.expect("a body").to_vec())
+        }
+    };
+    let (status, original) = fetch(&app).await;
+    assert_eq!(status, 200);
+
+    let backups = tempfile::tempdir().expect("a folder for backups");
+    let backup_dir = backups.path().join("nightly");
+    let static_dir = tempfile::tempdir().expect("a static folder");
+    let database = Path::new(&settings.database_url).to_owned();
+    let site = [
+        ("HEALTHBLOG_DATABASE_URL", database.as_path()),
+        ("HEALTHBLOG_CONTENT_DIR", settings.content_dir.as_path()),
+        ("HEALTHBLOG_STATIC_DIR", static_dir.path()),
+    ];
+    let restored_site = tempfile::tempdir().expect("a fresh data folder");
+    let output = healthblog(&["backup", &backup_dir.to_string_lossy()], &site).await;
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let url = match &app.database {
+        DatabaseUrl::Sqlite(_) => {
+            let manifest = std::fs::read_to_string(backup_dir.join("manifest.toml")).expect("a manifest");
+            assert!(manifest.lines().any(|l| l == "media = 1"), "the pictures are counted:\n{manifest}");
+            assert!(manifest.lines().any(|l| l.starts_with("media_variants = ")), "{manifest}");
+            format!("sqlite://{}", restored_site.path().join("data/healthblog.db").display())
+        }
+        DatabaseUrl::Postgres(_) => {
+            run_printed(&text(&output.stdout), "pg_dump ").await;
+            fresh_database_url(restored_site.path())
+        }
+    };
+    let target = [
+        ("HEALTHBLOG_DATABASE_URL", Path::new(&url).to_owned()),
+        ("HEALTHBLOG_CONTENT_DIR", restored_site.path().join("content")),
+        ("HEALTHBLOG_STATIC_DIR", restored_site.path().join("static")),
+    ];
+    let target: Vec<(&str, &Path)> = target.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let output = healthblog(&["restore", &backup_dir.to_string_lossy()], &target).await;
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    if let DatabaseUrl::Postgres(_) = &app.database {
+        run_printed(&text(&output.stdout), "pg_restore ").await;
+    }
+
+    let restored_content = restored_site.path().join("content");
+    let restored = spawn_app_with(|settings| {
+        settings.database_url = url.clone();
+        settings.content_dir = restored_content.clone();
+    })
+    .await;
+    let (status, bytes) = fetch(&restored).await;
+    assert_eq!(status, 200, "the restored site serves the picture at {address}");
+    assert!(bytes == original, "the same bytes");
+}
+
 /// Runs the line of `commands` that starts with `program`, as a user would
 /// paste it, and asserts that it succeeds.
 async fn run_printed(commands: &str, program: &str) {

@@ -204,3 +204,76 @@ async fn the_export_holds_every_article_page_and_comment_with_threads_statuses_a
     let zoe = dose.comments.iter().find(|c| c["wp:comment_id"] == question.to_string()).expect("the question");
     assert_eq!(zoe["wp:comment_author_email"], "zoe@example.org");
 }
+
+/// Runs `healthblog export ARGS` on the site of `settings`.
+fn export_command(
+    settings: &healthblog::config::Settings,
+    folder: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .arg("export")
+        .args(args)
+        .env("HEALTHBLOG_DATABASE_URL", &settings.database_url)
+        .env("HEALTHBLOG_CONTENT_DIR", &settings.content_dir)
+        .env("HEALTHBLOG_BASE_URL", &settings.base_url)
+        .env("RUST_LOG", "warn")
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(folder)
+        .output()
+        .expect("healthblog export runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+#[tokio::test]
+async fn both_exports_carry_the_pictures_and_their_links_lead_to_them() {
+    let card = crate::media::two_colour_jpeg(1000, 500);
+    let hash = healthblog::media::process::hash_of(&card);
+    let content = Content::new().post(
+        "pictured",
+        &format!("title = \"Pictured\"\ndate = 2024-01-02\nimage = \"/media/{hash}-960.jpg\"\nimage_alt = \"A card\""),
+        &format!("Before.\n\n![A red and blue card](/media/{hash}-480.jpg)\n\nAnd ![gone](/media/ffffffffffffffffffff-480.jpg)."),
+    );
+    let (app, settings) = spawn_app_keeping_settings(|s| s.content_dir = content.path()).await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    assert_eq!(sign_in(&app, AUTHOR, PASSWORD).await.status, 303);
+    let uploaded = crate::media::upload(&app, "A red and blue card", &[("card.jpg", &card)]).await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let full = format!("{hash}-1000.jpg");
+    let served = app.stranger().get(format!("{}/media/{full}", app.address)).send().await.expect("GET");
+    assert_eq!(served.status(), 200);
+    let served = served.bytes().await.expect("the picture").to_vec();
+
+    let out = tempfile::tempdir().expect("a folder");
+    let dir = out.path().join("export");
+    let output = export_command(&settings, out.path(), &["markdown", dir.to_str().expect("UTF-8")]);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("1 picture"), "{said}");
+    assert!(said.contains("pictured: /media/ffffffffffffffffffff-480.jpg"), "the unknown link is named: {said}");
+    let article = std::fs::read_to_string(dir.join("posts/pictured.md")).expect("the article");
+    assert!(article.contains(&format!("![A red and blue card](../media/{full})")), "{article}");
+    assert!(article.contains(&format!("image = \"../media/{full}\"")), "{article}");
+    let linked = dir.join("posts").join(format!("../media/{full}"));
+    assert!(std::fs::read(&linked).expect("the link leads to the file") == served, "the full size, as served");
+
+    let output = export_command(&settings, out.path(), &["wordpress"]);
+    let xml = String::from_utf8(output.stdout).expect("UTF-8");
+    let (_, items) = parse(&xml);
+    let url = format!("{}/media/{full}", settings.base_url.trim_end_matches('/'));
+    let attachment = &items[&hash];
+    assert_eq!(attachment.field("wp:post_type"), "attachment");
+    assert_eq!(attachment.field("wp:attachment_url"), url);
+    assert_eq!(attachment.field("wp:meta_key"), "_wp_attachment_image_alt");
+    assert_eq!(attachment.field("wp:meta_value"), "A red and blue card");
+    let post = &items["pictured"];
+    assert_eq!(attachment.field("wp:post_parent"), post.field("wp:post_id"));
+    assert!(post.field("content:encoded").contains(&format!("src=\"{url}\"")), "{post:?}");
+    assert_eq!(post.field("wp:meta_key"), "_thumbnail_id");
+    assert_eq!(post.field("wp:meta_value"), attachment.field("wp:post_id"), "the featured image");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("1 picture"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
