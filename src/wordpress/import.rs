@@ -626,12 +626,22 @@ fn plan_pictures(
     options: &Options,
     report: &mut Report,
 ) -> anyhow::Result<Vec<ToStore>> {
-    let Some(dir) = options.uploads.as_ref() else { return Ok(Vec::new()) };
-    let mut pictures = Pictures::open(dir, options.dry_run)?;
-    let prefix = format!("{}/wp-content/uploads/", export.base_url);
     // WordPress's own description of each uploaded file, by address and by number.
     let attachments: HashMap<i64, &Item> =
         export.items.iter().filter(|i| i.post_type == "attachment").map(|i| (i.id, i)).collect();
+    let Some(dir) = options.uploads.as_ref() else {
+        for planned in items.iter().filter(|p| p.state == FileState::New) {
+            if let Some(featured) = featured_image(planned.item, &attachments) {
+                report.old_images.push(format!(
+                    "{}: {} (the featured image: not set without --uploads)",
+                    planned.slug, featured.attachment_url
+                ));
+            }
+        }
+        return Ok(Vec::new());
+    };
+    let mut pictures = Pictures::open(dir, options.dry_run)?;
+    let prefix = format!("{}/wp-content/uploads/", export.base_url);
     let attachment_alt: HashMap<&str, &str> = attachments
         .values()
         .map(|a| (a.attachment_url.as_str(), a.meta("_wp_attachment_image_alt").unwrap_or("").trim()))

@@ -183,5 +183,10 @@ pub fn store(conn: &mut AnyConnection, pictures: Vec<ToStore>) -> anyhow::Result
             stored += 1;
         }
     }
+    if stored > 0 {
+        // Every instance loads the pictures' sizes again with the articles.
+        crate::db::change_counters::touch(conn, crate::db::change_counters::CONTENT)
+            .context("telling the instances of the new pictures")?;
+    }
     Ok(stored)
 }

@@ -185,6 +185,7 @@ async fn a_dry_run_reports_everything_and_writes_nothing() {
         "healthblog user add jpark --display-name \"Dr. Jin Park\" --email jin.park@headache-notes.example",
         "comment 20: 1 <script> element(s) dropped",
         "wp-content/uploads/2022/02/serum-vs-rbc-magnesium.png",
+        "serum-vs-rbc-magnesium.png (the featured image: not set without --uploads)",
         "redirects would be added",
     ] {
         assert!(report.contains(line), "{line:?} in the report:\n{report}");
