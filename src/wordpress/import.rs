@@ -669,7 +669,13 @@ fn plan_pictures(
             }
         }
         let Some(featured) = featured_image(planned.item, &attachments) else { continue };
-        let Some(relative) = featured.attachment_url.strip_prefix(&prefix) else { continue };
+        let Some(relative) = featured.attachment_url.strip_prefix(&prefix) else {
+            report.old_images.push(format!(
+                "{}: {} (the featured image, not under {prefix}: not set)",
+                planned.slug, featured.attachment_url
+            ));
+            continue;
+        };
         let alt = featured.meta("_wp_attachment_image_alt").unwrap_or("").trim();
         let what = format!("{} {} ({})", planned.item.post_type, planned.item.id, planned.slug);
         match pictures.take(conn, relative, alt)? {
