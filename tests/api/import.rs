@@ -615,6 +615,8 @@ async fn a_phone_photo_comes_in_without_its_location_and_what_is_not_a_picture_i
     let export = wxr(&[
         wp_item(10, "post", "pictures", "Pictures", &html, &[wp_meta("_thumbnail_id", "11")]),
         wp_attachment(11, &format!("{old}/cover.png"), "The clinic's front door"),
+        wp_item(12, "post", "elsewhere", "Elsewhere", "<p>Text.</p>", &[wp_meta("_thumbnail_id", "13")]),
+        wp_attachment(13, "https://cdn.example/cover.png", "A cover kept elsewhere"),
     ]);
     let dir_arg = uploads.path().to_str().unwrap();
 
@@ -637,6 +639,10 @@ async fn a_phone_photo_comes_in_without_its_location_and_what_is_not_a_picture_i
         assert!(line.contains("post 10 (pictures)") && line.contains(reason), "{line}");
     }
     assert!(report.contains("2021/03/chart.png: needs a description"), "{report}");
+    assert!(
+        report.contains("elsewhere: https://cdn.example/cover.png (the featured image, not under"),
+        "a featured image elsewhere is named:\n{report}"
+    );
     let pictures = library(&site);
     let names: Vec<(&str, &str)> = pictures.iter().map(|p| (p.name.as_str(), p.alt.as_str())).collect();
     assert_eq!(
