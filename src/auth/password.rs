@@ -173,9 +173,25 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused() {
-        assert!(check_strength("short", "doc", "Doctor").is_err());
-        assert!(check_strength("mauskop-2024-pass", "mauskop", "Dr. M").is_err());
-        assert!(check_strength("aaaaaaaaaaaaaaaa", "doc", "Dr. M").is_err());
+        let short = format!("the password must be at least {MIN_PASSWORD_CHARS} characters long");
+        let named = "the password must not contain the user's name";
+        let repeated = "the password must not repeat one character";
+        // (password, sign-in name, display name, why it is refused)
+        let cases = [
+            ("short", "doc", "Doctor", short.as_str()),
+            ("", "doc", "Doctor", short.as_str()),
+            (&"é".repeat(MIN_PASSWORD_CHARS - 1), "doc", "Doctor", short.as_str()),
+            ("mauskop-2024-pass", "mauskop", "Dr. M", named),
+            ("MAUSKOP-2024-PASS", "mauskop", "Dr. M", named),
+            ("my friend dr. mauskop", "doc2", "Dr. Mauskop", named),
+            ("aaaaaaaaaaaaaaaa", "doc", "Dr. M", repeated),
+            (&" ".repeat(MIN_PASSWORD_CHARS + 4), "doc", "Dr. M", repeated),
+        ];
+        for (password, username, display_name, why) in cases {
+            assert_eq!(check_strength(password, username, display_name), Err(why.to_owned()), "{password:?}");
+        }
         assert!(check_strength("a long and unusual phrase", "doc", "Dr. M").is_ok());
+        assert!(check_strength(&"é".repeat(MIN_PASSWORD_CHARS), "doc", "Dr. M").is_err(), "one character repeated");
+        assert_eq!(check_strength("a long and unusual phrase", " ", " "), Ok(()), "blank names match nothing");
     }
 }

@@ -149,21 +149,20 @@ pub fn edit(
     })
 }
 
-/// What became of a removed comment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What became of a removed comment; the log stores it by this name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Removed {
     /// Gone from the database.
     Deleted,
     /// Kept as an empty place for the replies it has.
+    #[strum(serialize = "removed")]
     Tombstone,
 }
 
 impl Removed {
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Deleted => "deleted",
-            Self::Tombstone => "removed",
-        }
+        self.into()
     }
 }
 
@@ -338,5 +337,16 @@ pub fn notices_in_words(state: AddressState) -> &'static str {
         AddressState::Unconfirmed => "waiting for confirmation",
         AddressState::Confirmed => "confirmed",
         AddressState::Stopped => "stopped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_removal_is_logged_by_its_own_string() {
+        assert_eq!(Removed::Deleted.as_str(), "deleted");
+        assert_eq!(Removed::Tombstone.as_str(), "removed");
     }
 }

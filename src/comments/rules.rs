@@ -6,12 +6,14 @@ use std::str::FromStr;
 
 use anyhow::Context;
 use serde::Serialize;
+use strum::{IntoStaticStr, VariantArray};
 
 use crate::db::{self, AnyConnection};
 
 /// Which comments go live without the author looking first.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ModerationPolicy {
     /// Every comment waits for the author.
     #[default]
@@ -23,16 +25,6 @@ pub enum ModerationPolicy {
 }
 
 impl ModerationPolicy {
-    pub const ALL: [ModerationPolicy; 3] = [Self::HoldAll, Self::TrustReturning, Self::ApproveAll];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::HoldAll => "hold_all",
-            Self::TrustReturning => "trust_returning",
-            Self::ApproveAll => "approve_all",
-        }
-    }
-
     pub fn describe(self) -> &'static str {
         match self {
             Self::HoldAll => "Hold every comment for approval",
@@ -46,8 +38,9 @@ crate::domain::text_enum!(ModerationPolicy, "moderation policy");
 
 /// Which threads a long discussion shows first: its first page holds the
 /// oldest threads (WordPress's default) or the newest.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ThreadOrder {
     #[default]
     Oldest,
@@ -55,15 +48,6 @@ pub enum ThreadOrder {
 }
 
 impl ThreadOrder {
-    pub const ALL: [ThreadOrder; 2] = [Self::Oldest, Self::Newest];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Oldest => "oldest",
-            Self::Newest => "newest",
-        }
-    }
-
     pub fn describe(self) -> &'static str {
         match self {
             Self::Oldest => "Oldest threads first",
@@ -187,6 +171,22 @@ pub fn lines(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_policy_and_thread_order_keeps_its_stored_string() {
+        crate::domain::pin_stored_text!(
+            ModerationPolicy,
+            [
+                (ModerationPolicy::HoldAll, "hold_all"),
+                (ModerationPolicy::TrustReturning, "trust_returning"),
+                (ModerationPolicy::ApproveAll, "approve_all"),
+            ]
+        );
+        crate::domain::pin_stored_text!(
+            ThreadOrder,
+            [(ThreadOrder::Oldest, "oldest"), (ThreadOrder::Newest, "newest")]
+        );
+    }
 
     #[test]
     fn stored_values_override_the_defaults_and_bad_ones_are_ignored() {

@@ -6,14 +6,17 @@ use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use strum::{IntoStaticStr, VariantArray};
 
 use super::schema::moderation_log;
 use super::{now, AnyConnection};
 use crate::domain::{CommentId, UserId};
 
-/// What a log entry records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+/// What a log entry records; stored, and shown on the log page, by its
+/// kebab-case name (`sign-in-failed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, IntoStaticStr, VariantArray)]
 #[diesel(sql_type = Text)]
+#[strum(serialize_all = "kebab-case")]
 pub enum LogAction {
     Approve,
     Unapprove,
@@ -74,89 +77,6 @@ pub enum LogAction {
     QuestionMove,
     /// An exchange taken out of its article's "Readers' questions".
     QuestionRemove,
-}
-
-impl LogAction {
-    pub const ALL: [LogAction; 36] = [
-        Self::Approve,
-        Self::Unapprove,
-        Self::Spam,
-        Self::NotSpam,
-        Self::Trash,
-        Self::Restore,
-        Self::Delete,
-        Self::Reply,
-        Self::Edit,
-        Self::NoAnswerNeeded,
-        Self::Settings,
-        Self::SignIn,
-        Self::SignInFailed,
-        Self::SignInThrottled,
-        Self::SignOut,
-        Self::WriterEdit,
-        Self::WriterDelete,
-        Self::WriterErase,
-        Self::Purge,
-        Self::MailFailed,
-        Self::RedFlag,
-        Self::RedFlagCleared,
-        Self::Redact,
-        Self::ArticleSave,
-        Self::Publish,
-        Self::Unpublish,
-        Self::SavedReply,
-        Self::AnswerReviewed,
-        Self::AnswerNote,
-        Self::PublishAnonymised,
-        Self::MediaUpload,
-        Self::MediaEdit,
-        Self::MediaDelete,
-        Self::QuestionAdd,
-        Self::QuestionMove,
-        Self::QuestionRemove,
-    ];
-
-    /// The stored name, also what the log page shows.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Unapprove => "unapprove",
-            Self::Spam => "spam",
-            Self::NotSpam => "not-spam",
-            Self::Trash => "trash",
-            Self::Restore => "restore",
-            Self::Delete => "delete",
-            Self::Reply => "reply",
-            Self::Edit => "edit",
-            Self::NoAnswerNeeded => "no-answer-needed",
-            Self::Settings => "settings",
-            Self::SignIn => "sign-in",
-            Self::SignInFailed => "sign-in-failed",
-            Self::SignInThrottled => "sign-in-throttled",
-            Self::SignOut => "sign-out",
-            Self::WriterEdit => "writer-edit",
-            Self::WriterDelete => "writer-delete",
-            Self::WriterErase => "writer-erase",
-            Self::Purge => "purge",
-            Self::MailFailed => "mail-failed",
-            Self::RedFlag => "red-flag",
-            Self::RedFlagCleared => "red-flag-cleared",
-            Self::Redact => "redact",
-            Self::ArticleSave => "article-save",
-            Self::Publish => "publish",
-            Self::Unpublish => "unpublish",
-            Self::SavedReply => "saved-reply",
-            Self::AnswerReviewed => "answer-reviewed",
-            Self::AnswerNote => "answer-note",
-            Self::PublishAnonymised => "publish-anonymised",
-            Self::MediaUpload => "media-upload",
-            Self::MediaEdit => "media-edit",
-            Self::MediaDelete => "media-delete",
-            Self::QuestionAdd => "question-add",
-            Self::QuestionMove => "question-move",
-            Self::QuestionRemove => "question-remove",
-        }
-    }
 }
 
 crate::domain::text_enum!(LogAction, "log action");
@@ -258,4 +178,55 @@ pub fn scrub_details(conn: &mut AnyConnection, ids: &[crate::domain::CommentId])
                 .execute(conn)?;
     }
     Ok(scrubbed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogAction::*;
+    use super::*;
+
+    #[test]
+    fn every_log_action_keeps_its_stored_string() {
+        crate::domain::pin_stored_text!(
+            LogAction,
+            [
+                (Approve, "approve"),
+                (Unapprove, "unapprove"),
+                (Spam, "spam"),
+                (NotSpam, "not-spam"),
+                (Trash, "trash"),
+                (Restore, "restore"),
+                (Delete, "delete"),
+                (Reply, "reply"),
+                (Edit, "edit"),
+                (NoAnswerNeeded, "no-answer-needed"),
+                (Settings, "settings"),
+                (SignIn, "sign-in"),
+                (SignInFailed, "sign-in-failed"),
+                (SignInThrottled, "sign-in-throttled"),
+                (SignOut, "sign-out"),
+                (WriterEdit, "writer-edit"),
+                (WriterDelete, "writer-delete"),
+                (WriterErase, "writer-erase"),
+                (Purge, "purge"),
+                (MailFailed, "mail-failed"),
+                (RedFlag, "red-flag"),
+                (RedFlagCleared, "red-flag-cleared"),
+                (Redact, "redact"),
+                (ArticleSave, "article-save"),
+                (Publish, "publish"),
+                (Unpublish, "unpublish"),
+                (SavedReply, "saved-reply"),
+                (AnswerReviewed, "answer-reviewed"),
+                (AnswerNote, "answer-note"),
+                (PublishAnonymised, "publish-anonymised"),
+                (MediaUpload, "media-upload"),
+                (MediaEdit, "media-edit"),
+                (MediaDelete, "media-delete"),
+                (QuestionAdd, "question-add"),
+                (QuestionMove, "question-move"),
+                (QuestionRemove, "question-remove"),
+            ]
+        );
+    }
 }

@@ -11,14 +11,16 @@ use diesel::expression::AsExpression;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Integer, Text, Timestamp};
+use strum::{IntoStaticStr, VariantArray};
 
 use super::schema::outbox;
 use super::AnyConnection;
 use crate::domain::{text_enum, CommentId, EmailKey, UserId};
 
 /// What a message is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, IntoStaticStr, VariantArray)]
 #[diesel(sql_type = Text)]
+#[strum(serialize_all = "kebab-case")]
 pub enum MessageKind {
     /// To a desk account: a reader's comment arrived.
     NewComment,
@@ -32,22 +34,6 @@ pub enum MessageKind {
     Confirm,
     /// To a commenter who asked for it: the link to manage their comments.
     ManageLink,
-}
-
-impl MessageKind {
-    pub const ALL: [MessageKind; 6] =
-        [Self::NewComment, Self::Digest, Self::Answer, Self::Reply, Self::Confirm, Self::ManageLink];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NewComment => "new-comment",
-            Self::Digest => "digest",
-            Self::Answer => "answer",
-            Self::Reply => "reply",
-            Self::Confirm => "confirm",
-            Self::ManageLink => "manage-link",
-        }
-    }
 }
 
 text_enum!(MessageKind, "message kind");
@@ -258,4 +244,25 @@ pub fn status(conn: &mut AnyConnection, limit: i64) -> QueryResult<Status> {
         .select(Message::as_select())
         .load(conn)?;
     Ok(Status { waiting, held, failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MessageKind::*;
+    use super::*;
+
+    #[test]
+    fn every_message_kind_keeps_its_stored_string() {
+        crate::domain::pin_stored_text!(
+            MessageKind,
+            [
+                (NewComment, "new-comment"),
+                (Digest, "digest"),
+                (Answer, "answer"),
+                (Reply, "reply"),
+                (Confirm, "confirm"),
+                (ManageLink, "manage-link"),
+            ]
+        );
+    }
 }

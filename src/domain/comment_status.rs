@@ -2,6 +2,7 @@ use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;
 use diesel::sql_types::Text;
 use serde::Serialize;
+use strum::{IntoStaticStr, VariantArray};
 
 use super::stored_text::text_enum;
 
@@ -9,9 +10,10 @@ use super::stored_text::text_enum;
 /// `Private` is a reader's question that only the author may read, and his
 /// answer to it: no public query selects it, and no moderation action
 /// moves a comment into or out of it (it can only be deleted).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, AsExpression, FromSqlRow)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, AsExpression, FromSqlRow, IntoStaticStr, VariantArray)]
 #[diesel(sql_type = Text)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum CommentStatus {
     Pending,
     Approved,
@@ -20,18 +22,18 @@ pub enum CommentStatus {
     Private,
 }
 
-impl CommentStatus {
-    pub const ALL: [CommentStatus; 5] = [Self::Pending, Self::Approved, Self::Spam, Self::Trash, Self::Private];
+text_enum!(CommentStatus, "comment status");
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Spam => "spam",
-            Self::Trash => "trash",
-            Self::Private => "private",
-        }
+#[cfg(test)]
+mod tests {
+    use super::CommentStatus::*;
+    use super::*;
+
+    #[test]
+    fn every_status_keeps_its_stored_string() {
+        crate::domain::pin_stored_text!(
+            CommentStatus,
+            [(Pending, "pending"), (Approved, "approved"), (Spam, "spam"), (Trash, "trash"), (Private, "private")]
+        );
     }
 }
-
-text_enum!(CommentStatus, "comment status");

@@ -6,27 +6,22 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 /// Posts are listed, fed and searched; pages are served at `/{slug}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::EnumString)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum ArticleKind {
     Post,
     Page,
 }
 
 impl ArticleKind {
+    /// As stored and as front matter writes it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Post => "post",
-            Self::Page => "page",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "post" => Some(Self::Post),
-            "page" => Some(Self::Page),
-            _ => None,
-        }
+        text.parse().ok()
     }
 
     /// The folder of `content/` that holds this kind.
@@ -79,4 +74,19 @@ pub struct Manuscript {
     pub draft: bool,
     pub image: String,
     pub image_alt: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_article_kind_keeps_its_stored_string() {
+        for (kind, text) in [(ArticleKind::Post, "post"), (ArticleKind::Page, "page")] {
+            assert_eq!(kind.as_str(), text);
+            assert_eq!(ArticleKind::parse(text), Some(kind));
+        }
+        assert_eq!(ArticleKind::parse("Post"), None);
+        assert_eq!(ArticleKind::parse("article"), None);
+    }
 }

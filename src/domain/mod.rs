@@ -9,6 +9,8 @@ mod notice_choice;
 mod role;
 mod stored_text;
 
+#[cfg(test)]
+pub(crate) use stored_text::pin_stored_text;
 pub(crate) use stored_text::text_enum;
 
 pub use comment_kind::CommentKind;

@@ -164,18 +164,6 @@ async fn a_form_sent_too_quickly_is_refused_with_its_text_kept_and_accepted_when
 // ---------------------------------------------------------------------------
 // Validation: a message at the field and every typed value back in the form
 
-/// Posts `fields`, expects a 422 with `message` beside `field` only, the form
-/// holding everything typed, and nothing stored.
-async fn assert_refused_at_field(app: &TestApp, fields: &[(String, String)], field: &str, message: &str) {
-    let page = app.post_comment(SLUG, fields).await;
-    assert_eq!(page.status, 422, "{}", page.body);
-    assert!(page.header("content-type").starts_with("text/html"));
-    page.assert_contains(&["Please correct the field marked below."]);
-    page.assert_only_field_error(field, message);
-    page.assert_form_keeps(fields);
-    assert!(app.stored_comments().is_empty(), "nothing is stored");
-}
-
 fn typed_everything() -> Vec<(String, String)> {
     let mut fields =
         comment_fields("Ann \"Maggie\" O'Reilly", "ann@example.org", "Line one & <two>\n\nAnd a second paragraph.");
@@ -184,49 +172,60 @@ fn typed_everything() -> Vec<(String, String)> {
     fields
 }
 
+/// Each bad value alone, as a reader might type it: 422, its message beside
+/// its field and no other, every other value typed back in the form, and
+/// nothing stored.
 #[tokio::test]
-async fn a_comment_without_a_name_is_refused_with_the_typed_values_kept() {
+async fn each_bad_field_is_refused_at_the_field_with_the_typed_values_kept() {
     let app = spawn_commenting_app().await;
-    let mut fields = typed_everything();
-    set_field(&mut fields, "author_name", "   ");
-    assert_refused_at_field(&app, &fields, "author_name", "Please enter your name").await;
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("author_name", "   ".into(), "Please enter your name"),
+        ("author_name", "\t\r\n".into(), "Please enter your name"),
+        ("author_name", "Ann ".repeat(21), "Please shorten your name to 80 characters or fewer."),
+        ("author_email", "ann@example".into(), "Please enter a valid email address"),
+        ("author_email", "ann.example.org".into(), "Please enter a valid email address"),
+        ("author_email", "ann@example..org".into(), "Please enter a valid email address"),
+        ("author_email", "ann <ann@example.org>".into(), "Please enter a valid email address"),
+        ("author_email", "  ".into(), "Please enter your email address."),
+        ("author_email", format!("{}@example.org", "a".repeat(250)), "Please enter a valid email address"),
+        ("author_url", "javascript:alert(document.cookie)".into(), "starting with http:// or https://"),
+        ("author_url", " JavaScript:alert(1)".into(), "starting with http:// or https://"),
+        ("author_url", "data:text/html,<script>alert(1)</script>".into(), "starting with http:// or https://"),
+        ("author_url", "ftp://files.example.org/".into(), "starting with http:// or https://"),
+        ("author_url", "http://localhost/".into(), "starting with http:// or https://"),
+        (
+            "author_url",
+            format!("https://example.org/{}", "a".repeat(500)),
+            "Please shorten the web address to 500 characters or fewer.",
+        ),
+        ("body", " \r\n  ".into(), "Please write your comment or question."),
+        ("body", "é".repeat(10_001), "Your comment is 10001 characters long; the limit is 10000"),
+    ];
+    let mut cases: Vec<(&str, Option<String>, &str)> =
+        cases.into_iter().map(|(field, bad, message)| (field, Some(bad), message)).collect();
+    // A box left unticked is not sent at all.
+    cases.push(("consent", None, "Please tick this box"));
+    for (field, bad, message) in &cases {
+        let mut fields = typed_everything();
+        match bad {
+            Some(bad) => set_field(&mut fields, field, bad),
+            None => fields.retain(|(name, _)| name != field),
+        }
+        let case = format!("{field} = {bad:?}");
+        let page = app.post_comment(SLUG, &fields).await;
+        assert_eq!(page.status, 422, "{case}:\n{}", page.body);
+        assert!(page.header("content-type").starts_with("text/html"), "{case}");
+        page.assert_contains(&["Please correct the field marked below."]);
+        page.assert_only_field_error(field, message);
+        page.assert_form_keeps(&fields);
+        assert!(app.stored_comments().is_empty(), "{case}: nothing is stored");
+    }
 }
 
 #[tokio::test]
-async fn an_invalid_email_is_refused_with_the_typed_values_kept() {
+async fn a_comment_of_exactly_ten_thousand_characters_is_accepted() {
     let app = spawn_commenting_app().await;
     let mut fields = typed_everything();
-    set_field(&mut fields, "author_email", "ann@example");
-    assert_refused_at_field(&app, &fields, "author_email", "Please enter a valid email address").await;
-}
-
-#[tokio::test]
-async fn a_javascript_website_is_refused_with_the_typed_values_kept() {
-    let app = spawn_commenting_app().await;
-    let mut fields = typed_everything();
-    set_field(&mut fields, "author_url", "javascript:alert(document.cookie)");
-    assert_refused_at_field(&app, &fields, "author_url", "starting with http:// or https://").await;
-}
-
-#[tokio::test]
-async fn an_empty_comment_is_refused_with_the_typed_values_kept() {
-    let app = spawn_commenting_app().await;
-    let mut fields = typed_everything();
-    set_field(&mut fields, "body", " \r\n  ");
-    let page = app.post_comment(SLUG, &fields).await;
-    assert_eq!(page.status, 422);
-    page.assert_only_field_error("body", "Please write your comment or question.");
-    page.assert_form_keeps(&fields);
-    assert!(app.stored_comments().is_empty());
-}
-
-#[tokio::test]
-async fn a_comment_over_ten_thousand_characters_is_refused_with_its_text_kept() {
-    let app = spawn_commenting_app().await;
-    let mut fields = typed_everything();
-    set_field(&mut fields, "body", &"é".repeat(10_001));
-    assert_refused_at_field(&app, &fields, "body", "Your comment is 10001 characters long; the limit is 10000").await;
-
     set_field(&mut fields, "body", &"é".repeat(10_000));
     let accepted = app.post_comment(SLUG, &fields).await;
     assert_eq!(accepted.status, 303, "exactly the limit is accepted");

@@ -196,17 +196,43 @@ async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_a
     );
 }
 
+/// Each mistake alone: 422, its message beside its field, the other field
+/// as typed, and nothing stored. (A file sent with a bad description must be
+/// chosen again, and its field says so.)
 #[tokio::test]
 async fn without_a_description_nothing_is_stored_and_the_caption_is_kept() {
     let (app, _) = signed_in_app().await;
     let token = desk_token(&app).await;
-    let refused =
-        upload_to(&app, &app.address, &token, "  ", "Taken at the clinic", &[("card.jpg", &two_colour_jpeg(64, 64))])
-            .await;
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(field_error(&refused.body, "media-alt").is_some(), "the description is marked:\n{}", refused.body);
-    assert_eq!(input_value(&refused.body, "media-caption"), "Taken at the clinic");
-    assert!(stored_hashes(&app).is_empty());
+    let picture = two_colour_jpeg(64, 64);
+    const DESCRIBE: &str = "Describe the picture for readers who cannot see it";
+    let long = "é".repeat(1_001);
+    // (field, alt, caption, with a file, the field marked, the message beside it)
+    let cases = [
+        ("alt", "  ", "Taken at the clinic", true, "media-alt", DESCRIBE),
+        ("alt", "", "Taken at the clinic", true, "media-alt", DESCRIBE),
+        ("alt", "\t\n", "Taken at the clinic", true, "media-alt", DESCRIBE),
+        ("alt", long.as_str(), "Taken at the clinic", true, "media-alt", "Keep the description under 1000 characters."),
+        ("file", "A two-colour card", "Taken at the clinic", false, "media-file", "Choose a picture to upload."),
+    ];
+    for (field, alt, caption, with_file, marked, message) in cases {
+        let files: &[(&str, &[u8])] = if with_file { &[("card.jpg", &picture)] } else { &[] };
+        let refused = upload_to(&app, &app.address, &token, alt, caption, files).await;
+        let case = format!("{field}: {alt:?}");
+        assert_eq!(refused.status, 422, "{case}:\n{}", refused.body);
+        let shown = field_error(&refused.body, marked).unwrap_or_else(|| panic!("{case}: {marked} is marked"));
+        assert!(shown.contains(message), "{case}: {shown}");
+        if with_file {
+            assert_eq!(
+                field_error(&refused.body, "media-file").as_deref(),
+                Some("Choose the file again: a browser does not keep it.")
+            );
+        }
+        assert_eq!(input_value(&refused.body, "media-caption"), caption, "{case}: the caption is kept");
+        if field != "alt" {
+            assert_eq!(input_value(&refused.body, "media-alt"), alt, "{case}: the description is kept");
+        }
+        assert!(stored_hashes(&app).is_empty(), "{case}: nothing is stored");
+    }
 
     let forged =
         upload_to(&app, &app.address, "not-the-token", "A card", "", &[("card.jpg", &two_colour_jpeg(64, 64))]).await;

@@ -260,7 +260,8 @@ pub async fn show(
 }
 
 /// What the writer just did, said on the page they land on (`?done=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 enum Done {
     Edited,
     /// Edited, and waiting for moderation again.
@@ -273,21 +274,12 @@ enum Done {
 }
 
 impl Done {
-    const ALL: [Done; 6] = [Self::Edited, Self::Held, Self::Deleted, Self::Removed, Self::Stopped, Self::Erased];
-
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Edited => "edited",
-            Self::Held => "held",
-            Self::Deleted => "deleted",
-            Self::Removed => "removed",
-            Self::Stopped => "stopped",
-            Self::Erased => "erased",
-        }
+        self.into()
     }
 
     fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|done| done.as_str() == text)
+        text.parse().ok()
     }
 
     fn message(self) -> &'static str {
@@ -821,4 +813,27 @@ fn see_other(location: &str) -> HttpResponse {
         .insert_header((header::LOCATION, location.to_owned()))
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_is_read_back_from_its_address() {
+        let pinned = [
+            (Done::Edited, "edited"),
+            (Done::Held, "held"),
+            (Done::Deleted, "deleted"),
+            (Done::Removed, "removed"),
+            (Done::Stopped, "stopped"),
+            (Done::Erased, "erased"),
+        ];
+        for (done, text) in pinned {
+            assert_eq!(done.as_str(), text);
+            assert_eq!(Done::parse(text), Some(done));
+        }
+        assert_eq!(Done::parse("Edited"), None);
+        assert_eq!(Done::parse("published"), None);
+    }
 }
