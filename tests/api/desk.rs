@@ -220,6 +220,7 @@ async fn a_refused_save_answers_422_with_every_field_kept_and_stores_nothing() {
             "The slug `Bad Slug` must be lower-case letters, digits and hyphens (set `slug` or rename the file).",
         ),
         ("updated", "yesterday", "updated", "Give the date as 2024-05-31."),
+        ("reviewed", "last spring", "reviewed", "Give the date as 2024-05-31."),
         ("updated", "2024-05-30", "updated", "`updated` is earlier than `date`."),
         ("author", "nobody", "author", "There is no desk account named “nobody”: give an account's sign-in name."),
     ];

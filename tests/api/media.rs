@@ -211,7 +211,14 @@ async fn without_a_description_nothing_is_stored_and_the_caption_is_kept() {
         ("alt", "  ", "Taken at the clinic", true, "media-alt", DESCRIBE),
         ("alt", "", "Taken at the clinic", true, "media-alt", DESCRIBE),
         ("alt", "\t\n", "Taken at the clinic", true, "media-alt", DESCRIBE),
-        ("alt", long.as_str(), "Taken at the clinic", true, "media-alt", "Keep the description under 1000 characters."),
+        (
+            "alt",
+            long.as_str(),
+            "Taken at the clinic",
+            true,
+            "media-alt",
+            "Keep the description to 1000 characters or fewer.",
+        ),
         ("file", "A two-colour card", "Taken at the clinic", false, "media-file", "Choose a picture to upload."),
     ];
     for (field, alt, caption, with_file, marked, message) in cases {

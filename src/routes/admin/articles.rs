@@ -320,6 +320,11 @@ impl Values {
         if let Err(problems) = manuscript.render(kind) {
             for problem in problems {
                 let field = problem.field.unwrap_or("body");
+                // A date that could not be read is already marked at its
+                // field; "give both or neither" would only mislead then.
+                if field.starts_with("reviewed") && errors.contains_key("reviewed") {
+                    continue;
+                }
                 errors.entry(field).or_insert_with(|| sentence(&problem.message));
             }
         }

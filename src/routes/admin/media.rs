@@ -147,7 +147,7 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
             "Describe the picture for readers who cannot see it (for example “Magnesium tablets on a table”).".into(),
         );
     } else if alt.chars().count() > MAX_ALT_CHARS {
-        form.errors.insert("alt", format!("Keep the description under {MAX_ALT_CHARS} characters."));
+        form.errors.insert("alt", format!("Keep the description to {MAX_ALT_CHARS} characters or fewer."));
     }
     if !form.errors.is_empty() {
         if !upload.files.is_empty() {
@@ -299,10 +299,16 @@ pub async fn describe(desk: Desk, hash: web::Path<String>, form: AdminForm) -> R
     let hash = hash.into_inner();
     let alt = form.text("alt").trim().to_owned();
     let caption = form.text("caption").trim().to_owned();
-    if alt.is_empty() || alt.chars().count() > MAX_ALT_CHARS {
+    if alt.is_empty() {
         return Ok(desk.redirect(
             "/admin/media",
             "The description was not changed: describe the picture for readers who cannot see it.",
+        ));
+    }
+    if alt.chars().count() > MAX_ALT_CHARS {
+        return Ok(desk.redirect(
+            "/admin/media",
+            &format!("The description was not changed: keep it to {MAX_ALT_CHARS} characters or fewer."),
         ));
     }
     let user = desk.user.clone();
