@@ -587,3 +587,72 @@ async fn a_picture_dropped_without_a_description_is_not_uploaded_and_the_editor_
     assert!(stored_hashes(&app).is_empty(), "nothing uploaded");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn with_javascript_the_upload_form_puts_the_picture_at_the_cursor_and_says_why_a_file_is_refused_in_chromium() {
+    use fantoccini::Locator;
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
+    let app = crate::helpers::spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let browser = crate::helpers::Browser::open().await;
+    browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    let client = &browser.client;
+    let folder = tempfile::tempdir().expect("a folder");
+    let notes = folder.path().join("notes.jpg");
+    std::fs::write(&notes, b"Not a picture at all, only words.").expect("a file");
+    let photo = folder.path().join("photo.jpg");
+    std::fs::write(&photo, two_colour_jpeg(800, 400)).expect("a file");
+    client.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
+    let text = "First.\n\nLast.";
+    browser
+        .client
+        .execute(
+            "const body = document.getElementById('body'); body.value = arguments[0]; body.focus();
+             body.setSelectionRange(7, 7); body.blur();",
+            vec![text.into()],
+        )
+        .await
+        .expect("the script runs");
+
+    let upload = async |file: &std::path::Path| {
+        client
+            .find(Locator::Id("media-file"))
+            .await
+            .expect("the file field")
+            .send_keys(&file.display().to_string())
+            .await
+            .expect("chosen");
+        client.find(Locator::Id("media-alt")).await.expect("the field").send_keys("A card").await.expect("typing");
+        client
+            .find(Locator::Css("#media-upload button[type=submit]"))
+            .await
+            .expect("Upload")
+            .click()
+            .await
+            .expect("click");
+    };
+    upload(&notes).await;
+    let refused = client
+        .wait()
+        .for_element(Locator::XPath("//p[@id='media-upload-note-error'][contains(., 'Nothing was uploaded')]"))
+        .await
+        .expect("the reason is shown");
+    assert!(refused.text().await.expect("its text").contains("notes.jpg: this file is not a JPEG, PNG, WebP or GIF"));
+    assert_eq!(browser.eval("return document.getElementById('body').value").await, text, "the text is kept");
+    assert!(stored_hashes(&app).is_empty());
+
+    browser.eval("document.getElementById('media-upload').reset()").await;
+    upload(&photo).await;
+    client
+        .wait()
+        .for_element(Locator::XPath("//p[@id='media-upload-note-status'][contains(., 'where the cursor was')]"))
+        .await
+        .expect("the upload is done");
+    let hash = stored_hashes(&app).pop().expect("stored");
+    assert_eq!(
+        browser.eval("return document.getElementById('body').value").await,
+        format!("First.\n\n![A card](/media/{hash}-800.jpg)\n\nLast."),
+    );
+    assert!(client.current_url().await.expect("a URL").path().ends_with("/admin/articles/new"), "still in the editor");
+    browser.close().await;
+}
