@@ -188,6 +188,13 @@ async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_a
         let again = fetch(&app.stranger(), &url, Some(&etag)).await;
         assert_eq!(again.status, 304, "revalidation answers 304");
         assert!(again.bytes.is_empty());
+        // Read again, now from memory (in front of the session and compression
+        // layers): the same bytes with the same headers.
+        let from_memory = fetch(&app.stranger(), &url, None).await;
+        assert_eq!(from_memory.bytes, served.bytes);
+        for name in ["content-type", "cache-control", "etag", "x-content-type-options", "content-security-policy"] {
+            assert_eq!(from_memory.headers.get(name), served.headers.get(name), "{name}");
+        }
     }
     assert_eq!(fetch(&app.stranger(), &format!("{}/media/{hash}-1600.jpg", app.address), None).await.status, 404);
     assert_eq!(
