@@ -380,3 +380,255 @@
   });
   refresh();
 })();
+
+// Pictures in the editor: image files dropped or pasted on the text are
+// described in a small dialog (without a description nothing is sent),
+// uploaded to the pictures, and the Markdown for each goes where the cursor
+// is, even before the text is first saved. The upload form under the editor
+// does the same without leaving the page. Without JavaScript that form
+// uploads and the page comes back with the Markdown to paste.
+(function () {
+  var body = document.getElementById("body");
+  var upload = document.getElementById("media-upload");
+  if (!body || !upload || !document.getElementById("article-form") || !window.fetch || !window.FormData) { return; }
+  var dialogSupported = typeof document.createElement("dialog").showModal === "function";
+  var token = upload.querySelector("input[name=csrf_token]");
+  var maxBytes = (parseInt(upload.dataset.maxMb, 10) || 25) * 1024 * 1024;
+  var hint = document.getElementById("pictures-hint");
+  var scriptedHint = document.getElementById("pictures-hint-scripted");
+  if (hint && scriptedHint) {
+    hint.hidden = true;
+    scriptedHint.hidden = false;
+  }
+
+  function element(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (text) { node.textContent = text; }
+    return node;
+  }
+  // What happens to the pictures is said under the text and under the
+  // upload form: progress politely, refusals at once.
+  function notes(after, id) {
+    var status = element("p", { id: id + "-status", role: "status", "class": "picture-note" });
+    var alert = element("p", { id: id + "-error", role: "alert", "class": "picture-note field-error" });
+    after.parentNode.insertBefore(alert, after.nextSibling);
+    after.parentNode.insertBefore(status, after.nextSibling);
+    return {
+      progress: function (text) { status.textContent = text; alert.textContent = ""; },
+      refused: function (text) { status.textContent = ""; alert.textContent = text; }
+    };
+  }
+  var editorNotes = notes(body.closest(".field") || body, "picture-note");
+  var formNotes = notes(upload.querySelector("button[type=submit]"), "media-upload-note");
+
+  function megabytes(bytes) { return (bytes / (1024 * 1024)).toFixed(1) + " MB"; }
+  function names(files) { return files.map(function (file) { return file.name || "picture"; }).join(", "); }
+  function tooLarge(files) {
+    return files.filter(function (file) { return file.size > maxBytes; }).map(function (file) {
+      return (file.name || "The picture") + " is larger than " + megabytes(maxBytes) + " (" + megabytes(file.size) +
+        "): scale it down first.";
+    });
+  }
+
+  // Where the cursor was when the text was left (for the dialog or the
+  // upload form), while the text stays as it was.
+  var cursor = null;
+  function remember() {
+    cursor = { start: body.selectionStart, end: body.selectionEnd, text: body.value };
+  }
+  body.addEventListener("blur", remember);
+
+  // The Markdown at the cursor (or in place of the selected words), as a
+  // paragraph of its own; the editor's autosave and preview follow.
+  function insert(markdown) {
+    var kept = cursor && cursor.text === body.value;
+    var start = kept ? cursor.start : body.selectionStart;
+    var end = kept ? cursor.end : body.selectionEnd;
+    var before = body.value.slice(0, start);
+    var after = body.value.slice(end);
+    var lead = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+    var trail = /^\n\n/.test(after) ? "" : (/^\n/.test(after) ? "\n" : "\n\n");
+    body.setRangeText(lead + markdown + trail, start, end, "end");
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // Sends `data` to the pictures; resolves with the Markdown, or rejects
+  // with the reasons, one line each. The text is never touched on failure.
+  function send(data) {
+    return fetch("/admin/media", {
+      method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") !== 0) {
+        throw new Error("The pictures could not be uploaded (signed out?). Your text is kept here: save it, then sign in again.");
+      }
+      return response.json().then(function (answer) {
+        if (response.ok && answer.markdown) { return answer.markdown; }
+        var errors = answer.errors || {};
+        var reasons = ["alt", "file", "caption"].filter(function (key) { return errors[key]; })
+          .map(function (key) { return errors[key]; });
+        throw new Error(reasons.join(" ") || "The pictures could not be uploaded.");
+      });
+    }, function () {
+      throw new Error("The pictures could not be uploaded: the connection failed. Your text is kept here; try again.");
+    });
+  }
+
+  function uploadFiles(files, alt, caption) {
+    var data = new FormData();
+    data.append("csrf_token", token ? token.value : "");
+    data.append("alt", alt);
+    data.append("caption", caption);
+    files.forEach(function (file) { data.append("file", file, file.name || "picture"); });
+    editorNotes.progress("Uploading " + names(files) + "…");
+    send(data).then(function (markdown) {
+      insert(markdown);
+      editorNotes.progress(files.length === 1
+        ? "The picture is uploaded and its Markdown is in the text."
+        : files.length + " pictures are uploaded and their Markdown is in the text.");
+    }, function (error) {
+      editorNotes.refused("Nothing was uploaded. " + error.message);
+    });
+  }
+
+  // The dialog that asks what the pictures show.
+  var dialog = null;
+  var waiting = null;
+  function buildDialog() {
+    dialog = element("dialog", { "class": "picture-dialog", "aria-labelledby": "picture-dialog-title" });
+    var form = element("form", { method: "post", action: "/admin/media", enctype: "multipart/form-data" });
+    form.appendChild(element("input", { type: "hidden", name: "csrf_token", value: token ? token.value : "" }));
+    form.appendChild(element("h2", { id: "picture-dialog-title" }, "Describe the picture"));
+    form.appendChild(element("p", { id: "picture-dialog-files" }));
+    var field = element("div", { "class": "field" });
+    field.appendChild(element("label", { "for": "picture-alt" }, "What the picture shows"));
+    field.appendChild(element("input", {
+      id: "picture-alt", name: "alt", maxlength: "1000", "aria-required": "true",
+      "aria-describedby": "picture-alt-hint picture-alt-error"
+    }));
+    field.appendChild(element("p", { "class": "hint", id: "picture-alt-hint" },
+      "Read aloud to readers who cannot see it. Location data and other hidden details are removed from the file."));
+    field.appendChild(element("p", { "class": "field-error", id: "picture-alt-error" }));
+    form.appendChild(field);
+    var caption = element("div", { "class": "field" });
+    caption.appendChild(element("label", { "for": "picture-caption" }, "Caption (optional)"));
+    caption.appendChild(element("input", { id: "picture-caption", name: "caption", maxlength: "1000" }));
+    form.appendChild(caption);
+    var actions = element("div", { "class": "form-actions" });
+    actions.appendChild(element("button", { type: "submit" }, "Upload"));
+    var cancel = element("button", { type: "button", "class": "secondary" }, "Don't upload");
+    actions.appendChild(cancel);
+    form.appendChild(actions);
+    dialog.appendChild(form);
+    document.body.appendChild(dialog);
+
+    var alt = form.querySelector("#picture-alt");
+    var error = form.querySelector("#picture-alt-error");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var description = alt.value.trim();
+      if (!description) {
+        error.textContent = "Describe the picture for readers who cannot see it (for example “Magnesium tablets on a table”): without a description it is not uploaded.";
+        alt.setAttribute("aria-invalid", "true");
+        alt.focus();
+        return;
+      }
+      var files = waiting;
+      waiting = null;
+      dialog.close();
+      body.focus();
+      uploadFiles(files, description, form.querySelector("#picture-caption").value.trim());
+    });
+    cancel.addEventListener("click", function () { dialog.close(); });
+    // Escape, or "Don't upload": nothing is sent, and the note says why.
+    dialog.addEventListener("close", function () {
+      if (!waiting) { return; }
+      waiting = null;
+      body.focus();
+      editorNotes.refused("Nothing was uploaded: a picture needs a description of what it shows, for readers who cannot see it.");
+    });
+  }
+
+  function ask(files) {
+    var refused = tooLarge(files);
+    if (refused.length) {
+      editorNotes.refused("Nothing was uploaded. " + refused.join(" "));
+      return;
+    }
+    if (!dialogSupported) {
+      editorNotes.refused("This browser cannot ask for the description here: choose the pictures in the form under the editor.");
+      return;
+    }
+    if (!dialog) { buildDialog(); }
+    if (dialog.open) { return; }
+    remember();
+    waiting = files;
+    var alt = dialog.querySelector("#picture-alt");
+    alt.value = "";
+    alt.removeAttribute("aria-invalid");
+    dialog.querySelector("#picture-caption").value = "";
+    dialog.querySelector("#picture-alt-error").textContent = "";
+    dialog.querySelector("#picture-dialog-title").textContent =
+      files.length === 1 ? "Describe the picture" : "Describe the " + files.length + " pictures";
+    dialog.querySelector("#picture-dialog-files").textContent = names(files);
+    editorNotes.progress("");
+    dialog.showModal();
+    alt.focus();
+  }
+
+  function carriesFiles(transfer) {
+    return !!transfer && Array.prototype.indexOf.call(transfer.types || [], "Files") >= 0;
+  }
+  body.addEventListener("dragover", function (event) {
+    if (!carriesFiles(event.dataTransfer)) { return; }
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  });
+  body.addEventListener("drop", function (event) {
+    if (!carriesFiles(event.dataTransfer) || !event.dataTransfer.files.length) { return; }
+    event.preventDefault();
+    ask(Array.prototype.slice.call(event.dataTransfer.files));
+  });
+  // Pasted pictures; text copied from a document (which may come with a
+  // picture of itself) is pasted as text.
+  body.addEventListener("paste", function (event) {
+    var data = event.clipboardData;
+    if (!data || !data.files || !data.files.length) { return; }
+    if (Array.prototype.indexOf.call(data.types || [], "text/plain") >= 0) { return; }
+    event.preventDefault();
+    ask(Array.prototype.slice.call(data.files));
+  });
+  // A file dropped beside the text would make the browser leave the page
+  // to show it, and the unsaved text with it.
+  document.addEventListener("dragover", function (event) {
+    if (carriesFiles(event.dataTransfer) && !event.target.closest("input[type=file]")) { event.preventDefault(); }
+  });
+  document.addEventListener("drop", function (event) {
+    if (carriesFiles(event.dataTransfer) && !event.target.closest("input[type=file], #body")) {
+      event.preventDefault();
+      editorNotes.refused("Drop pictures on the text itself, where they should go.");
+    }
+  });
+
+  // The upload form: the same upload, the Markdown where the cursor was.
+  upload.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = upload.querySelector("input[type=file]");
+    var files = input && input.files ? Array.prototype.slice.call(input.files) : [];
+    var refused = tooLarge(files);
+    if (refused.length) {
+      formNotes.refused("Nothing was uploaded. " + refused.join(" "));
+      return;
+    }
+    formNotes.progress("Uploading " + (files.length ? names(files) : "") + "…");
+    send(new FormData(upload)).then(function (markdown) {
+      insert(markdown);
+      upload.reset();
+      formNotes.progress((files.length === 1 ? "The picture is uploaded" : files.length + " pictures are uploaded") +
+        " and the Markdown is in the text, where the cursor was.");
+    }, function (error) {
+      formNotes.refused("Nothing was uploaded. " + error.message);
+    });
+  });
+})();

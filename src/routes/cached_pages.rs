@@ -96,7 +96,8 @@ fn personal(request: &HttpRequest, visitor: Option<&Visitor>) -> bool {
 }
 
 /// The outer middleware, in front of everything but the request log: a
-/// page this reader may have from the cache is answered at once; every
+/// page this reader may have from the cache, or a picture's size kept in
+/// memory, is answered at once; every
 /// other request goes on through the session, error and compression layers
 /// (and `serve`, which renders and keeps pages).
 pub async fn answer_from_cache(
@@ -104,6 +105,12 @@ pub async fn answer_from_cache(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = request.app_data::<web::Data<AppState>>();
+    if let Some(mut response) =
+        state.and_then(|state| crate::routes::public::media::from_memory(state, request.request()))
+    {
+        security_headers::add_to(response.headers_mut());
+        return Ok(request.into_response(response));
+    }
     if let Some((state, key)) = state.zip(cache_key(&request)) {
         if let Lookup::Hit(mut response) = look_up(state, request.request(), &key) {
             security_headers::add_to(response.headers_mut());

@@ -15,13 +15,14 @@ use crate::state::{AppState, PageMeta};
 
 /// Replaces the plain-text body of any 4xx or 5xx response with the site's
 /// error page, keeping the status and headers such as `Retry-After`. Pages
-/// that are already HTML (a form shown again with its errors) pass through.
+/// that are already HTML (a form shown again with its errors), or JSON for
+/// a page's script (the editor's picture upload), pass through.
 pub fn render<B: MessageBody + 'static>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
     let Some(state) = response.request().app_data::<web::Data<AppState>>().cloned() else {
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     };

@@ -15,7 +15,7 @@ const SLUG: &str = "iv-magnesium-post-concussion-syndrome";
 
 /// The rules axe finds broken on the page open in `browser`, as
 /// "rule (impact): first elements".
-async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
+pub async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     browser.client.execute(axe, vec![]).await.expect("axe-core loads");
     let found = browser
         .client

@@ -188,6 +188,13 @@ async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_a
         let again = fetch(&app.stranger(), &url, Some(&etag)).await;
         assert_eq!(again.status, 304, "revalidation answers 304");
         assert!(again.bytes.is_empty());
+        // Read again, now from memory (in front of the session and compression
+        // layers): the same bytes with the same headers.
+        let from_memory = fetch(&app.stranger(), &url, None).await;
+        assert_eq!(from_memory.bytes, served.bytes);
+        for name in ["content-type", "cache-control", "etag", "x-content-type-options", "content-security-policy"] {
+            assert_eq!(from_memory.headers.get(name), served.headers.get(name), "{name}");
+        }
     }
     assert_eq!(fetch(&app.stranger(), &format!("{}/media/{hash}-1600.jpg", app.address), None).await.status, 404);
     assert_eq!(
@@ -435,4 +442,257 @@ async fn the_feature_picture_is_on_the_article_its_card_and_open_graph_at_mid_si
         "absolute in the feed:\n{}",
         feed.body
     );
+}
+
+#[tokio::test]
+async fn the_editors_script_is_told_the_markdown_or_each_reason_as_json() {
+    let (app, _) = signed_in_app().await;
+    let token = desk_token(&app).await;
+    let send = async |alt: &str, file: (&str, &[u8])| {
+        let (content_type, body) = multipart(&[("csrf_token", &token), ("alt", alt)], &[file]);
+        let response = app
+            .client
+            .post(format!("{}/admin/media", app.address))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("POST succeeds");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("an answer");
+        (
+            status,
+            serde_json::from_str::<serde_json::Value>(&text)
+                .unwrap_or_else(|e| panic!("a JSON answer ({e}): {status} {text}")),
+        )
+    };
+    let jpeg = two_colour_jpeg(64, 64);
+    let (status, answer) = send(" ", ("card.jpg", &jpeg)).await;
+    assert_eq!(status, 422);
+    assert!(answer["errors"]["alt"].as_str().is_some_and(|e| e.contains("Describe the picture")), "{answer}");
+    assert!(answer["errors"]["file"].is_null(), "the file need not be chosen again: {answer}");
+    let (status, answer) = send("A note", ("note.jpg", b"<html><script>alert(1)</script>")).await;
+    assert_eq!(status, 422);
+    assert!(answer["errors"]["file"].as_str().is_some_and(|e| e.contains("note.jpg: ")), "{answer}");
+    assert!(stored_hashes(&app).is_empty());
+    let (status, answer) = send("A card", ("card.jpg", &jpeg)).await;
+    assert_eq!(status, 200);
+    let hash = stored_hashes(&app).pop().expect("stored");
+    assert_eq!(answer["markdown"], format!("![A card](/media/{hash}-64.jpg)"));
+}
+
+/// A `width` × `height` PNG whose left half is green and right half white:
+/// a drawing, which also gets WebP sizes.
+fn two_colour_png(width: u32, height: u32) -> Vec<u8> {
+    let picture =
+        RgbImage::from_fn(width, height, |x, _| if x < width / 2 { Rgb([20, 140, 60]) } else { Rgb([250, 250, 250]) });
+    let mut bytes = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut bytes)
+        .write_image(picture.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .expect("a PNG");
+    bytes
+}
+
+/// Gives the editor's text `text` with the cursor at `cursor` (in
+/// characters), then pastes (`"paste"`) or drops (`"drop"`) a file made of
+/// `bytes` on it, as the browser does with a file from the clipboard or the
+/// desktop. Returns whether the page took the file (cancelled the event).
+async fn give_the_editor_a_file(
+    browser: &crate::helpers::Browser,
+    text: &str,
+    cursor: usize,
+    how: &str,
+    name: &str,
+    bytes: &[u8],
+) -> bool {
+    let taken = browser
+        .client
+        .execute(
+            "const [text, cursor, how, name, bytes] = arguments;
+             const body = document.getElementById('body');
+             body.focus();
+             body.value = text;
+             body.setSelectionRange(cursor, cursor);
+             const transfer = new DataTransfer();
+             const type = name.endsWith('.png') ? 'image/png' : 'image/jpeg';
+             transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
+             const event = how === 'paste'
+                 ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
+                 : new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true });
+             return !body.dispatchEvent(event);",
+            vec![text.into(), cursor.into(), how.into(), name.into(), serde_json::json!(bytes)],
+        )
+        .await
+        .expect("the script runs");
+    taken.as_bool().expect("a boolean")
+}
+
+#[tokio::test]
+async fn a_picture_pasted_in_a_new_article_is_described_uploaded_and_put_at_the_cursor_in_chromium() {
+    use fantoccini::Locator;
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
+    let app = crate::helpers::spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let browser = crate::helpers::Browser::open().await;
+    browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    let client = &browser.client;
+    client.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
+    let hint = client.find(Locator::Id("pictures-hint-scripted")).await.expect("the hint");
+    assert!(hint.is_displayed().await.expect("shown"), "no need to save first with the script");
+    assert!(!client.find(Locator::Id("pictures-hint")).await.expect("the hint").is_displayed().await.expect("hidden"));
+
+    let text = "Magnesium helps many people.\n\nAsk your doctor first.";
+    let cursor = "Magnesium helps many people.\n\n".len();
+    assert!(give_the_editor_a_file(&browser, text, cursor, "paste", "chart.png", &two_colour_png(1200, 600)).await);
+    let alt = client.wait().for_element(Locator::Css("dialog[open] #picture-alt")).await.expect("the dialog asks");
+    assert_eq!(browser.eval("return document.activeElement.id").await, "picture-alt", "the keyboard is in it");
+    alt.send_keys("A chart of headache days").await.expect("typing");
+    client.find(Locator::Css("dialog[open] button[type=submit]")).await.expect("Upload").click().await.expect("click");
+    client
+        .wait()
+        .for_element(Locator::XPath("//p[@id='picture-note-status'][contains(., 'is in the text')]"))
+        .await
+        .expect("the upload is done");
+
+    let hash = stored_hashes(&app).pop().expect("the picture is in the library");
+    let written = browser.eval("return document.getElementById('body').value").await;
+    assert_eq!(
+        written.as_str().expect("the text"),
+        format!("Magnesium helps many people.\n\n![A chart of headache days](/media/{hash}-960.png)\n\nAsk your doctor first."),
+    );
+    let library = app.with_db(healthblog::db::media::list).expect("the pictures");
+    assert_eq!((library[0].name.as_str(), library[0].alt.as_str()), ("chart.png", "A chart of headache days"));
+
+    client.find(Locator::Id("title")).await.expect("a title field").send_keys("Headache days").await.expect("typing");
+    client
+        .find(Locator::Css("#article-form button[value=publish]"))
+        .await
+        .expect("Publish")
+        .click()
+        .await
+        .expect("publish");
+    client.wait().for_element(Locator::Css(".article-status")).await.expect("the article is saved");
+    let article =
+        read(app.stranger().get(format!("{}/posts/headache-days", app.address)).send().await.expect("GET")).await;
+    assert_eq!(article.status, 200, "{}", article.body);
+    article.assert_contains(&[
+        &format!(
+            r#"<picture><source type="image/webp" srcset="/media/{hash}-480.webp 480w, /media/{hash}-960.webp 960w"#
+        ),
+        &format!(r#"srcset="/media/{hash}-480.png 480w, /media/{hash}-960.png 960w"#),
+        r#"alt="A chart of headache days""#,
+    ]);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_picture_dropped_without_a_description_is_not_uploaded_and_the_editor_says_why_in_chromium() {
+    use fantoccini::Locator;
+    crate::helpers::require!("TEST_WEBDRIVER_URL", "TEST_AXE_JS");
+    let app = crate::helpers::spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let browser = crate::helpers::Browser::open().await;
+    browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    let client = &browser.client;
+    client.goto(&format!("{}/admin/articles/1", app.address)).await.expect("the editor opens");
+    let text = "A text that must not be lost.";
+    assert!(give_the_editor_a_file(&browser, text, 2, "drop", "photo.jpg", &two_colour_jpeg(640, 480)).await);
+    client.wait().for_element(Locator::Css("dialog[open] #picture-alt")).await.expect("the dialog asks");
+    client.find(Locator::Css("dialog[open] button[type=submit]")).await.expect("Upload").click().await.expect("click");
+    let error = client.find(Locator::Id("picture-alt-error")).await.expect("the reason");
+    assert!(error.text().await.expect("its text").contains("without a description it is not uploaded"));
+    assert_eq!(browser.eval("return document.activeElement.getAttribute('aria-invalid')").await, "true");
+
+    // The dialog, with its error, passes axe too.
+    let axe = std::fs::read_to_string(std::env::var("TEST_AXE_JS").expect("axe")).expect("axe.min.js is readable");
+    let problems = crate::accessibility::violations(&browser, &axe).await;
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+
+    client
+        .find(Locator::Css("dialog[open] button.secondary"))
+        .await
+        .expect("Don't upload")
+        .click()
+        .await
+        .expect("click");
+    let note = client
+        .wait()
+        .for_element(Locator::XPath("//p[@id='picture-note-error'][contains(., 'Nothing was uploaded')]"))
+        .await
+        .expect("the editor says why");
+    assert!(note.text().await.expect("its text").contains("needs a description"));
+    assert_eq!(browser.eval("return document.activeElement.id").await, "body", "back in the text");
+    assert_eq!(browser.eval("return document.getElementById('body').value").await, text);
+    assert!(stored_hashes(&app).is_empty(), "nothing uploaded");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_javascript_the_upload_form_puts_the_picture_at_the_cursor_and_says_why_a_file_is_refused_in_chromium() {
+    use fantoccini::Locator;
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
+    let app = crate::helpers::spawn_app().await;
+    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
+    let browser = crate::helpers::Browser::open().await;
+    browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    let client = &browser.client;
+    let folder = tempfile::tempdir().expect("a folder");
+    let notes = folder.path().join("notes.jpg");
+    std::fs::write(&notes, b"Not a picture at all, only words.").expect("a file");
+    let photo = folder.path().join("photo.jpg");
+    std::fs::write(&photo, two_colour_jpeg(800, 400)).expect("a file");
+    client.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
+    let text = "First.\n\nLast.";
+    browser
+        .client
+        .execute(
+            "const body = document.getElementById('body'); body.value = arguments[0]; body.focus();
+             body.setSelectionRange(7, 7); body.blur();",
+            vec![text.into()],
+        )
+        .await
+        .expect("the script runs");
+
+    let upload = async |file: &std::path::Path| {
+        client
+            .find(Locator::Id("media-file"))
+            .await
+            .expect("the file field")
+            .send_keys(&file.display().to_string())
+            .await
+            .expect("chosen");
+        client.find(Locator::Id("media-alt")).await.expect("the field").send_keys("A card").await.expect("typing");
+        client
+            .find(Locator::Css("#media-upload button[type=submit]"))
+            .await
+            .expect("Upload")
+            .click()
+            .await
+            .expect("click");
+    };
+    upload(&notes).await;
+    let refused = client
+        .wait()
+        .for_element(Locator::XPath("//p[@id='media-upload-note-error'][contains(., 'Nothing was uploaded')]"))
+        .await
+        .expect("the reason is shown");
+    assert!(refused.text().await.expect("its text").contains("notes.jpg: this file is not a JPEG, PNG, WebP or GIF"));
+    assert_eq!(browser.eval("return document.getElementById('body').value").await, text, "the text is kept");
+    assert!(stored_hashes(&app).is_empty());
+
+    browser.eval("document.getElementById('media-upload').reset()").await;
+    upload(&photo).await;
+    client
+        .wait()
+        .for_element(Locator::XPath("//p[@id='media-upload-note-status'][contains(., 'where the cursor was')]"))
+        .await
+        .expect("the upload is done");
+    let hash = stored_hashes(&app).pop().expect("stored");
+    assert_eq!(
+        browser.eval("return document.getElementById('body').value").await,
+        format!("First.\n\n![A card](/media/{hash}-800.jpg)\n\nLast."),
+    );
+    assert!(client.current_url().await.expect("a URL").path().ends_with("/admin/articles/new"), "still in the editor");
+    browser.close().await;
 }

@@ -416,6 +416,7 @@ fn editor_page(desk: &Desk, kind: ArticleKind, editor: Editor) -> Result<HttpRes
     // The picture upload under the editor comes back here once stored.
     context.insert("media_return_to", &action);
     context.insert("form", &serde_json::json!({ "alt": "", "caption": "", "errors": {} }));
+    context.insert("max_mb", &(crate::media::process::MAX_UPLOAD_BYTES / (1024 * 1024)));
     let mut response = desk.render("admin/article.html", &title, context)?;
     *response.status_mut() = status.unwrap_or(StatusCode::OK);
     Ok(response)

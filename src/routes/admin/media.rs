@@ -126,14 +126,16 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
     let unreadable = read_upload(payload, &mut upload).await.err();
     // The token first: a form that is not the author's learns nothing more.
     if !session.csrf_matches(&upload.csrf_token) {
-        return Err(AppError::Forbidden(
-            "This form could not be confirmed as yours (it may have expired). Go back, reload the page and try again."
-                .into(),
-        ));
+        let message =
+            "This form could not be confirmed as yours (it may have expired). Go back, reload the page and try again.";
+        if wants_json(&request) {
+            return Ok(HttpResponse::Forbidden().json(serde_json::json!({ "errors": { "file": message } })));
+        }
+        return Err(AppError::Forbidden(message.into()));
     }
     if let Some(message) = unreadable {
         let form = UploadForm { errors: [("file", message)].into(), ..UploadForm::default() };
-        return show(&desk, form, StatusCode::BAD_REQUEST).await;
+        return refuse(&desk, &request, form, StatusCode::BAD_REQUEST).await;
     }
     let alt = upload.alt.trim().to_owned();
     let caption = upload.caption.trim().to_owned();
@@ -150,10 +152,10 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
         form.errors.insert("alt", format!("Keep the description to {MAX_ALT_CHARS} characters or fewer."));
     }
     if !form.errors.is_empty() {
-        if !upload.files.is_empty() {
+        if !upload.files.is_empty() && !wants_json(&request) {
             form.errors.insert("file", "Choose the file again: a browser does not keep it.".into());
         }
-        return show(&desk, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse(&desk, &request, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
 
     let mut made = Vec::new();
@@ -168,7 +170,7 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
     }
     if !refused.is_empty() {
         form.errors.insert("file", format!("Nothing was stored. {}", refused.join(" · ")));
-        return show(&desk, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse(&desk, &request, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
 
     let user = desk.user.clone();
@@ -229,6 +231,20 @@ fn store(
     }
     db::change_counters::touch(conn, db::change_counters::CONTENT)?;
     Ok(stored)
+}
+
+/// A refused upload: the form again with its errors, or, to the editor's
+/// script, the errors alone (`{"errors": {"file": …, "alt": …}}`).
+async fn refuse(
+    desk: &Desk,
+    request: &HttpRequest,
+    form: UploadForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    if wants_json(request) {
+        return Ok(HttpResponse::build(status).json(serde_json::json!({ "errors": form.errors })));
+    }
+    show(desk, form, status).await
 }
 
 fn wants_json(request: &HttpRequest) -> bool {

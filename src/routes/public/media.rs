@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
 
@@ -18,12 +19,6 @@ pub async fn serve(
     file: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let address = Address::parse(&file).ok_or(AppError::NotFound)?;
-    let etag = EntityTag::new_strong(format!("{}-{}.{}", address.hash, address.width, address.format.ext()));
-    let revalidated = match <IfNoneMatch as header::Header>::parse(&request) {
-        Ok(IfNoneMatch::Any) => false,
-        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&etag)),
-        Err(_) => false,
-    };
     let bytes = match state.hot_media.get(&address) {
         Some(bytes) => bytes,
         None => {
@@ -36,14 +31,37 @@ pub async fn serve(
             bytes
         }
     };
+    Ok(respond(&request, &address, bytes))
+}
+
+/// A size of a picture kept in memory, answered in front of the session,
+/// error and compression layers it does not need (by
+/// `cached_pages::answer_from_cache`, as a kept page is); `None` for any
+/// other request.
+pub fn from_memory(state: &AppState, request: &HttpRequest) -> Option<HttpResponse> {
+    if request.method() != Method::GET {
+        return None;
+    }
+    let address = Address::parse(request.path().strip_prefix("/media/")?)?;
+    let bytes = state.hot_media.get(&address)?;
+    Some(respond(request, &address, bytes))
+}
+
+fn respond(request: &HttpRequest, address: &Address, bytes: Arc<[u8]>) -> HttpResponse {
+    let etag = EntityTag::new_strong(format!("{}-{}.{}", address.hash, address.width, address.format.ext()));
+    let revalidated = match <IfNoneMatch as header::Header>::parse(request) {
+        Ok(IfNoneMatch::Any) => false,
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(&etag)),
+        Err(_) => false,
+    };
     let mut response = if revalidated { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header(header::ETag(etag));
-    Ok(if revalidated {
+    if revalidated {
         response.finish()
     } else {
         response.content_type(address.format.content_type()).body(web::Bytes::from_owner(bytes))
-    })
+    }
 }
