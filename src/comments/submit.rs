@@ -207,15 +207,9 @@ fn submit_as_reader(
     let slug = article.slug.as_str();
     crate::db::write(conn, |conn| {
         spend_form_token(conn, &reader.form)?;
-        if let AnyConnection::Postgresql(pg) = conn {
-            // Instances on one database take turns per address, so that the
-            // rate limit below holds under parallel posts.
-            diesel::RunQueryDsl::execute(
-                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind::<diesel::sql_types::Text, _>(&reader.ip_hash),
-                pg,
-            )?;
-        }
+        // Instances on one database take turns per address, so that the
+        // rate limit below holds under parallel posts.
+        comments::take_turn_of_address(conn, &reader.ip_hash)?;
         let parent = match parent {
             Some(id) => Some(
                 comments::find(conn, id)?

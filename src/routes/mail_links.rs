@@ -10,7 +10,6 @@ use crate::trust::personal;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::comments::discussion::{self, load_rules};
@@ -226,32 +225,18 @@ pub async fn unsubscribe(
 }
 
 fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
-    use crate::db::schema::{comments as c, outbox as o};
     let now = now();
     match stop {
         Stop::Thread { email, comment } => db::write(conn, |conn| {
             let email = EmailKey::of(email);
             db::comments::stop_thread_notices(conn, *comment, &email)?;
-            let replies = c::table.filter(c::parent_id.eq(comment)).select(c::id.nullable());
-            diesel::delete(
-                o::table
-                    .filter(o::recipient.eq(email.as_str()))
-                    .filter(o::sent_at.is_null())
-                    .filter(o::comment_id.eq_any(replies)),
-            )
-            .execute(conn)?;
+            db::outbox::drop_unsent_replies_to(conn, &email, *comment)?;
             Ok::<_, diesel::result::Error>(())
         })?,
         Stop::Address { email } => subscribers::stop(conn, &EmailKey::of(email), now)?,
         Stop::Account { user } => db::write(conn, |conn| {
             users::set_notify_on(conn, *user, NoticeChoice::Nothing)?;
-            diesel::delete(
-                o::table
-                    .filter(o::user_id.eq(user))
-                    .filter(o::sent_at.is_null())
-                    .filter(o::kind.eq_any([MessageKind::NewComment, MessageKind::Digest])),
-            )
-            .execute(conn)?;
+            db::outbox::drop_unsent_to_account(conn, *user, &[MessageKind::NewComment, MessageKind::Digest])?;
             Ok::<_, diesel::result::Error>(())
         })?,
     }
