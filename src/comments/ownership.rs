@@ -81,6 +81,12 @@ pub enum OwnershipError {
     NotStored(#[source] anyhow::Error),
 }
 
+impl From<anyhow::Error> for OwnershipError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::NotStored(error)
+    }
+}
+
 impl From<DieselError> for OwnershipError {
     fn from(error: DieselError) -> Self {
         Self::NotStored(error.into())

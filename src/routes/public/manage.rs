@@ -123,18 +123,18 @@ pub async fn ask(
     };
     let address = email.key().clone();
     let dedupe_key = format!("manage:{address}:{}", now.timestamp() / LINK_REQUEST_WINDOW_SECS);
-    let queued = db::run(&state.pool, move |conn| {
-        let link = NewMessage::new(MessageKind::ManageLink, address.as_str(), dedupe_key, now.naive_utc());
-        outbox::enqueue(conn, &link)?;
-        Ok(())
-    })
-    .await;
-    if let Err(error) = queued.and_then(|()| state.check_database_file()) {
+    let queued = state
+        .write(move |conn| {
+            let link = NewMessage::new(MessageKind::ManageLink, address.as_str(), dedupe_key, now.naive_utc());
+            outbox::enqueue(conn, &link)?;
+            anyhow::Ok(())
+        })
+        .await;
+    if let Err(error) = queued {
         tracing::error!(error = format!("{error:#}"), "a manage link could not be queued");
         let shown = AskPage { email: &form.email, message: Some(NOT_STORED), ..AskPage::default() };
         return render_ask(&state, visitor, shown, StatusCode::SERVICE_UNAVAILABLE);
     }
-    state.wake_mail();
     Ok(see_other("/comments/manage?sent=1"))
 }
 
@@ -348,10 +348,7 @@ pub async fn stop(
         Err(refused) => return refused.answer(&state, &request),
     };
     let now = db::now();
-    db::run(&state.pool, move |conn| Ok(subscribers::stop(conn, &email, now)?))
-        .await
-        .and_then(|()| state.check_database_file())
-        .map_err(AppError::NotStored)?;
+    state.write(move |conn| anyhow::Ok(subscribers::stop(conn, &email, now)?)).await.map_err(AppError::NotStored)?;
     Ok(see_other(&format!("/comments/manage/{token}?done={}", Done::Stopped.as_str())))
 }
 
@@ -387,9 +384,9 @@ pub async fn erase(
         Err(refused) => return refused.answer(&state, &request),
     };
     let now = db::now();
-    let erased = db::run(&state.pool, move |conn| Ok(ownership::erase_all(conn, &email, now)?))
+    let erased = state
+        .write(move |conn| anyhow::Ok(ownership::erase_all(conn, &email, now)?))
         .await
-        .and_then(|erased| state.check_database_file().map(|()| erased))
         .map_err(AppError::NotStored)?;
     tracing::info!(deleted = erased.deleted, kept_for_replies = erased.tombstones, "a writer erased their comments");
     Ok(see_other(&format!("/comments/manage/{token}?done={}", Done::Erased.as_str())))
@@ -616,29 +613,25 @@ async fn save_edit(
         }
     };
     let claim = via.claim();
-    let outcome = db::run(&state.pool, move |conn| {
-        let rules = load_rules(conn)?;
-        Ok(ownership::edit(conn, &rules, claim.owner(), id, &body, now.naive_utc()))
-    })
-    .await;
+    let outcome = state
+        .write(move |conn| {
+            let rules = load_rules(conn)?;
+            ownership::edit(conn, &rules, claim.owner(), id, &body, now.naive_utc())
+        })
+        .await;
     let status = match outcome {
-        Ok(Ok(status)) => status,
-        Ok(Err(OwnershipError::NotFound)) => return Err(AppError::NotFound),
-        Ok(Err(OwnershipError::Refused(refusal))) => {
+        Ok(status) => status,
+        Err(OwnershipError::NotFound) => return Err(AppError::NotFound),
+        Err(OwnershipError::Refused(refusal)) => {
             let shown = EditPage { body: &form.body, error: None, message: Some(refusal.message()) };
             return render_edit(state, visitor, &via, &editing, shown, StatusCode::FORBIDDEN);
         }
-        Ok(Err(OwnershipError::NotStored(error))) | Err(error) => {
+        Err(OwnershipError::NotStored(error)) => {
             tracing::error!(error = format!("{error:#}"), "a writer's edit could not be stored");
             let shown = EditPage { body: &form.body, error: None, message: Some(NOT_STORED) };
             return render_edit(state, visitor, &via, &editing, shown, StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    if let Err(error) = state.check_database_file() {
-        tracing::error!(error = format!("{error:#}"), "a writer's edit could not be stored");
-        let shown = EditPage { body: &form.body, error: None, message: Some(NOT_STORED) };
-        return render_edit(state, visitor, &via, &editing, shown, StatusCode::SERVICE_UNAVAILABLE);
-    }
     // A private question waits for nobody's approval: it stays private.
     let held = !matches!(status, CommentStatus::Approved | CommentStatus::Private);
     if held && !visitor.pending().contains(&id) {
@@ -661,13 +654,11 @@ async fn delete(state: &AppState, via: Via, id: CommentId) -> Result<HttpRespons
     };
     let claim = via.claim();
     let now = db::now();
-    let outcome = db::run(&state.pool, move |conn| Ok(ownership::delete(conn, claim.owner(), id, now))).await;
-    let removed = match outcome {
-        Ok(Ok(removed)) => removed,
-        Ok(Err(OwnershipError::NotFound | OwnershipError::Refused(_))) => return Err(AppError::NotFound),
-        Ok(Err(OwnershipError::NotStored(error))) | Err(error) => return Err(AppError::NotStored(error)),
+    let removed = match state.write(move |conn| ownership::delete(conn, claim.owner(), id, now)).await {
+        Ok(removed) => removed,
+        Err(OwnershipError::NotFound | OwnershipError::Refused(_)) => return Err(AppError::NotFound),
+        Err(OwnershipError::NotStored(error)) => return Err(AppError::NotStored(error)),
     };
-    state.check_database_file().map_err(AppError::NotStored)?;
     let done = match removed {
         Removed::Deleted => Done::Deleted,
         Removed::Tombstone => Done::Removed,
