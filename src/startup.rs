@@ -21,7 +21,8 @@ use crate::db::checkpoints::Checkpoints;
 use crate::db::{self, DatabaseFile, DatabaseUrl};
 use crate::keys::Keys;
 use crate::routes::{
-    admin, body_deadline, cached_pages, error_pages, health, mail_links, page, public, security_headers, static_files,
+    admin, body_deadline, cached_pages, error_pages, health, mail_links, media, page, public, security_headers,
+    static_files,
 };
 use crate::state::AppState;
 use crate::static_files::StaticFiles;
@@ -227,7 +228,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> any
             .configure(mail_links::configure)
             .configure(admin::configure)
             .route("/static/{path:.*}", page().to(static_files::serve))
-            .route("/media/{file}", page().to(public::media::serve))
+            .route("/media/{file}", page().to(media::serve))
             // Last, so that a page never shadows another route: it answers
             // only addresses that name a page.
             .route("/{slug}", page().guard(guard::fn_guard(public::page::is_page)).to(public::page::show))

@@ -19,7 +19,7 @@ use crate::comments::outlines::{KeptOutlines, OutlinesAt};
 use crate::config::{Settings, SiteSettings};
 use crate::content::Library;
 use crate::db::checkpoints::Checkpoints;
-use crate::db::{DatabaseFile, DbPool};
+use crate::db::{self, AnyConnection, DatabaseFile, DbPool};
 use crate::error::AppError;
 use crate::keys::Keys;
 use crate::mail::compose::Render;
@@ -237,7 +237,7 @@ impl AppState {
     }
 
     /// Tells the mail sender that messages may be waiting.
-    pub fn wake_mail(&self) {
+    fn wake_mail(&self) {
         self.mail_wake.notify_one();
     }
 
@@ -280,9 +280,46 @@ impl AppState {
         client_address(peer.ip(), forwarded_for, forwarded, &self.proxies).to_string()
     }
 
+    /// The one road of a write: runs `work` on the blocking pool in one
+    /// write transaction (`db::write`, which the use cases' own transactions
+    /// join), and once it is committed checks that the SQLite file is still
+    /// the one opened (a write to a deleted file succeeds, and is lost) and
+    /// wakes the mail sender for whatever the change queued. The change
+    /// counters are touched by the `db` functions, in the transaction.
+    ///
+    /// Whatever went wrong comes back as `E`, one flat result: no
+    /// connection, the work's own error, a failed commit, a replaced file.
+    /// Only an `Ok` may be acknowledged.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + From<anyhow::Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let written = actix_web::web::block(move || {
+            let mut conn = pool.get().context("waiting for a database connection")?;
+            db::write(&mut conn, work)
+        })
+        .await
+        .map_err(|cancelled| anyhow!("database task was cancelled: {cancelled}"))?;
+        let value = written?;
+        self.check_database_file()?;
+        self.wake_mail();
+        Ok(value)
+    }
+
+    /// The health check's write (the heartbeat row), acknowledged as every
+    /// other write is: an error when the database cannot keep writes.
+    pub async fn heartbeat(&self) -> anyhow::Result<()> {
+        let pool = self.pool.clone();
+        db::run(&pool, db::heartbeat).await.context("the health check's write")?;
+        self.check_database_file()
+    }
+
     /// An error when the SQLite file was deleted or replaced under the
     /// server: checked before a write is acknowledged.
-    pub fn check_database_file(&self) -> anyhow::Result<()> {
+    fn check_database_file(&self) -> anyhow::Result<()> {
         self.database_file.as_ref().map_or(Ok(()), DatabaseFile::check)
     }
 

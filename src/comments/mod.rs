@@ -18,4 +18,4 @@ pub mod thread;
 pub mod visitor;
 
 pub use discussion::{comments_open, Discussion};
-pub use submit::{submit, Refusal, Stored, Submission, SubmitError, Writer};
+pub use submit::{store_comment, submit, Refusal, Stored, Submission, SubmitError, Writer};

@@ -13,7 +13,6 @@ use super::policy::{self, Arrival};
 use super::rules::Rules;
 use crate::db::comments::{self, Comment};
 use crate::db::log::{self, LogAction, NewLogEntry};
-use crate::db::schema::outbox;
 use crate::db::AnyConnection;
 use crate::domain::{CommentBody, CommentId, CommentStatus, EmailKey};
 use crate::mail::subscribers::{self, AddressState};
@@ -80,6 +79,12 @@ pub enum OwnershipError {
     /// The database did not store it (it may be full, read-only or down).
     #[error("the change could not be stored")]
     NotStored(#[source] anyhow::Error),
+}
+
+impl From<anyhow::Error> for OwnershipError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::NotStored(error)
+    }
 }
 
 impl From<DieselError> for OwnershipError {
@@ -200,8 +205,7 @@ pub(crate) fn remove(conn: &mut AnyConnection, comment: &Comment, now: NaiveDate
         forget_empty_places(conn, comment.parent_id)?;
         Removed::Deleted
     };
-    diesel::delete(outbox::table.filter(outbox::comment_id.eq(comment.id)).filter(outbox::sent_at.is_null()))
-        .execute(conn)?;
+    crate::db::outbox::drop_unsent_about(conn, comment.id)?;
     log::scrub_details(conn, &[comment.id])?;
     Ok(removed)
 }

@@ -4,17 +4,13 @@
 //! the one-use tokens that expired.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::expression::BoxableExpression;
-use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::QueryResult;
 
 use super::ownership;
 use super::rules::Rules;
-use crate::db::comments::Comment;
+use crate::db::comments;
 use crate::db::log::{self, LogAction, NewLogEntry};
-use crate::db::schema::comments;
-use crate::db::{spent_tokens, AnyConnection, MultiBackend};
-use crate::domain::CommentStatus;
+use crate::db::{spent_tokens, AnyConnection};
 
 /// How often each instance purges (and once when it starts).
 pub const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -34,32 +30,17 @@ impl Purged {
     }
 }
 
-/// A test on a comment, as the purge applies it.
-type Predicate = Box<dyn BoxableExpression<comments::table, MultiBackend, SqlType = Bool>>;
-
-/// The comments whose address hash and browser `rules` keep no longer at
-/// `at`; `None` when they are kept for good.
-fn old_addresses(rules: &Rules, at: NaiveDateTime) -> Option<Predicate> {
-    (rules.ip_retention_days > 0).then(|| -> Predicate {
-        let cutoff = at - Duration::days(i64::from(rules.ip_retention_days));
-        Box::new(comments::created_at.lt(cutoff).and(comments::ip_hash.ne("").or(comments::user_agent.ne(""))))
-    })
+/// Comments made before this moment lose their address hash and browser
+/// by `rules` at `at`; `None` when they are kept for good.
+fn address_cutoff(rules: &Rules, at: NaiveDateTime) -> Option<NaiveDateTime> {
+    (rules.ip_retention_days > 0).then(|| at - Duration::days(i64::from(rules.ip_retention_days)))
 }
 
-/// The comments waiting for moderation that `rules` keep no longer at `at`:
-/// untouched since the cutoff, since a comment the author sent back to
-/// moderation lately is being looked at. `None` when they are kept for good.
-fn stale_pending(rules: &Rules, at: NaiveDateTime) -> Option<Predicate> {
-    (rules.pending_retention_days > 0).then(|| -> Predicate {
-        let cutoff = at - Duration::days(i64::from(rules.pending_retention_days));
-        Box::new(
-            comments::status
-                .eq(CommentStatus::Pending)
-                .and(comments::erased_at.is_null())
-                .and(comments::created_at.lt(cutoff))
-                .and(comments::updated_at.lt(cutoff)),
-        )
-    })
+/// Comments waiting for moderation untouched since this moment are kept no
+/// longer by `rules` at `at` (one the author sent back to moderation lately
+/// is being looked at); `None` when they are kept for good.
+fn pending_cutoff(rules: &Rules, at: NaiveDateTime) -> Option<NaiveDateTime> {
+    (rules.pending_retention_days > 0).then(|| at - Duration::days(i64::from(rules.pending_retention_days)))
 }
 
 /// What the purge will do if nothing changes meanwhile: the next one (due
@@ -77,16 +58,15 @@ pub struct Forecast {
 /// by the same tests `purge` applies.
 pub fn forecast(conn: &mut AnyConnection, rules: &Rules, next_at: NaiveDateTime, days: i64) -> QueryResult<Forecast> {
     let mut next = Purged::default();
-    if let Some(old) = old_addresses(rules, next_at) {
-        next.addresses = usize::try_from(comments::table.filter(old).count().get_result::<i64>(conn)?).unwrap_or(0);
+    if let Some(cutoff) = address_cutoff(rules, next_at) {
+        next.addresses = usize::try_from(comments::count_with_old_addresses(conn, cutoff)?).unwrap_or(0);
     }
     let (mut pending_later, mut first_pending_goes) = (0, None);
-    if let Some(stale) = stale_pending(rules, next_at) {
-        next.pending = usize::try_from(comments::table.filter(stale).count().get_result::<i64>(conn)?).unwrap_or(0);
+    if let Some(cutoff) = pending_cutoff(rules, next_at) {
+        next.pending = usize::try_from(comments::count_stale_pending(conn, cutoff)?).unwrap_or(0);
     }
-    if let Some(stale) = stale_pending(rules, next_at + Duration::days(days)) {
-        let waiting: Vec<(NaiveDateTime, NaiveDateTime)> =
-            comments::table.filter(stale).select((comments::created_at, comments::updated_at)).load(conn)?;
+    if let Some(cutoff) = pending_cutoff(rules, next_at + Duration::days(days)) {
+        let waiting = comments::stale_pending_times(conn, cutoff)?;
         let kept = Duration::days(i64::from(rules.pending_retention_days));
         let goes: Vec<NaiveDateTime> = waiting.iter().map(|&(created, updated)| created.max(updated) + kept).collect();
         pending_later = goes.iter().filter(|&&at| at > next_at).count();
@@ -102,14 +82,11 @@ pub fn purge(conn: &mut AnyConnection, rules: &Rules, now: NaiveDateTime) -> Que
     crate::db::write(conn, |conn| {
         spent_tokens::forget_expired(conn, now)?;
         let mut purged = Purged::default();
-        if let Some(old) = old_addresses(rules, now) {
-            purged.addresses = diesel::update(comments::table.filter(old))
-                .set((comments::ip_hash.eq(""), comments::user_agent.eq("")))
-                .execute(conn)?;
+        if let Some(cutoff) = address_cutoff(rules, now) {
+            purged.addresses = comments::forget_old_addresses(conn, cutoff)?;
         }
-        if let Some(stale) = stale_pending(rules, now) {
-            let stale: Vec<Comment> =
-                comments::table.filter(stale).order(comments::id.desc()).select(Comment::as_select()).load(conn)?;
+        if let Some(cutoff) = pending_cutoff(rules, now) {
+            let stale = comments::stale_pending(conn, cutoff)?;
             for comment in &stale {
                 ownership::remove(conn, comment, now)?;
             }

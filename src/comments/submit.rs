@@ -10,9 +10,10 @@ use diesel::result::Error as DieselError;
 
 use super::discussion::comments_open;
 use super::moderation::{Action, Actor};
+use super::outlines::OutlinesAt;
 use super::policy::{self, Arrival};
 use super::rules::{ModerationPolicy, Rules};
-use crate::content::Article;
+use crate::content::{Article, Library};
 use crate::db::comments::{self, NewComment};
 use crate::db::log::{self, LogAction, NewLogEntry};
 use crate::db::{spent_tokens, AnyConnection};
@@ -145,10 +146,33 @@ impl From<DieselError> for SubmitError {
     }
 }
 
+impl From<anyhow::Error> for SubmitError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::NotStored(error)
+    }
+}
+
 impl From<Refusal> for SubmitError {
     fn from(refusal: Refusal) -> Self {
         Self::Refused(refusal)
     }
+}
+
+/// Stores a comment or an answer under the article `slug` as `library`
+/// holds it now, by the discussions' rules: what each way of writing one
+/// calls (the article's form, the desk, the link in a notice), inside its
+/// write (`AppState::write`).
+pub fn store_comment(
+    conn: &mut AnyConnection,
+    library: &Library,
+    outlines: &OutlinesAt,
+    slug: &str,
+    submission: Submission,
+    now: NaiveDateTime,
+) -> Result<Stored, SubmitError> {
+    let article = library.discussed(slug).ok_or_else(|| anyhow!("the article {slug} is not on the site now"))?;
+    let rules = outlines.rules(conn)?;
+    submit(conn, article, &rules, submission, now)
 }
 
 /// Checks `submission` against the site's `rules` and stores it, in one
@@ -207,15 +231,9 @@ fn submit_as_reader(
     let slug = article.slug.as_str();
     crate::db::write(conn, |conn| {
         spend_form_token(conn, &reader.form)?;
-        if let AnyConnection::Postgresql(pg) = conn {
-            // Instances on one database take turns per address, so that the
-            // rate limit below holds under parallel posts.
-            diesel::RunQueryDsl::execute(
-                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind::<diesel::sql_types::Text, _>(&reader.ip_hash),
-                pg,
-            )?;
-        }
+        // Instances on one database take turns per address, so that the
+        // rate limit below holds under parallel posts.
+        comments::take_turn_of_address(conn, &reader.ip_hash)?;
         let parent = match parent {
             Some(id) => Some(
                 comments::find(conn, id)?

@@ -640,3 +640,89 @@ pub fn rekey_addresses(conn: &mut AnyConnection, page: i64) -> QueryResult<usize
         }
     }
 }
+
+/// A test on a comment, as the retention purge applies it.
+type Predicate = Box<
+    dyn diesel::expression::BoxableExpression<comments::table, super::MultiBackend, SqlType = diesel::sql_types::Bool>,
+>;
+
+/// The comments made before `cutoff` that still keep an address hash or a
+/// browser.
+fn with_old_addresses(cutoff: NaiveDateTime) -> Predicate {
+    Box::new(comments::created_at.lt(cutoff).and(comments::ip_hash.ne("").or(comments::user_agent.ne(""))))
+}
+
+/// The comments waiting for moderation, made and last touched before `cutoff`.
+fn pending_since(cutoff: NaiveDateTime) -> Predicate {
+    Box::new(
+        comments::status
+            .eq(CommentStatus::Pending)
+            .and(comments::erased_at.is_null())
+            .and(comments::created_at.lt(cutoff))
+            .and(comments::updated_at.lt(cutoff)),
+    )
+}
+
+/// How many comments made before `cutoff` still keep an address hash or a browser.
+pub fn count_with_old_addresses(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<i64> {
+    comments::table.filter(with_old_addresses(cutoff)).count().get_result(conn)
+}
+
+/// Forgets the address hash and browser of the comments made before `cutoff`.
+pub fn forget_old_addresses(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(comments::table.filter(with_old_addresses(cutoff)))
+        .set((comments::ip_hash.eq(""), comments::user_agent.eq("")))
+        .execute(conn)
+}
+
+/// How many comments wait for moderation untouched since before `cutoff`.
+pub fn count_stale_pending(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<i64> {
+    comments::table.filter(pending_since(cutoff)).count().get_result(conn)
+}
+
+/// When each comment waiting for moderation untouched since before `cutoff`
+/// was made and last touched.
+pub fn stale_pending_times(
+    conn: &mut AnyConnection,
+    cutoff: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, NaiveDateTime)>> {
+    comments::table.filter(pending_since(cutoff)).select((comments::created_at, comments::updated_at)).load(conn)
+}
+
+/// The comments waiting for moderation untouched since before `cutoff`, newest first.
+pub fn stale_pending(conn: &mut AnyConnection, cutoff: NaiveDateTime) -> QueryResult<Vec<Comment>> {
+    comments::table.filter(pending_since(cutoff)).order(comments::id.desc()).select(Comment::as_select()).load(conn)
+}
+
+/// The comments by readers not erased, of `statuses`, made after `since` and
+/// up to `until`, oldest first, at most `limit`: what an email digest lists.
+pub fn arrived_between(
+    conn: &mut AnyConnection,
+    statuses: &[CommentStatus],
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::user_id.is_null())
+        .filter(comments::erased_at.is_null())
+        .filter(comments::status.eq_any(statuses))
+        .filter(comments::created_at.gt(since))
+        .filter(comments::created_at.le(until))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+/// Waits, until the end of the transaction, for any other transaction that
+/// took the turn of `ip_hash`: on PostgreSQL, where instances write in
+/// parallel (SQLite's write lock already makes them take turns).
+pub fn take_turn_of_address(conn: &mut AnyConnection, ip_hash: &str) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(ip_hash)
+            .execute(pg)?;
+    }
+    Ok(())
+}

@@ -196,6 +196,40 @@ pub fn cancel(conn: &mut AnyConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(outbox::table.find(id)).execute(conn)
 }
 
+/// Drops the unsent messages about `comment` (it was removed).
+pub fn drop_unsent_about(conn: &mut AnyConnection, comment: CommentId) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::comment_id.eq(comment)).filter(outbox::sent_at.is_null())).execute(conn)
+}
+
+/// Drops the unsent messages to `recipient` about the replies to `comment`
+/// (they stopped following its thread).
+pub fn drop_unsent_replies_to(
+    conn: &mut AnyConnection,
+    recipient: &EmailKey,
+    comment: CommentId,
+) -> QueryResult<usize> {
+    use super::schema::comments;
+    let replies = comments::table.filter(comments::parent_id.eq(comment)).select(comments::id.nullable());
+    diesel::delete(
+        outbox::table
+            .filter(outbox::recipient.eq(recipient.as_str()))
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::comment_id.eq_any(replies)),
+    )
+    .execute(conn)
+}
+
+/// Drops the unsent messages of `kinds` to the account `user`.
+pub fn drop_unsent_to_account(conn: &mut AnyConnection, user: UserId, kinds: &[MessageKind]) -> QueryResult<usize> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::user_id.eq(user))
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::kind.eq_any(kinds)),
+    )
+    .execute(conn)
+}
+
 /// Lets the messages held for `recipient` go, once the address is confirmed.
 pub fn release_held(conn: &mut AnyConnection, recipient: &EmailKey) -> QueryResult<usize> {
     diesel::update(outbox::table.filter(outbox::recipient.eq(recipient.as_str())).filter(outbox::held.eq(true)))

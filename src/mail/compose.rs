@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
@@ -13,7 +12,6 @@ use super::links::{DeskAction, DeskVerb, Links, Stop};
 use super::outbox::{Message, MessageKind};
 use crate::content::Library;
 use crate::db::comments::{self, Comment};
-use crate::db::schema::comments as comment_columns;
 use crate::db::users::{self, User};
 use crate::db::AnyConnection;
 use crate::domain::{CommentId, CommentStatus, EmailKey};
@@ -194,20 +192,13 @@ fn new_comment(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyh
 fn digest(conn: &mut AnyConnection, site: &Site, message: &Message) -> anyhow::Result<Option<Composed>> {
     let Some(user) = account(conn, message)? else { return Ok(None) };
     let since = message.since.unwrap_or(NaiveDateTime::MIN);
-    let arrived: Vec<Comment> = comment_columns::table
-        .filter(comment_columns::user_id.is_null())
-        .filter(comment_columns::erased_at.is_null())
-        .filter(comment_columns::status.eq_any([
-            CommentStatus::Pending,
-            CommentStatus::Approved,
-            CommentStatus::Private,
-        ]))
-        .filter(comment_columns::created_at.gt(since))
-        .filter(comment_columns::created_at.le(message.created_at))
-        .order((comment_columns::created_at.asc(), comment_columns::id.asc()))
-        .limit(DIGEST_MAX_COMMENTS)
-        .select(Comment::as_select())
-        .load(conn)?;
+    let arrived = comments::arrived_between(
+        conn,
+        &[CommentStatus::Pending, CommentStatus::Approved, CommentStatus::Private],
+        since,
+        message.created_at,
+        DIGEST_MAX_COMMENTS,
+    )?;
     if arrived.is_empty() {
         return Ok(None);
     }

@@ -105,9 +105,7 @@ pub async fn answer_from_cache(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = request.app_data::<web::Data<AppState>>();
-    if let Some(mut response) =
-        state.and_then(|state| crate::routes::public::media::from_memory(state, request.request()))
-    {
+    if let Some(mut response) = state.and_then(|state| crate::routes::media::from_memory(state, request.request())) {
         security_headers::add_to(response.headers_mut());
         return Ok(request.into_response(response));
     }

@@ -10,7 +10,6 @@ use crate::trust::personal;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::comments::discussion::{self, load_rules};
@@ -155,12 +154,11 @@ pub async fn confirm(
     if !form_is_ours(&state, &request, &form) {
         return stale_form(&state, &request);
     }
-    db::run(&state.pool, move |conn| Ok(subscribers::confirm(conn, &EmailKey::of(&email), now())?))
+    state
+        .write(move |conn| anyhow::Ok(subscribers::confirm(conn, &EmailKey::of(&email), now())?))
         .await
         .context("confirming an address")
         .map_err(not_stored)?;
-    state.check_database_file().map_err(not_stored)?;
-    state.wake_mail();
     let notice = Notice {
         title: "Notices confirmed".into(),
         message: "Thank you. You will get an email when the author answers; every email has a link to stop them."
@@ -215,8 +213,7 @@ pub async fn unsubscribe(
         return stale_form(&state, &request);
     }
     let what = describe(&stop);
-    db::run(&state.pool, move |conn| apply_stop(conn, &stop)).await.context("stopping notices").map_err(not_stored)?;
-    state.check_database_file().map_err(not_stored)?;
+    state.write(move |conn| apply_stop(conn, &stop)).await.context("stopping notices").map_err(not_stored)?;
     if one_click {
         return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("Unsubscribed.\n"));
     }
@@ -225,35 +222,19 @@ pub async fn unsubscribe(
     render(&state, &request, StatusCode::OK, notice)
 }
 
+/// Stops what `stop` names; call it in a write.
 fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
-    use crate::db::schema::{comments as c, outbox as o};
-    let now = now();
     match stop {
-        Stop::Thread { email, comment } => db::write(conn, |conn| {
+        Stop::Thread { email, comment } => {
             let email = EmailKey::of(email);
             db::comments::stop_thread_notices(conn, *comment, &email)?;
-            let replies = c::table.filter(c::parent_id.eq(comment)).select(c::id.nullable());
-            diesel::delete(
-                o::table
-                    .filter(o::recipient.eq(email.as_str()))
-                    .filter(o::sent_at.is_null())
-                    .filter(o::comment_id.eq_any(replies)),
-            )
-            .execute(conn)?;
-            Ok::<_, diesel::result::Error>(())
-        })?,
-        Stop::Address { email } => subscribers::stop(conn, &EmailKey::of(email), now)?,
-        Stop::Account { user } => db::write(conn, |conn| {
+            db::outbox::drop_unsent_replies_to(conn, &email, *comment)?;
+        }
+        Stop::Address { email } => subscribers::stop(conn, &EmailKey::of(email), now())?,
+        Stop::Account { user } => {
             users::set_notify_on(conn, *user, NoticeChoice::Nothing)?;
-            diesel::delete(
-                o::table
-                    .filter(o::user_id.eq(user))
-                    .filter(o::sent_at.is_null())
-                    .filter(o::kind.eq_any([MessageKind::NewComment, MessageKind::Digest])),
-            )
-            .execute(conn)?;
-            Ok::<_, diesel::result::Error>(())
-        })?,
+            db::outbox::drop_unsent_to_account(conn, *user, &[MessageKind::NewComment, MessageKind::Digest])?;
+        }
     }
     Ok(())
 }
@@ -428,14 +409,13 @@ pub async fn act(
         },
         _ => None,
     };
-    let library = state.library();
     let outcome = {
-        let (token, verb, library) = (token.into_inner(), action.verb, library.clone());
+        let (token, verb, library, outlines) = (token.into_inner(), action.verb, state.library(), state.outlines());
         let comment = comment.clone();
-        db::run(&state.pool, move |conn| {
-            let now = now();
-            let expires = now + chrono::Duration::seconds(DESK_ACTION_LIFETIME_SECS);
-            db::write::<_, anyhow::Error, _>(conn, |conn| {
+        state
+            .write(move |conn| {
+                let now = now();
+                let expires = now + chrono::Duration::seconds(DESK_ACTION_LIFETIME_SECS);
                 if !spent_tokens::spend(conn, &token, expires)? {
                     return Ok(Err("This link was already used: each link in a notice works once.".to_owned()));
                 }
@@ -447,12 +427,9 @@ pub async fn act(
                         moderation::apply(conn, &actor, Action::Spam, comment.id)?;
                     }
                     (DeskVerb::Answer, Some(body)) => {
-                        let article =
-                            library.discussed(&comment.post_slug).context("the article is not on the site")?;
-                        let rules = load_rules(conn)?;
                         let submission =
                             Submission { parent: Some(comment.id), body, writer: Writer::Staff(actor.clone()) };
-                        match comments::submit(conn, article, &rules, submission, now) {
+                        match comments::store_comment(conn, &library, &outlines, &comment.post_slug, submission, now) {
                             Ok(_) => {}
                             Err(SubmitError::Refused(refusal)) => return Ok(Err(refusal.message().to_owned())),
                             Err(SubmitError::NotStored(error)) => return Err(error),
@@ -460,10 +437,9 @@ pub async fn act(
                     }
                     (DeskVerb::Answer, None) => return Ok(Err("Write the answer first.".to_owned())),
                 }
-                Ok(Ok(()))
+                anyhow::Ok(Ok(()))
             })
-        })
-        .await
+            .await
     };
     match outcome {
         Ok(Ok(())) => {}
@@ -483,10 +459,6 @@ pub async fn act(
             return render(&state, &request, StatusCode::SERVICE_UNAVAILABLE, notice);
         }
     }
-    if let Err(error) = state.check_database_file() {
-        return Err(not_stored(error));
-    }
-    state.wake_mail();
     let done = match action.verb {
         DeskVerb::Approve => "Approved: the comment is on the page.",
         DeskVerb::Spam => "Marked as spam.",

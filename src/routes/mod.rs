@@ -6,6 +6,7 @@ pub mod cached_pages;
 pub mod error_pages;
 pub mod health;
 pub mod mail_links;
+pub mod media;
 pub mod notice;
 pub mod pagination;
 pub mod public;

@@ -506,7 +506,9 @@ async fn submit(desk: Desk, request: HttpRequest, id: Option<i32>, form: AdminFo
         kind.path(&manuscript.slug)
     ));
     let (who, to_save) = (desk.user.username.clone(), manuscript.clone());
-    let saved = db::run(&desk.state.pool, move |conn| store::save(conn, kind, id, base, &to_save, &who, &log))
+    let saved = desk
+        .state
+        .write(move |conn| store::save(conn, kind, id, base, &to_save, &who, &log))
         .await
         .context("saving the article")?;
     match saved {
@@ -794,7 +796,9 @@ pub async fn restore(
     ));
     let who = desk.user.username.clone();
     let to_save = manuscript.clone();
-    let saved = db::run(&desk.state.pool, move |conn| store::save(conn, kind, Some(id), base, &to_save, &who, &log))
+    let saved = desk
+        .state
+        .write(move |conn| store::save(conn, kind, Some(id), base, &to_save, &who, &log))
         .await
         .context("restoring the revision")?;
     let target = format!("{}/{id}", desk_path(kind));

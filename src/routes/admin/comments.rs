@@ -231,10 +231,8 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
 pub async fn moderate(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let action = form.get("action").and_then(Action::parse).ok_or(AppError::NotFound)?;
     let (actor, id) = (desk.user.actor(), id.into_inner());
-    let changed = db::run(&desk.state.pool, move |conn| moderation::apply(conn, &actor, action, id))
-        .await
-        .map_err(AppError::NotStored)?;
-    desk.state.wake_mail();
+    let changed =
+        desk.state.write(move |conn| moderation::apply(conn, &actor, action, id)).await.map_err(AppError::NotStored)?;
     let return_to = form.return_to("/admin/comments");
     if !changed {
         let message = format!("Comment {id} was not changed: it could not be {}.", action.done());
@@ -268,16 +266,17 @@ pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
         return Ok(desk.redirect(&return_to, "Check the comments to act on first."));
     }
     let actor = desk.user.actor();
-    let changed = db::run(&desk.state.pool, move |conn| {
-        let mut changed = 0;
-        for id in ids {
-            changed += usize::from(moderation::apply(conn, &actor, action, id)?);
-        }
-        Ok(changed)
-    })
-    .await
-    .map_err(AppError::NotStored)?;
-    desk.state.wake_mail();
+    let changed = desk
+        .state
+        .write(move |conn| {
+            let mut changed = 0;
+            for id in ids {
+                changed += usize::from(moderation::apply(conn, &actor, action, id)?);
+            }
+            anyhow::Ok(changed)
+        })
+        .await
+        .map_err(AppError::NotStored)?;
     let message = format!("{changed} comment{} {}.", if changed == 1 { "" } else { "s" }, action.done());
     Ok(desk.redirect(&return_to, &message))
 }
@@ -286,9 +285,8 @@ pub async fn bulk(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
 /// comment; its mark is cleared (and logged).
 pub async fn seen_to(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let (actor, id) = (desk.user.actor(), id.into_inner());
-    let cleared = db::run(&desk.state.pool, move |conn| moderation::clear_urgent(conn, &actor, id))
-        .await
-        .map_err(AppError::NotStored)?;
+    let cleared =
+        desk.state.write(move |conn| moderation::clear_urgent(conn, &actor, id)).await.map_err(AppError::NotStored)?;
     let message = if cleared {
         format!("Comment {id} is no longer marked urgent.")
     } else {
@@ -304,7 +302,9 @@ pub async fn redact(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Re
     let comment = find_comment(&desk.state, id.into_inner()).await?;
     let (actor, country) = (desk.user.actor(), desk.state.settings.trust.country.clone());
     let id = comment.id;
-    let removed = db::run(&desk.state.pool, move |conn| moderation::redact(conn, &actor, &comment, &country))
+    let removed = desk
+        .state
+        .write(move |conn| moderation::redact(conn, &actor, &comment, &country))
         .await
         .map_err(AppError::NotStored)?;
     let message = if removed {
@@ -353,8 +353,8 @@ pub async fn edit(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Resu
         }
     };
     let (actor, id, stored) = (desk.user.actor(), comment.id, comment.clone());
-    let saved = db::run(&desk.state.pool, move |conn| moderation::edit(conn, &actor, &stored, &body)).await;
-    if let Err(error) = saved.and_then(|()| desk.state.check_database_file()) {
+    let saved = desk.state.write(move |conn| moderation::edit(conn, &actor, &stored, &body)).await;
+    if let Err(error) = saved {
         tracing::error!(error = format!("{error:#}"), "an edit could not be stored");
         let page = TextBox::editing(&text, Some(NOT_STORED), &return_to, StatusCode::SERVICE_UNAVAILABLE);
         return text_box_page(&desk, &comment, page);
@@ -430,34 +430,25 @@ pub async fn reply(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Res
         return answer_again("The article of this comment is not published any more.", StatusCode::CONFLICT);
     };
     let submission = Submission { parent: Some(parent.id), body, writer: Writer::Staff(desk.user.actor()) };
-    let outcome = {
-        let (library, slug) = (library.clone(), article.slug.clone());
-        db::run(&desk.state.pool, move |conn| {
-            let article = library.discussed(&slug).context("the article went away")?;
-            let rules = comments::discussion::load_rules(conn)?;
-            Ok(comments::submit(conn, article, &rules, submission, db::now()))
-        })
-        .await
-    };
+    let (held, outlines, slug) = (library.clone(), desk.state.outlines(), article.slug.clone());
+    let outcome = desk
+        .state
+        .write(move |conn| comments::store_comment(conn, &held, &outlines, &slug, submission, db::now()))
+        .await;
     let stored = match outcome {
-        Ok(Ok(stored)) => stored,
-        Ok(Err(SubmitError::Refused(refusal))) => {
+        Ok(stored) => stored,
+        Err(SubmitError::Refused(refusal)) => {
             let status = match refusal {
                 Refusal::ParentUnavailable | Refusal::ParentNotRestored => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::CONFLICT,
             };
             return answer_again(refusal.message(), status);
         }
-        Ok(Err(SubmitError::NotStored(error))) | Err(error) => {
+        Err(SubmitError::NotStored(error)) => {
             tracing::error!(error = format!("{error:#}"), "an answer could not be stored");
             return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    if let Err(error) = desk.state.check_database_file() {
-        tracing::error!(error = format!("{error:#}"), "an answer could not be stored");
-        return answer_again(NOT_STORED, StatusCode::SERVICE_UNAVAILABLE);
-    }
-    desk.state.wake_mail();
     if stored.status == CommentStatus::Private {
         return Ok(desk.redirect(&return_to, PRIVATE_ANSWER_SENT));
     }
@@ -695,24 +686,19 @@ pub async fn anonymise(desk: Desk, id: web::Path<CommentId>, form: AdminForm) ->
         return again(errors, found, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let (actor, asked) = (desk.user.actor(), original.id);
-    let outcome = db::run(&desk.state.pool, move |conn| {
-        Ok(private::publish_anonymised(conn, &actor, asked, &question, &answer, db::now()))
-    })
-    .await;
+    let outcome = desk
+        .state
+        .write(move |conn| private::publish_anonymised(conn, &actor, asked, &question, &answer, db::now()))
+        .await;
     let published = match outcome {
-        Ok(Ok(published)) => published,
-        Ok(Err(AnonymiseError::NotPrivate)) => return Err(AppError::NotFound),
-        Ok(Err(AnonymiseError::NotStored(error))) | Err(error) => {
+        Ok(published) => published,
+        Err(AnonymiseError::NotPrivate) => return Err(AppError::NotFound),
+        Err(AnonymiseError::NotStored(error)) => {
             tracing::error!(error = format!("{error:#}"), "an anonymised version could not be stored");
             errors.insert("question", NOT_STORED.to_owned());
             return again(errors, Vec::new(), StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    if let Err(error) = desk.state.check_database_file() {
-        tracing::error!(error = format!("{error:#}"), "an anonymised version could not be stored");
-        errors.insert("question", NOT_STORED.to_owned());
-        return again(errors, Vec::new(), StatusCode::SERVICE_UNAVAILABLE);
-    }
     let slug = original.post_slug.clone();
     let path = db::run(&desk.state.pool, move |conn| {
         let rules = discussion::load_rules(conn)?;

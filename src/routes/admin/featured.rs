@@ -144,11 +144,11 @@ async fn save_body(
 ) -> Result<HttpResponse, AppError> {
     let manuscript = crate::domain::Manuscript { body, ..article.manuscript.clone() };
     let (id, base, who) = (article.id, article.current_revision, desk.user.username.clone());
-    let saved = db::run(&desk.state.pool, move |conn| {
-        store::save(conn, ArticleKind::Post, Some(id), Some(base), &manuscript, &who, &log)
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+    let saved = desk
+        .state
+        .write(move |conn| store::save(conn, ArticleKind::Post, Some(id), Some(base), &manuscript, &who, &log))
+        .await
+        .map_err(AppError::NotStored)?;
     let target = questions_path(id);
     match saved {
         Saved::Stored { .. } => {

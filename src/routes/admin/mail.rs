@@ -94,25 +94,18 @@ pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     };
     let (id, username) = (desk.user.id, desk.user.username.clone());
     let address = parsed_email.map(|e| e.as_str().to_owned()).unwrap_or_default();
-    let stored = db::run(&desk.state.pool, move |conn| {
-        conn_transaction(conn, |conn| {
+    let stored = desk
+        .state
+        .write(move |conn| {
             users::set_email(conn, &username, &address)?;
             users::set_notify_on(conn, id, parsed_choice)?;
-            Ok(())
+            anyhow::Ok(())
         })
-    })
-    .await;
-    if let Err(error) = stored.and_then(|()| desk.state.check_database_file()) {
+        .await;
+    if let Err(error) = stored.context("saving the mail settings") {
         tracing::error!(error = format!("{error:#}"), "the mail settings could not be stored");
         let message = "Nothing was saved: the site cannot store anything right now. Please try again.".to_owned();
         return page(&desk, Some((email, choice)), Some(message), StatusCode::SERVICE_UNAVAILABLE).await;
     }
     Ok(desk.redirect("/admin/mail", "Your email settings are saved."))
-}
-
-fn conn_transaction(
-    conn: &mut db::AnyConnection,
-    work: impl FnOnce(&mut db::AnyConnection) -> diesel::QueryResult<()>,
-) -> anyhow::Result<()> {
-    db::write(conn, work).context("saving the mail settings")
 }

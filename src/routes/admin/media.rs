@@ -176,9 +176,7 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
     let user = desk.user.clone();
     let stored: Vec<(String, Address)> = {
         let (alt, caption) = (alt.clone(), caption.clone());
-        db::run(&desk.state.pool, move |conn| db::write(conn, |conn| store(conn, &made, &alt, &caption, &user)))
-            .await
-            .map_err(AppError::NotStored)?
+        desk.state.write(move |conn| store(conn, &made, &alt, &caption, &user)).await.map_err(AppError::NotStored)?
     };
     let markdown: Vec<String> = stored.iter().map(|(_, address)| format!("![{alt}]({})", address.path())).collect();
     if wants_json(&request) {
@@ -328,8 +326,9 @@ pub async fn describe(desk: Desk, hash: web::Path<String>, form: AdminForm) -> R
         ));
     }
     let user = desk.user.clone();
-    let changed = db::run(&desk.state.pool, move |conn| {
-        db::write(conn, |conn| {
+    let changed = desk
+        .state
+        .write(move |conn| {
             let changed = db::media::set_description(conn, &hash, &alt, &caption)?;
             if changed > 0 {
                 db::log::write(
@@ -340,9 +339,8 @@ pub async fn describe(desk: Desk, hash: web::Path<String>, form: AdminForm) -> R
             }
             Ok::<_, anyhow::Error>(changed)
         })
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+        .await
+        .map_err(AppError::NotStored)?;
     if changed == 0 {
         return Err(AppError::NotFound);
     }
@@ -354,8 +352,9 @@ pub async fn delete(desk: Desk, hash: web::Path<String>, _form: AdminForm) -> Re
     let hash = hash.into_inner();
     let deleted = hash.clone();
     let user = desk.user.clone();
-    let outcome = db::run(&desk.state.pool, move |conn| {
-        db::write(conn, |conn| {
+    let outcome = desk
+        .state
+        .write(move |conn| {
             let Some(picture) = db::media::find(conn, &hash)? else { return Ok(None) };
             let users: Vec<String> = db::articles::all(conn)?
                 .into_iter()
@@ -373,9 +372,8 @@ pub async fn delete(desk: Desk, hash: web::Path<String>, _form: AdminForm) -> Re
             )?;
             Ok::<_, anyhow::Error>(Some(Ok(picture.name)))
         })
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+        .await
+        .map_err(AppError::NotStored)?;
     match outcome {
         None => Err(AppError::NotFound),
         Some(Err(users)) => {

@@ -84,9 +84,7 @@ pub async fn list(desk: Desk, query: web::Query<ListQuery>) -> Result<HttpRespon
 /// `POST /admin/comments/{id}/no-answer`: off the to-do list, unanswered.
 pub async fn no_answer_needed(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let (actor, id) = (desk.user.actor(), id.into_inner());
-    db::run(&desk.state.pool, move |conn| moderation::no_answer_needed(conn, &actor, id))
-        .await
-        .map_err(AppError::NotStored)?;
+    desk.state.write(move |conn| moderation::no_answer_needed(conn, &actor, id)).await.map_err(AppError::NotStored)?;
     Ok(desk.redirect(&form.return_to("/admin/questions"), &format!("Comment {id} needs no answer.")))
 }
 
@@ -117,15 +115,17 @@ pub async fn no_answer_needed_for_many(desk: Desk, form: AdminForm) -> Result<Ht
         return Ok(desk.redirect(&return_to, "Check the questions that need no answer first, or give a date."));
     }
     let actor = desk.user.actor();
-    let marked = db::run(&desk.state.pool, move |conn| {
-        let ids = match before {
-            Some(before) => db::comments::unanswered_before(conn, before)?,
-            None => checked,
-        };
-        moderation::no_answer_needed_for_all(conn, &actor, &ids)
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+    let marked = desk
+        .state
+        .write(move |conn| {
+            let ids = match before {
+                Some(before) => db::comments::unanswered_before(conn, before)?,
+                None => checked,
+            };
+            moderation::no_answer_needed_for_all(conn, &actor, &ids)
+        })
+        .await
+        .map_err(AppError::NotStored)?;
     let message = match marked {
         1 => "1 question needs no answer.".to_owned(),
         n => format!("{n} questions need no answer."),

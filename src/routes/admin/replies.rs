@@ -65,17 +65,16 @@ pub async fn delete(desk: Desk, id: web::Path<i32>, _form: AdminForm) -> Result<
     let reply = find(&desk, id.into_inner()).await?;
     let actor = desk.user.actor();
     let title = reply.title.clone();
-    db::run(&desk.state.pool, move |conn| {
-        db::write(conn, |conn| {
+    desk.state
+        .write(move |conn| {
             answers::delete_saved_reply(conn, reply.id)?;
             let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::SavedReply)
                 .detail(format!("deleted the saved reply “{}”", reply.title));
-            log::write(conn, &entry)
-        })?;
-        Ok(())
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+            log::write(conn, &entry)?;
+            anyhow::Ok(())
+        })
+        .await
+        .map_err(AppError::NotStored)?;
     Ok(desk.redirect("/admin/replies", &format!("The saved reply “{title}” is deleted.")))
 }
 
@@ -109,8 +108,8 @@ async fn store(desk: Desk, id: Option<i32>, form: AdminForm) -> Result<HttpRespo
     let actor = desk.user.actor();
     let stored = {
         let fields = fields.clone();
-        db::run(&desk.state.pool, move |conn| {
-            db::write::<_, anyhow::Error, _>(conn, |conn| {
+        desk.state
+            .write(move |conn| {
                 let (id, verb) = match id {
                     Some(id) => {
                         answers::update_saved_reply(conn, id, &fields)?;
@@ -121,12 +120,11 @@ async fn store(desk: Desk, id: Option<i32>, form: AdminForm) -> Result<HttpRespo
                 let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::SavedReply)
                     .detail(format!("{verb} the saved reply “{}”", fields.title));
                 log::write(conn, &entry)?;
-                Ok(id)
+                anyhow::Ok(id)
             })
-        })
-        .await
+            .await
     };
-    match stored.and_then(|id| desk.state.check_database_file().map(|()| id)) {
+    match stored {
         Ok(_) => Ok(desk.redirect("/admin/replies", &format!("The saved reply “{}” is saved.", fields.title))),
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "a saved reply could not be stored");

@@ -120,8 +120,9 @@ async fn queue_page(desk: &Desk, kept: Option<KeptNote>, status: StatusCode) -> 
 /// `POST /admin/answers/{id}/still-right`: reviewed today.
 pub async fn still_right(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> Result<HttpResponse, AppError> {
     let (actor, id) = (desk.user.actor(), id.into_inner());
-    let changed = db::run(&desk.state.pool, move |conn| {
-        db::write::<_, anyhow::Error, _>(conn, |conn| {
+    let changed = desk
+        .state
+        .write(move |conn| {
             let changed = answers::mark_reviewed(conn, id, db::now())?;
             if changed {
                 let entry = NewLogEntry::new(Some(actor.user_id), &actor.name, LogAction::AnswerReviewed)
@@ -129,11 +130,10 @@ pub async fn still_right(desk: Desk, id: web::Path<CommentId>, form: AdminForm) 
                     .detail("still right");
                 log::write(conn, &entry)?;
             }
-            Ok(changed)
+            anyhow::Ok(changed)
         })
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+        .await
+        .map_err(AppError::NotStored)?;
     let message = if changed {
         format!("Answer {id} is marked reviewed today.")
     } else {
@@ -156,10 +156,11 @@ pub async fn add_note(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> 
         }
     };
     let actor = desk.user.actor();
-    let added = db::run(&desk.state.pool, move |conn| {
-        db::write::<_, anyhow::Error, _>(conn, |conn| {
+    let added = desk
+        .state
+        .write(move |conn| {
             let Some(answer) = db::comments::find(conn, id)?.filter(|c| c.is_by_author()) else {
-                return Ok(false);
+                return anyhow::Ok(false);
             };
             let html = markdown::render_comment(note.as_str());
             answers::add_note(conn, answer.id, note.as_str(), &html)?;
@@ -169,9 +170,8 @@ pub async fn add_note(desk: Desk, id: web::Path<CommentId>, form: AdminForm) -> 
             log::write(conn, &entry)?;
             Ok(true)
         })
-    })
-    .await
-    .map_err(AppError::NotStored)?;
+        .await
+        .map_err(AppError::NotStored)?;
     let message = if added {
         format!("Your note is shown under answer {id}.")
     } else {

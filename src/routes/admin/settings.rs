@@ -109,17 +109,17 @@ pub async fn save(desk: Desk, form: AdminForm) -> Result<HttpResponse, AppError>
     let to_store: Vec<(String, String)> = values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     let entry = NewLogEntry::new(Some(desk.user.id), &desk.user.display_name, LogAction::Settings)
         .detail(to_store.iter().map(|(k, v)| format!("{k}={}", v.replace('\n', ", "))).collect::<Vec<_>>().join("; "));
-    let saved = db::run(&desk.state.pool, move |conn| {
-        db::write::<_, diesel::result::Error, _>(conn, |conn| {
+    let saved = desk
+        .state
+        .write(move |conn| {
             for (name, value) in &to_store {
                 db::settings::save(conn, name, value)?;
             }
-            db::log::write(conn, &entry)
-        })?;
-        Ok(())
-    })
-    .await;
-    if let Err(error) = saved.and_then(|()| desk.state.check_database_file()) {
+            db::log::write(conn, &entry)?;
+            anyhow::Ok(())
+        })
+        .await;
+    if let Err(error) = saved {
         tracing::error!(error = format!("{error:#}"), "the settings could not be stored");
         let mut response = page(&desk, values, errors, StatusCode::SERVICE_UNAVAILABLE)?;
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("120"));

@@ -7,7 +7,7 @@ use atom_syndication::{Content, Entry, Link, Person, Text};
 use serde::Deserialize;
 
 use super::feed::atom_response;
-use super::post::{self, ArticlePage, CommentForm, CommentValues};
+use super::post::{self, CommentForm, CommentValues};
 use super::private;
 use crate::auth::{signed_in_user, TypedSession};
 use crate::comments::discussion::load_rules;
@@ -17,7 +17,7 @@ use crate::comments::pages::Outline;
 use crate::comments::remembered::RememberedCommenter;
 use crate::comments::submit::{FormTicket, Reader};
 use crate::comments::visitor::{FormPurpose, TokenProblem, Visitor};
-use crate::comments::{self, Discussion, Refusal, Submission, SubmitError, Writer};
+use crate::comments::{self, Refusal, Stored, Submission, SubmitError, Writer};
 use crate::content::{Article, ArticleKind, Library};
 use crate::db::{self, users::User};
 use crate::domain::{AuthorName, CommentBody, CommentId, CommentStatus, Email, WebsiteUrl};
@@ -63,71 +63,89 @@ pub async fn create(
     cached_pages::leaves_shared_pages(&request);
     let library = state.library();
     let Some(article) = library.discussed(&slug) else {
-        // Perhaps another instance behind the load balancer showed the
-        // form of an article this one does not have yet: keep the text.
-        let notice = Notice {
-            title: "This article is not available".into(),
-            message: "Your comment was not posted: the article is not on this site right now (it may have been \
-                      published or taken down a moment ago). Your text is kept below: copy it, and try again in a \
-                      minute."
-                .into(),
-            kept_text: Some(submission.values.body.clone()),
-            ..Notice::default()
-        };
-        return notice::render(&state, &request, StatusCode::NOT_FOUND, notice);
+        return article_missing(&state, &request, submission.into_inner().values.body);
     };
     let author = signed_in_user(&state.pool, &session, state.settings.session_timeouts())
         .await
         .context("finding who is signed in")?;
     let CommentSubmission { values, csrf_token, url: honeypot, insert, saved_reply } = submission.into_inner();
-    // The cookie is decrypted once: a form without one still gets a visitor.
-    let existing_visitor = Visitor::existing(&request, &state.keys);
-    let mut visitor = existing_visitor.clone().unwrap_or_else(Visitor::first_visit);
+    let (visitor, issued_at) = checked_visitor(&state, &request, &csrf_token);
     let answer = Answer { state: &state, library: &library, article, author: author.as_ref() };
-
-    let now = chrono::Utc::now();
-    let issued_at = match existing_visitor
-        .as_ref()
-        .map(|v| v.verify_form_token(&state.keys, FormPurpose::Comment, &csrf_token, now.timestamp()))
-    {
-        Some(Ok(issued)) => issued,
-        Some(Err(TokenProblem::Expired)) => return answer.refusal(visitor, values, Refusal::FormExpired).await,
-        Some(Err(TokenProblem::Invalid)) | None => {
-            return answer.refusal(visitor, values, Refusal::FormUnconfirmed).await
-        }
+    let issued_at = match issued_at {
+        Ok(issued_at) => issued_at,
+        Err(refusal) => return answer.refusal(visitor, values, refusal).await,
     };
     if let (Some(_), Some(_)) = (&author, &insert) {
-        // The author put a saved reply into his answer: the page comes back
-        // with it under what he typed, and nothing is published.
-        let settings = state.settings.answers.clone();
-        let (typed, chosen) = (values.body.clone(), saved_reply.clone());
-        let inserted =
-            db::run(&state.pool, move |conn| crate::answers::insert_saved(conn, &settings, &typed, chosen.as_deref()))
-                .await
-                .context("inserting a saved reply")?;
-        let mut values = values;
-        let (message, status) = match inserted {
-            Ok(text) => {
-                values.body = text;
-                (None, StatusCode::OK)
-            }
-            Err(message) => (Some(message.to_owned()), StatusCode::UNPROCESSABLE_ENTITY),
-        };
-        let form = CommentForm { values, errors: HashMap::new(), message, personal: Vec::new() };
-        return answer.page(visitor, form, status).await;
+        return answer.with_saved_reply(visitor, values, saved_reply).await;
     }
-    let ticket = FormTicket { token: csrf_token, issued_at };
-    let sender = Sender {
-        ip_hash: state.keys.hash_ip(&state.client_ip(&request)),
-        user_agent: user_agent(&request),
-        honeypot_filled: !honeypot.trim().is_empty(),
+    let values = match screen_personal(&state, author.as_ref(), values) {
+        Ok(values) => values,
+        Err(form) => return answer.page(visitor, *form, UNPROCESSABLE).await,
     };
-    // Personal details in the text (and, in the author's answer, words that
-    // say the reader is his patient): shown before anything is stored, to
-    // remove (here, for them) or to keep as written.
-    let mut values = values;
+    let sender = Sender::of(&state, &request, &honeypot);
+    let checks = Checks { require_consent: state.settings.trust.require_consent, red_flags: &state.red_flags };
+    let ticket = FormTicket { token: csrf_token, issued_at };
+    let submission = match parse(&values, author.as_ref(), ticket, sender, &checks) {
+        Ok(submission) => submission,
+        Err(errors) => return answer.page(visitor, CommentForm::with_errors(values, errors), UNPROCESSABLE).await,
+    };
+    let written = Written::of(&submission, &values);
+    let (held, outlines, now) = (library.clone(), state.outlines(), db::now());
+    let slug = article.slug.clone();
+    match state.write(move |conn| comments::store_comment(conn, &held, &outlines, &slug, submission, now)).await {
+        Ok(stored) => answer.stored(&request, &session, visitor, stored, written).await,
+        Err(SubmitError::Refused(refusal)) => answer.refusal(visitor, values, refusal).await,
+        Err(SubmitError::NotStored(error)) => {
+            let error = error.context(format!("storing a comment on {}", article.slug));
+            answer.not_stored(visitor, values, error).await
+        }
+    }
+}
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// The article is not on this instance (perhaps another one behind the load
+/// balancer showed the form of an article this one does not have yet): the
+/// text is kept.
+fn article_missing(state: &AppState, request: &HttpRequest, body: String) -> Result<HttpResponse, AppError> {
+    let notice = Notice {
+        title: "This article is not available".into(),
+        message: "Your comment was not posted: the article is not on this site right now (it may have been \
+                  published or taken down a moment ago). Your text is kept below: copy it, and try again in a \
+                  minute."
+            .into(),
+        kept_text: Some(body),
+        ..Notice::default()
+    };
+    notice::render(state, request, StatusCode::NOT_FOUND, notice)
+}
+
+/// The visitor the form came from (the cookie is decrypted once: a form
+/// without one still gets a visitor), and when their form was issued, or
+/// why the form is refused.
+fn checked_visitor(state: &AppState, request: &HttpRequest, token: &str) -> (Visitor, Result<i64, Refusal>) {
+    let existing = Visitor::existing(request, &state.keys);
+    let now = chrono::Utc::now().timestamp();
+    let issued_at = match existing.as_ref().map(|v| v.verify_form_token(&state.keys, FormPurpose::Comment, token, now))
+    {
+        Some(Ok(issued)) => Ok(issued),
+        Some(Err(TokenProblem::Expired)) => Err(Refusal::FormExpired),
+        Some(Err(TokenProblem::Invalid)) | None => Err(Refusal::FormUnconfirmed),
+    };
+    (existing.unwrap_or_else(Visitor::first_visit), issued_at)
+}
+
+/// Personal details in the text (and, in the author's answer, words that
+/// say the reader is his patient): shown before anything is stored, to
+/// remove (here, for them) or to keep as written. The values to go on
+/// with, or the form to show again.
+fn screen_personal(
+    state: &AppState,
+    author: Option<&User>,
+    mut values: CommentValues,
+) -> Result<CommentValues, Box<CommentForm>> {
     let country = &state.settings.trust.country;
-    let found = match &author {
+    let found = match author {
         // Nobody but the author reads a private question: nothing to warn of.
         None if values.private.is_some() => Vec::new(),
         None => personal::find(&values.body, &values.author_name, country),
@@ -138,110 +156,39 @@ pub async fn create(
         Some("keep") => {}
         _ if !found.is_empty() => {
             let message = if author.is_some() { ANSWER_SHOWS_DETAILS } else { PERSONAL_FOUND };
-            let form =
-                CommentForm { values, errors: HashMap::new(), message: Some(message.to_owned()), personal: found };
-            return answer.page(visitor, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return Err(Box::new(CommentForm {
+                values,
+                errors: HashMap::new(),
+                message: Some(message.to_owned()),
+                personal: found,
+            }));
         }
         _ => {}
     }
-    let checks = Checks { require_consent: state.settings.trust.require_consent, red_flags: &state.red_flags };
-    let submission = match parse(&values, author.as_ref(), ticket, sender, &checks) {
-        Ok(submission) => submission,
-        Err(errors) => {
-            let form = CommentForm::with_errors(values, errors);
-            return answer.page(visitor, form, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
+    Ok(values)
+}
 
-    // What "Save my name, email and website" keeps: the details as parsed.
-    let to_remember = match &submission.writer {
-        Writer::Reader(reader) if values.remember.is_some() => Some(RememberedCommenter {
-            name: reader.name.as_str().to_owned(),
-            email: reader.email.as_str().to_owned(),
-            website: reader.website.as_ref().map(|w| w.as_str().to_owned()).unwrap_or_default(),
-        }),
-        _ => None,
-    };
-    let by_reader = matches!(submission.writer, Writer::Reader(_));
-    let answering = submission.parent.is_some();
-    let outcome = {
-        let (library, slug) = (library.clone(), article.slug.clone());
-        let outlines = state.outlines();
-        db::run(&state.pool, move |conn| {
-            let article = library.discussed(&slug).context("the article went away")?;
-            let rules = outlines.rules(conn)?;
-            Ok(comments::submit(conn, article, &rules, submission, now.naive_utc()).map(|stored| {
-                // Where its writer goes next: the same connection, the same rules.
-                let outline = outlines.outline(conn, &slug, &[stored.id], &rules);
-                (stored, outline.map(|outline| outline.path(&slug, stored.id)))
-            }))
-        })
-        .await
-    };
-    let (stored, path) = match outcome {
-        Ok(Ok(stored_at)) => {
-            if stored_at.0.status == CommentStatus::Approved {
-                cached_pages::changed_shared_pages(&request);
-            }
-            stored_at
-        }
-        Ok(Err(SubmitError::Refused(refusal))) => return answer.refusal(visitor, values, refusal).await,
-        Ok(Err(SubmitError::NotStored(error))) | Err(error) => {
-            return answer.not_stored(visitor, values, error.context(format!("storing a comment on {slug}"))).await
-        }
-    };
-    if let Err(error) = state.check_database_file() {
-        return answer.not_stored(visitor, values, error).await;
+/// What the answer to a stored comment needs to know of what was sent.
+struct Written {
+    /// What "Save my name, email and website" keeps: the details as parsed.
+    to_remember: Option<RememberedCommenter>,
+    by_reader: bool,
+    answering: bool,
+}
+
+impl Written {
+    fn of(submission: &Submission, values: &CommentValues) -> Self {
+        let to_remember = match &submission.writer {
+            Writer::Reader(reader) if values.remember.is_some() => Some(RememberedCommenter {
+                name: reader.name.as_str().to_owned(),
+                email: reader.email.as_str().to_owned(),
+                website: reader.website.as_ref().map(|w| w.as_str().to_owned()).unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        let by_reader = matches!(submission.writer, Writer::Reader(_));
+        Self { to_remember, by_reader, answering: submission.parent.is_some() }
     }
-    if stored.mail_queued {
-        state.wake_mail();
-    }
-    if author.is_none() && stored.status != CommentStatus::Approved {
-        // The commenter sees their comment as "awaiting moderation", whether
-        // it waits for the author or was filtered as spam; a private question
-        // on a page of its own, that says where the answer will come.
-        visitor.remember_pending(stored.id);
-    }
-    let location = if stored.status == CommentStatus::Private {
-        // On no page of the discussion: the reader is told so on a page of
-        // their own, the author in the desk.
-        if author.is_some() {
-            session.set_flash(crate::comments::private::PRIVATE_ANSWER_SENT);
-            "/admin/comments?status=private".to_owned()
-        } else {
-            private::sent_path(stored.id)
-        }
-    } else {
-        // The comment is stored: should its page not be found, the article
-        // itself is the next best place to send the writer.
-        path.unwrap_or_else(|error| {
-            tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
-            format!("/posts/{}#comment-{}", article.slug, stored.id)
-        })
-    };
-    if author.is_some() && stored.status != CommentStatus::Private {
-        let message = if answering { "Your answer is published:" } else { "Your comment is published:" };
-        session.set_flash_with_link(message, "view it", &location);
-    }
-    let secure = state.settings.is_https();
-    let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, location));
-    if let Some(cookie) = visitor.cookie(&state.keys, secure) {
-        response.cookie(cookie);
-    }
-    match to_remember {
-        Some(details) => {
-            if let Some(cookie) = details.cookie(&state.keys, secure) {
-                response.cookie(cookie);
-            }
-        }
-        // The box left unticked: the browser forgets what it kept.
-        None if by_reader && RememberedCommenter::sent_with(&request) => {
-            response.cookie(RememberedCommenter::removal(secure));
-        }
-        None => {}
-    }
-    Ok(response.finish())
 }
 
 /// The text being typed, as `site.js` sends it while the reader writes.
@@ -286,6 +233,16 @@ struct Sender {
     ip_hash: String,
     user_agent: String,
     honeypot_filled: bool,
+}
+
+impl Sender {
+    fn of(state: &AppState, request: &HttpRequest, honeypot: &str) -> Self {
+        Self {
+            ip_hash: state.keys.hash_ip(&state.client_ip(request)),
+            user_agent: user_agent(request),
+            honeypot_filled: !honeypot.trim().is_empty(),
+        }
+    }
 }
 
 /// What a reader's comment is checked for besides its fields.
@@ -419,44 +376,98 @@ impl Answer<'_> {
         Ok(response)
     }
 
-    /// The page of the comment answered (the page the form was sent from
-    /// when its "Reply" link was used), or the article's own.
+    /// The author put a saved reply into his answer: the page comes back
+    /// with it under what he typed, and nothing is published.
+    async fn with_saved_reply(
+        &self,
+        visitor: Visitor,
+        mut values: CommentValues,
+        saved_reply: Option<String>,
+    ) -> Result<HttpResponse, AppError> {
+        let settings = self.state.settings.answers.clone();
+        let typed = values.body.clone();
+        let inserted = db::run(&self.state.pool, move |conn| {
+            crate::answers::insert_saved(conn, &settings, &typed, saved_reply.as_deref())
+        })
+        .await
+        .context("inserting a saved reply")?;
+        let (message, status) = match inserted {
+            Ok(text) => {
+                values.body = text;
+                (None, StatusCode::OK)
+            }
+            Err(message) => (Some(message.to_owned()), StatusCode::UNPROCESSABLE_ENTITY),
+        };
+        let form = CommentForm { values, errors: HashMap::new(), message, personal: Vec::new() };
+        self.page(visitor, form, status).await
+    }
+
+    /// The comment is stored: its writer goes to it (a private question to
+    /// a page of its own), with the cookies that remember them.
+    async fn stored(
+        &self,
+        request: &HttpRequest,
+        session: &TypedSession,
+        mut visitor: Visitor,
+        stored: Stored,
+        written: Written,
+    ) -> Result<HttpResponse, AppError> {
+        let (state, slug) = (self.state, &self.article.slug);
+        if stored.status == CommentStatus::Approved {
+            cached_pages::changed_shared_pages(request);
+        }
+        if self.author.is_none() && stored.status != CommentStatus::Approved {
+            // The commenter sees their comment as "awaiting moderation", whether
+            // it waits for the author or was filtered as spam; a private question
+            // on a page of its own, that says where the answer will come.
+            visitor.remember_pending(stored.id);
+        }
+        let location = if stored.status == CommentStatus::Private {
+            // On no page of the discussion: the reader is told so on a page of
+            // their own, the author in the desk.
+            if self.author.is_some() {
+                session.set_flash(crate::comments::private::PRIVATE_ANSWER_SENT);
+                "/admin/comments?status=private".to_owned()
+            } else {
+                private::sent_path(stored.id)
+            }
+        } else {
+            // The comment is stored: should its page not be found, the article
+            // itself is the next best place to send the writer.
+            post::comment_path(state, self.article, stored.id, &[stored.id]).await.unwrap_or_else(|error| {
+                tracing::warn!(error = %error, "sending a writer to the article instead of their comment's page");
+                format!("/posts/{slug}#comment-{}", stored.id)
+            })
+        };
+        if self.author.is_some() && stored.status != CommentStatus::Private {
+            let message = if written.answering { "Your answer is published:" } else { "Your comment is published:" };
+            session.set_flash_with_link(message, "view it", &location);
+        }
+        let secure = state.settings.is_https();
+        let mut response = HttpResponse::SeeOther();
+        response.insert_header((header::LOCATION, location));
+        if let Some(cookie) = visitor.cookie(&state.keys, secure) {
+            response.cookie(cookie);
+        }
+        match written.to_remember {
+            Some(details) => {
+                if let Some(cookie) = details.cookie(&state.keys, secure) {
+                    response.cookie(cookie);
+                }
+            }
+            // The box left unticked: the browser forgets what it kept.
+            None if written.by_reader && RememberedCommenter::sent_with(request) => {
+                response.cookie(RememberedCommenter::removal(secure));
+            }
+            None => {}
+        }
+        Ok(response.finish())
+    }
+
+    /// The article page again, with the form as sent.
     async fn page(&self, visitor: Visitor, form: CommentForm, status: StatusCode) -> Result<HttpResponse, AppError> {
-        let loaded = async {
-            let number = match form.values.parent_id.trim().parse::<CommentId>() {
-                Ok(parent) => post::page_of_comment(self.state, self.article, parent, visitor.pending()).await?,
-                Err(_) => 1,
-            };
-            match post::load_discussion(self.state, self.article, &visitor, number).await? {
-                Some(discussion) => Ok(discussion),
-                None => post::load_discussion(self.state, self.article, &visitor, 1)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("the first page of a discussion is missing").into()),
-            }
-        };
-        let discussion = match loaded.await {
-            Ok(discussion) => discussion,
-            Err(error) if status == StatusCode::SERVICE_UNAVAILABLE => {
-                tracing::warn!(error = %error, "showing the form without the comments");
-                Discussion::unavailable()
-            }
-            Err(error) => return Err(error),
-        };
-        let page = ArticlePage {
-            library: self.library,
-            article: self.article,
-            discussion: &discussion,
-            author: self.author,
-            form,
-            flash: None,
-            for_cache: false,
-            preview: false,
-            saved_replies: match self.author {
-                Some(_) => post::saved_reply_choices(self.state).await.unwrap_or_default(),
-                None => Vec::new(),
-            },
-        };
-        post::render(self.state, page, visitor, status)
+        let again = post::FormAgain { library: self.library, article: self.article, author: self.author };
+        post::with_form(self.state, again, visitor, form, status).await
     }
 }
 

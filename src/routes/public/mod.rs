@@ -6,7 +6,6 @@ pub mod discovery;
 pub mod feed;
 pub mod home;
 pub mod manage;
-pub mod media;
 pub mod old_address;
 pub mod page;
 pub mod post;

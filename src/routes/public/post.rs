@@ -153,6 +153,64 @@ pub(super) async fn show_page(
     Ok(response)
 }
 
+/// The article whose page is shown again after a comment was sent.
+pub struct FormAgain<'a> {
+    pub library: &'a Library,
+    pub article: &'a Article,
+    pub author: Option<&'a User>,
+}
+
+/// The article page again after a comment was not taken, with `form` as
+/// sent: the page of the comment answered (the page the form was sent from
+/// when its "Reply" link was used), or the article's own. When the
+/// database cannot store anything (503), the page is shown even if the
+/// comments cannot be read.
+pub async fn with_form(
+    state: &AppState,
+    again: FormAgain<'_>,
+    visitor: Visitor,
+    form: CommentForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let FormAgain { library, article, author } = again;
+    let loaded = async {
+        let number = match form.values.parent_id.trim().parse::<CommentId>() {
+            Ok(parent) => page_of_comment(state, article, parent, visitor.pending()).await?,
+            Err(_) => 1,
+        };
+        match load_discussion(state, article, &visitor, number).await? {
+            Some(discussion) => Ok(discussion),
+            None => load_discussion(state, article, &visitor, 1)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the first page of a discussion is missing").into()),
+        }
+    };
+    let discussion = match loaded.await {
+        Ok(discussion) => discussion,
+        Err(error) if status == StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::warn!(error = %error, "showing the form without the comments");
+            Discussion::unavailable()
+        }
+        Err(error) => return Err(error),
+    };
+    let saved_replies = match author {
+        Some(_) => saved_reply_choices(state).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let page = ArticlePage {
+        library,
+        article,
+        discussion: &discussion,
+        author,
+        form,
+        flash: None,
+        for_cache: false,
+        preview: false,
+        saved_replies,
+    };
+    render(state, page, visitor, status)
+}
+
 /// The author's saved replies, for the answer box he sees on the page.
 pub async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::answers::Choice>, AppError> {
     Ok(db::run(&state.pool, crate::answers::choices).await?)
@@ -212,7 +270,7 @@ pub async fn page_of_comment(
 
 /// The address of comment `id` of `article`, on the page that shows it to a
 /// visitor whose own comments awaiting moderation are `own_pending`.
-async fn comment_path(
+pub(super) async fn comment_path(
     state: &AppState,
     article: &Article,
     id: CommentId,
