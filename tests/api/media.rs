@@ -424,6 +424,33 @@ pub async fn publish_article_with_pictures(app: &TestApp) -> String {
 }
 
 #[tokio::test]
+async fn a_photo_gets_a_smaller_webp_at_every_size_named_in_the_articles_picture() {
+    let (app, _) = signed_in_app().await;
+    let path = publish_article_with_pictures(&app).await;
+    let hash = stored_hashes(&app).pop().expect("stored");
+    let widths = [480u32, 960, 1200];
+    for width in widths {
+        let jpeg = fetch(&app.stranger(), &format!("{}/media/{hash}-{width}.jpg", app.address), None).await;
+        let url = format!("{}/media/{hash}-{width}.webp", app.address);
+        let served = fetch(&app.stranger(), &url, None).await;
+        assert_eq!(served.status, 200, "{url}");
+        assert_eq!(served.headers["content-type"], "image/webp");
+        assert!(served.bytes.len() < jpeg.bytes.len(), "the WebP is smaller than the JPEG at {width} px");
+        assert!(!served.bytes.windows(4).any(|w| w == b"EXIF" || w == b"XMP "), "no metadata chunk");
+        let picture = image::load_from_memory_with_format(&served.bytes, image::ImageFormat::WebP)
+            .expect("a WebP picture")
+            .to_rgb8();
+        assert_eq!((picture.width(), picture.height()), (width, width / 2));
+        let (left, right) = (picture.get_pixel(width / 4, width / 4), picture.get_pixel(width * 3 / 4, width / 4));
+        assert!(left[0] > 150 && left[2] < 100, "red on the left: {left:?}");
+        assert!(right[2] > 150 && right[0] < 100, "blue on the right: {right:?}");
+    }
+    let article = read(app.stranger().get(format!("{}{path}", app.address)).send().await.expect("GET")).await;
+    let srcset = widths.iter().map(|w| format!("/media/{hash}-{w}.webp {w}w")).collect::<Vec<_>>().join(", ");
+    article.assert_contains(&[&format!(r#"<picture><source type="image/webp" srcset="{srcset}""#)]);
+}
+
+#[tokio::test]
 async fn the_feature_picture_is_on_the_article_its_card_and_open_graph_at_mid_size() {
     let (app, _) = signed_in_app().await;
     let path = publish_article_with_pictures(&app).await;
