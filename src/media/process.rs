@@ -32,8 +32,7 @@ const MAX_PIXELS: u64 = 52_000_000;
 /// The most memory a decoder may ask for.
 const MAX_DECODER_ALLOCATION: u64 = 256 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 82;
-/// A photo's lossy WebP: about as sharp as its JPEG at quality 82, and
-/// smaller.
+/// A photo's lossy WebP, on libwebp's scale of 100 (its own default is 75).
 const WEBP_QUALITY: f32 = 80.0;
 /// libwebp's effort, 0 (fastest) to 6 (smallest): 4 is its own default,
 /// the balance of time and size.
