@@ -555,14 +555,20 @@ async fn give_the_editor_a_file(
     taken.as_bool().expect("a boolean")
 }
 
-#[tokio::test]
-async fn a_picture_pasted_in_a_new_article_is_described_uploaded_and_put_at_the_cursor_in_chromium() {
-    use fantoccini::Locator;
-    crate::helpers::require!("TEST_WEBDRIVER_URL");
+/// A fresh site and Chromium signed in to its desk.
+async fn desk_in_chromium() -> (crate::helpers::TestApp, crate::helpers::Browser) {
     let app = crate::helpers::spawn_app().await;
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let browser = crate::helpers::Browser::open().await;
     browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    (app, browser)
+}
+
+#[tokio::test]
+async fn a_picture_pasted_in_a_new_article_is_described_uploaded_and_put_at_the_cursor_in_chromium() {
+    use fantoccini::Locator;
+    crate::helpers::require!("TEST_WEBDRIVER_URL");
+    let (app, browser) = desk_in_chromium().await;
     let client = &browser.client;
     client.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
     let hint = client.find(Locator::Id("pictures-hint-scripted")).await.expect("the hint");
@@ -617,10 +623,7 @@ async fn a_picture_pasted_in_a_new_article_is_described_uploaded_and_put_at_the_
 async fn a_picture_dropped_without_a_description_is_not_uploaded_and_the_editor_says_why_in_chromium() {
     use fantoccini::Locator;
     crate::helpers::require!("TEST_WEBDRIVER_URL", "TEST_AXE_JS");
-    let app = crate::helpers::spawn_app().await;
-    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
-    let browser = crate::helpers::Browser::open().await;
-    browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    let (app, browser) = desk_in_chromium().await;
     let client = &browser.client;
     client.goto(&format!("{}/admin/articles/1", app.address)).await.expect("the editor opens");
     let text = "A text that must not be lost.";
@@ -659,10 +662,7 @@ async fn a_picture_dropped_without_a_description_is_not_uploaded_and_the_editor_
 async fn with_javascript_the_upload_form_puts_the_picture_at_the_cursor_and_says_why_a_file_is_refused_in_chromium() {
     use fantoccini::Locator;
     crate::helpers::require!("TEST_WEBDRIVER_URL");
-    let app = crate::helpers::spawn_app().await;
-    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
-    let browser = crate::helpers::Browser::open().await;
-    browser.sign_in(&app, AUTHOR, PASSWORD).await;
+    let (app, browser) = desk_in_chromium().await;
     let client = &browser.client;
     let folder = tempfile::tempdir().expect("a folder");
     let notes = folder.path().join("notes.jpg");
