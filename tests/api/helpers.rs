@@ -138,23 +138,8 @@ pub fn reader_draft<'a>(
     body: &'a CommentBody,
     status: CommentStatus,
 ) -> Draft<'a> {
-    Draft {
-        slug: slug.to_owned(),
-        parent: None,
-        author: Author::Reader { name: name.to_owned(), email: email.to_owned(), website: None },
-        body,
-        status,
-        notify: false,
-        notify_replies: false,
-        ip_hash: String::new(),
-        user_agent: String::new(),
-        created_at: db::now(),
-        arrived_at: db::now(),
-        kept_id: None,
-        wordpress_id: None,
-        urgent: None,
-        consent: None,
-    }
+    let author = Author::Reader { name: name.to_owned(), email: email.to_owned(), website: None };
+    Draft::written_now(slug, None, author, body, status, db::now())
 }
 
 /// `healthblog check` on `content_dir`, as a user runs it.
