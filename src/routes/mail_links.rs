@@ -4,12 +4,18 @@
 //! POSTs. Mail clients may also stop notices with the one-click POST of
 //! RFC 8058 (`List-Unsubscribe=One-Click`), which needs no page.
 
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+
 use crate::db::now;
 use crate::routes::public::comments::ANSWER_SHOWS_DETAILS;
 use crate::trust::personal;
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use anyhow::Context as _;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::comments::discussion::{self, load_rules};
@@ -25,7 +31,7 @@ use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
 use crate::mail::outbox::MessageKind;
 use crate::mail::subscribers;
 use crate::routes::notice::{render, CommentView, Notice};
-use crate::routes::page;
+use crate::routes::{app_state, page};
 use crate::signed_links::{self, LinkProblem, Purpose};
 use crate::state::AppState;
 
@@ -40,7 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A POST from one of these pages.
 #[derive(Deserialize)]
-pub struct LinkForm {
+struct LinkForm {
     #[serde(default)]
     csrf_token: String,
     /// Sent by mail clients for a one-click unsubscribe (RFC 8058).
@@ -106,28 +112,124 @@ fn not_stored(error: anyhow::Error) -> AppError {
     AppError::NotStored(error)
 }
 
-/// The payload of a link made for `purpose`, now.
-fn open_link<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    purpose: Purpose,
-    token: &str,
-) -> Result<T, LinkProblem> {
-    signed_links::open(&state.keys, purpose, token, now().and_utc().timestamp())
+/// A request answered with a page of its own rather than by the handler.
+fn answered(cause: &'static str, response: Result<HttpResponse, AppError>) -> actix_web::Error {
+    match response {
+        Ok(response) => InternalError::from_response(cause, response).into(),
+        Err(error) => error.into(),
+    }
+}
+
+/// What a kind of link in an email carries, and what it was made for.
+trait MailLink: DeserializeOwned {
+    const PURPOSE: Purpose;
+    /// How to get a link that works, said when this one has expired.
+    const HINT: &'static str;
+}
+
+/// A link of kind `T`, opened from the address's `{token}`: its payload.
+/// A link that does not open (expired, cut short, made for something else)
+/// is answered with the page that says so.
+struct Opened<T> {
+    token: String,
+    payload: T,
+}
+
+impl<T: MailLink> FromRequest for Opened<T> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::open(request))
+    }
+}
+
+impl<T: MailLink> Opened<T> {
+    fn open(request: &HttpRequest) -> Result<Self, actix_web::Error> {
+        let state = app_state(request)?;
+        let token = request.match_info().get("token").unwrap_or_default().to_owned();
+        match signed_links::open(&state.keys, T::PURPOSE, &token, now().and_utc().timestamp()) {
+            Ok(payload) => Ok(Self { token, payload }),
+            Err(problem) => {
+                Err(answered("the link in an email does not open", refused(state, request, problem, T::HINT)))
+            }
+        }
+    }
+}
+
+/// A POST from one of these pages whose form token checks out against the
+/// visitor cookie. Any other is answered 403 with a page that asks to
+/// press the button again.
+struct PagePost;
+
+/// A POST that stops notices: from one of these pages, checked as a
+/// [`PagePost`], or a mail client's one-click (RFC 8058), which has no
+/// page and carries no token.
+struct StopPost {
+    one_click: bool,
+}
+
+impl FromRequest for PagePost {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<LinkForm>::from_request(request, payload);
+        let request = request.clone();
+        Box::pin(async move {
+            from_page(&request, &form.await?.into_inner())?;
+            Ok(Self)
+        })
+    }
+}
+
+impl FromRequest for StopPost {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<LinkForm>::from_request(request, payload);
+        let request = request.clone();
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            if form.list_unsubscribe == "One-Click" {
+                return Ok(Self { one_click: true });
+            }
+            from_page(&request, &form)?;
+            Ok(Self { one_click: false })
+        })
+    }
+}
+
+/// Whether `form` came from a page of this site; the page asking to press
+/// the button again when it did not.
+fn from_page(request: &HttpRequest, form: &LinkForm) -> Result<(), actix_web::Error> {
+    let state = app_state(request)?;
+    if form_is_ours(state, request, form) {
+        Ok(())
+    } else {
+        Err(answered("the form did not come from this site", stale_form(state, request)))
+    }
 }
 
 // Confirming an address.
 
-const CONFIRM_HINT: &str = "Leave a new comment with the box ticked to get another one.";
+/// The address a "confirm" link was sent to.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct ConfirmAddress(String);
 
-pub async fn show_confirm(
+impl MailLink for ConfirmAddress {
+    const PURPOSE: Purpose = Purpose::Confirm;
+    const HINT: &'static str = "Leave a new comment with the box ticked to get another one.";
+}
+
+async fn show_confirm(
     state: web::Data<AppState>,
     request: HttpRequest,
-    token: web::Path<String>,
+    link: Opened<ConfirmAddress>,
 ) -> Result<HttpResponse, AppError> {
-    let email: String = match open_link(&state, Purpose::Confirm, &token) {
-        Ok(email) => email,
-        Err(problem) => return refused(&state, &request, problem, CONFIRM_HINT),
-    };
+    let ConfirmAddress(email) = link.payload;
     let notice = Notice {
         title: "Confirm email notices".into(),
         message: format!(
@@ -141,19 +243,13 @@ pub async fn show_confirm(
     render(&state, &request, StatusCode::OK, notice)
 }
 
-pub async fn confirm(
+async fn confirm(
     state: web::Data<AppState>,
     request: HttpRequest,
-    token: web::Path<String>,
-    form: web::Form<LinkForm>,
+    link: Opened<ConfirmAddress>,
+    _post: PagePost,
 ) -> Result<HttpResponse, AppError> {
-    let email: String = match open_link(&state, Purpose::Confirm, &token) {
-        Ok(email) => email,
-        Err(problem) => return refused(&state, &request, problem, CONFIRM_HINT),
-    };
-    if !form_is_ours(&state, &request, &form) {
-        return stale_form(&state, &request);
-    }
+    let ConfirmAddress(email) = link.payload;
     state
         .write(move |conn| anyhow::Ok(subscribers::confirm(conn, &EmailKey::of(&email), now())?))
         .await
@@ -170,7 +266,10 @@ pub async fn confirm(
 
 // Stopping notices.
 
-const STOP_HINT: &str = "Use the link in a newer email.";
+impl MailLink for Stop {
+    const PURPOSE: Purpose = Purpose::Unsubscribe;
+    const HINT: &'static str = "Use the link in a newer email.";
+}
 
 fn describe(stop: &Stop) -> String {
     match stop {
@@ -180,41 +279,30 @@ fn describe(stop: &Stop) -> String {
     }
 }
 
-pub async fn show_unsubscribe(
+async fn show_unsubscribe(
     state: web::Data<AppState>,
     request: HttpRequest,
-    token: web::Path<String>,
+    link: Opened<Stop>,
 ) -> Result<HttpResponse, AppError> {
-    let stop: Stop = match open_link(&state, Purpose::Unsubscribe, &token) {
-        Ok(stop) => stop,
-        Err(problem) => return refused(&state, &request, problem, STOP_HINT),
-    };
     let notice = Notice {
         title: "Stop email notices".into(),
-        message: format!("Press the button to stop {}.", describe(&stop)),
+        message: format!("Press the button to stop {}.", describe(&link.payload)),
         button: Some("Stop them".into()),
         ..Notice::default()
     };
     render(&state, &request, StatusCode::OK, notice)
 }
 
-pub async fn unsubscribe(
+async fn unsubscribe(
     state: web::Data<AppState>,
     request: HttpRequest,
-    token: web::Path<String>,
-    form: web::Form<LinkForm>,
+    link: Opened<Stop>,
+    post: StopPost,
 ) -> Result<HttpResponse, AppError> {
-    let stop: Stop = match open_link(&state, Purpose::Unsubscribe, &token) {
-        Ok(stop) => stop,
-        Err(problem) => return refused(&state, &request, problem, STOP_HINT),
-    };
-    let one_click = form.list_unsubscribe == "One-Click";
-    if !one_click && !form_is_ours(&state, &request, &form) {
-        return stale_form(&state, &request);
-    }
+    let stop = link.payload;
     let what = describe(&stop);
     state.write(move |conn| apply_stop(conn, &stop)).await.context("stopping notices").map_err(not_stored)?;
-    if one_click {
+    if post.one_click {
         return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("Unsubscribed.\n"));
     }
     let notice =
@@ -241,18 +329,59 @@ fn apply_stop(conn: &mut AnyConnection, stop: &Stop) -> anyhow::Result<()> {
 
 // The author's one-click actions.
 
-const ACTION_HINT: &str = "Open the desk to moderate this comment.";
+impl MailLink for DeskAction {
+    const PURPOSE: Purpose = Purpose::DeskAction;
+    const HINT: &'static str = "Open the desk to moderate this comment.";
+}
 
-/// What an action link acts on, as it is now.
-struct ActionTarget {
-    used: bool,
-    comment: Option<Comment>,
-    actor: Option<Actor>,
+/// An action link that can still act: not used yet, its comment still
+/// there and its account still able to sign in. Any other is answered 410
+/// with a page that says why.
+struct ActionLink {
+    token: String,
+    action: DeskAction,
+    comment: Comment,
+    actor: Actor,
     /// Where the comment is shown, on its page of the discussion.
     path: String,
 }
 
-async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Result<ActionTarget, AppError> {
+impl FromRequest for ActionLink {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let Opened { token, payload: action } = Opened::<DeskAction>::open(&request)?;
+            let state = app_state(&request)?;
+            let (used, comment, actor, path) = load_target(state, &token, &action).await?;
+            let message = match (used, comment, actor) {
+                (false, Some(comment), Some(actor)) => return Ok(Self { token, action, comment, actor, path }),
+                (true, _, _) => {
+                    "This link was already used: each link in a notice works once. Open the desk to do more."
+                }
+                (false, None, _) => "That comment is not there any more.",
+                (false, Some(_), None) => "The account this notice was sent to cannot sign in any more.",
+            };
+            let notice = Notice {
+                title: "This link does not work any more".into(),
+                message: message.into(),
+                ..Notice::default()
+            };
+            Err(answered("the action link cannot act", render(state, &request, StatusCode::GONE, notice)))
+        })
+    }
+}
+
+/// What an action link acts on, as it is now: whether the link was used,
+/// the comment (unless erased), the account (if it may still act) and
+/// where the comment is shown.
+async fn load_target(
+    state: &AppState,
+    token: &str,
+    action: &DeskAction,
+) -> Result<(bool, Option<Comment>, Option<Actor>, String), AppError> {
     let (token, action) = (token.to_owned(), action.clone());
     let target = db::run(&state.pool, move |conn| {
         let used = spent_tokens::is_spent(conn, &token)?;
@@ -267,7 +396,7 @@ async fn load_target(state: &AppState, token: &str, action: &DeskAction) -> Resu
             }
             None => String::new(),
         };
-        Ok(ActionTarget { used, comment, actor, path })
+        Ok((used, comment, actor, path))
     })
     .await
     .context("loading the comment of an email action")?;
@@ -300,37 +429,13 @@ fn action_notice(state: &AppState, action: &DeskAction, comment: &Comment, path:
     }
 }
 
-fn unusable(state: &AppState, request: &HttpRequest, target: &ActionTarget) -> Option<Result<HttpResponse, AppError>> {
-    let message = if target.used {
-        "This link was already used: each link in a notice works once. Open the desk to do more."
-    } else if target.comment.is_none() {
-        "That comment is not there any more."
-    } else if target.actor.is_none() {
-        "The account this notice was sent to cannot sign in any more."
-    } else {
-        return None;
-    };
-    let notice =
-        Notice { title: "This link does not work any more".into(), message: message.into(), ..Notice::default() };
-    Some(render(state, request, StatusCode::GONE, notice))
-}
-
-pub async fn show_action(
+async fn show_action(
     state: web::Data<AppState>,
     request: HttpRequest,
-    token: web::Path<String>,
+    link: ActionLink,
 ) -> Result<HttpResponse, AppError> {
-    let action: DeskAction = match open_link(&state, Purpose::DeskAction, &token) {
-        Ok(action) => action,
-        Err(problem) => return refused(&state, &request, problem, ACTION_HINT),
-    };
-    let target = load_target(&state, &token, &action).await?;
-    if let Some(response) = unusable(&state, &request, &target) {
-        return response;
-    }
-    let Some(comment) = &target.comment else { return Err(AppError::NotFound) };
-    let mut notice = action_notice(&state, &action, comment, &target.path);
-    if action.verb == DeskVerb::Answer {
+    let mut notice = action_notice(&state, &link.action, &link.comment, &link.path);
+    if link.action.verb == DeskVerb::Answer {
         notice.saved_replies = saved_reply_choices(&state).await?;
     }
     render(&state, &request, StatusCode::OK, notice)
@@ -341,22 +446,15 @@ async fn saved_reply_choices(state: &AppState) -> Result<Vec<crate::answers::Cho
     Ok(db::run(&state.pool, crate::answers::choices).await?)
 }
 
-pub async fn act(
+async fn act(
     state: web::Data<AppState>,
     request: HttpRequest,
-    token: web::Path<String>,
+    link: ActionLink,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    let action: DeskAction = match open_link(&state, Purpose::DeskAction, &token) {
-        Ok(action) => action,
-        Err(problem) => return refused(&state, &request, problem, ACTION_HINT),
-    };
-    let target = load_target(&state, &token, &action).await?;
-    if let Some(response) = unusable(&state, &request, &target) {
-        return response;
-    }
-    let (Some(comment), Some(actor)) = (target.comment, target.actor) else { return Err(AppError::NotFound) };
-    let mut notice = action_notice(&state, &action, &comment, &target.path);
+    let ActionLink { token, action, comment, actor, path } = link;
+    let mut notice = action_notice(&state, &action, &comment, &path);
+    // Refused on the action's own page, which keeps the typed answer.
     if !form_is_ours(&state, &request, &form) {
         notice.answer = notice.answer.map(|_| form.body.clone());
         notice.error =
@@ -410,7 +508,7 @@ pub async fn act(
         _ => None,
     };
     let outcome = {
-        let (token, verb, library, outlines) = (token.into_inner(), action.verb, state.library(), state.outlines());
+        let (token, verb, library, outlines) = (token, action.verb, state.library(), state.outlines());
         let comment = comment.clone();
         state
             .write(move |conn| {

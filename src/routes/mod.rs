@@ -13,11 +13,18 @@ pub mod public;
 pub mod security_headers;
 pub mod static_files;
 
-use actix_web::{guard, web};
+use actix_web::{guard, web, HttpRequest};
+
+use crate::state::AppState;
 
 /// A route for GET, and HEAD (which link checkers and uptime monitors use).
 pub fn page() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// The site's state, for an extractor (a handler takes `web::Data<AppState>`).
+pub(crate) fn app_state(request: &HttpRequest) -> Result<&web::Data<AppState>, actix_web::Error> {
+    request.app_data::<web::Data<AppState>>().ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))
 }
 
 /// Percent-encodes a query-string value.

@@ -27,7 +27,7 @@ use tera::Context;
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::domain::EmailKey;
 use crate::error::AppError;
-use crate::routes::page;
+use crate::routes::{app_state, page};
 use crate::signed_links::{self, LinkProblem, Purpose};
 use crate::state::{AppState, PageMeta};
 
@@ -174,10 +174,6 @@ impl<T: CarriesToken + DeserializeOwned + 'static> FromRequest for ManageForm<T>
             Ok(Self { visitor, form: PhantomData })
         })
     }
-}
-
-fn app_state(request: &HttpRequest) -> Result<&web::Data<AppState>, actix_web::Error> {
-    request.app_data::<web::Data<AppState>>().ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))
 }
 
 // ---------------------------------------------------------------------------
