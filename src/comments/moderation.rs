@@ -158,7 +158,7 @@ pub fn redact(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, countr
 pub fn edit(conn: &mut AnyConnection, actor: &Actor, comment: &Comment, body: &CommentBody) -> anyhow::Result<()> {
     crate::db::write::<_, diesel::result::Error, _>(conn, |conn| {
         let html = markdown::render_comment(body.as_str());
-        comments::update_body(conn, comment.id, body.as_str(), &html)?;
+        comments::update_body(conn, comment.id, body.as_str(), &html, None, crate::db::now())?;
         if comment.is_by_author() {
             // His edit is his review: nothing more waits on it.
             crate::db::answers::clear_review_reason(conn, comment.id)?;

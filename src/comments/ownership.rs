@@ -145,7 +145,7 @@ pub fn edit(
             CommentStatus::Pending | CommentStatus::Approved => decision.status,
         };
         let html = markdown::render_comment(body.as_str());
-        comments::update_by_writer(conn, id, body.as_str(), &html, status, now)?;
+        comments::update_body(conn, id, body.as_str(), &html, Some(status), now)?;
         let entry = NewLogEntry::new(None, WRITER, LogAction::WriterEdit)
             .comment(id, Some(comment.status.as_str()), Some(status.as_str()))
             .detail(decision.reason.map(|reason| format!("held: {reason}")).unwrap_or_default());

@@ -453,13 +453,22 @@ pub fn set_no_answer_needed(conn: &mut AnyConnection, id: CommentId) -> QueryRes
     diesel::update(comments::table.find(id)).set(comments::no_answer_needed.eq(true)).execute(conn)
 }
 
-pub fn update_body(conn: &mut AnyConnection, id: CommentId, markdown: &str, html: &SafeHtml) -> QueryResult<usize> {
-    let now = super::now();
+/// Comment `id`'s new text, marked edited at `now`; with `status`, the
+/// status the rules gave it (a writer's edit).
+pub fn update_body(
+    conn: &mut AnyConnection,
+    id: CommentId,
+    markdown: &str,
+    html: &SafeHtml,
+    status: Option<CommentStatus>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     pages_changed(conn)?;
     diesel::update(comments::table.find(id))
         .set((
             comments::body_markdown.eq(markdown),
             comments::body_html.eq(html),
+            status.map(|status| comments::status.eq(status)),
             comments::edited_at.eq(Some(now)),
             comments::updated_at.eq(now),
         ))
@@ -542,27 +551,6 @@ pub fn answered_by_staff(conn: &mut AnyConnection, ids: &[CommentId]) -> QueryRe
         .distinct()
         .load(conn)?;
     Ok(answered.into_iter().flatten().collect())
-}
-
-/// A writer's new text, the status the rules gave it, marked edited.
-pub fn update_by_writer(
-    conn: &mut AnyConnection,
-    id: CommentId,
-    markdown: &str,
-    html: &SafeHtml,
-    status: CommentStatus,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    pages_changed(conn)?;
-    diesel::update(comments::table.find(id))
-        .set((
-            comments::body_markdown.eq(markdown),
-            comments::body_html.eq(html),
-            comments::status.eq(status),
-            comments::edited_at.eq(Some(now)),
-            comments::updated_at.eq(now),
-        ))
-        .execute(conn)
 }
 
 /// Keeps comment `id`'s place in its thread, for its replies, and nothing

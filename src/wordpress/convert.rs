@@ -35,16 +35,11 @@ pub fn article(html: &str) -> Converted {
     note_dropped(&html, &mut losses);
     note_unkept(&html, &mut losses);
     let (html, figures) = set_figures_aside(&html);
-    let mut markdown = to_markdown(&html).unwrap_or_else(|e| {
+    let markdown = to_markdown(&html).unwrap_or_else(|e| {
         losses.push(format!("the HTML could not be converted ({e}); it was kept as it was"));
         html.clone()
     });
-    for (index, figure) in figures.iter().enumerate() {
-        markdown = markdown.replace(&placeholder(index), figure);
-    }
-    for (index, code) in code_blocks.iter().enumerate() {
-        markdown = markdown.replace(&code_placeholder(index), code);
-    }
+    let markdown = code_blocks.put_back(figures.put_back(markdown));
     if let Some(code) = leftover_shortcode(&markdown) {
         losses.push(format!("the shortcode [{code}] has no meaning here and was kept as text"));
     }
@@ -59,13 +54,11 @@ pub fn comment(html: &str) -> Converted {
     let html = autop(&html);
     note_dropped(&html, &mut losses);
     note_unkept(&html, &mut losses);
-    let mut markdown = to_markdown(&html).unwrap_or_else(|e| {
+    let markdown = to_markdown(&html).unwrap_or_else(|e| {
         losses.push(format!("the HTML could not be converted ({e}); it was kept as text"));
         html.clone()
     });
-    for (index, code) in code_blocks.iter().enumerate() {
-        markdown = markdown.replace(&code_placeholder(index), code);
-    }
+    let markdown = code_blocks.put_back(markdown);
     Converted { markdown: markdown.trim().to_owned(), losses }
 }
 
@@ -362,17 +355,47 @@ fn attribute_names(tag: &str) -> Vec<String> {
     names
 }
 
-fn code_placeholder(index: usize) -> String {
-    format!("HBCODE{index}X")
+/// Pieces taken out of a text before it is converted, each left as a
+/// placeholder word that the conversion keeps as it is, and put back into
+/// the Markdown after it.
+struct SetAside {
+    /// Tells this kind of piece's placeholders from another's.
+    kind: &'static str,
+    pieces: Vec<String>,
+}
+
+impl SetAside {
+    fn new(kind: &'static str) -> Self {
+        Self { kind, pieces: Vec::new() }
+    }
+
+    fn placeholder(&self, index: usize) -> String {
+        format!("HB{}{index}X", self.kind)
+    }
+
+    /// Keeps `piece`, and returns the placeholder to leave in its place.
+    fn keep(&mut self, piece: String) -> String {
+        let placeholder = self.placeholder(self.pieces.len());
+        self.pieces.push(piece);
+        placeholder
+    }
+
+    /// `markdown` with each piece back where its placeholder is.
+    fn put_back(&self, mut markdown: String) -> String {
+        for (index, piece) in self.pieces.iter().enumerate() {
+            markdown = markdown.replace(&self.placeholder(index), piece);
+        }
+        markdown
+    }
 }
 
 /// Takes out each `<pre>` block, leaving a placeholder paragraph, and
 /// returns it as fenced Markdown code: its text exactly as WordPress showed
 /// it (tags out, entities decoded once), its language from a `language-…`
 /// or `lang-…` class when there is one.
-fn set_code_aside(html: &str) -> (String, Vec<String>) {
+fn set_code_aside(html: &str) -> (String, SetAside) {
     let mut out = String::with_capacity(html.len());
-    let mut blocks = Vec::new();
+    let mut blocks = SetAside::new("CODE");
     let mut rest = html;
     while let Some(start) = find_tag(rest, "pre") {
         let Some(open_end) = rest[start..].find('>').map(|i| start + i + 1) else { break };
@@ -394,8 +417,8 @@ fn set_code_aside(html: &str) -> (String, Vec<String>) {
         let text = text.strip_prefix('\n').unwrap_or(&text).trim_end_matches('\n');
         let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
         let fence = "`".repeat(longest_run.max(2) + 1);
-        out.push_str(&format!("\n\n<p>{}</p>\n\n", code_placeholder(blocks.len())));
-        blocks.push(format!("{fence}{language}\n{text}\n{fence}"));
+        let placeholder = blocks.keep(format!("{fence}{language}\n{text}\n{fence}"));
+        out.push_str(&format!("\n\n<p>{placeholder}</p>\n\n"));
         rest = &rest[close + "</pre>".len()..];
     }
     out.push_str(rest);
@@ -503,17 +526,13 @@ fn named_entity(name: &str) -> Option<char> {
     })
 }
 
-fn placeholder(index: usize) -> String {
-    format!("HBFIGURE{index}X")
-}
-
 /// Takes out each `<figure>` holding an image, leaving a placeholder, and
 /// returns it rebuilt as plain HTML (image and caption, without WordPress's
 /// classes). A figure around a table keeps its table as Markdown and its
 /// caption as an emphasised line.
-fn set_figures_aside(html: &str) -> (String, Vec<String>) {
+fn set_figures_aside(html: &str) -> (String, SetAside) {
     let mut out = String::with_capacity(html.len());
-    let mut figures = Vec::new();
+    let mut figures = SetAside::new("FIGURE");
     let mut rest = html;
     while let Some(start) = rest.find("<figure") {
         let Some(end) = rest[start..].find("</figure>").map(|i| start + i + "</figure>".len()) else { break };
@@ -536,8 +555,7 @@ fn set_figures_aside(html: &str) -> (String, Vec<String>) {
                 rebuilt.push_str(&format!("\n<figcaption>{}</figcaption>", caption.replace('\n', " ")));
             }
             rebuilt.push_str("\n</figure>");
-            out.push_str(&format!("<p>{}</p>", placeholder(figures.len())));
-            figures.push(rebuilt);
+            out.push_str(&format!("<p>{}</p>", figures.keep(rebuilt)));
         } else {
             out.push_str(figure);
         }
