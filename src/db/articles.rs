@@ -164,19 +164,27 @@ pub struct StoredArticle {
 
 type ArticleRow = (i32, String, ManuscriptRow, i32, Option<i32>, Option<String>, Option<String>, String, NaiveDateTime);
 
-fn article_of(row: ArticleRow) -> StoredArticle {
+/// The article of `row`; an error naming it when its stored kind is
+/// neither a post nor a page.
+fn article_of(row: ArticleRow) -> QueryResult<StoredArticle> {
     let (id, kind, manuscript, current_revision, file_revision, file_path, file_hash, file_conflict, created_at) = row;
-    StoredArticle {
+    let manuscript = manuscript_of(manuscript);
+    let Some(kind) = ArticleKind::parse(&kind) else {
+        let problem =
+            format!("the article {:?} is stored with the kind {kind:?}, neither post nor page", manuscript.slug);
+        return Err(diesel::result::Error::DeserializationError(problem.into()));
+    };
+    Ok(StoredArticle {
         id,
-        kind: ArticleKind::parse(&kind).unwrap_or(ArticleKind::Post),
-        manuscript: manuscript_of(manuscript),
+        kind,
+        manuscript,
         current_revision,
         file_revision,
         file_path,
         file_hash,
         file_conflict,
         created_at,
-    }
+    })
 }
 
 macro_rules! article_select {
@@ -198,12 +206,12 @@ macro_rules! article_select {
 /// Every article and page, oldest first.
 pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<StoredArticle>> {
     let rows: Vec<ArticleRow> = articles::table.order(articles::id).select(article_select!()).load(conn)?;
-    Ok(rows.into_iter().map(article_of).collect())
+    rows.into_iter().map(article_of).collect()
 }
 
 pub fn find(conn: &mut AnyConnection, id: i32) -> QueryResult<Option<StoredArticle>> {
     let row: Option<ArticleRow> = articles::table.find(id).select(article_select!()).first(conn).optional()?;
-    Ok(row.map(article_of))
+    row.map(article_of).transpose()
 }
 
 pub fn find_by_slug(conn: &mut AnyConnection, kind: ArticleKind, slug: &str) -> QueryResult<Option<StoredArticle>> {
@@ -213,7 +221,7 @@ pub fn find_by_slug(conn: &mut AnyConnection, kind: ArticleKind, slug: &str) -> 
         .select(article_select!())
         .first(conn)
         .optional()?;
-    Ok(row.map(article_of))
+    row.map(article_of).transpose()
 }
 
 /// Where a new revision comes from.
@@ -397,7 +405,7 @@ pub fn find_by_file(conn: &mut AnyConnection, kind: ArticleKind, path: &str) -> 
         .select(article_select!())
         .first(conn)
         .optional()?;
-    Ok(row.map(article_of))
+    row.map(article_of).transpose()
 }
 
 /// Within a transaction: one writer of articles at a time. PostgreSQL's

@@ -1,8 +1,9 @@
 //! What the links in emails carry, and how long they work.
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
-use crate::domain::{CommentId, UserId};
+use crate::domain::{text_enum, CommentId, UserId};
 use crate::keys::Keys;
 use crate::signed_links::{self, Purpose};
 
@@ -27,24 +28,18 @@ pub enum Stop {
     Account { user: UserId },
 }
 
-/// One of the author's actions on a comment, from a notice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One of the author's actions on a comment, from a notice. Its string is
+/// in the links of emails already sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum DeskVerb {
     Approve,
     Spam,
     Answer,
 }
 
-impl DeskVerb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Spam => "spam",
-            Self::Answer => "answer",
-        }
-    }
-}
+text_enum!(DeskVerb, "desk action");
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeskAction {
@@ -82,5 +77,21 @@ impl Links<'_> {
     pub fn desk_action(&self, action: &DeskAction) -> String {
         let token = signed_links::sign(self.keys, Purpose::DeskAction, action, self.now + DESK_ACTION_LIFETIME_SECS);
         format!("{}/mail/act/{token}", self.base_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeskVerb::*;
+    use super::*;
+
+    #[test]
+    fn every_desk_verb_keeps_the_string_its_links_carry() {
+        crate::domain::pin_stored_text!(DeskVerb, [(Approve, "approve"), (Spam, "spam"), (Answer, "answer")]);
+        for &verb in DeskVerb::ALL {
+            let sent = serde_json::to_string(&verb).expect("a verb is written");
+            assert_eq!(sent, format!("\"{verb}\""), "{verb:?} is sent in links as it is stored");
+            assert_eq!(serde_json::from_str::<DeskVerb>(&sent).ok(), Some(verb), "{sent} is read back");
+        }
     }
 }

@@ -228,3 +228,24 @@ async fn a_time_zone_that_does_not_exist_stops_the_start_with_its_name() {
     };
     assert!(error.contains("`site.timezone` cannot be \"Europe/Berlim\""), "{error}");
 }
+
+#[tokio::test]
+async fn an_article_stored_with_a_kind_that_is_neither_post_nor_page_is_an_error_naming_it() {
+    use diesel::prelude::*;
+    use healthblog::content::ArticleKind;
+    use healthblog::db::schema::articles;
+
+    let app = spawn_app().await;
+    let about = app
+        .with_db(|conn| healthblog::db::articles::find_by_slug(conn, ArticleKind::Page, "about"))
+        .expect("the articles answer")
+        .expect("the About page");
+    app.with_db(|conn| diesel::update(articles::table.find(about.id)).set(articles::kind.eq("paeg")).execute(conn))
+        .expect("the kind is changed");
+
+    let read = app.with_db(|conn| healthblog::db::articles::find(conn, about.id));
+    let message = read.expect_err("the page is not taken for a post").to_string();
+    assert!(message.contains("\"about\"") && message.contains("\"paeg\""), "{message}");
+    let all = app.with_db(healthblog::db::articles::all);
+    assert!(all.is_err(), "the list of every article is not read without it either");
+}
