@@ -53,9 +53,105 @@ async fn follow_and_press(app: &TestApp, browser: &reqwest::Client, link: &str) 
     crate::admin::post_with(app, browser, link, &fields(&[("csrf_token", &csrf_token(&page.body))])).await
 }
 
+/// The "Answer" link of the doctor's notice of a question, opened on his
+/// phone: a browser without a desk session.
+struct AnswerLink {
+    question: CommentId,
+    link: String,
+    phone: reqwest::Client,
+    page: crate::helpers::Page,
+}
+
+/// A reader asks `text` on `SLUG`; the doctor opens the "Answer" link of
+/// the notice he gets on his phone.
+async fn answer_link_on_phone(app: &TestApp, smtp: &SmtpServer, text: &str) -> AnswerLink {
+    let reader = crate::helpers::new_browser();
+    let question = ask(app, &reader, text).await;
+    let link = smtp.wait_for(DOCTOR, 1).await[0].link_after("Answer: ");
+    let phone = crate::helpers::new_browser();
+    let page = crate::admin::get_with(app, &phone, &link).await;
+    AnswerLink { question, link, phone, page }
+}
+
+impl AnswerLink {
+    /// Sends `fields` (an answer, its form token…) to `path` from the phone.
+    async fn send(&self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> crate::helpers::Page {
+        crate::admin::post_with(app, &self.phone, path, &fields(form)).await
+    }
+
+    /// How many answers the question has.
+    fn answers(&self, app: &TestApp) -> usize {
+        app.stored_comments().iter().filter(|c| c.parent_id == Some(self.question)).count()
+    }
+}
+
 fn unsent(app: &TestApp) -> i64 {
     app.with_db(|conn| outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn))
         .expect("the outbox answers")
+}
+
+/// A reader with a browser of their own asks `body` on `SLUG` at `address`
+/// (one instance of the site), without asking for notices; it is taken.
+async fn ask_at(address: &str, name: &str, email: &str, body: &str) {
+    let reader = crate::helpers::new_browser();
+    let page = reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("a page");
+    let mut form = comment_fields(name, email, body);
+    set_field(&mut form, "csrf_token", &csrf_token(&page));
+    let posted = reader.post(format!("{address}/posts/{SLUG}/comments")).form(&form).send().await.expect("POST");
+    assert_eq!(posted.status().as_u16(), 303, "{name}'s question is taken at {address}");
+}
+
+/// The site run as a process of its own, so that a test can kill it (-9)
+/// and start it again on the same data. It mails through an SMTP server,
+/// and its author gets every question at `DOCTOR`.
+struct OwnProcess {
+    data: tempfile::TempDir,
+    database_url: String,
+    /// The mail settings, as `HEALTHBLOG_MAIL__*` variables.
+    mail: Vec<(&'static str, String)>,
+    pool: healthblog::db::DbPool,
+}
+
+impl OwnProcess {
+    /// Starts the site mailing through `smtp` (with `more_mail` settings),
+    /// and creates the author's account.
+    fn start(smtp: &SmtpServer, more_mail: &[(&'static str, &str)]) -> (Self, crate::server::Server) {
+        use healthblog::db::{self, DatabaseUrl};
+
+        let data = tempfile::tempdir().expect("a data folder");
+        let database_url = match crate::helpers::fresh_database_url(data.path()) {
+            url if url.starts_with("sqlite://") => crate::server::Server::sqlite_url(data.path()),
+            url => url,
+        };
+        let mut mail = vec![
+            ("HEALTHBLOG_MAIL__HOST", "127.0.0.1".to_owned()),
+            ("HEALTHBLOG_MAIL__PORT", smtp.port.to_string()),
+            ("HEALTHBLOG_MAIL__SECURITY", "none".to_owned()),
+            ("HEALTHBLOG_MAIL__POLL_SECONDS", "1".to_owned()),
+        ];
+        mail.extend(more_mail.iter().map(|&(name, value)| (name, value.to_owned())));
+        let server = serve(data.path(), &database_url, &mail);
+        let pool = db::connect(&DatabaseUrl::parse(&database_url).expect("a URL"), 2).expect("a pool");
+        {
+            let mut conn = pool.get().expect("a connection");
+            db::settings::save(&mut conn, "min_seconds_to_submit", "0").expect("the rule is stored");
+            let role = healthblog::domain::Role::Author;
+            healthblog::auth::accounts::create(&mut conn, AUTHOR, "Dr. Test", role, PASSWORD)
+                .expect("the account is created");
+            db::users::set_email(&mut conn, AUTHOR, DOCTOR).expect("the address is stored");
+        }
+        (Self { data, database_url, mail, pool }, server)
+    }
+
+    /// The site started again on the same data, after it was killed.
+    fn restart(&self) -> crate::server::Server {
+        serve(self.data.path(), &self.database_url, &self.mail)
+    }
+}
+
+fn serve(data: &std::path::Path, database_url: &str, mail: &[(&'static str, String)]) -> crate::server::Server {
+    let mail: Vec<(&str, &str)> = mail.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    crate::server::Server::start_with(&crate::helpers::repo_path("content"), data, database_url, &mail)
 }
 
 #[tokio::test]
@@ -221,15 +317,8 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
     const QUESTIONS: usize = 12;
     for n in 0..QUESTIONS {
         // Half the readers reach one instance, half the other.
-        let reader = crate::helpers::new_browser();
-        let address = if n % 2 == 0 { a.address.clone() } else { b.clone() };
-        let page =
-            reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("a page");
-        let mut form =
-            comment_fields(&format!("Reader {n}"), &format!("reader{n}@example.org"), &format!("Question {n}?"));
-        set_field(&mut form, "csrf_token", &csrf_token(&page));
-        let response = reader.post(format!("{address}/posts/{SLUG}/comments")).form(&form).send().await.expect("POST");
-        assert_eq!(response.status().as_u16(), 303);
+        let address = if n % 2 == 0 { &a.address } else { &b };
+        ask_at(address, &format!("Reader {n}"), &format!("reader{n}@example.org"), &format!("Question {n}?")).await;
     }
     // Both senders find the whole backlog waiting when the server comes up.
     smtp.resume();
@@ -249,48 +338,17 @@ async fn two_instances_on_one_database_deliver_each_message_once() {
 #[tokio::test]
 async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
     crate::helpers::require!("TEST_SMTP_PYTHON");
-    use crate::server::Server;
-    use healthblog::db::{self, DatabaseUrl};
-
     let mut smtp = SmtpServer::down();
-    let data = tempfile::tempdir().expect("a data folder");
-    let database_url = match crate::helpers::fresh_database_url(data.path()) {
-        url if url.starts_with("sqlite://") => Server::sqlite_url(data.path()),
-        url => url,
-    };
-    let content = crate::helpers::repo_path("content");
-    let port = smtp.port.to_string();
-    let mail = [
-        ("HEALTHBLOG_MAIL__HOST", "127.0.0.1"),
-        ("HEALTHBLOG_MAIL__PORT", port.as_str()),
-        ("HEALTHBLOG_MAIL__SECURITY", "none"),
-        ("HEALTHBLOG_MAIL__POLL_SECONDS", "1"),
-        // Long enough that the server is killed before it tries again.
-        ("HEALTHBLOG_MAIL__RETRY_SECONDS", "5"),
-    ];
-    let server = Server::start_with(&content, data.path(), &database_url, &mail);
-    let pool = db::connect(&DatabaseUrl::parse(&database_url).expect("a URL"), 2).expect("a pool");
-    {
-        let mut conn = pool.get().expect("a connection");
-        db::settings::save(&mut conn, "min_seconds_to_submit", "0").expect("the rule is stored");
-        healthblog::auth::accounts::create(&mut conn, AUTHOR, "Dr. Test", healthblog::domain::Role::Author, PASSWORD)
-            .expect("the account is created");
-        db::users::set_email(&mut conn, AUTHOR, DOCTOR).expect("the address is stored");
-    }
-    let reader = crate::helpers::new_browser();
-    let page =
-        reader.get(format!("{}/posts/{SLUG}", server.address)).send().await.expect("GET").text().await.expect("a page");
-    let mut form = comment_fields("Ann Reader", READER, "Is magnesium safe with kidney stones?");
-    set_field(&mut form, "csrf_token", &csrf_token(&page));
-    let posted =
-        reader.post(format!("{}/posts/{SLUG}/comments", server.address)).form(&form).send().await.expect("POST");
-    assert_eq!(posted.status().as_u16(), 303, "the comment is taken while mail is down");
+    // Long enough that the server is killed before it tries again.
+    let (site, server) = OwnProcess::start(&smtp, &[("HEALTHBLOG_MAIL__RETRY_SECONDS", "5")]);
+    // The comment is taken while mail is down.
+    ask_at(&server.address, "Ann Reader", READER, "Is magnesium safe with kidney stones?").await;
 
     // The server tried, failed and recorded it; then it dies. (A server
     // killed in the middle of a delivery leaves its claim, which the next
     // sender takes over when the two-minute lease runs out.)
     let tried = || -> i64 {
-        let mut conn = pool.get().expect("a connection");
+        let mut conn = site.pool.get().expect("a connection");
         outbox::table
             .filter(outbox::last_error.ne(""))
             .filter(outbox::lease_until.is_null())
@@ -302,7 +360,7 @@ async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
     drop(server); // SIGKILL
 
     smtp.resume();
-    let _restarted = Server::start_with(&content, data.path(), &database_url, &mail);
+    let _restarted = site.restart();
     let delivered = smtp.wait_for(DOCTOR, 1).await;
     assert!(delivered[0].text.contains("Is magnesium safe with kidney stones?"), "{}", delivered[0].text);
 }
@@ -310,48 +368,16 @@ async fn a_message_committed_before_a_kill_9_is_delivered_after_the_restart() {
 #[tokio::test]
 async fn a_notice_the_mail_server_took_is_not_sent_again_after_a_kill_9_while_it_hangs_up() {
     crate::helpers::require!("TEST_SMTP_PYTHON");
-    use crate::server::Server;
-    use healthblog::db::{self, DatabaseUrl};
-
     const FIRST: &str = "Does magnesium help restless legs?";
     const SECOND: &str = "And at what time of day?";
     let mut smtp = SmtpServer::slow_to_quit();
-    let data = tempfile::tempdir().expect("a data folder");
-    let database_url = match crate::helpers::fresh_database_url(data.path()) {
-        url if url.starts_with("sqlite://") => Server::sqlite_url(data.path()),
-        url => url,
-    };
-    let content = crate::helpers::repo_path("content");
-    let port = smtp.port.to_string();
-    let mail = [
-        ("HEALTHBLOG_MAIL__HOST", "127.0.0.1"),
-        ("HEALTHBLOG_MAIL__PORT", port.as_str()),
-        ("HEALTHBLOG_MAIL__SECURITY", "none"),
-        ("HEALTHBLOG_MAIL__POLL_SECONDS", "1"),
-    ];
-    let server = Server::start_with(&content, data.path(), &database_url, &mail);
-    let pool = db::connect(&DatabaseUrl::parse(&database_url).expect("a URL"), 2).expect("a pool");
-    {
-        let mut conn = pool.get().expect("a connection");
-        db::settings::save(&mut conn, "min_seconds_to_submit", "0").expect("the rule is stored");
-        healthblog::auth::accounts::create(&mut conn, AUTHOR, "Dr. Test", healthblog::domain::Role::Author, PASSWORD)
-            .expect("the account is created");
-        db::users::set_email(&mut conn, AUTHOR, DOCTOR).expect("the address is stored");
-    }
-    let ask = |address: String, body: &'static str| async move {
-        let reader = crate::helpers::new_browser();
-        let page = reader.get(format!("{address}/posts/{SLUG}")).send().await.expect("GET").text().await.expect("page");
-        let mut form = comment_fields("Ann Reader", READER, body);
-        set_field(&mut form, "csrf_token", &csrf_token(&page));
-        let posted = reader.post(format!("{address}/posts/{SLUG}/comments")).form(&form).send().await.expect("POST");
-        assert_eq!(posted.status().as_u16(), 303, "the question is taken");
-    };
+    let (site, server) = OwnProcess::start(&smtp, &[]);
     let recorded_sent = || -> i64 {
-        let mut conn = pool.get().expect("a connection");
+        let mut conn = site.pool.get().expect("a connection");
         outbox::table.filter(outbox::sent_at.is_not_null()).count().get_result(&mut conn).expect("the outbox answers")
     };
 
-    ask(server.address.clone(), FIRST).await;
+    ask_at(&server.address, "Ann Reader", READER, FIRST).await;
     smtp.wait_for(DOCTOR, 1).await;
     // The server has the message; the sender either recorded it or is
     // waiting for the server's goodbye, which never comes. It dies there.
@@ -363,16 +389,16 @@ async fn a_notice_the_mail_server_took_is_not_sent_again_after_a_kill_9_while_it
     drop(server); // SIGKILL
                   // Two minutes on, the lease of a sender that died runs out.
     {
-        let mut conn = pool.get().expect("a connection");
+        let mut conn = site.pool.get().expect("a connection");
         diesel::update(outbox::table.filter(outbox::lease_until.is_not_null()))
-            .set(outbox::lease_until.eq(db::now() - chrono::Duration::seconds(1)))
+            .set(outbox::lease_until.eq(healthblog::db::now() - chrono::Duration::seconds(1)))
             .execute(&mut conn)
             .expect("the lease is over");
     }
 
     smtp.restart_answering_quit();
-    let restarted = Server::start_with(&content, data.path(), &database_url, &mail);
-    ask(restarted.address.clone(), SECOND).await;
+    let restarted = site.restart();
+    ask_at(&restarted.address, "Ann Reader", READER, SECOND).await;
     // Messages go out in the order they were queued: once the second
     // question's notice is in, the first one was sent again or never will be.
     let mut count = 2;
@@ -661,20 +687,14 @@ async fn the_doctor_answers_from_the_email_and_a_mistake_keeps_the_text() {
     crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
-    let reader = crate::helpers::new_browser();
-    let question = ask(&app, &reader, "How long before magnesium helps with migraine?").await;
-    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
-    let link = &notice.link_after("Answer: ");
-
-    let phone = crate::helpers::new_browser();
-    let page = crate::admin::get_with(&app, &phone, link).await;
-    page.assert_contains(&["Answer this comment", "How long before magnesium helps with migraine?"]);
-    let token = csrf_token(&page.body);
-    let empty = crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", "  ")])).await;
+    let phone = answer_link_on_phone(&app, &smtp, "How long before magnesium helps with migraine?").await;
+    let (link, question) = (phone.link.as_str(), phone.question);
+    phone.page.assert_contains(&["Answer this comment", "How long before magnesium helps with migraine?"]);
+    let token = csrf_token(&phone.page.body);
+    let empty = phone.send(&app, link, &[("csrf_token", &token), ("body", "  ")]).await;
     assert_eq!(empty.status, 422, "{}", empty.body);
     let answer_text = "Give it two to three months at a steady dose.";
-    let done =
-        crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", answer_text)])).await;
+    let done = phone.send(&app, link, &[("csrf_token", &token), ("body", answer_text)]).await;
     assert_eq!(done.status, 200, "{}", done.body);
     let stored = app.stored_comments();
     let answer = stored.iter().find(|c| c.parent_id == Some(question)).expect("the answer is stored");
@@ -688,19 +708,13 @@ async fn a_used_answer_link_cannot_be_sent_again_in_another_spelling() {
     crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
-    let reader = crate::helpers::new_browser();
-    let question = ask(&app, &reader, "Is magnesium glycinate better tolerated than the oxide?").await;
-    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
-    let link = &notice.link_after("Answer: ");
-    let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
-
-    let phone = crate::helpers::new_browser();
-    let page = crate::admin::get_with(&app, &phone, link).await;
-    let token = csrf_token(&page.body);
+    let phone = answer_link_on_phone(&app, &smtp, "Is magnesium glycinate better tolerated than the oxide?").await;
+    let link = phone.link.as_str();
+    let token = csrf_token(&phone.page.body);
     let first = "Usually, yes: fewer stomach complaints.";
-    let done = crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", first)])).await;
+    let done = phone.send(&app, link, &[("csrf_token", &token), ("body", first)]).await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert_eq!(answers(), 1);
+    assert_eq!(phone.answers(&app), 1);
 
     let (path, link_token) = link.rsplit_once('/').expect("the link ends with its token");
     let (data, signature) = link_token.split_once('.').expect("a signed link");
@@ -711,11 +725,9 @@ async fn a_used_answer_link_cannot_be_sent_again_in_another_spelling() {
     ];
     for respelled in respellings {
         let again = "A second answer under the doctor's name";
-        let replay =
-            crate::admin::post_with(&app, &phone, &respelled, &fields(&[("csrf_token", &token), ("body", again)]))
-                .await;
+        let replay = phone.send(&app, &respelled, &[("csrf_token", &token), ("body", again)]).await;
         assert!(replay.status >= 400, "{respelled} was refused: {} {}", replay.status, replay.body);
-        assert_eq!(answers(), 1, "no second answer through {respelled}");
+        assert_eq!(phone.answers(&app), 1, "no second answer through {respelled}");
     }
 }
 
@@ -758,23 +770,17 @@ async fn an_answer_from_the_email_that_says_the_reader_is_a_patient_is_held_for_
     crate::helpers::require!("TEST_SMTP_PYTHON");
     let smtp = SmtpServer::start();
     let app = app_mailing(&smtp).await;
-    let reader = crate::helpers::new_browser();
-    let question = ask(&app, &reader, "Is 400 mg enough for me?").await;
-    let notice = &smtp.wait_for(DOCTOR, 1).await[0];
-    let link = &notice.link_after("Answer: ");
-    let answers = || app.stored_comments().iter().filter(|c| c.parent_id == Some(question)).count();
-
-    let phone = crate::helpers::new_browser();
-    let page = crate::admin::get_with(&app, &phone, link).await;
-    let token = csrf_token(&page.body);
+    let phone = answer_link_on_phone(&app, &smtp, "Is 400 mg enough for me?").await;
+    let link = phone.link.as_str();
+    let token = csrf_token(&phone.page.body);
     let text = "As we discussed at your last visit, 400 mg is right for you.";
-    let warned = crate::admin::post_with(&app, &phone, link, &fields(&[("csrf_token", &token), ("body", text)])).await;
+    let warned = phone.send(&app, link, &[("csrf_token", &token), ("body", text)]).await;
     assert_eq!(warned.status, 422, "{}", warned.body);
     warned.assert_contains(&["Before this is public", "<mark>your last visit</mark>", "Publish as written", text]);
-    assert_eq!(answers(), 0, "nothing is published, and the link is not spent");
+    assert_eq!(phone.answers(&app), 0, "nothing is published, and the link is not spent");
 
     let token = csrf_token(&warned.body);
-    let form = fields(&[("csrf_token", &token), ("body", text), ("personal", "keep")]);
-    assert_eq!(crate::admin::post_with(&app, &phone, link, &form).await.status, 200);
-    assert_eq!(answers(), 1, "a warning, never a block");
+    let kept = phone.send(&app, link, &[("csrf_token", &token), ("body", text), ("personal", "keep")]).await;
+    assert_eq!(kept.status, 200);
+    assert_eq!(phone.answers(&app), 1, "a warning, never a block");
 }
