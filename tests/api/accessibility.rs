@@ -7,7 +7,8 @@
 use fantoccini::Locator;
 
 use crate::admin::{create_user, AUTHOR, PASSWORD};
-use crate::helpers::{spawn_app, Browser};
+use crate::helpers::{click, spawn_app, type_into, Browser};
+use crate::html_checker::desk_pages;
 use crate::manage::{manage_path, manage_token};
 use healthblog::domain::CommentStatus;
 
@@ -123,46 +124,22 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
 
     // The comment form showing its errors.
     client.goto(&format!("{}/posts/{SLUG}", app.address)).await.expect("the article opens");
-    client.find(Locator::Id("author_name")).await.expect("a name field").send_keys("Ann").await.expect("typing");
-    client
-        .find(Locator::Id("author_email"))
-        .await
-        .expect("an email field")
-        .send_keys("ann@example")
-        .await
-        .expect("typing");
-    client.find(Locator::Id("body")).await.expect("a comment box").send_keys("A question").await.expect("typing");
-    client.find(Locator::Id("consent")).await.expect("the consent box").click().await.expect("it ticks");
-    client
-        .find(Locator::Css(".comment-form button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("send");
+    type_into(client, "author_name", "Ann").await;
+    type_into(client, "author_email", "ann@example").await;
+    type_into(client, "body", "A question").await;
+    click(client, "#consent").await;
+    click(client, ".comment-form button[type=submit]").await;
     client.wait().for_element(Locator::Css(".field-error")).await.expect("the form comes back with an error");
     checked.push(check("the comment form with errors".into()).await);
 
     // A private question sent: the page that says so.
     client.find(Locator::Id("author_email")).await.expect("an email field").clear().await.expect("clearing");
-    client
-        .find(Locator::Id("author_email"))
-        .await
-        .expect("an email field")
-        .send_keys("cleo@example.org")
-        .await
-        .expect("typing");
-    client.find(Locator::Id("private")).await.expect("the private box").click().await.expect("it ticks");
+    type_into(client, "author_email", "cleo@example.org").await;
+    click(client, "#private").await;
     if !client.find(Locator::Id("consent")).await.expect("the consent box").is_selected().await.expect("read") {
-        client.find(Locator::Id("consent")).await.expect("the consent box").click().await.expect("it ticks");
+        click(client, "#consent").await;
     }
-    client
-        .find(Locator::Css(".comment-form button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("send");
+    click(client, ".comment-form button[type=submit]").await;
     if client.wait().for_element(Locator::Css(".private-notice")).await.is_err() {
         panic!("the private question is sent:\n{}", client.source().await.unwrap_or_default());
     }
@@ -170,42 +147,18 @@ async fn check_every_kind_of_page(look: Look) -> Vec<Checked> {
 
     // The author's desk.
     browser.sign_in(&app, AUTHOR, PASSWORD).await;
-    for path in [
-        "/admin".to_owned(),
-        "/admin/comments?status=pending".to_owned(),
+    let mut desk = desk_pages(question, private, saved_reply);
+    // The exchange's page last: its button is pressed below.
+    desk.extend([
         "/admin/comments?status=approved&q=question".to_owned(),
-        format!("/admin/comments/{question}/edit"),
-        "/admin/questions".to_owned(),
-        "/admin/questions?show=private".to_owned(),
-        "/admin/comments?status=private".to_owned(),
-        format!("/admin/comments/{private}/anonymise"),
-        "/admin/settings".to_owned(),
-        "/admin/log".to_owned(),
-        "/admin/articles".to_owned(),
-        "/admin/articles/new".to_owned(),
-        "/admin/articles/1".to_owned(),
-        "/admin/articles/1/revisions".to_owned(),
-        "/admin/articles/1/compare?from=1&to=1".to_owned(),
-        "/admin/pages".to_owned(),
-        format!("/admin/comments/{question}/reply"),
-        "/admin/replies".to_owned(),
-        "/admin/replies/new".to_owned(),
-        format!("/admin/replies/{saved_reply}"),
-        "/admin/answers/review".to_owned(),
-        "/admin/media".to_owned(),
         format!("/admin/comments/{question}/feature"),
-    ] {
+    ]);
+    for path in desk {
         client.goto(&format!("{}{path}", app.address)).await.expect("the desk page opens");
         checked.push(check(path).await);
     }
     // The exchange added to the article: its readers' questions page, with a row.
-    client
-        .find(Locator::Css("form[action$='/feature'] button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("add");
+    click(client, "form[action$='/feature'] button[type=submit]").await;
     if client.wait().for_element(Locator::Css(".featured-questions")).await.is_err() {
         panic!("the exchange is added:\n{}", client.source().await.unwrap_or_default());
     }

@@ -43,6 +43,20 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `healthblog restore` of the backup in `backup` to a site in the folder
+/// `site` (its `content` and `static` folders) on `database_url`; it works.
+async fn restore_into(backup: &Path, site: &Path, database_url: &str) -> Output {
+    let target = [
+        ("HEALTHBLOG_DATABASE_URL", Path::new(database_url).to_owned()),
+        ("HEALTHBLOG_CONTENT_DIR", site.join("content")),
+        ("HEALTHBLOG_STATIC_DIR", site.join("static")),
+    ];
+    let target: Vec<(&str, &Path)> = target.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let output = healthblog(&["restore", &backup.to_string_lossy()], &target).await;
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    output
+}
+
 /// Readers posting questions through HTTP until told to stop; each
 /// acknowledged comment is reported on the channel.
 struct Writers {
@@ -162,15 +176,8 @@ async fn a_backup_taken_while_readers_comment_restores_every_comment_committed_b
             assert!(text(&refused.stderr).contains("is not a finished healthblog backup"), "{}", text(&refused.stderr));
             assert_eq!(comment_texts(&app), settled, "the site's database is untouched");
 
-            let restored_db = restored_site.path().join("data/healthblog.db");
-            let target = [
-                ("HEALTHBLOG_DATABASE_URL", Path::new(&format!("sqlite://{}", restored_db.display())).to_owned()),
-                ("HEALTHBLOG_CONTENT_DIR", restored_site.path().join("content")),
-                ("HEALTHBLOG_STATIC_DIR", restored_site.path().join("static")),
-            ];
-            let target: Vec<(&str, &Path)> = target.iter().map(|(k, v)| (*k, v.as_path())).collect();
-            let output = healthblog(&["restore", &backup_dir.to_string_lossy()], &target).await;
-            assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+            let restored_url = format!("sqlite://{}", restored_site.path().join("data/healthblog.db").display());
+            let output = restore_into(&backup_dir, restored_site.path(), &restored_url).await;
             assert!(text(&output.stdout).contains("Restart the server"), "{}", text(&output.stdout));
             assert_eq!(
                 std::fs::read(restored_site.path().join("static/uploads/2016/scan.png")).expect("the upload is back"),
@@ -179,8 +186,7 @@ async fn a_backup_taken_while_readers_comment_restores_every_comment_committed_b
 
             // Restoring over a site keeps what was there, however quickly it is done again.
             for _ in 0..2 {
-                let output = healthblog(&["restore", &backup_dir.to_string_lossy()], &target).await;
-                assert!(output.status.success(), "{}", text(&output.stderr));
+                restore_into(&backup_dir, restored_site.path(), &restored_url).await;
             }
             let kept: Vec<String> = std::fs::read_dir(restored_site.path().join("data"))
                 .expect("the data folder")
@@ -193,7 +199,7 @@ async fn a_backup_taken_while_readers_comment_restores_every_comment_committed_b
                 .file_name()
                 .to_string_lossy()
                 .starts_with("content.before-restore-")));
-            format!("sqlite://{}", restored_db.display())
+            restored_url
         }
         DatabaseUrl::Postgres(_) => {
             // `healthblog backup` copies the folders; the pg_dump it prints is what the user runs.
@@ -205,14 +211,7 @@ async fn a_backup_taken_while_readers_comment_restores_every_comment_committed_b
             assert!(during > before.len(), "readers kept commenting during the backup");
 
             let url = fresh_database_url(restored_site.path());
-            let target = [
-                ("HEALTHBLOG_DATABASE_URL", Path::new(&url).to_owned()),
-                ("HEALTHBLOG_CONTENT_DIR", restored_site.path().join("content")),
-                ("HEALTHBLOG_STATIC_DIR", restored_site.path().join("static")),
-            ];
-            let target: Vec<(&str, &Path)> = target.iter().map(|(k, v)| (*k, v.as_path())).collect();
-            let output = healthblog(&["restore", &backup_dir.to_string_lossy()], &target).await;
-            assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+            let output = restore_into(&backup_dir, restored_site.path(), &url).await;
             assert_eq!(
                 std::fs::read(restored_site.path().join("static/uploads/2016/scan.png")).expect("the upload is back"),
                 b"not really a png"
@@ -297,14 +296,7 @@ async fn a_picture_uploaded_in_the_desk_is_served_the_same_by_the_restored_site(
             fresh_database_url(restored_site.path())
         }
     };
-    let target = [
-        ("HEALTHBLOG_DATABASE_URL", Path::new(&url).to_owned()),
-        ("HEALTHBLOG_CONTENT_DIR", restored_site.path().join("content")),
-        ("HEALTHBLOG_STATIC_DIR", restored_site.path().join("static")),
-    ];
-    let target: Vec<(&str, &Path)> = target.iter().map(|(k, v)| (*k, v.as_path())).collect();
-    let output = healthblog(&["restore", &backup_dir.to_string_lossy()], &target).await;
-    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let output = restore_into(&backup_dir, restored_site.path(), &url).await;
     if let DatabaseUrl::Postgres(_) = &app.database {
         run_printed(&text(&output.stdout), "pg_restore ").await;
     }

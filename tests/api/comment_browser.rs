@@ -3,7 +3,7 @@
 
 use fantoccini::{Client, Locator};
 
-use crate::helpers::{spawn_app, Browser, TestApp};
+use crate::helpers::{spawn_app, type_into, Browser, TestApp};
 use healthblog::domain::CommentStatus;
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
@@ -15,11 +15,6 @@ async fn open_article() -> (TestApp, Browser) {
     let browser = Browser::open().await;
     browser.client.goto(&format!("{}/posts/{SLUG}", app.address)).await.expect("the article opens");
     (app, browser)
-}
-
-async fn type_into(client: &Client, id: &str, text: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("the {id} field"));
-    field.send_keys(text).await.unwrap_or_else(|_| panic!("typing into {id} works"));
 }
 
 async fn value_of(client: &Client, id: &str) -> String {

@@ -302,25 +302,12 @@ impl Browser {
 
     /// Signs in through the desk's sign-in form, as the author does.
     pub async fn sign_in(&self, app: &TestApp, name: &str, password: &str) {
-        use fantoccini::Locator;
         let client = &self.client;
         client.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
-        client.find(Locator::Id("username")).await.expect("a name field").send_keys(name).await.expect("typing");
-        client
-            .find(Locator::Id("password"))
-            .await
-            .expect("a password field")
-            .send_keys(password)
-            .await
-            .expect("typing");
-        client
-            .find(Locator::Css(".login-form button[type=submit]"))
-            .await
-            .expect("a button")
-            .click()
-            .await
-            .expect("sign in");
-        client.wait().for_element(Locator::Css(".signed-in")).await.expect("signed in");
+        type_into(client, "username", name).await;
+        type_into(client, "password", password).await;
+        click(client, ".login-form button[type=submit]").await;
+        client.wait().for_element(fantoccini::Locator::Css(".signed-in")).await.expect("signed in");
     }
 
     /// Runs `script` in the page and returns its result.
@@ -331,6 +318,26 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// Types `text` into the field whose id is `id`, on the page open in `client`.
+pub async fn type_into(client: &fantoccini::Client, id: &str, text: &str) {
+    let field = client.find(fantoccini::Locator::Id(id)).await.unwrap_or_else(|e| panic!("the {id} field: {e}"));
+    field.send_keys(text).await.unwrap_or_else(|e| panic!("typing into {id} works: {e}"));
+}
+
+/// Clicks what `css` finds, once the page open in `client` shows it.
+pub async fn click(client: &fantoccini::Client, css: &str) {
+    let found = client.wait().for_element(fantoccini::Locator::Css(css)).await;
+    let element = found.unwrap_or_else(|e| panic!("{css} appears: {e}"));
+    element.click().await.unwrap_or_else(|e| panic!("{css} is clickable: {e}"));
+}
+
+/// The text of what `css` finds, once the page open in `client` shows it.
+pub async fn text_of(client: &fantoccini::Client, css: &str) -> String {
+    let found = client.wait().for_element(fantoccini::Locator::Css(css)).await;
+    let element = found.unwrap_or_else(|e| panic!("{css} appears: {e}"));
+    element.text().await.expect("the element has text")
 }
 
 /// A comment form's fields, with sensible values to change per test.

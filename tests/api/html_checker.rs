@@ -6,7 +6,7 @@ use healthblog::keys::Keys;
 use healthblog::signed_links::{self, Purpose};
 
 use crate::admin::{answer, signed_in_app};
-use crate::helpers::CommentStatus;
+use crate::helpers::{CommentId, CommentStatus};
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
 /// The test app's secret (`test_settings`).
@@ -50,34 +50,13 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
     let manage = signed_links::sign(&keys, Purpose::Manage, &"ann@example.org".to_owned(), in_a_day);
     let confirm = signed_links::sign(&keys, Purpose::Confirm, &"ann@example.org".to_owned(), in_a_day);
 
-    let signed_in = [
-        "/admin".to_owned(),
-        "/admin/comments?status=pending".to_owned(),
+    let mut signed_in = desk_pages(pending, private, saved_reply);
+    signed_in.extend([
         "/admin/comments?status=approved".to_owned(),
-        "/admin/questions".to_owned(),
-        "/admin/settings".to_owned(),
-        "/admin/log".to_owned(),
-        "/admin/articles".to_owned(),
-        "/admin/articles/new".to_owned(),
-        "/admin/articles/1".to_owned(),
-        "/admin/articles/1/revisions".to_owned(),
-        "/admin/articles/1/compare?from=1&to=1".to_owned(),
-        "/admin/pages".to_owned(),
-        "/admin/mail".to_owned(),
-        "/admin/media".to_owned(),
-        format!("/admin/comments/{pending}/edit"),
-        format!("/admin/comments/{pending}/reply"),
-        "/admin/replies".to_owned(),
-        "/admin/replies/new".to_owned(),
-        format!("/admin/replies/{saved_reply}"),
-        "/admin/answers/review".to_owned(),
-        "/admin/comments?status=private".to_owned(),
-        "/admin/questions?show=private".to_owned(),
-        format!("/admin/comments/{private}/anonymise"),
         format!("/admin/comments/{old_question}/feature"),
         featured,
         format!("/posts/{SLUG}"),
-    ];
+    ]);
     let reader = [
         "/".to_owned(),
         format!("/posts/{SLUG}"),
@@ -128,6 +107,36 @@ async fn every_kind_of_page_passes_the_nu_html_checker() {
         .expect("java runs the Nu checker (scripts/test installs it)");
     let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success() && report.trim().is_empty(), "the Nu checker found errors:\n{report}");
+}
+
+/// Every page of the desk that needs no particular state, for the checks of
+/// every kind of page: `comment` is the one edited and answered, `private`
+/// a private question, `saved_reply` one of the saved replies.
+pub fn desk_pages(comment: CommentId, private: CommentId, saved_reply: i32) -> Vec<String> {
+    vec![
+        "/admin".to_owned(),
+        "/admin/comments?status=pending".to_owned(),
+        "/admin/questions".to_owned(),
+        "/admin/settings".to_owned(),
+        "/admin/log".to_owned(),
+        "/admin/articles".to_owned(),
+        "/admin/articles/new".to_owned(),
+        "/admin/articles/1".to_owned(),
+        "/admin/articles/1/revisions".to_owned(),
+        "/admin/articles/1/compare?from=1&to=1".to_owned(),
+        "/admin/pages".to_owned(),
+        "/admin/mail".to_owned(),
+        "/admin/media".to_owned(),
+        format!("/admin/comments/{comment}/edit"),
+        format!("/admin/comments/{comment}/reply"),
+        "/admin/replies".to_owned(),
+        "/admin/replies/new".to_owned(),
+        format!("/admin/replies/{saved_reply}"),
+        "/admin/answers/review".to_owned(),
+        "/admin/comments?status=private".to_owned(),
+        "/admin/questions?show=private".to_owned(),
+        format!("/admin/comments/{private}/anonymise"),
+    ]
 }
 
 /// Writes a page to a file whose name says where it came from.

@@ -8,7 +8,9 @@ use healthblog::config::{MailSecurity, Settings};
 use healthblog::db::schema::outbox;
 
 use crate::admin::{answer, create_user, fields, sign_in, AUTHOR, PASSWORD};
-use crate::helpers::{comment_fields, csrf_token, posted_comment_id, set_field, spawn_app_with, CommentId, TestApp};
+use crate::helpers::{
+    click, comment_fields, csrf_token, posted_comment_id, set_field, spawn_app_with, type_into, CommentId, TestApp,
+};
 use crate::smtp::SmtpServer;
 
 const SLUG: &str = "oral-magnesium-for-migraine-prevention";
@@ -452,17 +454,11 @@ async fn in_chromium_a_reader_asks_for_notices_confirms_and_follows_the_answer_f
     for (id, text) in
         [("author_name", "Ann Reader"), ("author_email", READER), ("body", "Should I take magnesium at night?")]
     {
-        client.find(Locator::Id(id)).await.expect("a field").send_keys(text).await.expect("typing works");
+        type_into(client, id, text).await;
     }
-    client.find(Locator::Id("notify")).await.expect("the notify box").click().await.expect("it ticks");
-    client.find(Locator::Id("consent")).await.expect("the consent box").click().await.expect("it ticks");
-    client
-        .find(Locator::Css("form.comment-form button[type=submit]"))
-        .await
-        .expect("a button")
-        .click()
-        .await
-        .expect("sent");
+    click(client, "#notify").await;
+    click(client, "#consent").await;
+    click(client, "form.comment-form button[type=submit]").await;
     client.wait().for_element(Locator::Css(".moderation-notice")).await.expect("the comment is taken");
 
     let confirmation = smtp.wait_for(READER, 1).await;

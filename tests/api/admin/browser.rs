@@ -7,17 +7,26 @@ use fantoccini::{Client, Locator};
 use healthblog::db::schema::comments;
 
 use super::{create_user, status_of, Stored, AUTHOR, DISPLAY, PASSWORD, SLUG};
-use crate::helpers::{spawn_app, Browser};
+use crate::helpers::{click, spawn_app, text_of, type_into, Browser, TestApp};
 use healthblog::domain::CommentStatus;
 
-async fn text_of(client: &Client, css: &str) -> String {
-    let element = client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} appears: {e}"));
-    element.text().await.expect("the element has text")
+/// The author, signed in through the form in Chromium, in the editor of a
+/// new article.
+async fn author_in_a_new_article(app: &TestApp) -> Browser {
+    create_user(app, AUTHOR, DISPLAY, PASSWORD);
+    let author = Browser::open().await;
+    author.sign_in(app, AUTHOR, PASSWORD).await;
+    author.client.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
+    author
 }
 
-async fn click(client: &Client, css: &str) {
-    let element = client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} appears: {e}"));
-    element.click().await.unwrap_or_else(|e| panic!("{css} is clickable: {e}"));
+/// The author types `title` and `text` into the editor of a new article,
+/// open in `desk`; returns the text field.
+async fn type_new_article(desk: &Client, title: &str, text: &str) -> fantoccini::elements::Element {
+    desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
+    type_into(desk, "title", title).await;
+    type_into(desk, "body", text).await;
+    desk.find(Locator::Id("body")).await.expect("the text field")
 }
 
 #[tokio::test]
@@ -45,8 +54,8 @@ async fn the_author_signs_in_approves_and_answers_and_a_reader_sees_the_answer()
     let desk = &author.client;
     desk.goto(&format!("{}/admin", app.address)).await.expect("the desk opens");
     assert!(desk.current_url().await.expect("a URL").path().ends_with("/admin/login"), "strangers sign in first");
-    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
-    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
+    type_into(desk, "username", AUTHOR).await;
+    type_into(desk, "password", PASSWORD).await;
     click(desk, ".login-form button[type=submit]").await;
     assert_eq!(text_of(desk, ".signed-in").await, format!("Signed in as {DISPLAY}"));
 
@@ -104,12 +113,8 @@ async fn the_desk_works_from_the_keyboard() {
     let first = Stored { name: "Olga First", minutes_ago: 10, ..Stored::default() }.insert(&app);
     let second = Stored { name: "Pavel Second", minutes_ago: 5, ..Stored::default() }.insert(&app);
     let author = Browser::open().await;
+    author.sign_in(&app, AUTHOR, PASSWORD).await;
     let desk = &author.client;
-    desk.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
-    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
-    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
-    click(desk, ".login-form button[type=submit]").await;
-    text_of(desk, ".signed-in").await;
     desk.goto(&format!("{}/admin/comments?status=pending", app.address)).await.expect("the queue opens");
     let keys = |key: &'static str| async move {
         desk.active_element().await.expect("an element has the focus").send_keys(key).await.expect("the key goes");
@@ -135,20 +140,14 @@ async fn the_author_writes_and_publishes_an_article_in_chromium_and_a_reader_rea
     let app = spawn_app().await;
     create_user(&app, AUTHOR, DISPLAY, PASSWORD);
     let author = Browser::open().await;
+    author.sign_in(&app, AUTHOR, PASSWORD).await;
     let desk = &author.client;
-    desk.goto(&format!("{}/admin/login", app.address)).await.expect("the sign-in page opens");
-    desk.find(Locator::Id("username")).await.expect("a name field").send_keys(AUTHOR).await.expect("typing works");
-    desk.find(Locator::Id("password")).await.expect("a password field").send_keys(PASSWORD).await.expect("typing");
-    click(desk, ".login-form button[type=submit]").await;
     assert_eq!(text_of(desk, ".signed-in").await, format!("Signed in as {DISPLAY}"));
 
     click(desk, ".desk-nav a[href='/admin/articles']").await;
     click(desk, "a[href='/admin/articles/new']").await;
-    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
-    title.send_keys("Sleep and migraine").await.expect("typing works");
-    let body = desk.find(Locator::Id("body")).await.expect("the text field");
-    body.send_keys("Regular sleep is the **cheapest** preventive.").await.expect("typing works");
-    desk.find(Locator::Id("tags")).await.expect("the tags field").send_keys("sleep, migraine").await.expect("typing");
+    type_new_article(desk, "Sleep and migraine", "Regular sleep is the **cheapest** preventive.").await;
+    type_into(desk, "tags", "sleep, migraine").await;
     click(desk, "button[value=publish]").await;
     assert!(text_of(desk, ".flash").await.starts_with("Published."));
     author.close().await;
@@ -165,15 +164,9 @@ async fn the_author_writes_and_publishes_an_article_in_chromium_and_a_reader_rea
 async fn a_draft_is_saved_while_the_author_types_and_ctrl_s_saves_it() {
     crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
-    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
-    let author = Browser::open().await;
-    author.sign_in(&app, AUTHOR, PASSWORD).await;
+    let author = author_in_a_new_article(&app).await;
     let desk = &author.client;
-    desk.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
-    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
-    title.send_keys("Typed, never lost").await.expect("typing works");
-    let body = desk.find(Locator::Id("body")).await.expect("the text field");
-    body.send_keys("Words kept by the autosave.").await.expect("typing works");
+    let body = type_new_article(desk, "Typed, never lost", "Words kept by the autosave.").await;
     let note = text_of(desk, ".autosave-note:not(:empty)").await;
     assert!(note.starts_with("Draft saved at"), "{note}");
     let stored = app.with_db(|conn| {
@@ -197,15 +190,9 @@ async fn a_draft_is_saved_while_the_author_types_and_ctrl_s_saves_it() {
 async fn the_editor_shows_the_article_as_readers_will_see_it_beside_the_text_while_the_author_types() {
     crate::helpers::require!("TEST_WEBDRIVER_URL");
     let app = spawn_app().await;
-    create_user(&app, AUTHOR, DISPLAY, PASSWORD);
-    let author = Browser::open().await;
-    author.sign_in(&app, AUTHOR, PASSWORD).await;
+    let author = author_in_a_new_article(&app).await;
     let desk = &author.client;
-    desk.goto(&format!("{}/admin/articles/new", app.address)).await.expect("the editor opens");
-    let title = desk.wait().for_element(Locator::Id("title")).await.expect("the title field");
-    title.send_keys("Seen as it is written").await.expect("typing works");
-    let body = desk.find(Locator::Id("body")).await.expect("the text field");
-    body.send_keys("Rest is *the* cure.").await.expect("typing works");
+    type_new_article(desk, "Seen as it is written", "Rest is *the* cure.").await;
     // The server's rendering, with the article template: emphasis as <em>.
     assert_eq!(text_of(desk, ".live-preview article.post .post-body em").await, "the");
     assert_eq!(text_of(desk, ".live-preview article.post h1").await, "Seen as it is written");
