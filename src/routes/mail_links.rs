@@ -31,7 +31,7 @@ use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
 use crate::mail::outbox::MessageKind;
 use crate::mail::subscribers;
 use crate::routes::notice::{render, CommentView, Notice};
-use crate::routes::{app_state, page};
+use crate::routes::{app_state, judge_form, page, FormFuture};
 use crate::signed_links::{self, LinkProblem, Purpose};
 use crate::state::AppState;
 
@@ -159,56 +159,28 @@ impl<T: MailLink> Opened<T> {
 
 /// A POST from one of these pages whose form token checks out against the
 /// visitor cookie. Any other is answered 403 with a page that asks to
-/// press the button again.
-struct PagePost;
-
-/// A POST that stops notices: from one of these pages, checked as a
-/// [`PagePost`], or a mail client's one-click (RFC 8058), which has no
-/// page and carries no token.
-struct StopPost {
+/// press the button again; but with `ONE_CLICK` (a "stop" link), a mail
+/// client's one-click unsubscribe (RFC 8058), which has no page and carries
+/// no token, is let through as `one_click`.
+struct PagePost<const ONE_CLICK: bool = false> {
     one_click: bool,
 }
 
-impl FromRequest for PagePost {
+impl<const ONE_CLICK: bool> FromRequest for PagePost<ONE_CLICK> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = FormFuture<Self>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<LinkForm>::from_request(request, payload);
-        let request = request.clone();
-        Box::pin(async move {
-            from_page(&request, &form.await?.into_inner())?;
-            Ok(Self)
-        })
-    }
-}
-
-impl FromRequest for StopPost {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<LinkForm>::from_request(request, payload);
-        let request = request.clone();
-        Box::pin(async move {
-            let form = form.await?.into_inner();
-            if form.list_unsubscribe == "One-Click" {
+        judge_form(request, payload, |request, form: LinkForm| {
+            if ONE_CLICK && form.list_unsubscribe == "One-Click" {
                 return Ok(Self { one_click: true });
             }
-            from_page(&request, &form)?;
+            let state = app_state(request)?;
+            if !form_is_ours(state, request, &form) {
+                return Err(answered("the form did not come from this site", stale_form(state, request)));
+            }
             Ok(Self { one_click: false })
         })
-    }
-}
-
-/// Whether `form` came from a page of this site; the page asking to press
-/// the button again when it did not.
-fn from_page(request: &HttpRequest, form: &LinkForm) -> Result<(), actix_web::Error> {
-    let state = app_state(request)?;
-    if form_is_ours(state, request, form) {
-        Ok(())
-    } else {
-        Err(answered("the form did not come from this site", stale_form(state, request)))
     }
 }
 
@@ -297,7 +269,7 @@ async fn unsubscribe(
     state: web::Data<AppState>,
     request: HttpRequest,
     link: Opened<Stop>,
-    post: StopPost,
+    post: PagePost<true>,
 ) -> Result<HttpResponse, AppError> {
     let stop = link.payload;
     let what = describe(&stop);

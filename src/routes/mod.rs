@@ -13,7 +13,12 @@ pub mod public;
 pub mod security_headers;
 pub mod static_files;
 
-use actix_web::{guard, web, HttpRequest};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{guard, web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
 
 use crate::state::AppState;
 
@@ -25,6 +30,24 @@ pub fn page() -> actix_web::Route {
 /// The site's state, for an extractor (a handler takes `web::Data<AppState>`).
 pub(crate) fn app_state(request: &HttpRequest) -> Result<&web::Data<AppState>, actix_web::Error> {
     request.app_data::<web::Data<AppState>>().ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))
+}
+
+/// What an extractor built on a form gives back, later.
+pub(crate) type FormFuture<R> = Pin<Box<dyn Future<Output = Result<R, actix_web::Error>>>>;
+
+/// An extractor's work on a form: reads the form `T` of the request, then
+/// `judge` makes of it, with the request, what the handler gets.
+pub(crate) fn judge_form<T, R>(
+    request: &HttpRequest,
+    payload: &mut Payload,
+    judge: impl FnOnce(&HttpRequest, T) -> Result<R, actix_web::Error> + 'static,
+) -> FormFuture<R>
+where
+    T: DeserializeOwned + 'static,
+{
+    let form = web::Form::<T>::from_request(request, payload);
+    let request = request.clone();
+    Box::pin(async move { judge(&request, form.await?.into_inner()) })
 }
 
 /// Percent-encodes a query-string value.

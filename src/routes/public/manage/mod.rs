@@ -10,9 +10,7 @@ mod edit;
 mod erase;
 mod list;
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
@@ -27,7 +25,7 @@ use tera::Context;
 use crate::comments::visitor::{FormPurpose, Visitor};
 use crate::domain::EmailKey;
 use crate::error::AppError;
-use crate::routes::{app_state, page};
+use crate::routes::{app_state, judge_form, page, FormFuture};
 use crate::signed_links::{self, LinkProblem, Purpose};
 use crate::state::{AppState, PageMeta};
 
@@ -161,15 +159,12 @@ pub(super) trait CarriesToken {
 
 impl<T: CarriesToken + DeserializeOwned + 'static> FromRequest for ManageForm<T> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = FormFuture<Self>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<T>::from_request(request, payload);
-        let request = request.clone();
-        Box::pin(async move {
-            let form = form.await?.into_inner();
-            let state = app_state(&request)?;
-            let visitor = verified_visitor(state, &request, form.csrf_token(), Utc::now().timestamp())
+        judge_form(request, payload, |request, form: T| {
+            let state = app_state(request)?;
+            let visitor = verified_visitor(state, request, form.csrf_token(), Utc::now().timestamp())
                 .ok_or_else(|| AppError::Forbidden(FORM_UNCONFIRMED.to_owned()))?;
             Ok(Self { visitor, form: PhantomData })
         })
