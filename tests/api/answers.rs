@@ -486,22 +486,7 @@ async fn an_exchange_added_to_the_article_shows_in_its_section_in_json_ld_and_in
     assert!(log_entries(&app).iter().any(|e| e.action == "question-add" && e.comment_id == Some(asked)));
 
     // `export markdown` writes the section with the article.
-    let out = tempfile::tempdir().expect("a folder");
-    let dir = out.path().join("export");
-    let database_url = match &app.database {
-        healthblog::db::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
-        healthblog::db::DatabaseUrl::Postgres(url) => url.clone(),
-    };
-    let export = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .args(["export", "markdown"])
-        .arg(&dir)
-        .env("HEALTHBLOG_DATABASE_URL", &database_url)
-        .env("HEALTHBLOG_CONTENT_DIR", crate::helpers::repo_path("content"))
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(out.path())
-        .output()
-        .expect("healthblog export runs");
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let (_out, dir) = crate::desk::export_markdown(&app);
     let written = walk(&dir).into_iter().find_map(|path| {
         let text = std::fs::read_to_string(&path).ok()?;
         text.contains(&format!("slug: {SLUG}")).then_some(text).or_else(|| {

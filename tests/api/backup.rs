@@ -28,10 +28,7 @@ async fn healthblog(args: &[&str], settings: &[(&str, &Path)]) -> Output {
         settings.iter().map(|(k, v)| ((*k).to_owned(), v.to_string_lossy().into_owned())).collect();
     tokio::task::spawn_blocking(move || {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"));
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-            command.env_remove(name);
-        }
+        let mut command = crate::helpers::healthblog_command();
         command.args(&args).current_dir(dir.path()).env("RUST_LOG", "warn");
         command.envs(settings).output().expect("the healthblog binary runs")
     })

@@ -9,10 +9,7 @@ use crate::server::Server;
 
 /// `healthblog ARGS` in `folder`, with only `settings` from the environment.
 fn healthblog_in(folder: &Path, args: &[&str], settings: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_healthblog"));
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-        command.env_remove(name);
-    }
+    let mut command = crate::helpers::healthblog_command();
     command
         .args(args)
         .current_dir(folder)
@@ -86,11 +83,8 @@ fn a_correct_configuration_file_is_read() {
     let content = Content::new().post("only", "title = \"Only\"\ndate = 2024-01-01", "Body.");
     let toml = format!("content_dir = {:?}\n[site]\ntitle = \"Notes\"\n", content.path().display().to_string());
     std::fs::write(folder.path().join("healthblog.toml"), toml).expect("the file is written");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_healthblog"));
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-        command.env_remove(name);
-    }
-    let output = command.arg("check").current_dir(folder.path()).output().expect("check runs");
+    let output =
+        crate::helpers::healthblog_command().arg("check").current_dir(folder.path()).output().expect("check runs");
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("1 article, 0 drafts and 0 pages, no problems"), "{}", text(&output.stdout));
 }
@@ -166,10 +160,7 @@ fn an_unreachable_postgresql_is_retried_with_growing_waits_then_given_up_with_a_
     // Nothing listens on port 1: every attempt is refused at once.
     let folder = tempfile::tempdir().expect("a working folder");
     let url = "postgres://blog:hunter2secret@127.0.0.1:1/blog";
-    let mut command = Command::new(env!("CARGO_BIN_EXE_healthblog"));
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-        command.env_remove(name);
-    }
+    let mut command = crate::helpers::healthblog_command();
     command
         .arg("migrate")
         .current_dir(folder.path())

@@ -429,6 +429,28 @@ fn manuscripts(app: &TestApp) -> Vec<(ArticleKind, Manuscript)> {
     all
 }
 
+/// `healthblog export markdown` of `app`'s database, into the folder it
+/// returns (kept while the first value lives); it works.
+pub fn export_markdown(app: &TestApp) -> (tempfile::TempDir, std::path::PathBuf) {
+    let out = tempfile::tempdir().expect("a folder");
+    let dir = out.path().join("export");
+    let database_url = match &app.database {
+        healthblog::db::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        healthblog::db::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
+        .args(["export", "markdown"])
+        .arg(&dir)
+        .env("HEALTHBLOG_DATABASE_URL", &database_url)
+        .env("HEALTHBLOG_CONTENT_DIR", repo_path("content"))
+        .env_remove("HEALTHBLOG_CONFIG")
+        .current_dir(out.path())
+        .output()
+        .expect("healthblog export runs");
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    (out, dir)
+}
+
 #[tokio::test]
 async fn export_markdown_writes_files_that_check_accepts_and_a_fresh_site_loads_unchanged() {
     let (app, _) = signed_in_app().await;
@@ -447,22 +469,7 @@ async fn export_markdown_writes_files_that_check_accepts_and_a_fresh_site_loads_
         published
     );
 
-    let out = tempfile::tempdir().expect("a folder");
-    let dir = out.path().join("export");
-    let database_url = match &app.database {
-        healthblog::db::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
-        healthblog::db::DatabaseUrl::Postgres(url) => url.clone(),
-    };
-    let export = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .args(["export", "markdown"])
-        .arg(&dir)
-        .env("HEALTHBLOG_DATABASE_URL", &database_url)
-        .env("HEALTHBLOG_CONTENT_DIR", repo_path("content"))
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(out.path())
-        .output()
-        .expect("healthblog export runs");
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let (_out, dir) = export_markdown(&app);
     assert!(dir.join("posts/still-a-draft.md").is_file());
     let check = run_check(&dir);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));

@@ -110,17 +110,7 @@ async fn the_export_holds_every_article_page_and_comment_with_threads_statuses_a
     let stored = app.stored_comments();
     let answer_id = stored.iter().find(|c| c.user_id.is_some()).expect("the answer is stored").id;
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .args(["export", "wordpress"])
-        .env("HEALTHBLOG_DATABASE_URL", &settings.database_url)
-        .env("HEALTHBLOG_CONTENT_DIR", &settings.content_dir)
-        .env("HEALTHBLOG_BASE_URL", &settings.base_url)
-        .env("RUST_LOG", "warn")
-        .env_remove("HEALTHBLOG_CONFIG")
-        .current_dir(content.path())
-        .output()
-        .expect("healthblog export runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = export_command(&settings, &content.path(), &["wordpress"]);
     let xml = String::from_utf8(output.stdout).expect("UTF-8");
     assert!(xml.contains("<wp:wxr_version>1.2</wp:wxr_version>"), "{xml}");
     assert!(xml.contains(r#"xmlns:wp="http://wordpress.org/export/1.2/""#));
@@ -205,8 +195,8 @@ async fn the_export_holds_every_article_page_and_comment_with_threads_statuses_a
     assert_eq!(zoe["wp:comment_author_email"], "zoe@example.org");
 }
 
-/// Runs `healthblog export ARGS` on the site of `settings`.
-fn export_command(
+/// Runs `healthblog export ARGS` in `folder` on the site of `settings`; it works.
+pub fn export_command(
     settings: &healthblog::config::Settings,
     folder: &std::path::Path,
     args: &[&str],

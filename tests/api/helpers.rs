@@ -142,6 +142,16 @@ pub fn reader_draft<'a>(
     Draft::written_now(slug, None, author, body, status, db::now())
 }
 
+/// The `healthblog` binary, with none of the `HEALTHBLOG_*` variables of
+/// the tests' own environment: it gets only the settings a test gives it.
+pub fn healthblog_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// `healthblog check` on `content_dir`, as a user runs it.
 pub fn run_check(content_dir: &Path) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))

@@ -71,10 +71,7 @@ impl Site {
         let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         tokio::task::spawn_blocking(move || {
             let work = tempfile::tempdir().expect("a temporary folder");
-            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"));
-            for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-                command.env_remove(name);
-            }
+            let mut command = crate::helpers::healthblog_command();
             command
                 .args(&args)
                 .current_dir(work.path())
@@ -111,6 +108,31 @@ impl Site {
 
     fn count_comments(&self) -> i64 {
         self.with_db(|conn| comments::table.select(count_star()).first(conn).expect("a count"))
+    }
+
+    /// Three comments written here before the import, on the cluster
+    /// headache article, with `status`: numbers 1, 2 and 3.
+    fn three_written_here_first(&self, status: CommentStatus) -> Vec<CommentId> {
+        use healthblog::comments::submit::store;
+        let body = healthblog::domain::CommentBody::parse("Written on the new blog first.").unwrap();
+        let mine: Vec<CommentId> = self.with_db(|conn| {
+            (0..3)
+                .map(|_| {
+                    let draft = reader_draft("cluster-headache-treatment", "Early", "early@example.com", &body, status);
+                    store(conn, draft).unwrap()
+                })
+                .collect()
+        });
+        assert_eq!(mine, [CommentId(1), CommentId(2), CommentId(3)]);
+        mine
+    }
+
+    /// The number the WordPress comment `wordpress_id` has here.
+    fn id_of_wordpress_comment(&self, wordpress_id: i32) -> CommentId {
+        self.with_db(|conn| {
+            comments::table.filter(comments::wordpress_id.eq(wordpress_id)).select(comments::id).first(conn)
+        })
+        .unwrap()
     }
 
     fn count_redirects(&self) -> i64 {
@@ -685,26 +707,10 @@ async fn a_phone_photo_comes_in_without_its_location_and_what_is_not_a_picture_i
 
 #[tokio::test]
 async fn comments_whose_numbers_are_taken_get_new_ones_and_keep_their_threads() {
-    use healthblog::comments::submit::store;
     let site = Site::new(true);
     // Three comments written here first hold numbers 1, 2 and 3, which the
     // doctor's first WordPress thread (2 > 3 > 4 > 5 > 6) also used.
-    let body = healthblog::domain::CommentBody::parse("Written on the new blog first.").unwrap();
-    let mine: Vec<CommentId> = site.with_db(|conn| {
-        (0..3)
-            .map(|_| {
-                let draft = reader_draft(
-                    "cluster-headache-treatment",
-                    "Early",
-                    "early@example.com",
-                    &body,
-                    CommentStatus::Approved,
-                );
-                store(conn, draft).unwrap()
-            })
-            .collect()
-    });
-    assert_eq!(mine, [CommentId(1), CommentId(2), CommentId(3)]);
+    site.three_written_here_first(CommentStatus::Approved);
 
     let output = site.import(&[]).await;
 
@@ -713,9 +719,7 @@ async fn comments_whose_numbers_are_taken_get_new_ones_and_keep_their_threads() 
     assert_eq!(site.count_comments(), 3 + 139);
     let app = site.serve().await;
     let magnesium = app.get(&format!("/posts/{MAGNESIUM}")).await;
-    let renumbered_reply: CommentId = site
-        .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(3)).select(comments::id).first(conn))
-        .unwrap();
+    let renumbered_reply = site.id_of_wordpress_comment(3);
     assert!(renumbered_reply.0 > 146, "a number after the file's highest, 146: {renumbered_reply}");
     assert_eq!(thread_level(&magnesium.body, renumbered_reply), 2, "the answer still answers the question");
     assert_eq!(thread_level(&magnesium.body, CommentId(6)), 5, "the thread is still five deep");
@@ -1235,24 +1239,8 @@ async fn an_overlong_imported_comment_is_cut_to_the_form_limit_held_and_kept_who
 #[tokio::test]
 async fn an_imported_comment_never_takes_the_number_of_a_deleted_one() {
     use healthblog::comments::ownership::{self, Owner};
-    use healthblog::comments::submit::store;
     let site = Site::new(true);
-    let body = healthblog::domain::CommentBody::parse("Written on the new blog first.").unwrap();
-    let mine: Vec<CommentId> = site.with_db(|conn| {
-        (0..3)
-            .map(|_| {
-                let draft = reader_draft(
-                    "cluster-headache-treatment",
-                    "Early",
-                    "early@example.com",
-                    &body,
-                    CommentStatus::Pending,
-                );
-                store(conn, draft).unwrap()
-            })
-            .collect()
-    });
-    assert_eq!(mine, [CommentId(1), CommentId(2), CommentId(3)]);
+    site.three_written_here_first(CommentStatus::Pending);
     // The writer of comment 3 deletes it from their browser, which keeps its number.
     let cookie = [CommentId(3)];
     site.with_db(|conn| ownership::delete(conn, Owner::Browser(&cookie), CommentId(3), db::now())).unwrap();
@@ -1261,9 +1249,7 @@ async fn an_imported_comment_never_takes_the_number_of_a_deleted_one() {
 
     assert_succeeded(&output);
     assert!(text(&output.stdout).contains("2 of them got a new number"), "2 and 3: {}", text(&output.stdout));
-    let wordpress_3: CommentId = site
-        .with_db(|conn| comments::table.filter(comments::wordpress_id.eq(3)).select(comments::id).first(conn))
-        .unwrap();
+    let wordpress_3 = site.id_of_wordpress_comment(3);
     assert_ne!(wordpress_3, CommentId(3), "WordPress comment 3 gets a number never used here");
     let reachable = site.with_db(|conn| ownership::find_owned(conn, Owner::Browser(&cookie), CommentId(3))).unwrap();
     assert!(reachable.is_none(), "the old cookie reaches no comment: {reachable:?}");
@@ -1574,10 +1560,7 @@ async fn a_dry_run_in_an_empty_folder_leaves_it_empty() {
     let output = tokio::task::spawn_blocking({
         let folder = folder.path().to_owned();
         move || {
-            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"));
-            for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-                command.env_remove(name);
-            }
+            let mut command = crate::helpers::healthblog_command();
             command
                 .args(["import", "wordpress", file.to_str().unwrap(), "--dry-run", "--author", "editor2=sam"])
                 .current_dir(&folder)

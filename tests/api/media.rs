@@ -345,24 +345,10 @@ async fn an_article_names_every_size_of_its_pictures_and_an_unused_picture_can_b
     assert_eq!(upload(&app, "Spare", &files[1..]).await.status, 303);
     let spare = stored_hashes(&app).into_iter().find(|h| *h != used).expect("the spare");
 
-    let token = desk_token(&app).await;
     let body = format!(
         "The first picture.\n\n![A red and blue card](/media/{used}-960.jpg)\n\nAnd again.\n\n![Again](/media/{used}-960.jpg)\n"
     );
-    let mut form = fields(&[
-        ("csrf_token", &token),
-        ("base_revision", ""),
-        ("action", "publish"),
-        ("title", "Cards in the clinic"),
-    ]);
-    form.extend(fields(&[
-        ("body", &body),
-        ("comments", "on"),
-        ("image", &format!("/media/{used}-1800.jpg")),
-        ("image_alt", "A card"),
-    ]));
-    let saved = app.post_form("/admin/articles", &form).await;
-    assert_eq!(saved.status, 303, "published:\n{}", saved.body);
+    publish_article(&app, "Cards in the clinic", &body, &format!("/media/{used}-1800.jpg")).await;
 
     let article =
         read(app.stranger().get(format!("{}/posts/cards-in-the-clinic", app.address)).send().await.expect("GET")).await;
@@ -404,23 +390,28 @@ pub async fn publish_article_with_pictures(app: &TestApp) -> String {
     let uploaded = upload(app, "A red and blue card", &[("card.jpg", &two_colour_jpeg(1200, 600))]).await;
     assert_eq!(uploaded.status, 303, "the picture is taken:\n{}", uploaded.body);
     let hash = stored_hashes(app).pop().expect("stored");
-    let token = desk_token(app).await;
     let body = format!("Before.\n\n![A red and blue card](/media/{hash}-960.jpg)\n\nAfter.\n\n![The same card](/media/{hash}-480.jpg \"Again\")\n");
-    let mut form = fields(&[
+    publish_article(app, "Cards with pictures", &body, &format!("/media/{hash}-1200.jpg")).await;
+    "/posts/cards-with-pictures".to_owned()
+}
+
+/// The author, signed in on `app.client`, publishes a new article with
+/// `title` and `body`, and `image` (described "A card") as its feature
+/// picture, through the editor's form.
+async fn publish_article(app: &TestApp, title: &str, body: &str, image: &str) {
+    let token = desk_token(app).await;
+    let form = fields(&[
         ("csrf_token", &token),
         ("base_revision", ""),
         ("action", "publish"),
-        ("title", "Cards with pictures"),
-    ]);
-    form.extend(fields(&[
-        ("body", &body),
+        ("title", title),
+        ("body", body),
         ("comments", "on"),
-        ("image", &format!("/media/{hash}-1200.jpg")),
+        ("image", image),
         ("image_alt", "A card"),
-    ]));
+    ]);
     let saved = app.post_form("/admin/articles", &form).await;
     assert_eq!(saved.status, 303, "published:\n{}", saved.body);
-    "/posts/cards-with-pictures".to_owned()
 }
 
 #[tokio::test]

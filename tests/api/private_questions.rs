@@ -179,16 +179,8 @@ async fn a_private_question_and_its_answer_appear_on_no_public_surface_whatever_
     assert!(!row_ids(&desk.body).contains(&id), "an answered private question is off the to-do list");
 
     // The WordPress export leaves both out, and says so.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"))
-        .args(["export", "wordpress"])
-        .env("HEALTHBLOG_DATABASE_URL", &settings.database_url)
-        .env("HEALTHBLOG_CONTENT_DIR", &settings.content_dir)
-        .env("HEALTHBLOG_BASE_URL", &settings.base_url)
-        .env("RUST_LOG", "warn")
-        .env_remove("HEALTHBLOG_CONFIG")
-        .output()
-        .expect("healthblog export runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let folder = tempfile::tempdir().expect("a folder");
+    let output = crate::export::export_command(&settings, folder.path(), &["wordpress"]);
     let xml = String::from_utf8(output.stdout).expect("UTF-8");
     assert!(xml.contains("Which magnesium is gentlest?"), "the public question is exported");
     for word in secrets {

@@ -58,10 +58,7 @@ impl Server {
         database_url: &str,
         settings: &[(&str, &str)],
     ) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_healthblog"));
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-            command.env_remove(name);
-        }
+        let mut command = crate::helpers::healthblog_command();
         command
             .args(args)
             .current_dir(folder)

@@ -147,8 +147,9 @@ async fn a_comment_reaches_the_database_file_itself_within_seconds_of_its_commit
     );
 }
 
-#[tokio::test]
-async fn a_form_token_is_spent_by_the_comment_it_sent() {
+/// An app where a reader has sent a first question; the form token that
+/// question was sent with.
+async fn a_question_sent() -> (TestApp, String) {
     let app = spawn_app().await;
     app.accept_instant_posts();
     let form = app.get(&format!("/posts/{SLUG}")).await;
@@ -156,6 +157,12 @@ async fn a_form_token_is_spent_by_the_comment_it_sent() {
     let mut first = question("First question");
     first.push(("csrf_token".into(), token.clone()));
     posted_comment_id(&app.post_form(&format!("/posts/{SLUG}/comments"), &first).await);
+    (app, token)
+}
+
+#[tokio::test]
+async fn a_form_token_is_spent_by_the_comment_it_sent() {
+    let (app, token) = a_question_sent().await;
 
     let mut second = question("A second question with the same, spent form");
     second.push(("csrf_token".into(), token));
@@ -172,13 +179,7 @@ async fn a_form_token_is_spent_by_the_comment_it_sent() {
 
 #[tokio::test]
 async fn a_spent_form_token_cannot_be_sent_again_in_another_spelling() {
-    let app = spawn_app().await;
-    app.accept_instant_posts();
-    let form = app.get(&format!("/posts/{SLUG}")).await;
-    let token = csrf_token(&form.body);
-    let mut first = question("First question");
-    first.push(("csrf_token".into(), token.clone()));
-    posted_comment_id(&app.post_form(&format!("/posts/{SLUG}/comments"), &first).await);
+    let (app, token) = a_question_sent().await;
 
     for respelled in [format!("+{token}"), format!("0{token}"), format!("00{token}")] {
         let mut again = question("The same form, sent again with its token respelled");

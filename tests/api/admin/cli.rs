@@ -20,10 +20,7 @@ async fn healthblog(database_url: &str, args: &[&str], stdin: &str) -> Output {
         use std::io::Write;
         // An empty working folder: no healthblog.toml of the developer's.
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_healthblog"));
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("HEALTHBLOG_")) {
-            command.env_remove(name);
-        }
+        let mut command = crate::helpers::healthblog_command();
         let mut child = command
             .args(&args)
             .current_dir(dir.path())
