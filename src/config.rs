@@ -115,7 +115,8 @@ pub struct Settings {
     /// brotli forms), in MiB; past it the oldest kept pages are let go.
     pub page_cache_mb: usize,
     /// Memory for the most-read picture sizes, in MiB; the others are read
-    /// from the database as they are asked for.
+    /// from the database as they are asked for (and not kept in SQLite's
+    /// page cache either).
     pub media_cache_mb: usize,
     /// A request's body must arrive within this many seconds of its head;
     /// past it the request is refused and its connection closed.

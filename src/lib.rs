@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mail;
 pub mod markdown;
 pub mod media;
+pub mod memory;
 pub mod page_cache;
 pub mod routes;
 pub mod signed_links;

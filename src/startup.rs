@@ -56,6 +56,7 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let keys = Keys::load(&settings)?;
+        crate::memory::map_large_buffers_apart();
         let listener = listen(&settings.bind)?;
         let address = listener.local_addr()?;
 

@@ -134,6 +134,8 @@ pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime, zone: chrono_t
             ),
         }
     }
+    drop(pictures);
+    crate::memory::give_back();
     Library::build(posts, pages, now).map_err(|errors| anyhow::anyhow!("{errors}"))
 }
 

@@ -76,15 +76,18 @@ fn to_i32(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-/// The bytes of one variant.
+/// The bytes of one variant. They are kept in the cache of most-read
+/// sizes, so SQLite's copy of their pages is let go.
 pub fn variant_bytes(conn: &mut AnyConnection, address: &Address) -> QueryResult<Option<Vec<u8>>> {
-    media_variants::table
+    let bytes = media_variants::table
         .filter(media_variants::hash.eq(&address.hash))
         .filter(media_variants::width.eq(to_i32(address.width)))
         .filter(media_variants::ext.eq(address.format.ext()))
         .select(media_variants::bytes)
         .first::<Vec<u8>>(conn)
-        .optional()
+        .optional()?;
+    super::let_go_of_read_pages(conn)?;
+    Ok(bytes)
 }
 
 /// Every picture, newest first, with the bytes its variants take.
@@ -114,18 +117,26 @@ pub fn catalog(conn: &mut AnyConnection) -> QueryResult<Catalog> {
             sizes.variants.push((width.unsigned_abs(), height.unsigned_abs(), format));
         }
     }
+    // Each variant's row starts on a page of its own: with many pictures the
+    // list above read as many pages, which no page needs again.
+    super::let_go_of_read_pages(conn)?;
     Ok(Catalog::new(sizes))
 }
 
-/// The total bytes of each picture's variants, by hash.
+diesel::define_sql_function! {
+    /// The number of bytes of a BLOB (SQLite) or a `bytea` (PostgreSQL).
+    #[sql_name = "length"]
+    fn byte_length(x: diesel::sql_types::Binary) -> diesel::sql_types::Integer;
+}
+
+/// The total bytes of each picture's variants, by hash, counted by the
+/// database: the bytes themselves are not read.
 pub fn stored_bytes(conn: &mut AnyConnection) -> QueryResult<HashMap<String, i64>> {
-    let rows =
-        media_variants::table.select((media_variants::hash, media_variants::bytes)).load::<(String, Vec<u8>)>(conn)?;
-    let mut totals = HashMap::new();
-    for (hash, bytes) in rows {
-        *totals.entry(hash).or_insert(0) += i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    }
-    Ok(totals)
+    let rows = media_variants::table
+        .group_by(media_variants::hash)
+        .select((media_variants::hash, diesel::dsl::sum(byte_length(media_variants::bytes))))
+        .load::<(String, Option<i64>)>(conn)?;
+    Ok(rows.into_iter().map(|(hash, total)| (hash, total.unwrap_or(0))).collect())
 }
 
 pub fn set_description(conn: &mut AnyConnection, hash: &str, alt: &str, caption: &str) -> QueryResult<usize> {

@@ -2,7 +2,9 @@
 //! (`media_cache_mb`); the least recently read goes first when it is full.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use bytes::Bytes;
 
 use super::Address;
 
@@ -14,7 +16,7 @@ pub struct HotVariants {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<Address, (Arc<[u8]>, u64)>,
+    entries: HashMap<Address, (Bytes, u64)>,
     used: usize,
     clock: u64,
 }
@@ -24,7 +26,7 @@ impl HotVariants {
         Self { budget: budget_bytes, inner: Mutex::new(Inner::default()) }
     }
 
-    pub fn get(&self, address: &Address) -> Option<Arc<[u8]>> {
+    pub fn get(&self, address: &Address) -> Option<Bytes> {
         let mut inner = self.inner.lock().ok()?;
         inner.clock += 1;
         let now = inner.clock;
@@ -35,7 +37,7 @@ impl HotVariants {
 
     /// Keeps `bytes`, making room by dropping the least recently read; a
     /// variant larger than a quarter of the budget is not kept at all.
-    pub fn put(&self, address: Address, bytes: Arc<[u8]>) {
+    pub fn put(&self, address: Address, bytes: Bytes) {
         if bytes.len() > self.budget / 4 {
             return;
         }

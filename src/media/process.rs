@@ -73,21 +73,8 @@ pub fn hash_of(bytes: &[u8]) -> String {
 /// gives the memory that took back to the system.
 pub fn process(bytes: &[u8]) -> Result<Processed, Refused> {
     let made = make(bytes);
-    give_back_memory();
+    crate::memory::give_back();
     made
-}
-
-/// A 12-megapixel photo takes about a hundred megabytes while it is decoded
-/// and scaled. Freed, glibc's allocator would keep most of it in the worker
-/// thread's heap, and the server's resident memory would stay at its peak.
-/// Called again once an upload is stored, for what storing it took.
-pub fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only hands the allocator's free pages back to the
-    // system; it reads no memory of ours.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 fn make(bytes: &[u8]) -> Result<Processed, Refused> {

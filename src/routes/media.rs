@@ -1,8 +1,6 @@
 //! `GET /media/{hash}-{width}.{ext}`: a size of a stored picture. The
 //! address changes whenever the picture does, so it is cached for a year.
 
-use std::sync::Arc;
-
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,7 +24,7 @@ pub async fn serve(
             let stored = db::run(&state.pool, move |conn| Ok(db::media::variant_bytes(conn, &wanted)?))
                 .await
                 .with_context(|| format!("reading the picture {}", address.path()))?;
-            let bytes: Arc<[u8]> = stored.ok_or(AppError::NotFound)?.into();
+            let bytes = web::Bytes::from(stored.ok_or(AppError::NotFound)?);
             state.hot_media.put(address.clone(), bytes.clone());
             bytes
         }
@@ -47,7 +45,7 @@ pub fn from_memory(state: &AppState, request: &HttpRequest) -> Option<HttpRespon
     Some(respond(request, &address, bytes))
 }
 
-fn respond(request: &HttpRequest, address: &Address, bytes: Arc<[u8]>) -> HttpResponse {
+fn respond(request: &HttpRequest, address: &Address, bytes: web::Bytes) -> HttpResponse {
     let etag = EntityTag::new_strong(format!("{}-{}.{}", address.hash, address.width, address.format.ext()));
     let revalidated = match <IfNoneMatch as header::Header>::parse(request) {
         Ok(IfNoneMatch::Any) => false,
@@ -62,6 +60,6 @@ fn respond(request: &HttpRequest, address: &Address, bytes: Arc<[u8]>) -> HttpRe
     if revalidated {
         response.finish()
     } else {
-        response.content_type(address.format.content_type()).body(web::Bytes::from_owner(bytes))
+        response.content_type(address.format.content_type()).body(bytes)
     }
 }

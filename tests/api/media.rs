@@ -167,6 +167,10 @@ async fn a_phone_photo_uploaded_without_javascript_is_upright_without_location_a
         "A red and blue card",
         &format!("/media/{hash}-480.jpg"),
     ]);
+    // The space it takes: every size, in both formats, counted by the database.
+    let variants = app.with_db(|conn| healthblog::db::media::variants_of(conn, &hash)).expect("the sizes");
+    let stored: usize = variants.iter().map(|v| v.bytes.len()).sum();
+    library.assert_contains(&[&format!("{} KB stored", stored.div_ceil(1024))]);
 
     // Upright: 2000 × 1000 held sideways is 1000 wide and 2000 tall, red on top.
     for width in [480u32, 960, 1000] {

@@ -178,7 +178,7 @@ pub async fn upload(desk: Desk, request: HttpRequest, payload: Multipart) -> Res
         let (alt, caption) = (alt.clone(), caption.clone());
         desk.state.write(move |conn| store(conn, &made, &alt, &caption, &user)).await.map_err(AppError::NotStored)?
     };
-    let _ = web::block(process::give_back_memory).await;
+    let _ = web::block(crate::memory::give_back).await;
     let markdown: Vec<String> = stored.iter().map(|(_, address)| format!("![{alt}]({})", address.path())).collect();
     if wants_json(&request) {
         return Ok(HttpResponse::Ok().json(serde_json::json!({ "markdown": markdown.join("\n\n") })));
