@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use chrono::NaiveDateTime;
 
 use super::files::ContentFile;
-use super::{ArticleKind, Library, Manuscript};
+use super::{Article, ArticleKind, FieldError, Library, Manuscript};
 use crate::db::articles::{self, Origin, StoredArticle, FROM_DESK, FROM_FILE};
 use crate::db::{self, change_counters, AnyConnection};
 
@@ -99,6 +99,39 @@ fn read_file(
     Ok(())
 }
 
+/// Names every size of this site's pictures in `article`'s body, and points
+/// its feature image at a mid-size one, with that size's width and height.
+fn dress(article: &mut Article, pictures: &crate::media::Catalog) {
+    article.body = crate::markdown::dress_pictures(&article.body, pictures);
+    if let Some(mid) = pictures.mid_size_of(&article.image) {
+        if let Some(sizes) = pictures.get(&mid.hash) {
+            article.image_width = mid.width;
+            article.image_height = crate::media::process::scaled_height(sizes.width, sizes.height, mid.width);
+        }
+        article.image = mid.path();
+    }
+}
+
+/// `manuscript` as readers will see it once it is saved: with its author's
+/// name and its pictures at every size (the desk's preview).
+pub fn render_as_saved(
+    conn: &mut AnyConnection,
+    kind: ArticleKind,
+    manuscript: &Manuscript,
+) -> anyhow::Result<Result<Article, Vec<FieldError>>> {
+    let mut article = match manuscript.render(kind) {
+        Ok(article) => article,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    article.byline = db::users::find_by_username(conn, &article.author)
+        .context("loading the author")?
+        .map(|user| user.display_name)
+        .unwrap_or_default();
+    let pictures = db::media::catalog(conn).context("loading the pictures' sizes")?;
+    dress(&mut article, &pictures);
+    Ok(Ok(article))
+}
+
 /// The library of everything the database holds, as readers see it at `now`.
 /// Publication times are shown on the clock of `zone`.
 pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime, zone: chrono_tz::Tz) -> anyhow::Result<Library> {
@@ -113,14 +146,7 @@ pub fn load_library(conn: &mut AnyConnection, now: NaiveDateTime, zone: chrono_t
     for article in stored {
         let rendered = article.manuscript.render(article.kind).map(|mut rendered| {
             rendered.byline = names.get(&rendered.author).cloned().unwrap_or_default();
-            rendered.body = crate::markdown::dress_pictures(&rendered.body, &pictures);
-            if let Some(mid) = pictures.mid_size_of(&rendered.image) {
-                if let Some(sizes) = pictures.get(&mid.hash) {
-                    rendered.image_width = mid.width;
-                    rendered.image_height = crate::media::process::scaled_height(sizes.width, sizes.height, mid.width);
-                }
-                rendered.image = mid.path();
-            }
+            dress(&mut rendered, &pictures);
             rendered.in_zone(zone)
         });
         match rendered {

@@ -403,19 +403,55 @@ pub async fn publish_article_with_pictures(app: &TestApp) -> String {
 /// `title` and `body`, and `image` (described "A card") as its feature
 /// picture, through the editor's form.
 async fn publish_article(app: &TestApp, title: &str, body: &str, image: &str) {
+    let saved = send_article(app, "publish", title, body, image, "").await;
+    assert_eq!(saved.status, 303, "published:\n{}", saved.body);
+}
+
+/// The editor's form for a new article by `author` (the site's author when
+/// empty), sent with the button `action`.
+async fn send_article(app: &TestApp, action: &str, title: &str, body: &str, image: &str, author: &str) -> Page {
     let token = desk_token(app).await;
     let form = fields(&[
         ("csrf_token", &token),
         ("base_revision", ""),
-        ("action", "publish"),
+        ("action", action),
         ("title", title),
         ("body", body),
         ("comments", "on"),
         ("image", image),
         ("image_alt", "A card"),
+        ("author", author),
     ]);
-    let saved = app.post_form("/admin/articles", &form).await;
+    app.post_form("/admin/articles", &form).await
+}
+
+/// The first `<picture>…</picture>` of a page.
+fn first_picture(html: &str) -> &str {
+    let start = html.find("<picture").expect("a <picture>");
+    let end = start + html[start..].find("</picture>").expect("its end") + "</picture>".len();
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn the_desks_preview_shows_a_picture_at_every_size_as_readers_will_see_it() {
+    let (app, _) = signed_in_app().await;
+    let uploaded = upload(&app, "A red and blue card", &[("card.jpg", &two_colour_jpeg(1200, 600))]).await;
+    assert_eq!(uploaded.status, 303, "the picture is taken:\n{}", uploaded.body);
+    let hash = stored_hashes(&app).pop().expect("stored");
+    let body = format!("Before.\n\n![A red and blue card](/media/{hash}-960.jpg)\n\nAfter.\n");
+    let image = format!("/media/{hash}-1200.jpg");
+
+    let previewed = send_article(&app, "preview", "Cards in preview", &body, &image, AUTHOR).await;
+    assert_eq!(previewed.status, 200, "{}", previewed.body);
+    let srcset = [480, 960, 1200].map(|w| format!("/media/{hash}-{w}.jpg {w}w")).join(", ");
+    let byline = format!("<span class=\"author\">{DISPLAY}</span>");
+    previewed.assert_contains(&[&srcset, "width=\"1200\" height=\"600\"", &byline]);
+
+    let saved = send_article(&app, "publish", "Cards in preview", &body, &image, AUTHOR).await;
     assert_eq!(saved.status, 303, "published:\n{}", saved.body);
+    let published = app.get("/posts/cards-in-preview").await;
+    published.assert_contains(&[&byline]);
+    assert_eq!(first_picture(&previewed.body), first_picture(&published.body), "the same picture, the same sizes");
 }
 
 #[tokio::test]

@@ -558,8 +558,12 @@ async fn preview(
     kind: ArticleKind,
     manuscript: &Manuscript,
 ) -> Result<HttpResponse, AppError> {
-    let article = manuscript.render(kind).map_err(|errors| AppError::Unexpected(anyhow::anyhow!("{errors:?}")))?;
     let state = &desk.state;
+    let (kind_read, read) = (kind, manuscript.clone());
+    let article = db::run(&state.pool, move |conn| store::render_as_saved(conn, kind_read, &read))
+        .await
+        .context("preparing the preview")?
+        .map_err(|errors| AppError::Unexpected(anyhow::anyhow!("{errors:?}")))?;
     let article = article.in_zone(state.zone);
     crate::routes::cached_pages::leaves_shared_pages(request);
     if kind == ArticleKind::Page {
