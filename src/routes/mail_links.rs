@@ -31,7 +31,7 @@ use crate::mail::links::{DeskAction, DeskVerb, Stop, DESK_ACTION_LIFETIME_SECS};
 use crate::mail::outbox::MessageKind;
 use crate::mail::subscribers;
 use crate::routes::notice::{render, CommentView, Notice};
-use crate::routes::{app_state, judge_form, page, FormFuture};
+use crate::routes::{app_state, judge_any_form, judge_form, page, FormFuture};
 use crate::signed_links::{self, LinkProblem, Purpose};
 use crate::state::AppState;
 
@@ -161,7 +161,8 @@ impl<T: MailLink> Opened<T> {
 /// visitor cookie. Any other is answered 403 with a page that asks to
 /// press the button again; but with `ONE_CLICK` (a "stop" link), a mail
 /// client's one-click unsubscribe (RFC 8058), which has no page and carries
-/// no token, is let through as `one_click`.
+/// no token, is let through as `one_click`, whether the client sends it
+/// urlencoded or as `multipart/form-data` (which the RFC prefers).
 struct PagePost<const ONE_CLICK: bool = false> {
     one_click: bool,
 }
@@ -171,7 +172,7 @@ impl<const ONE_CLICK: bool> FromRequest for PagePost<ONE_CLICK> {
     type Future = FormFuture<Self>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        judge_form(request, payload, |request, form: LinkForm| {
+        let judge = |request: &HttpRequest, form: LinkForm| {
             if ONE_CLICK && form.list_unsubscribe == "One-Click" {
                 return Ok(Self { one_click: true });
             }
@@ -180,7 +181,12 @@ impl<const ONE_CLICK: bool> FromRequest for PagePost<ONE_CLICK> {
                 return Err(answered("the form did not come from this site", stale_form(state, request)));
             }
             Ok(Self { one_click: false })
-        })
+        };
+        if ONE_CLICK {
+            judge_any_form(request, payload, judge)
+        } else {
+            judge_form(request, payload, judge)
+        }
     }
 }
 

@@ -208,6 +208,89 @@ async fn the_doctor_hears_of_a_question_and_the_asker_of_the_answer_once() {
     assert!(!app.stored_comment(question).notify, "the thread's notices are off");
 }
 
+/// A reader asks on `SLUG` and confirms notices, and the doctor answers:
+/// the question, and the `List-Unsubscribe` address of the answer's email
+/// (a path). The reader has had two emails, the doctor one.
+async fn answered_with_unsubscribe_link(app: &TestApp, smtp: &SmtpServer) -> (CommentId, String) {
+    let reader = crate::helpers::new_browser();
+    let question = ask(app, &reader, "Does magnesium glycinate upset the stomach less?").await;
+    let confirmation = smtp.wait_for(READER, 1).await;
+    let confirmed = follow_and_press(app, &reader, &confirmation[0].link("http://blog.test/mail/confirm/")).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    answer(app, question, "Usually, yes: glycinate is gentler than oxide.", "/admin").await;
+    let answered = smtp.wait_for(READER, 2).await;
+    let unsubscribe = answered[1].header("List-Unsubscribe").expect("a List-Unsubscribe header");
+    (question, unsubscribe.trim_matches(['<', '>']).trim_start_matches("http://blog.test").to_owned())
+}
+
+/// POSTs `body` to `path` as a mail client does: no cookie, no form token.
+async fn post_as_mail_client(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -> crate::helpers::Page {
+    let response = app
+        .stranger()
+        .post(format!("{}{path}", app.address))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("the POST is answered");
+    crate::helpers::read(response).await
+}
+
+#[tokio::test]
+async fn a_mail_clients_one_click_unsubscribe_sent_as_multipart_form_data_stops_the_notices() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let (question, unsubscribe) = answered_with_unsubscribe_link(&app, &smtp).await;
+
+    // RFC 8058 asks mail clients to send multipart/form-data.
+    let (content_type, body) = crate::media::multipart(&[("List-Unsubscribe", "One-Click")], &[]);
+    let one_click = post_as_mail_client(&app, &unsubscribe, &content_type, body).await;
+    assert_eq!(one_click.status, 200, "{}", one_click.body);
+    assert!(!app.stored_comment(question).notify, "the thread's notices are off");
+
+    // A second answer is not mailed; a later question to the doctor is, so
+    // the sender has passed the answer by when it arrives.
+    answer(&app, question, "One more thing: take it with food.", "/admin").await;
+    ask(&app, &crate::helpers::new_browser(), "And what about magnesium threonate?").await;
+    smtp.wait_for(DOCTOR, 2).await;
+    assert_eq!(smtp.wait_for(READER, 2).await.len(), 2, "nothing more to the reader after unsubscribing");
+}
+
+#[tokio::test]
+async fn a_multipart_post_without_the_one_click_field_or_a_token_or_unreadable_stops_nothing() {
+    crate::helpers::require!("TEST_SMTP_PYTHON");
+    let smtp = SmtpServer::start();
+    let app = app_mailing(&smtp).await;
+    let (question, unsubscribe) = answered_with_unsubscribe_link(&app, &smtp).await;
+
+    // Other fields, no token: as the same fields urlencoded, the page asks
+    // to press its button.
+    let (content_type, body) = crate::media::multipart(&[("List-Unsubscribe", "Later"), ("junk", "x")], &[]);
+    let refused = post_as_mail_client(&app, &unsubscribe, &content_type, body).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    refused.assert_contains(&["Please press the button again"]);
+
+    // Bodies that cannot be read are refused whole, even with the field.
+    let (content_type, body) = crate::media::multipart(&[("List-Unsubscribe", "One-Click")], &[]);
+    let malformed: [(&str, Vec<u8>); 3] = [
+        ("multipart/form-data", body.clone()),
+        (&content_type, b"List-Unsubscribe=One-Click".to_vec()),
+        (&content_type, Vec::new()),
+    ];
+    for (content_type, body) in malformed {
+        let page = post_as_mail_client(&app, &unsubscribe, content_type, body).await;
+        assert_eq!(page.status, 400, "{content_type}: {}", page.body);
+    }
+    let (content_type, body) =
+        crate::media::multipart(&[("List-Unsubscribe", "One-Click"), ("junk", &"x".repeat(10_000))], &[]);
+    assert_eq!(post_as_mail_client(&app, &unsubscribe, &content_type, body).await.status, 413);
+
+    assert!(app.stored_comment(question).notify, "the thread's notices are still on");
+    answer(&app, question, "One more thing: take it with food.", "/admin").await;
+    assert_eq!(smtp.wait_for(READER, 3).await.len(), 3, "the next answer reaches the reader");
+}
+
 #[tokio::test]
 async fn without_confirmation_no_notice_is_sent_and_after_it_the_answer_goes_out() {
     crate::helpers::require!("TEST_SMTP_PYTHON");

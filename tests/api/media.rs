@@ -60,7 +60,7 @@ pub(crate) fn exif_of(bytes: &[u8]) -> Option<exif::Exif> {
 }
 
 /// A multipart form body and its content type.
-fn multipart(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(texts: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----healthblog-test-boundary-7d1f";
     let mut body = Vec::new();
     for (name, value) in texts {

@@ -3,15 +3,11 @@
 //! /admin/media` lists them with where each is used, and each can have its
 //! description changed, or be deleted when no article uses it.
 
-use std::future::poll_fn;
-use std::pin::Pin;
-
 use actix_multipart::Multipart;
 use actix_session::SessionExt;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use anyhow::Context as _;
-use futures_core::Stream;
 use serde::Serialize;
 use tera::Context;
 
@@ -23,6 +19,7 @@ use crate::db::media::{Description, Picture};
 use crate::error::AppError;
 use crate::media::process::{self, Processed, Refused, MAX_UPLOAD_BYTES};
 use crate::media::{Address, Sizes};
+use crate::routes::multipart::{Part, Parts, Unreadable};
 
 /// Files one upload may carry.
 const MAX_FILES: usize = 10;
@@ -263,33 +260,20 @@ fn display_name(name: &str) -> String {
 
 /// Reads the multipart form into `upload` within its limits, or says which
 /// one it crossed (what was read before stays in `upload`).
-async fn read_upload(mut payload: Multipart, upload: &mut Upload) -> Result<(), String> {
-    let mut fields = 0;
-    while let Some(field) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
-        let mut field = field.map_err(|e| format!("The upload could not be read ({e}). Try again."))?;
-        fields += 1;
-        if fields > MAX_FIELDS {
-            return Err("The form sent too many fields.".into());
-        }
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
-        let limit = if name == "file" { MAX_UPLOAD_BYTES } else { MAX_TEXT_FIELD };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = poll_fn(|cx| Pin::new(&mut field).poll_next(cx)).await {
-            let chunk = chunk.map_err(|e| format!("The upload could not be read ({e}). Try again."))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(if name == "file" {
-                    format!(
-                        "{} is larger than {} MB: scale it down first.",
-                        display_name(file_name.as_deref().unwrap_or("The file")),
-                        MAX_UPLOAD_BYTES / (1024 * 1024)
-                    )
-                } else {
-                    format!("The field {name} is too long.")
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+async fn read_upload(payload: Multipart, upload: &mut Upload) -> Result<(), String> {
+    let mut parts =
+        Parts::new(payload, MAX_FIELDS, |name| if name == "file" { MAX_UPLOAD_BYTES } else { MAX_TEXT_FIELD });
+    while let Some(part) = parts.next_part().await {
+        let Part { name, file_name, bytes } = part.map_err(|unreadable| match unreadable {
+            Unreadable::Broken(e) => format!("The upload could not be read ({e}). Try again."),
+            Unreadable::TooManyFields => "The form sent too many fields.".into(),
+            Unreadable::TooLong { name, file_name } if name == "file" => format!(
+                "{} is larger than {} MB: scale it down first.",
+                display_name(file_name.as_deref().unwrap_or("The file")),
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            ),
+            Unreadable::TooLong { name, .. } => format!("The field {name} is too long."),
+        })?;
         let text = || String::from_utf8_lossy(&bytes).into_owned();
         match name.as_str() {
             "file" if bytes.is_empty() => {} // The field left empty.
