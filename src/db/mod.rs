@@ -159,7 +159,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 /// Lets go of the pages this SQLite connection keeps in its cache (up to
 /// 2 MB a connection), after a read of pages no page needs again: a
 /// picture's bytes, or a row of every picture. Nothing to do on PostgreSQL.
-pub fn let_go_of_read_pages(conn: &mut AnyConnection) -> QueryResult<()> {
+fn let_go_of_read_pages(conn: &mut AnyConnection) -> QueryResult<()> {
     if let AnyConnection::Sqlite(sqlite) = conn {
         sqlite.batch_execute("PRAGMA shrink_memory")?;
     }
